@@ -1,0 +1,31 @@
+"""Choosing sites from the command line and printing reports, shared by build and check."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..build import SiteReport
+from ..load import site_ids
+from ..problems import display_path
+
+
+def selected(sites_dir: Path, requested: list[str]) -> tuple[list[str], list[str]]:
+    """The site ids to work on, and messages for requested ids that do not exist."""
+    known = site_ids(sites_dir) if sites_dir.is_dir() else []
+    if not requested:
+        return known, [] if known else [f"no sites found in {display_path(sites_dir)}/ "
+                                        "(create one with: storefront new SITE_ID)"]
+    missing = [f"there is no site '{s}' in {display_path(sites_dir)}/"
+               + (f" (sites there: {', '.join(known)})" if known else "") for s in requested if s not in known]
+    return [s for s in requested if s in known], missing
+
+
+def print_problems(report: SiteReport) -> None:
+    count = len(report.problems)
+    print(f"{report.site_id}: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
+    for problem in report.problems:
+        print(f"  {problem}", file=sys.stderr)
+
+
+def themes_dir(path: Path) -> Path | None:
+    return path if path.is_dir() else None

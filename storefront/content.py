@@ -1,0 +1,84 @@
+"""Partner Markdown → safe HTML.
+
+Partners write Markdown; what reaches a page is sanitised with nh3 so that no script,
+event handler or ``javascript:`` link survives, whatever was pasted into a news item.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import markdown
+import nh3
+from markupsafe import Markup
+
+_ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3", "h4",
+    "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+}
+_ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"align"},
+    "th": {"align"},
+}
+_EXTENSIONS = ["tables", "sane_lists", "smarty", "fenced_code", "attr_list"]
+_EXTENSION_CONFIGS = {"smarty": {"substitutions": {
+    "left-double-quote": "«", "right-double-quote": "»"}}}
+
+
+def _converter() -> markdown.Markdown:
+    return markdown.Markdown(extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS, output_format="html")
+
+
+_md = _converter()
+
+
+def render_markdown(text: str, *, shift_headings: int = 0) -> Markup:
+    """Markdown → sanitised HTML, ready to drop into a template.
+
+    ``shift_headings`` demotes headings so a partner's ``#`` never competes with the page's
+    own ``<h1>``.
+    """
+    html = _md.reset().convert(text)
+    if shift_headings:
+        html = re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift_headings)}", html)
+    clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,
+                      url_schemes={"http", "https", "mailto", "tel"}, link_rel="noopener noreferrer")
+    return Markup(clean)
+
+
+def render_inline(text: str) -> Markup:
+    """One line of Markdown (bold, links) without the surrounding paragraph."""
+    html = str(render_markdown(text))
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return Markup(html)
+
+
+@dataclass(frozen=True)
+class FrontMatterSplit:
+    """A Markdown file cut into its YAML header and its body."""
+
+    header: str
+    body: str
+    body_line: int
+
+
+_FENCE = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$\n?", re.S | re.M)
+
+
+def split_front_matter(text: str) -> FrontMatterSplit | None:
+    """``None`` when the file does not start with a ``---`` block."""
+    match = _FENCE.match(text.lstrip("\ufeff"))
+    if not match:
+        return None
+    header = match.group(1)
+    return FrontMatterSplit(header, text.lstrip("\ufeff")[match.end():], header.count("\n") + 3)
+
+
+def plain_text(html: str) -> str:
+    """Visible text of a fragment, for meta descriptions and feed summaries."""
+    return re.sub(r"\s+", " ", nh3.clean(html, tags=set())).strip()

@@ -1,0 +1,57 @@
+"""Interface texts of the themes in each supported locale, with plural forms.
+
+Texts are YAML catalogues (``locales/<locale>.yaml``). A plural entry maps CLDR plural
+categories (one, few, many, other) to forms containing ``{n}``; Babel decides which
+category a number falls in, so «1 сеанс, 2 сеанса, 5 сеансов» come out right.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from babel import Locale
+
+LOCALES = ("ru", "en")
+
+
+class MissingTranslation(LookupError):
+    """A template asked for a text the locale's catalogue does not have."""
+
+    def __init__(self, key: str, locale: str):
+        self.key, self.locale = key, locale
+        super().__init__(f"no '{locale}' translation for the text '{key}' (add it to storefront/locales/{locale}.yaml)")
+
+
+@lru_cache(maxsize=None)
+def messages(locale: str) -> dict[str, Any]:
+    text = resources.files("storefront").joinpath(f"locales/{locale}.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+class Translator:
+    """Looks texts up for one locale; used as ``_()`` and ``plural()`` in templates."""
+
+    def __init__(self, locale: str):
+        self.locale = locale
+        self._messages = messages(locale)
+        self._babel = Locale.parse(locale)
+
+    def text(self, key: str, **values: Any) -> str:
+        try:
+            message = self._messages[key]
+        except KeyError:
+            raise MissingTranslation(key, self.locale) from None
+        if not isinstance(message, str):
+            raise MissingTranslation(key, self.locale)
+        return message.format(**values) if values else message
+
+    def plural(self, key: str, n: int | float, formatted: str | None = None) -> str:
+        """``plural('sessions', 5)`` → «5 сеансов»; ``formatted`` replaces the bare number."""
+        forms = self._messages.get(key)
+        if not isinstance(forms, dict):
+            raise MissingTranslation(key, self.locale)
+        category = self._babel.plural_form(n)
+        form = forms.get(category) or forms["other"]
+        return form.format(n=formatted if formatted is not None else n)

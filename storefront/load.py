@@ -1,0 +1,212 @@
+"""Load a partner's site folder into one validated model, or every problem it has.
+
+Reads ``site.yaml`` and ``news/*.md``, validates them against :mod:`storefront.model`,
+runs the cross-checks of :mod:`storefront.checks`, and returns a :class:`Site` that the
+rest of the pipeline treats as read-only. Nothing here writes anything.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from . import checks
+from .catalogue import Application, catalogue
+from .content import render_markdown, split_front_matter
+from .model import NewsFrontMatter, SiteConfig, SLUG_PATTERN
+from .problems import InvalidSite, Problem, display_path
+from .schema_errors import problems_from
+from .theme import ThemeChain, ThemeError, resolve
+from .yamlsource import Document, parse
+
+SITE_FILE = "site.yaml"
+
+
+@dataclass(frozen=True)
+class NewsItem:
+    slug: str
+    title: str
+    date: dt.date
+    summary: str
+    body: str
+    source: Path
+
+
+@dataclass(frozen=True)
+class Site:
+    """A partner's storefront, validated and ready to render."""
+
+    id: str
+    root: Path
+    config: SiteConfig
+    applications: tuple[Application, ...]
+    news: tuple[NewsItem, ...]
+    theme: ThemeChain
+    inputs: tuple[Path, ...]
+
+    @property
+    def locale(self) -> str:
+        return self.config.site.locale
+
+    @property
+    def base_path(self) -> str:
+        """The URL path the site lives under, always ending in ``/``."""
+        after_host = self.config.site.base_url.split("://", 1)[1]
+        return "/" + after_host.split("/", 1)[1] if "/" in after_host else "/"
+
+    def application(self, app_id: str) -> Application:
+        return next(a for a in self.applications if a.id == app_id)
+
+    def tariff(self, tariff_id: str):
+        return next(t for t in self.config.tariffs if t.id == tariff_id)
+
+    def tariff_applications(self, tariff) -> tuple[Application, ...]:
+        if tariff.applications == "all":
+            return self.applications
+        return tuple(a for a in self.applications if a.id in tariff.applications)
+
+
+def site_ids(sites_dir: Path) -> list[str]:
+    """Every folder under ``sites_dir`` that holds a site.yaml, sorted."""
+    return sorted(p.parent.name for p in sites_dir.glob(f"*/{SITE_FILE}"))
+
+
+def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None = None) -> Site:
+    """Validate the site in ``root``; raise :class:`InvalidSite` with every problem found.
+
+    ``theme`` previews the site in another theme without editing its YAML.
+    """
+    site_file = root / SITE_FILE
+    shown = display_path(site_file)
+    if not root.is_dir():
+        raise InvalidSite([Problem(display_path(root), 1, 1, "", "there is no such site folder")])
+    if not re.match(SLUG_PATTERN, root.name):
+        raise InvalidSite([Problem(display_path(root), 1, 1, "", "a site folder name must use lower-case "
+                                   "Latin letters, digits and hyphens, e.g. oblako-plus")])
+    try:
+        text = site_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidSite([Problem(shown, 1, 1, "", f"{SITE_FILE} is missing; "
+                                   "`storefront new` creates a working one")]) from None
+    except UnicodeDecodeError:
+        raise InvalidSite([Problem(shown, 1, 1, "", "the file is not UTF-8 text; save it as UTF-8")]) from None
+
+    doc = parse(text, shown)
+    problems = list(doc.problems)
+    config = _validate(doc, shown, problems)
+    news, news_files = _load_news(root / "news", problems)
+
+    chain = None
+    theme_name = theme or (config.site.theme if config else None)
+    if theme_name:
+        try:
+            chain = resolve(theme_name, themes_dir)
+        except ThemeError as exc:
+            loc = ("site", "theme")
+            line, col = doc.positions.of(loc)
+            problems.append(Problem(shown, line, col, "site.theme", str(exc)))
+
+    if config is not None:
+        problems.extend(checks.check_site(config, root, doc.positions, shown, chain))
+    if problems or config is None or chain is None:
+        raise InvalidSite(problems)
+
+    return Site(
+        id=root.name, root=root, config=config,
+        applications=_applications(config),
+        news=tuple(sorted(news, key=lambda n: (n.date, n.slug), reverse=True)),
+        theme=chain,
+        inputs=tuple(sorted([site_file, *news_files, *_asset_files(root, config)])),
+    )
+
+
+def _validate(doc: Document, shown: str, problems: list[Problem]) -> SiteConfig | None:
+    if doc.data is None:
+        return None
+    if not isinstance(doc.data, dict):
+        problems.append(Problem(shown, 1, 1, "", "site.yaml must be a set of 'key: value' lines (partner:, site:, ...)"))
+        return None
+    try:
+        return SiteConfig.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(problems_from(exc, doc.data, doc.positions, shown, SiteConfig))
+        return None
+
+
+def _applications(config: SiteConfig) -> tuple[Application, ...]:
+    known = catalogue().applications
+    out = []
+    for choice in config.applications:
+        if isinstance(choice, str):
+            out.append(known[choice])
+            continue
+        base = known[choice.id]
+        out.append(Application(
+            id=base.id, name=base.name, segment=base.segment, certified_only=base.certified_only,
+            summary=choice.summary or base.summary, description=choice.description or base.description))
+    return tuple(out)
+
+
+def _asset_files(root: Path, config: SiteConfig) -> list[Path]:
+    brand = config.site.brand
+    return [root / name for name in (brand.logo, brand.favicon) if name]
+
+
+def _load_news(folder: Path, problems: list[Problem]) -> tuple[list[NewsItem], list[Path]]:
+    items: list[NewsItem] = []
+    files = sorted(folder.glob("*.md")) if folder.is_dir() else []
+    for path in files:
+        item = _load_news_item(path, problems)
+        if item is not None:
+            items.append(item)
+    seen: dict[str, Path] = {}
+    for item in items:
+        if item.slug in seen:
+            problems.append(Problem(display_path(item.source), 1, 1, "slug",
+                                    f"the news address /news/{item.slug}/ is already used by "
+                                    f"{seen[item.slug].name}; give one of them another slug"))
+        seen[item.slug] = item.source
+    return items, files
+
+
+def _load_news_item(path: Path, problems: list[Problem]) -> NewsItem | None:
+    shown = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        problems.append(Problem(shown, 1, 1, "", "the file is not UTF-8 text; save it as UTF-8"))
+        return None
+    split = split_front_matter(text)
+    if split is None:
+        problems.append(Problem(shown, 1, 1, "", "a news file starts with a '---' line, then title:, date: "
+                                "and summary:, then another '---' line"))
+        return None
+    doc = parse(split.header, shown, line_offset=1)
+    problems.extend(doc.problems)
+    if doc.data is None or doc.problems:
+        return None
+    if not isinstance(doc.data, dict):
+        problems.append(Problem(shown, 2, 1, "", "the header must be 'key: value' lines (title:, date:, summary:)"))
+        return None
+    try:
+        front = NewsFrontMatter.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(problems_from(exc, doc.data, doc.positions, shown, NewsFrontMatter))
+        return None
+    if front.draft:
+        return None
+    slug = front.slug or _slug_from_filename(path.stem)
+    if not re.match(SLUG_PATTERN, slug):
+        problems.append(Problem(shown, 1, 1, "slug", f"the file name gives the address '{slug}', which is not "
+                                "a valid id; rename the file with Latin letters, digits and hyphens, or add slug:"))
+        return None
+    return NewsItem(slug=slug, title=front.title, date=front.date, summary=front.summary,
+                    body=render_markdown(split.body, shift_headings=1), source=path)
+
+
+def _slug_from_filename(stem: str) -> str:
+    """``2026-03-15-new-prices`` → ``new-prices``: the date prefix only sorts files."""
+    return re.sub(r"^\d{4}-\d{2}-\d{2}-", "", stem).lower()

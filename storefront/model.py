@@ -1,0 +1,216 @@
+"""The shape of ``site.yaml`` and of a news item's front matter, as pydantic models.
+
+These models are the single declaration of what a partner may write: they validate the
+input, and ``storefront schema`` exports them as the JSON Schema that editors use.
+Checks that need more than one field (references between sections, files on disk,
+colour contrast) live in :mod:`storefront.checks`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BeforeValidator, BaseModel, ConfigDict, EmailStr, Field
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=60,
+                            description="Latin lower-case letters, digits and hyphens, e.g. `trial-30`.")]
+Text = Annotated[str, Field(min_length=1)]
+Markdown = Annotated[str, Field(description="Markdown text.")]
+
+
+def _money_text(value: object) -> object:
+    """Accept prices as a partner writes them: «1 490», «1 490,50», «1490 ₽»."""
+    if isinstance(value, str):
+        value = re.sub(r"[\s\u00a0\u202f]|₽|руб\.?$", "", value).replace(",", ".")
+    return value
+
+
+Money = Annotated[Decimal, BeforeValidator(_money_text), Field(ge=0, max_digits=12, decimal_places=2,
+                  description="Price in roubles, e.g. 1490 or 1490.50.")]
+Period = Literal["month", "year"]
+ExtraPeriod = Literal["month", "year", "once"]
+StandardTariff = Literal["base", "prof", "spec", "korp"]
+
+_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+
+def _colour(value: str) -> str:
+    if not _HEX.match(value):
+        raise ValueError("a colour is written as #RRGGBB, e.g. #1a73e8")
+    if len(value) == 4:
+        value = "#" + "".join(c * 2 for c in value[1:])
+    return value.lower()
+
+
+def _url_or_path(value: str) -> str:
+    if not re.match(r"^(https?://[^\s/]+(/\S*)?|/\S*)$", value):
+        raise ValueError("write a full address starting with https:// or a path on this site starting with /")
+    return value
+
+
+def _base_url(value: str) -> str:
+    if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+        raise ValueError("write the full address of the storefront, e.g. https://cloud.example.ru/")
+    return value if value.endswith("/") else value + "/"
+
+
+Colour = Annotated[str, AfterValidator(_colour), Field(description="Colour as #RRGGBB.")]
+UrlOrPath = Annotated[str, AfterValidator(_url_or_path)]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo must never be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, str_strip_whitespace=True,
+                              frozen=True)
+
+
+class Partner(Strict):
+    """Who runs the storefront; shown in the header, footer, contacts and e-mails."""
+
+    name: Text = Field(description="Display name, e.g. «Облако Плюс».")
+    legal_name: Text = Field(description="Full legal name, e.g. ООО «Облако Плюс».")
+    inn: str | None = Field(None, pattern=r"^\d{10}(\d{2})?$", description="Taxpayer number (ИНН), 10 or 12 digits.")
+    phone: Text
+    email: EmailStr
+    address: Text
+    hours: Text = Field(description="Working hours, e.g. «Пн–Пт, 9:00–18:00».")
+    certified: bool = Field(False, description="Holds the vendor's certificate to sell КОРП, КА and ERP.")
+    privacy_policy: UrlOrPath = Field(description="Link to the personal-data policy (152-FZ).")
+    notify: list[EmailStr] = Field(min_length=1, description="Addresses that receive every new registration.")
+
+
+class Brand(Strict):
+    """The partner's colours, fonts and images; each overrides the theme's default."""
+
+    primary: Colour | None = None
+    accent: Colour | None = None
+    logo: str | None = Field(None, description="Image file, relative to the site folder.")
+    favicon: str | None = Field(None, description="Icon file (.svg, .png or .ico), relative to the site folder.")
+    font: str | None = Field(None, pattern=r"^[\w -]+$", description="One font family name, e.g. Inter; the theme's fonts follow it.")
+
+
+class Seo(Strict):
+    title: Text = Field(max_length=70)
+    description: Text = Field(max_length=300)
+
+
+class Site(Strict):
+    base_url: Annotated[str, AfterValidator(_base_url)] = Field(
+        description="Where the storefront is published; may include a sub-path.")
+    locale: Literal["ru", "en"] = "ru"
+    theme: Slug = "bright"
+    brand: Brand = Brand()
+    seo: Seo
+    api_url: Annotated[str, AfterValidator(_base_url)] | None = Field(
+        None, description="Address of the registration service; `storefront build --api-url` overrides it.")
+    origins: list[Annotated[str, AfterValidator(_base_url)]] = Field(
+        [], description="Other websites of the partner where the registration form is embedded.")
+
+
+class Benefit(Strict):
+    title: Text
+    text: Text
+
+
+class CallToAction(Strict):
+    text: Text
+    registration: Slug | None = Field(None, description="Registration page the button opens; the first one if omitted.")
+
+
+class Landing(Strict):
+    headline: Text
+    subheadline: Text
+    benefits: list[Benefit] = []
+    cta: CallToAction
+
+
+class ApplicationChoice(Strict):
+    """An application from the catalogue, with the partner's own texts if it wants."""
+
+    id: Slug
+    summary: str | None = None
+    description: Markdown | None = None
+
+
+class Extra(Strict):
+    name: Text
+    price: Money
+    period: ExtraPeriod = "month"
+    description: str | None = None
+
+
+class Tariff(Strict):
+    id: Slug
+    name: Text
+    based_on: StandardTariff = Field(description="The standard tariff this one resells.")
+    price: Money | None = Field(description="Price in roubles; `null` for «по запросу».")
+    period: Period = "month"
+    sessions: int = Field(ge=1, le=10_000, description="Simultaneous sessions.")
+    bases: int | Literal["unlimited"] = Field(description="Number of data areas, or `unlimited`.")
+    applications: Literal["all"] | list[Slug] = Field(
+        "all", description="`all` of the partner's applications, or a list of their ids.")
+    features: list[Text] = []
+    recommended: bool = False
+    extras: list[Extra] = []
+    description: str | None = None
+
+
+class Reaction(Strict):
+    priority: Text = Field(description="E.g. «Критическая ошибка».")
+    time: Text = Field(description="E.g. «30 минут» or «1–3 рабочих дня».")
+
+
+class Service(Strict):
+    id: Slug
+    name: Text
+    description: Markdown = ""
+    price: Money | None = Field(None, description="Omit for «по договорённости».")
+    unit: Literal["month", "hour", "once"] = "month"
+    hours_included: int | None = Field(None, ge=1)
+    reaction: list[Reaction] = []
+    channels: list[Text] = []
+
+
+class FaqEntry(Strict):
+    question: Text
+    answer: Markdown = Field(min_length=1)
+    group: str | None = None
+
+
+class RegistrationPage(Strict):
+    id: Slug
+    title: Text
+    intro: Markdown = ""
+    tariff: Slug = Field(description="Id of one of the partner's tariffs.")
+    trial_days: int = Field(30, ge=1, le=30, description="Length of the free trial, 1 to 30 days.")
+    application: Slug | None = Field(None, description="Application created and opened right after registration.")
+
+
+class SiteConfig(Strict):
+    """Everything a partner writes in ``sites/<site-id>/site.yaml``."""
+
+    model_config = ConfigDict(title="storefront site.yaml", json_schema_extra={
+        "$schema": "https://json-schema.org/draft/2020-12/schema"})
+
+    partner: Partner
+    site: Site
+    landing: Landing
+    applications: list[Slug | ApplicationChoice] = Field(min_length=1)
+    tariffs: list[Tariff] = Field(min_length=1)
+    services: list[Service] = []
+    faq: list[FaqEntry] = []
+    registration: list[RegistrationPage] = Field(min_length=1)
+
+
+class NewsFrontMatter(Strict):
+    """The YAML block between ``---`` lines at the top of ``news/*.md``."""
+
+    title: Text
+    date: dt.date
+    summary: Text
+    slug: Slug | None = None
+    draft: bool = False

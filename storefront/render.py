@@ -1,0 +1,92 @@
+"""The Jinja environment a site renders with: its theme chain, filters and texts.
+
+Templates are looked up in the partner's own ``templates/`` first, then in each theme of
+the chain, child first. ``theme/<name>`` reaches the theme chain while skipping the
+partner's override (so an override can extend the template it replaces), and
+``<theme-name>/<name>`` reaches one theme exactly (so a child theme extends its parent's).
+"""
+from __future__ import annotations
+
+import re
+import traceback
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import formatting
+from .content import render_markdown, render_inline
+from .i18n import MissingTranslation, Translator
+from .load import Site
+from .problems import Problem, display_path
+
+
+class RenderError(Exception):
+    """A template failed; carries a problem pointing at the template line."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+def environment(site: Site) -> jinja2.Environment:
+    """A Jinja environment for one site: loaders, filters and globals bound to its locale."""
+    theme_loaders = [jinja2.FileSystemLoader(theme.templates) for theme in site.theme.themes]
+    chain = jinja2.ChoiceLoader(theme_loaders)
+    loaders: list[jinja2.BaseLoader] = []
+    overrides = site.root / "templates"
+    if overrides.is_dir():
+        loaders.append(jinja2.FileSystemLoader(overrides))
+    loaders.append(chain)
+    loaders.append(jinja2.PrefixLoader({"theme": chain, **{
+        theme.name: jinja2.FileSystemLoader(theme.templates) for theme in site.theme.themes}}))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    locale = site.locale
+    translator = Translator(locale)
+    env.filters.update(
+        money=lambda amount: formatting.money(amount, locale),
+        number=lambda value: formatting.number(value, locale),
+        date=lambda value: formatting.date(value, locale),
+        markdown=render_markdown,
+        inline_markdown=render_inline,
+        tel=lambda phone: re.sub(r"[^\d+]", "", phone),
+    )
+    env.globals.update(
+        _=translator.text,
+        plural=lambda key, n: translator.plural(key, n, formatting.number(n, locale)),
+        locale=locale,
+    )
+    return env
+
+
+def render(env: jinja2.Environment, template: str, context: dict[str, Any]) -> str:
+    """Render one template; any failure becomes a :class:`RenderError` naming the template line."""
+    try:
+        return env.get_template(template).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(Problem(display_path(Path(exc.filename)) if exc.filename else template,
+                                  exc.lineno or 1, 1, "", f"template syntax: {exc.message}")) from None
+    except MissingTranslation as exc:
+        path, line = _template_frame(exc, template)
+        raise RenderError(Problem(path, line, 1, "", str(exc))) from None
+    except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError) as exc:
+        path, line = _template_frame(exc, template)
+        message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
+        raise RenderError(Problem(path, line, 1, "", f"template error: {message}")) from None
+
+
+def _template_frame(exc: BaseException, fallback: str) -> tuple[str, int]:
+    """The innermost template file and line in a traceback (Jinja rewrites frames to them)."""
+    found = (fallback, 1)
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        filename = frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt")):
+            found = (display_path(Path(filename)), line)
+    return found

@@ -1,0 +1,105 @@
+"""Themes: where they are found, and the chain from a theme up to the base theme.
+
+A theme is a folder with ``theme.yaml`` (title, parent, default variables), ``templates/``
+and ``static/``. A child names its parent and overrides blocks and variables; the chain is
+searched child first, like MkDocs' theme loader. Themes in the project's ``themes/`` come
+before the built-in ones, so a partner agency can add or replace a theme.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+BUILTIN_THEMES = Path(__file__).parent / "themes"
+
+
+class ThemeError(Exception):
+    """A theme is missing or broken; the message is meant for the person building."""
+
+
+class ThemeManifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str
+    description: str = ""
+    parent: str | None = None
+    variables: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    path: Path
+    manifest: ThemeManifest
+
+    @property
+    def templates(self) -> Path:
+        return self.path / "templates"
+
+    @property
+    def static(self) -> Path:
+        return self.path / "static"
+
+
+@dataclass(frozen=True)
+class ThemeChain:
+    """A theme and its ancestors, child first."""
+
+    themes: tuple[Theme, ...]
+    variables: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.themes[0].name
+
+    def files(self) -> list[Path]:
+        """Every file of every theme in the chain, for change detection."""
+        return sorted(p for theme in self.themes for p in theme.path.rglob("*") if p.is_file())
+
+
+def search_path(themes_dir: Path | None) -> list[Path]:
+    """Folders to look for themes in: the project's own first, then the built-in ones."""
+    dirs = [themes_dir] if themes_dir is not None and themes_dir.is_dir() else []
+    if BUILTIN_THEMES not in dirs:
+        dirs.append(BUILTIN_THEMES)
+    return dirs
+
+
+def available(themes_dir: Path | None) -> dict[str, Theme]:
+    """Every theme that can be used, by name; a project theme hides a built-in of the same name."""
+    found: dict[str, Theme] = {}
+    for folder in reversed(search_path(themes_dir)):
+        for manifest_path in sorted(folder.glob("*/theme.yaml")):
+            found[manifest_path.parent.name] = _read(manifest_path)
+    return found
+
+
+def _read(manifest_path: Path) -> Theme:
+    try:
+        data = yaml.safe_load(manifest_path.read_text(encoding="utf-8")) or {}
+        manifest = ThemeManifest.model_validate(data)
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise ThemeError(f"{manifest_path}: the theme manifest is invalid: {exc}") from None
+    return Theme(manifest_path.parent.name, manifest_path.parent, manifest)
+
+
+def resolve(name: str, themes_dir: Path | None) -> ThemeChain:
+    """The chain for theme ``name``; raises :class:`ThemeError` naming what exists."""
+    themes = available(themes_dir)
+    chain: list[Theme] = []
+    current: str | None = name
+    while current is not None:
+        if current not in themes:
+            known = ", ".join(sorted(themes))
+            raise ThemeError(f"there is no theme '{current}' (available: {known})")
+        if any(t.name == current for t in chain):
+            raise ThemeError(f"theme '{name}' has a parent loop through '{current}'")
+        chain.append(themes[current])
+        current = themes[current].manifest.parent
+    variables: dict[str, str] = {}
+    for theme in reversed(chain):
+        variables.update(theme.manifest.variables)
+    return ThemeChain(tuple(chain), variables)

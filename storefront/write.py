@@ -1,0 +1,99 @@
+"""Publishing a site's files: all or nothing, and only what changed.
+
+The new output is staged next to the old one; files whose bytes did not change are
+hard-linked from the old output (so they keep their inode and mtime: not rewritten),
+the rest are written, and the staged folder replaces the old one in a single rename
+exchange. A crash at any point leaves either the old site or the new one, never a mix.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+_RENAME_EXCHANGE = 2
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    written: int
+    unchanged: int
+    removed: int
+
+
+def publish(target: Path, files: dict[str, bytes]) -> PublishResult:
+    """Make ``target`` hold exactly ``files`` (relative path → content)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    existing = _existing_files(target)
+    unchanged = {rel for rel, content in files.items()
+                 if rel in existing and _same(target / rel, content)}
+    removed = set(existing) - set(files)
+    if target.is_dir() and len(unchanged) == len(files) and not removed:
+        return PublishResult(0, len(unchanged), 0)
+
+    staging = target.parent / f".{target.name}.staging-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    try:
+        for rel in sorted(files):
+            destination = staging / rel
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            if rel in unchanged:
+                _link_or_copy(target / rel, destination)
+            else:
+                destination.write_bytes(files[rel])
+        _swap_in(staging, target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return PublishResult(len(files) - len(unchanged), len(unchanged), len(removed))
+
+
+def _existing_files(target: Path) -> dict[str, Path]:
+    if not target.is_dir():
+        return {}
+    return {p.relative_to(target).as_posix(): p for p in target.rglob("*") if p.is_file()}
+
+
+def _same(path: Path, content: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(content) and path.read_bytes() == content
+    except OSError:
+        return False
+
+
+def _link_or_copy(source: Path, destination: Path) -> None:
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copy2(source, destination)
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Put ``staging`` at ``target``; afterwards ``staging`` holds the old output, if any."""
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    if _exchange(staging, target):
+        return
+    old = target.parent / f".{target.name}.old-{os.getpid()}"
+    os.rename(target, old)
+    os.rename(staging, target)
+    os.rename(old, staging)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with Linux renameat2(RENAME_EXCHANGE); False where unsupported."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0
