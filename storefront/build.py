@@ -9,7 +9,6 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
 
 from . import assets as assets_mod
 from . import feeds
@@ -121,8 +120,7 @@ def build_site(site_id: str, options: BuildOptions) -> SiteReport:
     return report
 
 
-def build_many(site_ids: list[str], options: BuildOptions,
-               on_report: Callable[[SiteReport], None] | None = None) -> list[SiteReport]:
+def build_many(site_ids: list[str], options: BuildOptions) -> list[SiteReport]:
     """Build sites in parallel on every core; reports come back in ``site_ids`` order."""
     workers = min(len(site_ids), os.cpu_count() or 1)
     if workers <= 1:
@@ -130,7 +128,4 @@ def build_many(site_ids: list[str], options: BuildOptions,
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             reports = list(pool.map(build_site, site_ids, [options] * len(site_ids), chunksize=1))
-    if on_report:
-        for report in reports:
-            on_report(report)
     return reports

@@ -5,6 +5,7 @@ event handler or ``javascript:`` link survives, whatever was pasted into a news 
 """
 from __future__ import annotations
 
+import html as html_module
 import re
 from dataclasses import dataclass
 
@@ -81,4 +82,4 @@ def split_front_matter(text: str) -> FrontMatterSplit | None:
 
 def plain_text(html: str) -> str:
     """Visible text of a fragment, for meta descriptions and feed summaries."""
-    return re.sub(r"\s+", " ", nh3.clean(html, tags=set())).strip()
+    return html_module.unescape(re.sub(r"\s+", " ", nh3.clean(html, tags=set()))).strip()

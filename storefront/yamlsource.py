@@ -6,6 +6,7 @@ turns a schema error into ``site.yaml:12:5`` instead of a bare field name.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,8 +59,9 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 
 
 class _Builder:
-    def __init__(self, path: str, line_offset: int):
+    def __init__(self, path: str, line_offset: int, text: str):
         self.path = path
+        self.lines = text.splitlines()
         self.line_offset = line_offset
         self.positions = Positions(line_offset=line_offset)
         self.problems: list[Problem] = []
@@ -88,8 +90,19 @@ class _Builder:
                 self._problem(key_node, loc + (key,), f"this key is written twice (first on line {first}); keep one")
                 continue
             self.positions.keys[loc + (key,)] = _mark(key_node)
+            if self._empty_before_comment(key_node, value_node):
+                self._problem(value_node, loc + (key,), "this value is empty because in YAML '#' starts a comment; "
+                              "put the value in quotes, e.g. \"#1a73e8\"")
             out[key] = self.build(value_node, loc + (key,))
         return out
+
+    def _empty_before_comment(self, key_node: yaml.Node, value_node: yaml.Node) -> bool:
+        """``primary: #0b5fd6`` reads as an empty value: the most common YAML trap for colours."""
+        if not (isinstance(value_node, yaml.ScalarNode) and value_node.value == "" and not value_node.style):
+            return False
+        line = key_node.end_mark.line
+        rest = self.lines[line][key_node.end_mark.column:] if line < len(self.lines) else ""
+        return bool(re.match(r"^\s*:\s+#", rest))
 
     def _problem(self, node: yaml.Node, loc: Loc, message: str) -> None:
         line, col = _mark(node)
@@ -105,7 +118,7 @@ class _Builder:
 
 def parse(text: str, path: str, *, line_offset: int = 0) -> Document:
     """Parse one YAML document; syntax errors become problems rather than exceptions."""
-    builder = _Builder(path, line_offset)
+    builder = _Builder(path, line_offset, text)
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:

@@ -5,9 +5,11 @@ import argparse
 import re
 import sys
 from importlib import resources
+from pathlib import Path
 
 from ..model import SLUG_PATTERN
 from ..problems import display_path
+from .schema import schema_text
 
 HELP = "create a new site that builds and passes check"
 
@@ -35,8 +37,13 @@ def run(args: argparse.Namespace) -> int:
         destination.write_text(text.replace("__SITE_ID__", args.site_id).replace("__THEME__", args.theme),
                                encoding="utf-8")
         created.append(destination)
-    print(f"Created {display_path(target)}/ with {len(created)} files.")
-    print(f"Next: edit {display_path(target / 'site.yaml')}, then run: storefront build {args.site_id}")
+    schema_file = args.sites.parent / "schema" / "site.schema.json"
+    schema_file.parent.mkdir(parents=True, exist_ok=True)
+    schema_file.write_text(schema_text(), encoding="utf-8")
+    sites_flag = "" if args.sites == Path("sites") else f" --sites {args.sites}"
+    print(f"Created {display_path(target)}/ with {len(created)} files "
+          f"(editors check it against {display_path(schema_file)}).")
+    print(f"Next: edit {display_path(target / 'site.yaml')}, then run: storefront build {args.site_id}{sites_flag}")
     return 0
 
 
