@@ -14,7 +14,7 @@ from . import assets as assets_mod
 from . import feeds
 from .i18n import Translator
 from .load import Site, load_site
-from .pages import Page, navigation, plan, site_context
+from .pages import PRIVACY_URL, Page, navigation, plan, site_context
 from .problems import InvalidSite, Problem
 from .render import RenderError, environment, render
 from .write import publish
@@ -63,13 +63,15 @@ def render_site(site: Site, api_url: str | None = None) -> tuple[dict[str, bytes
     common.update(
         url=lambda target="": site.base_path + target,
         abs_url=lambda target="": feeds.absolute(site, target),
-        link=lambda target, absolute=False: _link(site, target, absolute),
         asset=lambda logical: site.base_path + published_assets.urls[logical],
         stylesheets=assets_mod.stylesheets(site, published_assets),
         brand=brand,
         brand_assets={key: published_assets.urls.get(f"site/{key}{_suffix(getattr(site.config.site.brand, key))}")
                       for key in ("logo", "favicon")},
         form={"values": {}, "errors": {}},
+        privacy_url=site.base_path + PRIVACY_URL if site.privacy_page else site.config.partner.privacy_policy,
+        privacy_url_absolute=feeds.absolute(site, PRIVACY_URL) if site.privacy_page
+        else site.config.partner.privacy_policy,
     )
     files: dict[str, bytes] = dict(published_assets.files)
     snippets: dict[str, str] = {}
@@ -91,14 +93,6 @@ def render_site(site: Site, api_url: str | None = None) -> tuple[dict[str, bytes
 
 def _suffix(name: str | None) -> str:
     return Path(name).suffix.lower() if name else ""
-
-
-def _link(site: Site, target: str, absolute: bool) -> str:
-    """A link a partner wrote: a full URL as is, a site path kept on the site's host."""
-    if target.startswith("/") and absolute:
-        scheme_host = site.config.site.base_url.split("/", 3)[:3]
-        return "/".join(scheme_host) + target
-    return target
 
 
 def build_site(site_id: str, options: BuildOptions) -> SiteReport:

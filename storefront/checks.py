@@ -112,6 +112,12 @@ def _check_registration(config: SiteConfig, app_ids: set[str], tariff_apps: dict
 
 
 def _check_files(config: SiteConfig, root: Path, report: _Report) -> None:
+    policy = config.partner.privacy_policy
+    if policy.endswith(".md") and not policy.startswith("http"):
+        target = (root / policy).resolve()
+        if not target.is_relative_to(root.resolve()) or not target.is_file():
+            report.add(("partner", "privacy_policy"), f"there is no file '{policy}' in {root.name}/; "
+                       "write the policy there or give its https:// address")
     brand = config.site.brand
     for key in ("logo", "favicon"):
         name = getattr(brand, key)

@@ -46,6 +46,7 @@ class Site:
     news: tuple[NewsItem, ...]
     theme: ThemeChain
     inputs: tuple[Path, ...]
+    privacy_page: str | None = None
 
     @property
     def locale(self) -> str:
@@ -120,6 +121,7 @@ def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None =
         news=tuple(sorted(news, key=lambda n: (n.date, n.slug), reverse=True)),
         theme=chain,
         inputs=tuple(sorted([site_file, *news_files, *_asset_files(root, config)])),
+        privacy_page=_privacy_page(root, config),
     )
 
 
@@ -152,7 +154,20 @@ def _applications(config: SiteConfig) -> tuple[Application, ...]:
 
 def _asset_files(root: Path, config: SiteConfig) -> list[Path]:
     brand = config.site.brand
-    return [root / name for name in (brand.logo, brand.favicon) if name]
+    policy = config.partner.privacy_policy
+    return [root / name for name in (brand.logo, brand.favicon, None if _is_url(policy) else policy) if name]
+
+
+def _is_url(link: str) -> bool:
+    return link.startswith(("http://", "https://"))
+
+
+def _privacy_page(root: Path, config: SiteConfig) -> str | None:
+    """The policy as sanitised HTML when the partner publishes it on the storefront."""
+    policy = config.partner.privacy_policy
+    if _is_url(policy):
+        return None
+    return render_markdown((root / policy).read_text(encoding="utf-8"), shift_headings=1)
 
 
 def _load_news(folder: Path, problems: list[Problem]) -> tuple[list[NewsItem], list[Path]]:

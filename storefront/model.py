@@ -45,9 +45,10 @@ def _colour(value: str) -> str:
     return value.lower()
 
 
-def _url_or_path(value: str) -> str:
-    if not re.match(r"^(https?://[^\s/]+(/\S*)?|/\S*)$", value):
-        raise ValueError("write a full address starting with https:// or a path on this site starting with /")
+def _policy(value: str) -> str:
+    if not re.match(r"^(https?://[^\s/]+(/\S*)?|[\w][\w./-]*\.md)$", value):
+        raise ValueError("write the full address of the policy (https://...) or the name of a Markdown file "
+                         "in the site folder, e.g. privacy.md, to publish it on the storefront")
     return value
 
 
@@ -58,7 +59,7 @@ def _base_url(value: str) -> str:
 
 
 Colour = Annotated[str, AfterValidator(_colour), Field(description="Colour as #RRGGBB.")]
-UrlOrPath = Annotated[str, AfterValidator(_url_or_path)]
+PolicyLink = Annotated[str, AfterValidator(_policy)]
 
 
 class Strict(BaseModel):
@@ -79,7 +80,9 @@ class Partner(Strict):
     address: Text
     hours: Text = Field(description="Working hours, e.g. «Пн–Пт, 9:00–18:00».")
     certified: bool = Field(False, description="Holds the vendor's certificate to sell КОРП, КА and ERP.")
-    privacy_policy: UrlOrPath = Field(description="Link to the personal-data policy (152-FZ).")
+    privacy_policy: PolicyLink = Field(
+        description="The personal-data policy (152-FZ): its https:// address, or a Markdown file such as "
+                    "privacy.md that the storefront publishes at /privacy/.")
     notify: list[EmailStr] = Field(min_length=1, description="Addresses that receive every new registration.")
 
 

@@ -15,6 +15,7 @@ from .load import Site
 from .problems import InvalidSite, Problem, display_path
 
 NEWS_PER_PAGE = 10
+PRIVACY_URL = "privacy/"
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,10 @@ def plan(site: Site) -> list[Page]:
                           in_sitemap=False, noindex=True))
     pages.append(Page("contacts/", "contacts.html", "contacts", _text(site, "contacts"),
                       f"{cfg.partner.legal_name}: {cfg.partner.phone}, {cfg.partner.email}"))
+    if site.privacy_page:
+        pages.append(Page(PRIVACY_URL, "document.html", "privacy", _text(site, "privacy_policy"),
+                          f"{_text(site, 'privacy_policy')}: {cfg.partner.legal_name}",
+                          {"document": site.privacy_page}))
     pages.append(Page("404.html", "404.html", "not-found", _text(site, "not_found_title"),
                       _text(site, "not_found_text"), in_sitemap=False, noindex=True))
     _refuse_collisions(site, pages)

@@ -1,7 +1,7 @@
 import json
 from pathlib import Path
 
-from conftest import REPO
+from conftest import REPO, line_of, scaffold_text
 from storefront.cli import main
 from storefront.commands.schema import schema_text
 
@@ -49,7 +49,8 @@ def test_check_prints_path_line_col_field_message(sites, capsys):
     assert main(["check"]) == 1
     err = capsys.readouterr().err
     assert "demo: 1 problem" in err
-    assert "  sites/demo/site.yaml:58:15: tariffs[1].sessions: must be at least 1 (now 0)" in err
+    line = line_of(scaffold_text(), "sessions: 5")
+    assert f"  sites/demo/site.yaml:{line}:15: tariffs[1].sessions: must be at least 1 (now 0)\n" in err
 
 
 def test_an_english_site_builds(sites):

@@ -150,7 +150,9 @@ def test_registration_pages_post_every_field_to_the_api(built):
                 for input_id in form.xpath(".//input[@type!='hidden']/@id"):
                     assert form.xpath(f".//label[@for='{input_id}']"), f"{input_id} has no label"
                 consent_links = form.xpath(".//label[@for='sf-consent']/a/@href")
-                assert consent_links == [site.config.partner.privacy_policy]
+                policy = (site.config.site.base_url + "privacy/") if site.privacy_page \
+                    else site.config.partner.privacy_policy
+                assert consent_links == [policy]
             embed = (built / site_id / "register" / reg.id / "embed" / "index.html").read_text()
             assert "&lt;form" in embed and f"/r/{site_id}/{reg.id}" in embed
 

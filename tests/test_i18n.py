@@ -19,7 +19,7 @@ def test_every_text_a_theme_uses_exists(locale):
     used = set()
     for template in THEMES.rglob("*.html"):
         text = template.read_text()
-        used |= set(re.findall(r"_\('([a-z_]+)'", text))
+        used |= set(re.findall(r"_\('([a-z_]+)'\s*[,)]", text))
         used |= set(re.findall(r"plural\('([a-z_]+)'", text))
     assert used
     missing = used - set(messages(locale))

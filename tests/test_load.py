@@ -111,7 +111,7 @@ def test_registration_application_must_be_in_its_tariff(sites):
 
 
 def test_ids_must_be_unique(sites):
-    problem = only(problems_of(sites.make(replace={"  - id: business": "  - id: start"})))
+    problem = only(problems_of(sites.make(replace={"  - id: business": "  - id: start", "    tariff: business": "    tariff: start"})))
     assert problem.field == "tariffs[1].id" and "used twice" in problem.message
 
 
@@ -171,3 +171,18 @@ def test_yaml_syntax_error(sites):
     problem = only(problems_of(sites.make(replace={'  headline: "1С в облаке для вашего бизнеса"':
                                                    "  headline: 1С в облаке: для бизнеса"})))
     assert problem.line == line_of(scaffold_text(), "headline:") and "YAML syntax" in problem.message
+
+
+def test_privacy_policy_may_be_published_from_markdown(sites):
+    folder = sites.make(replace={'privacy_policy: "https://demo.example/privacy/"': "privacy_policy: privacy.md"})
+    problem = only(problems_of(folder))
+    assert problem.field == "partner.privacy_policy" and "there is no file 'privacy.md'" in problem.message
+    (folder / "privacy.md").write_text("# Политика\n\nМы бережём данные.\n<script>x()</script>\n")
+    site = load_site(folder)
+    assert "<h2>Политика</h2>" in site.privacy_page and "<script" not in site.privacy_page
+
+
+def test_privacy_policy_must_be_a_link_or_a_markdown_file(sites):
+    problem = only(problems_of(sites.make(replace={'privacy_policy: "https://demo.example/privacy/"':
+                                                   "privacy_policy: политика"})))
+    assert "privacy.md" in problem.message and "https://" in problem.message
