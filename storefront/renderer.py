@@ -1,0 +1,91 @@
+"""One site's pages rendered to bytes: the shared context, assets and page loop.
+
+The generator renders every page to publish it; the registration API renders a single
+page (the registration form with a visitor's errors) with the very same templates and
+context, so both always look alike.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from . import assets as assets_mod
+from . import feeds
+from .i18n import Translator
+from .load import Site
+from .pages import PRIVACY_URL, Page, navigation, plan, site_context
+from .render import environment, render
+
+DEFAULT_API_URL = "http://localhost:8000/"
+
+
+def api_url_for(site: Site, override: str | None) -> str:
+    """Where forms post: ``--api-url``, else ``site.api_url``, else the local default."""
+    url = override or site.config.site.api_url or DEFAULT_API_URL
+    return url if url.endswith("/") else url + "/"
+
+
+class SiteRenderer:
+    """Renders the pages of one validated site; builds its Jinja environment and assets once."""
+
+    def __init__(self, site: Site, api_url: str | None = None):
+        self.site = site
+        self.api_url = api_url_for(site, api_url)
+        self.pages = plan(site)
+        self.env = environment(site)
+        self.assets = assets_mod.collect(site)
+        self.context = self._common_context()
+        self._snippets: dict[str, str] = {}
+
+    def _common_context(self) -> dict[str, Any]:
+        site, published = self.site, self.assets
+        context = site_context(site)
+        policy = site.config.partner.privacy_policy
+        context.update(
+            url=lambda target="": site.base_path + target,
+            abs_url=lambda target="": feeds.absolute(site, target),
+            asset=lambda logical: site.base_path + published.urls[logical],
+            stylesheets=assets_mod.stylesheets(site, published),
+            brand=assets_mod.brand_colours(site),
+            brand_assets={key: published.urls.get(f"site/{key}{_suffix(getattr(site.config.site.brand, key))}")
+                          for key in ("logo", "favicon")},
+            form={"values": {}, "errors": {}},
+            privacy_url=site.base_path + PRIVACY_URL if site.privacy_page else policy,
+            privacy_url_absolute=feeds.absolute(site, PRIVACY_URL) if site.privacy_page else policy,
+        )
+        return context
+
+    def page(self, url: str) -> Page:
+        """The planned page at ``url`` (relative to the site's base path)."""
+        return next(p for p in self.pages if p.url == url)
+
+    def render_page(self, page: Page, **extra: Any) -> str:
+        """One page as HTML; ``extra`` overrides context values (e.g. ``form`` with errors)."""
+        context = {**self.context, **page.context, "page": page, "nav": navigation(self.site, page)}
+        reg = page.context.get("reg")
+        if reg is not None:
+            context["form_action"] = f"{self.api_url}r/{self.site.id}/{reg.id}"
+            if page.kind == "embed":
+                context["snippet_code"] = self._snippet(reg.id)
+        context.update(extra)
+        return render(self.env, page.template, context)
+
+    def _snippet(self, reg_id: str) -> str:
+        if reg_id not in self._snippets:
+            self._snippets[reg_id] = self.render_page(self.page(f"register/{reg_id}/snippet.html"))
+        return self._snippets[reg_id]
+
+    def files(self) -> dict[str, bytes]:
+        """Every output file of the site (path → bytes)."""
+        out: dict[str, bytes] = dict(self.assets.files)
+        for page in self.pages:
+            out[page.output] = self.render_page(page).encode()
+        translator = Translator(self.site.locale)
+        out["feed.xml"] = feeds.atom(self.site, f"{translator.text('news')} — {self.site.config.partner.name}")
+        out["sitemap.xml"] = feeds.sitemap(self.site, self.pages)
+        out["robots.txt"] = feeds.robots(self.site)
+        return out
+
+
+def _suffix(name: str | None) -> str:
+    return Path(name).suffix.lower() if name else ""
