@@ -18,9 +18,10 @@ from .yamlsource import Positions
 def problems_from(exc: ValidationError, data: Any, positions: Positions, path: str,
                   model: type[BaseModel]) -> list[Problem]:
     errors = [(_data_loc(err["loc"], data, err["type"]), err) for err in exc.errors()]
+    misspelt = _misspelt_keys(errors, model)
     problems = []
     for loc, err in errors:
-        if _is_losing_union_branch(loc, err, errors):
+        if _is_losing_union_branch(loc, err, errors) or (err["type"] == "missing" and loc in misspelt):
             continue
         message = _message(err, loc, model)
         line, col = positions.of(loc, key=err["type"] == "extra_forbidden")
@@ -43,6 +44,17 @@ def _data_loc(loc: tuple, data: Any, error_type: str) -> Loc:
         elif last and error_type in ("missing", "extra_forbidden"):
             out.append(part)
     return tuple(out)
+
+
+def _misspelt_keys(errors: list, model: type[BaseModel]) -> set[Loc]:
+    """Required keys that are «missing» only because an unknown key is their typo: say it once."""
+    found = set()
+    for loc, err in errors:
+        if err["type"] == "extra_forbidden":
+            close = difflib.get_close_matches(str(loc[-1]), _fields_at(model, err["loc"][:-1]), n=1, cutoff=0.6)
+            if close:
+                found.add(loc[:-1] + (close[0],))
+    return found
 
 
 def _is_losing_union_branch(loc: Loc, err: dict, errors: list) -> bool:

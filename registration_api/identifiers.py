@@ -1,0 +1,46 @@
+"""Russian phone numbers and taxpayer numbers (ИНН), as prospects type them.
+
+Pure functions, so the form, the tests and later the partner API agree on one rule.
+"""
+from __future__ import annotations
+
+import re
+
+_PHONE_CHARS = re.compile(r"^[\d\s()+\-.]+$")
+_INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN11_WEIGHTS = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN12_WEIGHTS = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+
+
+def normalise_phone(text: str) -> str | None:
+    """``8 (912) 345-67-89``, ``+7 912 3456789`` or ``912 345 67 89`` → ``+79123456789``.
+
+    ``None`` when the text is not a Russian number.
+    """
+    text = text.strip()
+    if not text or not _PHONE_CHARS.match(text) or text.count("+") > 1 or "+" in text[1:]:
+        return None
+    digits = re.sub(r"\D", "", text)
+    if text.startswith("+"):
+        return f"+{digits}" if len(digits) == 11 and digits[0] == "7" else None
+    if len(digits) == 11 and digits[0] in "78":
+        return f"+7{digits[1:]}"
+    if len(digits) == 10 and digits[0] in "3489" and not digits.startswith("89"):
+        return f"+7{digits}"  # no area code starts with 89: that is a mobile number missing a digit
+    return None
+
+
+def _check_digit(digits: str, weights: tuple[int, ...]) -> int:
+    return sum(int(d) * w for d, w in zip(digits, weights)) % 11 % 10
+
+
+def inn_is_valid(inn: str) -> bool:
+    """True for a 10-digit (organisation) or 12-digit (person) ИНН whose check digits match."""
+    if not inn.isdigit() or not inn.isascii():
+        return False
+    if len(inn) == 10:
+        return _check_digit(inn, _INN10_WEIGHTS) == int(inn[9])
+    if len(inn) == 12:
+        return (_check_digit(inn, _INN11_WEIGHTS) == int(inn[10])
+                and _check_digit(inn, _INN12_WEIGHTS) == int(inn[11]))
+    return False

@@ -1,0 +1,92 @@
+"""Settings of the registration service, read once from the environment.
+
+Every verb of ``registration-api`` shares them: ``DATABASE_URL`` (default an SQLite file
+under ``var/``), ``SMTP_URL`` (unset: a Maildir under ``var/mail/``), ``PUBLIC_BASE_URL``
+and the few knobs below. Errors name the variable and say what to write.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot use; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    sites_dir: Path = Path("sites")
+    themes_dir: Path | None = None
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    smtp_url: str | None = None
+    public_base_url: str | None = None
+    mail_from: str = "noreply@localhost"
+    extra_origins: frozenset[str] = field(default_factory=frozenset)
+    rate_limit_per_minute: int = 20
+    max_body_bytes: int = 16 * 1024
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Moscow"))
+    trust_proxy: bool = False
+
+    @property
+    def maildir(self) -> Path:
+        return self.var_dir / "mail"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, sites_dir: Path = Path("sites"),
+                 themes_dir: Path | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        var_dir = Path(env.get("VAR_DIR", "var"))
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'registrations.sqlite3'}"
+        if not database_url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
+            raise SettingsError("DATABASE_URL must start with sqlite:/// or postgresql://")
+        if database_url.startswith("postgres:"):
+            database_url = "postgresql:" + database_url[len("postgres:"):]
+        if database_url.startswith("postgresql://"):
+            database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+        smtp_url = env.get("SMTP_URL") or None
+        if smtp_url and urlsplit(smtp_url).scheme not in ("smtp", "smtps", "smtp+starttls"):
+            raise SettingsError("SMTP_URL must look like smtp://user:password@host:587 (or smtps://, smtp+starttls://)")
+        try:
+            timezone = ZoneInfo(env.get("TIMEZONE", "Europe/Moscow"))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError("TIMEZONE must be a zone name such as Europe/Moscow") from None
+        return cls(
+            sites_dir=sites_dir,
+            themes_dir=themes_dir,
+            var_dir=var_dir,
+            database_url=database_url,
+            smtp_url=smtp_url,
+            public_base_url=env.get("PUBLIC_BASE_URL") or None,
+            mail_from=env.get("MAIL_FROM", "noreply@localhost"),
+            extra_origins=frozenset(_origin(o) for o in env.get("EXTRA_ORIGINS", "").split(",") if o.strip()),
+            rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 20),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", 16 * 1024),
+            timezone=timezone,
+            trust_proxy=env.get("TRUST_PROXY", "") in ("1", "true", "yes"),
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
+    if number <= 0:
+        raise SettingsError(f"{name} must be greater than 0")
+    return number
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(f"EXTRA_ORIGINS: {url!r} is not an origin like http://localhost:8000")
+    return f"{parts.scheme}://{parts.netloc}"
