@@ -11,6 +11,7 @@ from itertools import groupby
 from typing import Any
 
 from .catalogue import catalogue
+from .i18n import Translator
 from .load import Site
 from .problems import InvalidSite, Problem, display_path
 
@@ -128,8 +129,6 @@ def _refuse_collisions(site: Site, pages: list[Page]) -> None:
 
 
 def _text(site: Site, key: str) -> str:
-    from .i18n import Translator
-
     return Translator(site.locale).text(key)
 
 
