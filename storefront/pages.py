@@ -11,6 +11,7 @@ from itertools import groupby
 from typing import Any
 
 from .catalogue import catalogue
+from .content import plain_text, render_markdown
 from .i18n import Translator
 from .load import Site
 from .problems import InvalidSite, Problem, display_path
@@ -133,11 +134,9 @@ def _text(site: Site, key: str) -> str:
 
 
 def _first_line(markdown_text: str) -> str:
-    for line in markdown_text.splitlines():
-        line = line.strip().lstrip("#").strip()
-        if line:
-            return line
-    return ""
+    """The first paragraph of partner Markdown as plain text, for a meta description."""
+    paragraph = markdown_text.strip().split("\n\n", 1)[0]
+    return plain_text(render_markdown(paragraph))[:300]
 
 
 NAV = (("tariffs/", "tariffs"), ("apps/", "applications"), ("faq/", "faq"), ("news/", "news"),

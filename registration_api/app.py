@@ -1,0 +1,263 @@
+"""The Starlette application: the registration endpoint, health and the OpenAPI description.
+
+``POST /r/<site-id>/<page-id>`` answers a browser with ``303`` to the thank-you page or the
+form again with errors (``422``), and a script (``Accept: application/json``) with ``201``
+or ``422`` and errors per field. Everything a prospect sees is rendered by the
+generator's templates in the partner's theme.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+from typing import Any, AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from storefront.i18n import Translator
+from storefront.pages import Page
+
+from . import db
+from .forms import errors_of, registration_form, typed_values
+from .openapi import openapi_document
+from .outbox import OutboxSender, transport_for
+from .ratelimit import RateLimiter
+from .registration import Clock, Registrar, SignUp, utc_now
+from .registry import Partner, Registry, origin_of
+from .settings import Settings
+
+log = logging.getLogger("registration_api")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class Service:
+    """Everything the endpoints share, created at start-up."""
+
+    def __init__(self, settings: Settings, clock: Clock):
+        self.settings = settings
+        self.clock = clock
+        self.engine = db.create_engine(settings.database_url)
+        self.registry = Registry(settings.sites_dir, settings.themes_dir)
+        self.registrar = Registrar(self.engine, mail_from=settings.mail_from, timezone=settings.timezone, clock=clock)
+        self.sender = OutboxSender(self.engine, transport_for(settings.smtp_url, settings.maildir), clock=clock)
+        self.limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.wake = asyncio.Event()
+
+    # --- who is asking -------------------------------------------------------------
+    def request_origin(self, request: Request) -> str | None:
+        origin = request.headers.get("origin")
+        if origin:
+            return origin
+        referer = request.headers.get("referer")
+        return origin_of(referer) if referer else None
+
+    def origin_allowed(self, partner: Partner, origin: str | None) -> bool:
+        """No Origin and no Referer: not a browser's cross-site post, so allowed."""
+        return origin is None or origin in partner.origins or origin in self.settings.extra_origins
+
+    def client(self, request: Request) -> str:
+        if self.settings.trust_proxy and "x-forwarded-for" in request.headers:
+            return request.headers["x-forwarded-for"].split(",")[0].strip()
+        return request.client.host if request.client else "unknown"
+
+    def storefront_base(self, partner: Partner, origin: str | None) -> str:
+        """Absolute base URL of the storefront the visitor came from (a local preview, or the real one)."""
+        if origin and origin in self.settings.extra_origins:
+            return origin + partner.site.base_path
+        return partner.site.config.site.base_url
+
+    # --- answers ---------------------------------------------------------------------
+    def page_response(self, partner: Partner, page: Page, status: int, base: str, **extra: Any) -> HTMLResponse:
+        html = partner.renderer.render_page(page, url=lambda target="": base + target, **extra)
+        return HTMLResponse(html, status_code=status)
+
+    def message(self, partner: Partner, reg_id: str, status: int, base: str, key: str,
+                headers: dict[str, str] | None = None) -> HTMLResponse:
+        t = Translator(partner.site.locale).text
+        page = Page(f"register/{reg_id}/", "message.html", "message", t(f"msg_{key}_title"), t(f"msg_{key}_title"),
+                    noindex=True)
+        response = self.page_response(partner, page, status, base, message=t(f"msg_{key}_text"),
+                                      back_url=f"{base}register/{reg_id}/", back_text=t("msg_back_to_form"))
+        response.headers.update(headers or {})
+        return response
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+async def _read_body(request: Request, cap: int) -> None:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > cap:
+        raise BodyTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    request._body = b"".join(chunks)  # Starlette's form parser reads the cached body
+
+
+async def _form_data(request: Request) -> FormData:
+    if request.headers.get("content-type", "").startswith("application/json"):
+        payload = json.loads(request._body or b"{}")
+        if not isinstance(payload, dict):
+            raise ValueError("a JSON object is expected")
+        items = []
+        for key, value in payload.items():
+            if isinstance(value, bool):
+                value = "yes" if value else ""
+            items.append((str(key), "" if value is None else str(value)))
+        return FormData(items)
+    return await request.form()
+
+
+def _cors(response: Response, origin: str | None) -> Response:
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+    return response
+
+
+def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background: bool = True,
+               watch_interval: float = 2.0) -> Starlette:
+    service = Service(settings, clock)
+
+    async def register(request: Request) -> Response:
+        site_id, page_id = request.path_params["site_id"], request.path_params["page_id"]
+        partner = service.registry.get(site_id)
+        if partner is None:
+            return _unknown_site(request)
+        origin = service.request_origin(request)
+        base = service.storefront_base(partner, origin)
+        reg = partner.page(page_id)
+        wants_json = _wants_json(request)
+        if reg is None:
+            if wants_json:
+                return JSONResponse({"error": f"there is no registration page '{page_id}'"}, status_code=404)
+            return service.page_response(partner, partner.renderer.page("404.html"), 404, base)
+        allowed = service.origin_allowed(partner, origin)
+        cors_origin = origin if allowed and origin else None
+        if not allowed:
+            log.warning("refused site=%s page=%s: foreign origin %s", site_id, page_id, origin)
+            if wants_json:
+                return JSONResponse({"error": f"sign-ups are accepted only from the partner's own sites, "
+                                              f"not from {origin}"}, status_code=403)
+            return service.message(partner, page_id, 403, partner.site.config.site.base_url, "foreign")
+        wait = service.limiter.take(service.client(request))
+        if wait:
+            headers = {"Retry-After": str(int(wait) + 1)}
+            if wants_json:
+                return _cors(JSONResponse({"error": "too many sign-ups from this address; try again later"},
+                                          status_code=429, headers=headers), cors_origin)
+            return service.message(partner, page_id, 429, base, "rate", headers)
+        try:
+            await _read_body(request, settings.max_body_bytes)
+            data = await _form_data(request)
+        except BodyTooLarge:
+            if wants_json:
+                return _cors(JSONResponse({"error": "request body too large"}, status_code=413), cors_origin)
+            return service.message(partner, page_id, 413, base, "large")
+        except (ValueError, UnicodeDecodeError, ClientDisconnect) as exc:
+            return _cors(JSONResponse({"error": f"the form could not be read: {exc}"}, status_code=400), cors_origin)
+
+        thanks = f"{base}register/{page_id}/thanks/"
+        form = registration_form(partner.site.locale)(data)
+        if form.website.data:
+            log.info("honeypot site=%s page=%s: dropped", site_id, page_id)
+            if wants_json:
+                return _cors(JSONResponse({"status": "registered"}, status_code=201), cors_origin)
+            return RedirectResponse(thanks, status_code=303)
+        if not form.validate():
+            errors = errors_of(form)
+            log.info("invalid site=%s page=%s fields=%s", site_id, page_id, ",".join(sorted(errors)))
+            if wants_json:
+                return _cors(JSONResponse({"errors": {k: [v] for k, v in errors.items()}}, status_code=422), cors_origin)
+            return service.page_response(
+                partner, partner.renderer.page(f"register/{page_id}/"), 422, base,
+                form={"values": typed_values(form), "errors": errors}, form_action=str(request.url))
+
+        signup = SignUp(name=form.name.data, email=form.email.data, phone=form.phone.normalised,
+                        company=form.company.data or None, inn=(form.inn.data or "").replace(" ", "") or None,
+                        token=form.token.data or None)
+        outcome = await run_in_threadpool(service.registrar.register, partner, reg, signup)
+        service.wake.set()
+        if wants_json:
+            return _cors(JSONResponse({"status": "registered", "subscriber_number": outcome.number,
+                                       "trial_ends": outcome.trial_ends.isoformat(), "thanks_url": thanks},
+                                      status_code=201), cors_origin)
+        return RedirectResponse(thanks, status_code=303)
+
+    async def preflight(request: Request) -> Response:
+        partner = service.registry.get(request.path_params["site_id"])
+        origin = request.headers.get("origin")
+        if partner is None or not origin or not service.origin_allowed(partner, origin):
+            return Response(status_code=403)
+        return _cors(Response(status_code=204, headers={
+            "Access-Control-Allow-Methods": "POST",
+            "Access-Control-Allow-Headers": "Content-Type, Accept",
+            "Access-Control-Max-Age": "600"}), origin)
+
+    async def healthz(request: Request) -> Response:
+        try:
+            await run_in_threadpool(db.ping, service.engine)
+        except Exception as exc:  # any database failure means "not healthy", said plainly
+            return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok", "sites": service.registry.ids()})
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(openapi_document())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await run_in_threadpool(db.migrate, service.engine)
+        await run_in_threadpool(service.registry.reload)
+        tasks = [asyncio.create_task(_watch(service.registry, watch_interval))]
+        if send_in_background:
+            tasks.append(asyncio.create_task(service.sender.run(service.wake)))
+        _on_sighup(service.registry)
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            service.engine.dispose()
+
+    app = Starlette(routes=[
+        Route("/r/{site_id}/{page_id}", register, methods=["POST"]),
+        Route("/r/{site_id}/{page_id}", preflight, methods=["OPTIONS"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+    ], lifespan=lifespan)
+    app.state.service = service
+    return app
+
+
+def _unknown_site(request: Request) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": "there is no such storefront"}, status_code=404)
+    return HTMLResponse("<!doctype html><html lang=\"ru\"><meta charset=\"utf-8\"><title>Не найдено</title>"
+                        "<h1>Страница не найдена</h1><p>Такой витрины нет.</p></html>", status_code=404)
+
+
+async def _watch(registry: Registry, interval: float) -> None:
+    """Pick up edited site.yaml files without a restart."""
+    while True:
+        await asyncio.sleep(interval)
+        await run_in_threadpool(registry.reload)
+
+
+def _on_sighup(registry: Registry) -> None:
+    with contextlib.suppress(ValueError, RuntimeError, NotImplementedError, AttributeError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, registry.reload)

@@ -1,0 +1,160 @@
+"""Delivering the outbox: every stored e-mail reaches SMTP (or the local Maildir) once.
+
+A message is claimed before sending (so two senders never send it twice), marked sent
+after the server accepted it, and on failure retried with exponential back-off. Messages
+live in the database, so they survive restarts; a server that was down gets them once it
+is back.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import mailbox
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from .db import outbox
+from .registration import Clock, utc_now
+
+log = logging.getLogger("registration_api")
+
+CLAIM_SECONDS = 120
+MAX_BACKOFF_SECONDS = 3600
+
+
+class Transport(Protocol):
+    async def send(self, envelope_from: str, recipients: list[str], message: bytes) -> None: ...
+
+
+class MaildirTransport:
+    """Local use without a mail server: each message becomes a file in a Maildir."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    async def send(self, envelope_from: str, recipients: list[str], message: bytes) -> None:
+        await asyncio.to_thread(self._add, message)
+
+    def _add(self, message: bytes) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        mailbox.Maildir(self.path, create=True).add(message)
+
+    def __str__(self) -> str:
+        return f"Maildir {self.path}"
+
+
+class SmtpTransport:
+    """A real SMTP server from ``SMTP_URL``: smtp:// (STARTTLS when offered), smtp+starttls://, smtps://."""
+
+    def __init__(self, url: str, timeout: float = 30):
+        parts = urlsplit(url)
+        self.hostname = parts.hostname or "localhost"
+        self.use_tls = parts.scheme == "smtps"
+        self.start_tls = True if parts.scheme == "smtp+starttls" else None
+        self.port = parts.port or (465 if self.use_tls else 587 if self.start_tls else 25)
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.timeout = timeout
+
+    async def send(self, envelope_from: str, recipients: list[str], message: bytes) -> None:
+        await aiosmtplib.send(message, sender=envelope_from, recipients=recipients, hostname=self.hostname,
+                              port=self.port, username=self.username, password=self.password,
+                              use_tls=self.use_tls, start_tls=self.start_tls, timeout=self.timeout)
+
+    def __str__(self) -> str:
+        return f"SMTP {self.hostname}:{self.port}"
+
+
+def transport_for(smtp_url: str | None, maildir: Path) -> Transport:
+    return SmtpTransport(smtp_url) if smtp_url else MaildirTransport(maildir)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """30 s, 1 min, 2 min, ... capped at an hour."""
+    return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+
+
+class OutboxSender:
+    def __init__(self, engine: Engine, transport: Transport, clock: Clock = utc_now):
+        self.engine = engine
+        self.transport = transport
+        self.clock = clock
+
+    def _due_ids(self, limit: int) -> list[int]:
+        now = self.clock()
+        with self.engine.connect() as conn:
+            return list(conn.execute(sa.select(outbox.c.id).where(
+                outbox.c.sent_at.is_(None), outbox.c.next_attempt_at <= now,
+                sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
+            ).order_by(outbox.c.id).limit(limit)).scalars())
+
+    def _claim(self, message_id: int):
+        """The message's row if this sender won it, else None (another sender has it)."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            claimed = conn.execute(outbox.update().where(
+                outbox.c.id == message_id, outbox.c.sent_at.is_(None),
+                sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
+            ).values(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))).rowcount
+            if not claimed:
+                return None
+            return conn.execute(sa.select(outbox).where(outbox.c.id == message_id)).first()
+
+    def _mark_sent(self, message_id: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(outbox.update().where(outbox.c.id == message_id).values(
+                sent_at=self.clock(), claimed_until=None, attempts=outbox.c.attempts + 1, last_error=None))
+
+    def _mark_failed(self, message_id: int, attempts: int, error: str) -> dt.datetime:
+        retry_at = self.clock() + backoff(attempts)
+        with self.engine.begin() as conn:
+            conn.execute(outbox.update().where(outbox.c.id == message_id).values(
+                attempts=attempts, next_attempt_at=retry_at, claimed_until=None, last_error=error[:500]))
+        return retry_at
+
+    async def deliver_due(self, limit: int = 100) -> DeliveryReport:
+        """Send every message that is due now; failures are rescheduled, never dropped."""
+        report = DeliveryReport()
+        for message_id in await asyncio.to_thread(self._due_ids, limit):
+            row = await asyncio.to_thread(self._claim, message_id)
+            if row is None:
+                continue
+            attempt = row.attempts + 1
+            try:
+                await self.transport.send(row.envelope_from, list(row.recipients), row.message)
+            except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+                retry_at = await asyncio.to_thread(self._mark_failed, message_id, attempt, f"{type(exc).__name__}: {exc}")
+                log.warning("mail id=%s purpose=%s attempt=%s via %s failed (%s); retry at %s", message_id,
+                            row.purpose, attempt, self.transport, type(exc).__name__, retry_at.isoformat())
+                report.failed += 1
+                continue
+            await asyncio.to_thread(self._mark_sent, message_id)
+            log.info("mail id=%s purpose=%s attempt=%s via %s sent", message_id, row.purpose, attempt, self.transport)
+            report.sent += 1
+        return report
+
+    async def run(self, wake: asyncio.Event, interval: float = 5.0) -> None:
+        """Deliver forever: right after each registration (``wake``) and every ``interval`` seconds."""
+        while True:
+            try:
+                await self.deliver_due()
+            except sa.exc.SQLAlchemyError as exc:
+                log.error("outbox: database unavailable (%s); trying again", type(exc).__name__)
+            try:
+                await asyncio.wait_for(wake.wait(), timeout=interval)
+            except asyncio.TimeoutError:
+                pass
+            wake.clear()

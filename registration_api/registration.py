@@ -1,0 +1,108 @@
+"""A valid sign-up becomes a trial subscriber and its e-mails, in one transaction.
+
+"Registered" is only ever answered after the commit: the subscriber row and the outbox
+rows are written together or not at all. Repeats never make a second subscriber: the
+same form token, or the same e-mail while that partner's trial is active, gives back the
+subscriber already stored, and no second partner e-mail.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from storefront.model import RegistrationPage
+
+from .db import outbox, subscribers
+from .mail import Lead, registration_mail
+from .registry import Partner
+
+log = logging.getLogger("registration_api")
+
+NUMBER_BASE = 1_000_000
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class SignUp:
+    """Validated, normalised form data."""
+
+    name: str
+    email: str
+    phone: str
+    company: str | None
+    inn: str | None
+    token: str | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    number: str
+    trial_ends: dt.date
+    created: bool
+
+
+class Registrar:
+    """Stores sign-ups; safe to call from many threads and processes at once."""
+
+    def __init__(self, engine: Engine, *, mail_from: str, timezone: dt.tzinfo, clock: Clock = utc_now):
+        self.engine = engine
+        self.mail_from = mail_from
+        self.timezone = timezone
+        self.clock = clock
+
+    def register(self, partner: Partner, page: RegistrationPage, signup: SignUp) -> Outcome:
+        for attempt in range(3):
+            try:
+                with self.engine.begin() as conn:
+                    outcome = self._register(conn, partner, page, signup)
+                break
+            except sa.exc.IntegrityError:
+                # a concurrent twin (same token or e-mail) committed first: look again, find it
+                if attempt == 2:
+                    raise
+        log.info("registration site=%s page=%s subscriber=%s %s", partner.id, page.id, outcome.number,
+                 "created" if outcome.created else "repeat")
+        return outcome
+
+    def _register(self, conn: Connection, partner: Partner, page: RegistrationPage, signup: SignUp) -> Outcome:
+        now = self.clock()
+        today = now.astimezone(self.timezone).date()
+        email_key = signup.email.strip().lower()
+        if signup.token:
+            row = conn.execute(sa.select(subscribers.c.number, subscribers.c.trial_ends).where(
+                subscribers.c.site_id == partner.id, subscribers.c.token == signup.token)).first()
+            if row:
+                return Outcome(row.number, row.trial_ends, created=False)
+        row = conn.execute(sa.select(subscribers.c.id, subscribers.c.number, subscribers.c.trial_ends).where(
+            subscribers.c.site_id == partner.id, subscribers.c.email_key == email_key,
+            subscribers.c.status == "trial")).first()
+        if row and row.trial_ends >= today:
+            return Outcome(row.number, row.trial_ends, created=False)
+        if row:
+            conn.execute(subscribers.update().where(subscribers.c.id == row.id).values(status="expired"))
+
+        trial_ends = today + dt.timedelta(days=page.trial_days)
+        subscriber_id = conn.execute(subscribers.insert().values(
+            site_id=partner.id, page_id=page.id, tariff=page.tariff, application=page.application,
+            name=signup.name, email=signup.email, email_key=email_key, phone=signup.phone,
+            company=signup.company, inn=signup.inn, status="trial", trial_ends=trial_ends,
+            consent_at=now, created_at=now, token=signup.token,
+        ).returning(subscribers.c.id)).scalar_one()
+        number = str(NUMBER_BASE + subscriber_id)
+        conn.execute(subscribers.update().where(subscribers.c.id == subscriber_id).values(number=number))
+
+        lead = Lead(number, signup.name, signup.email, signup.phone, signup.company, signup.inn, trial_ends,
+                    now.astimezone(self.timezone))
+        for message in registration_mail(partner.site, page, lead, self.mail_from):
+            conn.execute(outbox.insert().values(
+                purpose=message.purpose, subscriber_id=subscriber_id, envelope_from=message.envelope_from,
+                recipients=message.recipients, message=message.message, created_at=now, next_attempt_at=now))
+        return Outcome(number, trial_ends, created=True)

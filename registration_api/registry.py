@@ -1,0 +1,100 @@
+"""The partners the service knows, loaded from the same ``sites/`` YAML as the generator.
+
+One source of truth: a site is validated by the generator's own loader, and its pages
+are rendered by the generator's own renderer. A changed site.yaml is picked up on
+SIGHUP or by polling file times; a reload that fails validation keeps the previous
+version serving, so no request is ever lost or answered from a half-read file.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from storefront.load import Site, load_site, site_ids
+from storefront.model import RegistrationPage
+from storefront.problems import InvalidSite
+from storefront.render import RenderError
+from storefront.renderer import SiteRenderer
+
+log = logging.getLogger("registration_api")
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@dataclass(frozen=True)
+class Partner:
+    """A loaded site with what the service needs to answer for it."""
+
+    site: Site
+    renderer: SiteRenderer
+    origins: frozenset[str]
+
+    @property
+    def id(self) -> str:
+        return self.site.id
+
+    def page(self, page_id: str) -> RegistrationPage | None:
+        return next((p for p in self.site.config.registration if p.id == page_id), None)
+
+
+def _fingerprint(folder: Path) -> tuple:
+    """File names, sizes and times under a site folder: cheap to compare, changes on any edit."""
+    entries = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            entries.append((str(path), stat.st_size, stat.st_mtime_ns))
+    return tuple(entries)
+
+
+class Registry:
+    """Partners by site id, reloadable while requests are served."""
+
+    def __init__(self, sites_dir: Path, themes_dir: Path | None = None):
+        self.sites_dir = sites_dir
+        self.themes_dir = themes_dir
+        self._partners: dict[str, Partner] = {}
+        self._fingerprints: dict[str, tuple] = {}
+
+    def __len__(self) -> int:
+        return len(self._partners)
+
+    def get(self, site_id: str) -> Partner | None:
+        return self._partners.get(site_id)
+
+    def ids(self) -> list[str]:
+        return sorted(self._partners)
+
+    def reload(self) -> list[str]:
+        """Load new and changed sites; returns the messages of sites that failed to load."""
+        failures: list[str] = []
+        known = set(site_ids(self.sites_dir)) if self.sites_dir.is_dir() else set()
+        partners = {k: v for k, v in self._partners.items() if k in known}
+        for site_id in sorted(known):
+            fingerprint = _fingerprint(self.sites_dir / site_id)
+            if self._fingerprints.get(site_id) == fingerprint and site_id in partners:
+                continue
+            self._fingerprints[site_id] = fingerprint
+            try:
+                partners[site_id] = self._load(site_id)
+                log.info("site %s loaded", site_id)
+            except InvalidSite as exc:
+                failures.extend(str(p) for p in exc.problems)
+                log.error("site %s not (re)loaded, keeping the previous version: %s", site_id,
+                          "; ".join(str(p) for p in exc.problems))
+            except RenderError as exc:
+                failures.append(str(exc.problem))
+                log.error("site %s not (re)loaded: %s", site_id, exc.problem)
+        self._partners = partners
+        return failures
+
+    def _load(self, site_id: str) -> Partner:
+        site = load_site(self.sites_dir / site_id, self.themes_dir)
+        renderer = SiteRenderer(site)
+        origins = {origin_of(site.config.site.base_url), *(origin_of(o) for o in site.config.site.origins)}
+        return Partner(site, renderer, frozenset(origins))
