@@ -62,7 +62,7 @@ class Service:
 
     def origin_allowed(self, partner: Partner, origin: str | None) -> bool:
         """No Origin and no Referer: not a browser's cross-site post, so allowed."""
-        return origin is None or origin in partner.origins or origin in self.settings.extra_origins
+        return origin is None or origin in partner.origins or self.settings.is_local_origin(origin)
 
     def client(self, request: Request) -> str:
         if self.settings.trust_proxy and "x-forwarded-for" in request.headers:
@@ -71,9 +71,15 @@ class Service:
 
     def storefront_base(self, partner: Partner, origin: str | None) -> str:
         """Absolute base URL of the storefront the visitor came from (a local preview, or the real one)."""
-        if origin and origin in self.settings.extra_origins:
+        if origin and self.settings.is_local_origin(origin):
             return origin + partner.site.base_path
         return partner.site.config.site.base_url
+
+    def own_url(self, request: Request) -> str:
+        """This endpoint's public address (``PUBLIC_BASE_URL`` behind a reverse proxy)."""
+        if self.settings.public_base_url:
+            return self.settings.public_base_url.rstrip("/") + request.url.path
+        return str(request.url)
 
     # --- answers ---------------------------------------------------------------------
     def page_response(self, partner: Partner, page: Page, status: int, base: str, **extra: Any) -> HTMLResponse:
@@ -185,7 +191,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
                 return _cors(JSONResponse({"errors": {k: [v] for k, v in errors.items()}}, status_code=422), cors_origin)
             return service.page_response(
                 partner, partner.renderer.page(f"register/{page_id}/"), 422, base,
-                form={"values": typed_values(form), "errors": errors}, form_action=str(request.url))
+                form={"values": typed_values(form), "errors": errors}, form_action=service.own_url(request))
 
         signup = SignUp(name=form.name.data, email=form.email.data, phone=form.phone.normalised,
                         company=form.company.data or None, inn=(form.inn.data or "").replace(" ", "") or None,

@@ -50,9 +50,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(settings: Settings, host: str, port: int) -> int:
+    import dataclasses
+
     import uvicorn
 
     from .app import create_app
+
+    if host in ("127.0.0.1", "localhost", "::1"):
+        settings = dataclasses.replace(settings, allow_loopback_origins=True)
 
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=settings.trust_proxy,
                 forwarded_allow_ips="*" if settings.trust_proxy else None, log_level="info")

@@ -32,6 +32,14 @@ class Settings:
     max_body_bytes: int = 16 * 1024
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Moscow"))
     trust_proxy: bool = False
+    allow_loopback_origins: bool = False
+
+    def is_local_origin(self, origin: str) -> bool:
+        """A page served from this machine, accepted when the service itself only listens locally."""
+        if origin in self.extra_origins:
+            return True
+        host = urlsplit(origin).hostname or ""
+        return self.allow_loopback_origins and (host in ("localhost", "::1") or host.startswith("127."))
 
     @property
     def maildir(self) -> Path:
@@ -68,8 +76,13 @@ class Settings:
             rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 20),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 16 * 1024),
             timezone=timezone,
-            trust_proxy=env.get("TRUST_PROXY", "") in ("1", "true", "yes"),
+            trust_proxy=_flag(env, "TRUST_PROXY"),
+            allow_loopback_origins=_flag(env, "ALLOW_LOOPBACK_ORIGINS"),
         )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name, "").lower() in ("1", "true", "yes")
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

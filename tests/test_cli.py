@@ -1,7 +1,7 @@
 import json
 from pathlib import Path
 
-from conftest import REPO, line_of, scaffold_text
+from tests.conftest import REPO, line_of, scaffold_text
 from storefront.cli import main
 from storefront.commands.schema import schema_text
 

@@ -9,7 +9,7 @@ from urllib.parse import urldefrag, urlparse
 import pytest
 from lxml import etree, html
 
-from conftest import EXAMPLE_SITES
+from tests.conftest import EXAMPLE_SITES
 from storefront.build import BuildOptions, build_many
 from storefront.load import load_site, site_ids
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import line_of, scaffold_text
+from tests.conftest import line_of, scaffold_text
 from storefront.load import load_site
 from storefront.problems import InvalidSite
 

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from lxml import html
 
-from conftest import LOCAL_ORIGIN, SmtpServer, valid_form, wait_until
+from tests.api.conftest import LOCAL_ORIGIN, SmtpServer, valid_form, wait_until
 
 SITE = "oblako-plus"
 PARTNER_NOTIFY = "sales@oblako-plus.example"
@@ -266,3 +266,17 @@ def test_changed_site_yaml_is_picked_up_without_a_restart(api, sites_dir):
     yaml_file.write_text(text.replace("partner:", "partner:\n  broken: [", 1))
     time.sleep(1.0)  # five watch intervals
     assert api.service.registry.get(SITE).page("kassa").trial_days == 21, "a broken edit keeps the last good site"
+
+
+def test_loopback_pages_are_accepted_only_when_the_service_listens_locally(make_api, smtp):
+    public = make_api(smtp.url)
+    assert post(public, headers={"Origin": "http://localhost:8080"}).status_code == 403
+    local = make_api(smtp.url, allow_loopback_origins=True)
+    answer = post(local, headers={"Origin": "http://localhost:8080"})
+    assert answer.status_code == 303 and answer.headers["location"] == "http://localhost:8080/register/trial/thanks/"
+
+
+def test_form_shown_again_posts_to_the_public_address(make_api, smtp):
+    api = make_api(smtp.url, public_base_url="https://api.oblako-plus.example/")
+    page = html.fromstring(post(api, email="bad").text)
+    assert page.xpath("//form/@action") == ["https://api.oblako-plus.example/r/oblako-plus/trial"]

@@ -1,0 +1,115 @@
+"""``registration-api`` verbs as an operator runs them, in real processes."""
+from __future__ import annotations
+
+import email
+import email.policy
+import mailbox
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import sqlalchemy as sa
+
+from tests.api.conftest import REPO, free_port, valid_form, wait_until
+from registration_api import db
+
+
+def _env(tmp_path, database_url, **extra):
+    env = {**os.environ, "DATABASE_URL": database_url, "VAR_DIR": str(tmp_path / "var"),
+           "RATE_LIMIT_PER_MINUTE": "10000", **extra}
+    env.pop("SMTP_URL", None) if "SMTP_URL" not in extra else None
+    return env
+
+
+def _serve(tmp_path, database_url, sites_dir, **extra):
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "registration_api", "serve", "--sites", str(sites_dir),
+                                "--port", str(port)], env=_env(tmp_path, database_url, **extra),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def up():
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            assert process.poll() is None, process.stderr.read().decode()
+            return False
+    wait_until(up, timeout=20, message="registration-api serve")
+    return process, f"http://127.0.0.1:{port}"
+
+
+def test_two_processes_on_one_database_never_share_a_number(tmp_path, database_url, sites_dir):
+    servers = [_serve(tmp_path, database_url, sites_dir) for _ in range(2)]
+    try:
+        def sign_up(i):
+            url = servers[i % 2][1]
+            return httpx.post(f"{url}/r/oblako-plus/trial", headers={"Accept": "application/json"},
+                              data=valid_form(email=f"p{i}@client.example"), timeout=30)
+        with ThreadPoolExecutor(12) as pool:
+            answers = list(pool.map(sign_up, range(40)))
+        assert [a.status_code for a in answers] == [201] * 40
+        assert len({a.json()["subscriber_number"] for a in answers}) == 40
+    finally:
+        for process, _ in servers:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def test_without_smtp_mail_lands_in_the_maildir_and_send_mail_drains_once(tmp_path, database_url, sites_dir):
+    process, url = _serve(tmp_path, database_url, sites_dir)
+    try:
+        answer = httpx.post(f"{url}/r/buhcentr/trial", headers={"Accept": "application/json"},
+                            data=valid_form(), timeout=30)
+        assert answer.status_code == 201
+        maildir = tmp_path / "var" / "mail"
+        wait_until(lambda: maildir.is_dir() and len(mailbox.Maildir(maildir, create=False)) == 2,
+                   message="two messages in the Maildir")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    parse = lambda f: email.message_from_binary_file(f, policy=email.policy.default)  # noqa: E731
+    subjects = sorted(str(m["Subject"]) for m in mailbox.Maildir(maildir, factory=parse, create=False))
+    assert subjects[1].startswith("Новая регистрация: Анна Петрова")
+    assert subjects[0].startswith("БухЦентр Север: ваш пробный доступ открыт, номер абонента 1000001")
+
+    result = subprocess.run([sys.executable, "-m", "registration_api", "send-mail", "--sites", str(sites_dir)],
+                            env=_env(tmp_path, database_url), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "sent 0, failed 0" in result.stdout
+    assert len(mailbox.Maildir(maildir, create=False)) == 2
+
+
+def test_send_mail_delivers_what_the_service_could_not(tmp_path, database_url, sites_dir, smtp):
+    down_port = free_port()
+    process, url = _serve(tmp_path, database_url, sites_dir, SMTP_URL=f"smtp://127.0.0.1:{down_port}")
+    try:
+        assert httpx.post(f"{url}/r/oblako-plus/trial", headers={"Accept": "application/json"},
+                          data=valid_form(), timeout=30).status_code == 201
+        engine = db.create_engine(database_url)
+        wait_until(lambda: _attempted(engine), message="a failed first attempt")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    with engine.begin() as conn:  # the back-off has passed
+        conn.execute(db.outbox.update().values(next_attempt_at=db.outbox.c.created_at))
+    engine.dispose()
+    result = subprocess.run([sys.executable, "-m", "registration_api", "send-mail", "--sites", str(sites_dir)],
+                            env=_env(tmp_path, database_url, SMTP_URL=smtp.url), capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0 and "sent 2, failed 0" in result.stdout, result.stderr
+    assert len(smtp.mailbox.messages) == 2
+
+
+def _attempted(engine) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(db.outbox)
+                            .where(db.outbox.c.attempts > 0)).scalar() == 2
+
+
+def test_bad_settings_are_explained(tmp_path, sites_dir):
+    result = subprocess.run([sys.executable, "-m", "registration_api", "send-mail", "--sites", str(sites_dir)],
+                            env={**os.environ, "DATABASE_URL": "mysql://x"}, capture_output=True, text=True)
+    assert result.returncode == 1 and "DATABASE_URL must start with sqlite:/// or postgresql://" in result.stderr
+    result = subprocess.run([sys.executable, "-m", "registration_api", "serve", "--sites", str(tmp_path / "none")],
+                            capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 1 and "there is no sites folder" in result.stderr

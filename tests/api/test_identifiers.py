@@ -1,0 +1,35 @@
+import pytest
+
+from registration_api.identifiers import inn_is_valid, normalise_phone
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("8 (912) 345-67-89", "+79123456789"),
+    ("+7 912 3456789", "+79123456789"),
+    ("+7(912)345-67-89", "+79123456789"),
+    ("7 912 345 67 89", "+79123456789"),
+    ("912.345.67.89", "+79123456789"),
+    ("8 (343) 555-01-23", "+73435550123"),
+    ("(812) 555-01-23", "+78125550123"),
+])
+def test_russian_numbers_in_their_usual_forms(typed, expected):
+    assert normalise_phone(typed) == expected
+
+
+@pytest.mark.parametrize("typed", [
+    "", "12345", "+1 212 555 0100", "+7 912 345 67 8", "8 912 345 67 899", "8-912-345-67-8",
+    "+7 912 abc 67 89", "+7+912 345 67 89", "тел. 8 912 345 67 89",
+])
+def test_what_is_not_a_russian_number(typed):
+    assert normalise_phone(typed) is None
+
+
+@pytest.mark.parametrize("inn", ["7707083893", "6671045280", "500100732259", "2901037169"])
+def test_valid_inns(inn):
+    assert inn_is_valid(inn)
+
+
+@pytest.mark.parametrize("inn", ["7707083894", "500100732250", "500100732209", "123456789", "12345678901",
+                                 "770708389a", "７７０７０８３８９３"])
+def test_invalid_inns(inn):
+    assert not inn_is_valid(inn)
