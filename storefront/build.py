@@ -24,6 +24,7 @@ class BuildOptions:
     out_dir: Path | None
     api_url: str | None = None
     theme: str | None = None
+    base_url: str | None = None
 
 
 @dataclass
@@ -36,6 +37,7 @@ class SiteReport:
     written: int = 0
     unchanged: int = 0
     removed: int = 0
+    changed: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -46,7 +48,8 @@ def build_site(site_id: str, options: BuildOptions) -> SiteReport:
     """Validate, render and (unless ``options.out_dir`` is None) publish one site."""
     report = SiteReport(site_id)
     try:
-        site = load_site(options.sites_dir / site_id, options.themes_dir, theme=options.theme)
+        site = load_site(options.sites_dir / site_id, options.themes_dir, theme=options.theme,
+                         base_url=options.base_url)
         renderer = SiteRenderer(site, options.api_url)
         files = renderer.files()
     except InvalidSite as exc:
@@ -59,6 +62,7 @@ def build_site(site_id: str, options: BuildOptions) -> SiteReport:
     if options.out_dir is not None:
         result = publish(options.out_dir / site_id, files)
         report.written, report.unchanged, report.removed = result.written, result.unchanged, result.removed
+        report.changed = result.changed
     return report
 
 

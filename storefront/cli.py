@@ -8,9 +8,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from .commands import build, check, new, schema, themes
+from .commands import build, check, new, schema, serve, themes
 
-VERBS = {"build": build, "check": check, "new": new, "schema": schema, "themes": themes}
+VERBS = {"build": build, "check": check, "serve": serve, "new": new, "schema": schema, "themes": themes}
 
 
 def parser() -> argparse.ArgumentParser:

@@ -75,10 +75,12 @@ def site_ids(sites_dir: Path) -> list[str]:
     return sorted(p.parent.name for p in sites_dir.glob(f"*/{SITE_FILE}"))
 
 
-def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None = None) -> Site:
+def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None = None,
+              base_url: str | None = None) -> Site:
     """Validate the site in ``root``; raise :class:`InvalidSite` with every problem found.
 
-    ``theme`` previews the site in another theme without editing its YAML.
+    ``theme`` previews the site in another theme and ``base_url`` at another address,
+    without editing its YAML (the preview and the theme gallery use both).
     """
     site_file = root / SITE_FILE
     shown = display_path(site_file)
@@ -114,6 +116,8 @@ def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None =
         problems.extend(checks.check_site(config, root, doc.positions, shown, chain))
     if problems or config is None or chain is None:
         raise InvalidSite(problems)
+    if base_url is not None:
+        config = config.model_copy(update={"site": config.site.model_copy(update={"base_url": base_url})})
 
     return Site(
         id=root.name, root=root, config=config,

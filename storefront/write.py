@@ -22,6 +22,7 @@ class PublishResult:
     written: int
     unchanged: int
     removed: int
+    changed: tuple[str, ...] = ()
 
 
 def publish(target: Path, files: dict[str, bytes]) -> PublishResult:
@@ -33,6 +34,7 @@ def publish(target: Path, files: dict[str, bytes]) -> PublishResult:
     removed = set(existing) - set(files)
     if target.is_dir() and len(unchanged) == len(files) and not removed:
         return PublishResult(0, len(unchanged), 0)
+    changed = tuple(sorted((set(files) - unchanged) | removed))
 
     staging = target.parent / f".{target.name}.staging-{os.getpid()}"
     if staging.exists():
@@ -49,7 +51,7 @@ def publish(target: Path, files: dict[str, bytes]) -> PublishResult:
     finally:
         if staging.exists():
             shutil.rmtree(staging)
-    return PublishResult(len(files) - len(unchanged), len(unchanged), len(removed))
+    return PublishResult(len(files) - len(unchanged), len(unchanged), len(removed), changed)
 
 
 def _existing_files(target: Path) -> dict[str, Path]:
