@@ -8,9 +8,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from .commands import build, check, new, schema, serve, themes
+from .commands import build, check, gallery, new, schema, screenshots, serve, themes
 
-VERBS = {"build": build, "check": check, "serve": serve, "new": new, "schema": schema, "themes": themes}
+VERBS = {"build": build, "check": check, "serve": serve, "gallery": gallery, "screenshots": screenshots,
+         "new": new, "schema": schema, "themes": themes}
 
 
 def parser() -> argparse.ArgumentParser:

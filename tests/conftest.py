@@ -52,3 +52,11 @@ class SiteFactory:
 def sites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SiteFactory:
     monkeypatch.chdir(tmp_path)
     return SiteFactory(tmp_path)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Browser tests run in their own pytest process (Playwright keeps an event loop in the
+    main thread); they are collected only when tests/e2e is named on the command line."""
+    if collection_path.name == "e2e" and not any("e2e" in str(arg) for arg in config.args):
+        return True
+    return None

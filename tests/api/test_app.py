@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from lxml import html
 
-from tests.api.conftest import LOCAL_ORIGIN, SmtpServer, valid_form, wait_until
+from tests.api.conftest import LOCAL_ORIGIN, valid_form
+from tests.support import SmtpServer, wait_until
 
 SITE = "oblako-plus"
 PARTNER_NOTIFY = "sales@oblako-plus.example"

@@ -12,8 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import sqlalchemy as sa
 
-from tests.api.conftest import REPO, free_port, valid_form, wait_until
 from registration_api import db
+from tests.api.conftest import REPO, valid_form
+from tests.support import free_port, wait_until
 
 
 def _env(tmp_path, database_url, **extra):

@@ -1,0 +1,49 @@
+"""``storefront gallery SITE_ID``: the partner's content in every theme, side by side."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .. import staticserver
+from ..gallery import build_gallery
+from ..problems import InvalidSite, display_path
+from ..build import SiteReport
+from ._sites import print_problems, selected, themes_dir
+
+HELP = "build a site in every theme and show them side by side"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("site_id", metavar="SITE_ID")
+    parser.add_argument("--out", type=Path, metavar="DIR", help="where to write it (default: var/gallery/SITE_ID)")
+    parser.add_argument("--port", type=int, default=8001, help="port to serve it on (default: 8001)")
+    parser.add_argument("--no-serve", action="store_true", help="only write the gallery, do not serve it")
+
+
+def run(args: argparse.Namespace) -> int:
+    ids, missing = selected(args.sites, [args.site_id])
+    if missing:
+        print(f"error: {missing[0]}", file=sys.stderr)
+        return 1
+    out = args.out or Path("var") / "gallery" / args.site_id
+    try:
+        copies = build_gallery(args.site_id, args.sites, themes_dir(args.themes), out).copies
+    except InvalidSite as exc:
+        print_problems(SiteReport(args.site_id, exc.problems))
+        return 1
+    for copy in copies:
+        print(f"  {copy.name}: " + ("built" if not copy.problems else f"{len(copy.problems)} problem(s): "
+                                    + "; ".join(copy.problems)))
+    print(f"Wrote {display_path(out / 'index.html')}")
+    if args.no_serve:
+        return 0
+    server = staticserver.start(out, port=args.port)
+    print(f"Serving the gallery at http://127.0.0.1:{server.server_address[1]}/ ; Ctrl-C stops.", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.shutdown()
+    return 0

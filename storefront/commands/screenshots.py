@@ -1,0 +1,80 @@
+"""``storefront screenshots SITE_ID --out DIR``: PNGs of the key pages in every theme."""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from .. import staticserver
+from ..gallery import build_gallery
+from ..problems import InvalidSite
+from ..build import SiteReport
+from ._sites import print_problems, selected, themes_dir
+
+HELP = "photograph the landing, tariffs and registration pages of every theme (desktop and phone)"
+VIEWPORTS = {"desktop": (1280, 800), "phone": (375, 812)}
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("site_id", metavar="SITE_ID")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the PNG files")
+    parser.add_argument("--theme", action="append", metavar="NAME", help="only this theme (repeatable)")
+    parser.add_argument("--full-page", action="store_true", help="the whole page, not just the first screen")
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium (Playwright cannot download its own here); CHROMIUM_PATH overrides."""
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def run(args: argparse.Namespace) -> int:
+    ids, missing = selected(args.sites, [args.site_id])
+    if missing:
+        print(f"error: {missing[0]}", file=sys.stderr)
+        return 1
+    try:
+        from playwright.sync_api import Error as PlaywrightError, sync_playwright
+    except ImportError:
+        print("error: screenshots need Playwright: pip install 'storefront[screenshots]'", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as temp:
+        try:
+            gallery = build_gallery(args.site_id, args.sites, themes_dir(args.themes), Path(temp))
+        except InvalidSite as exc:
+            print_problems(SiteReport(args.site_id, exc.problems))
+            return 1
+        wanted = [c for c in gallery.copies if not args.theme or c.name in args.theme]
+        shots = (("landing", ""), ("tariffs", "tariffs/"), ("registration", gallery.page("Registration")))
+        server = staticserver.start(Path(temp))
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        args.out.mkdir(parents=True, exist_ok=True)
+        written = 0
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+                for copy in wanted:
+                    if copy.problems:
+                        print(f"  {copy.name}: skipped, it does not build: {'; '.join(copy.problems)}", file=sys.stderr)
+                        continue
+                    for device, (width, height) in VIEWPORTS.items():
+                        page = browser.new_page(viewport={"width": width, "height": height})
+                        for label, path in shots:
+                            page.goto(f"{base}{copy.url}{path}", wait_until="load")
+                            target = args.out / f"{args.site_id}-{copy.name}-{label}-{device}.png"
+                            page.screenshot(path=str(target), full_page=args.full_page)
+                            written += 1
+                        page.close()
+                browser.close()
+        except PlaywrightError as exc:
+            print(f"error: the browser failed: {exc.message.splitlines()[0]} "
+                  "(install Debian's chromium, or set CHROMIUM_PATH)", file=sys.stderr)
+            return 1
+        finally:
+            server.shutdown()
+    print(f"Wrote {written} screenshots to {args.out}/")
+    return 0

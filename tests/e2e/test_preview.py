@@ -1,0 +1,102 @@
+"""``storefront serve`` as marketing staff use it: edits show up in the open browser."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import REPO
+from tests.support import free_port, wait_until
+
+
+@pytest.fixture
+def start_preview(tmp_path):
+    processes = []
+
+    def start(*args: str) -> tuple[str, Path]:
+        if not (tmp_path / "sites").exists():
+            shutil.copytree(REPO / "sites", tmp_path / "sites")
+        port = free_port()
+        process = subprocess.Popen([sys.executable, "-m", "storefront", "serve", "oblako-plus", "--port", str(port),
+                                    *args], cwd=tmp_path, env={**os.environ, "RATE_LIMIT_PER_MINUTE": "1000"},
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        processes.append(process)
+
+        def up():
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                assert process.poll() is None, process.stdout.read()
+                return False
+        wait_until(up, timeout=30, message="storefront serve")
+        return f"http://127.0.0.1:{port}", tmp_path / "sites" / "oblako-plus"
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def preview(start_preview):
+    return start_preview()
+
+
+def test_a_changed_news_title_appears_without_a_manual_reload(page: Page, preview):
+    url, site = preview
+    page.goto(f"{url}/news/unf-novye-vozmozhnosti/")
+    news = site / "news" / "2026-03-16-unf-novye-vozmozhnosti.md"
+    news.write_text(re.sub(r"^title: .*$", 'title: "Весеннее обновление УНФ"', news.read_text(), count=1, flags=re.M))
+    expect(page.locator("h1")).to_have_text("Весеннее обновление УНФ", timeout=10_000)
+
+
+def test_a_broken_site_yaml_shows_the_overlay_until_it_is_fixed(page: Page, preview):
+    url, site = preview
+    page.goto(f"{url}/tariffs/")
+    yaml_file = site / "site.yaml"
+    good = yaml_file.read_text()
+    yaml_file.write_text(good.replace("    sessions: 5", "    sessions: много", 1))
+    overlay = page.locator("#storefront-error-overlay")
+    expect(overlay).to_be_visible(timeout=10_000)
+    expect(overlay).to_contain_text(re.compile(r"sites/oblako-plus/site\.yaml:\d+:\d+: tariffs\[\d\]\.sessions: "
+                                               r"write a whole number"))
+    page.reload()
+    expect(overlay).to_be_visible(timeout=10_000)
+    yaml_file.write_text(good)
+    expect(overlay).to_have_count(0, timeout=10_000)
+    expect(page.locator("h1")).to_have_text("Тарифы")
+
+
+def test_a_css_change_is_applied_without_reloading_the_page(page: Page, start_preview, tmp_path):
+    theme = tmp_path / "themes" / "promo"
+    (theme / "static" / "css").mkdir(parents=True)
+    (theme / "theme.yaml").write_text("title: Promo\nparent: bright\n")
+    stylesheet = theme / "static" / "css" / "promo.css"
+    stylesheet.write_text("h1 { color: rgb(10, 20, 30); }\n")
+    url, _ = start_preview("--theme", "promo")
+    page.goto(f"{url}/")
+    expect(page.locator("h1")).to_have_css("color", "rgb(10, 20, 30)")
+    page.evaluate("window.sameDocument = true")
+    stylesheet.write_text("h1 { color: rgb(120, 20, 30); }\n")
+    expect(page.locator("h1")).to_have_css("color", "rgb(120, 20, 30)", timeout=10_000)
+    assert page.evaluate("window.sameDocument === true"), "the stylesheet was swapped, the page not reloaded"
+
+
+def test_the_registration_form_works_in_the_preview(page: Page, preview):
+    url, site = preview
+    page.goto(f"{url}/register/trial/")
+    page.get_by_label("Имя и фамилия").fill("Из превью")
+    page.get_by_label("Электронная почта").fill("preview@client.example")
+    page.get_by_label("Телефон").fill("+7 912 345 67 89")
+    page.get_by_role("checkbox", name=re.compile("согласен")).check()
+    page.get_by_role("button", name="Зарегистрироваться").click()
+    expect(page).to_have_url(f"{url}/register/trial/thanks/")
+    maildir = site.parent.parent / "var" / "mail" / "new"
+    wait_until(lambda: maildir.is_dir() and len(list(maildir.iterdir())) == 2, message="two e-mails in the Maildir")
