@@ -86,11 +86,14 @@ def test_mistakes_are_shown_next_to_the_fields_and_fixing_them_registers(page: P
     assert stored(storefronts, email) is not None
 
 
-@pytest.mark.parametrize("theme", ["bright", "corporate"])
+@pytest.mark.parametrize("theme", THEMES)
 def test_the_same_path_works_without_javascript(browser, storefronts, theme):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(storefronts.url(theme, "buhcentr", "register/trial/"))
+    page.goto(storefronts.url(theme, "buhcentr"))
+    page.get_by_role("navigation", name="Основное меню").get_by_role("link", name="Тарифы").click()
+    page.locator(".tariff-card.is-recommended").get_by_role("link", name=re.compile("Попробовать")).click()
+    expect(page).to_have_url(re.compile(r"/cloud/register/trial/$"))
     email = unique_email()
     fill_form(page, "Без скриптов", "broken@", consent=True)
     page.get_by_role("button", name="Зарегистрироваться").click()
