@@ -23,7 +23,7 @@ from starlette.routing import Route
 from storefront.i18n import Translator
 from storefront.pages import Page
 
-from . import db
+from . import db, partner_routes
 from .forms import errors_of, registration_form, typed_values
 from .openapi import openapi_document
 from .outbox import OutboxSender, transport_for
@@ -48,7 +48,9 @@ class Service:
         self.engine = db.create_engine(settings.database_url)
         self.registry = Registry(settings.sites_dir, settings.themes_dir)
         self.registrar = Registrar(self.engine, mail_from=settings.mail_from, timezone=settings.timezone, clock=clock)
-        self.sender = OutboxSender(self.engine, transport_for(settings.smtp_url, settings.maildir), clock=clock)
+        self.sender = OutboxSender(self.engine, transport_for(settings.smtp_url, settings.maildir), clock=clock,
+                                   webhook_secret=self.webhook_secret)
+        self.secret = ""  # read from the database at start-up
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
         self.wake = asyncio.Event()
 
@@ -69,6 +71,18 @@ class Service:
             return request.headers["x-forwarded-for"].split(",")[0].strip()
         return request.client.host if request.client else "unknown"
 
+    def webhook_secret(self, site_id: str) -> str | None:
+        partner = self.registry.get(site_id)
+        webhook = partner.site.config.webhook if partner else None
+        return webhook.secret if webhook else None
+
+    def own_origin(self, request: Request) -> str:
+        return origin_of(self.public_base(request))
+
+    def public_base(self, request: Request) -> str:
+        """This service's public address, for links in e-mails and forms it renders."""
+        return self.settings.public_base_url or str(request.base_url)
+
     def storefront_base(self, partner: Partner, origin: str | None) -> str:
         """Absolute base URL of the storefront the visitor came from (a local preview, or the real one)."""
         if origin and self.settings.is_local_origin(origin):
@@ -77,9 +91,7 @@ class Service:
 
     def own_url(self, request: Request) -> str:
         """This endpoint's public address (``PUBLIC_BASE_URL`` behind a reverse proxy)."""
-        if self.settings.public_base_url:
-            return self.settings.public_base_url.rstrip("/") + request.url.path
-        return str(request.url)
+        return self.public_base(request).rstrip("/") + request.url.path
 
     # --- answers ---------------------------------------------------------------------
     def page_response(self, partner: Partner, page: Page, status: int, base: str, **extra: Any) -> HTMLResponse:
@@ -89,12 +101,19 @@ class Service:
     def message(self, partner: Partner, reg_id: str, status: int, base: str, key: str,
                 headers: dict[str, str] | None = None) -> HTMLResponse:
         t = Translator(partner.site.locale).text
-        page = Page(f"register/{reg_id}/", "message.html", "message", t(f"msg_{key}_title"), t(f"msg_{key}_title"),
-                    noindex=True)
-        response = self.page_response(partner, page, status, base, message=t(f"msg_{key}_text"),
-                                      back_url=f"{base}register/{reg_id}/", back_text=t("msg_back_to_form"))
+        response = self.message_page(partner, f"register/{reg_id}/", status, base, key,
+                                     back_url=f"{base}register/{reg_id}/", back_text=t("msg_back_to_form"))
         response.headers.update(headers or {})
         return response
+
+    def message_page(self, partner: Partner, url: str, status: int, base: str, key: str,
+                     values: dict[str, str] | None = None, **extra: Any) -> HTMLResponse:
+        """A short page in the partner's theme: the title and text of ``msg_<key>_...``."""
+        t = Translator(partner.site.locale).text
+        title = t(f"msg_{key}_title")
+        page = Page(url, "message.html", "message", title, title, noindex=True)
+        return self.page_response(partner, page, status, base, message=t(f"msg_{key}_text", **(values or {})),
+                                  **extra)
 
 
 def _wants_json(request: Request) -> bool:
@@ -227,6 +246,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await run_in_threadpool(db.migrate, service.engine)
+        service.secret = await run_in_threadpool(db.secret, service.engine, "links")
         await run_in_threadpool(service.registry.reload)
         tasks = [asyncio.create_task(_watch(service.registry, watch_interval))]
         if send_in_background:
@@ -245,6 +265,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
         Route("/r/{site_id}/{page_id}", preflight, methods=["OPTIONS"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
+        *partner_routes.routes(service),
     ], lifespan=lifespan)
     app.state.service = service
     return app
@@ -253,8 +274,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
 def _unknown_site(request: Request) -> Response:
     if _wants_json(request):
         return JSONResponse({"error": "there is no such storefront"}, status_code=404)
-    return HTMLResponse("<!doctype html><html lang=\"ru\"><meta charset=\"utf-8\"><title>Не найдено</title>"
-                        "<h1>Страница не найдена</h1><p>Такой витрины нет.</p></html>", status_code=404)
+    return partner_routes.plain_page(404, "Страница не найдена", "Такой витрины нет.")
 
 
 async def _watch(registry: Registry, interval: float) -> None:

@@ -1,4 +1,4 @@
-"""``registration-api`` command line: ``serve`` and ``send-mail``.
+"""``registration-api`` command line: ``serve``, ``send-mail``, ``remind``, ``keys``, ``invitations``.
 
 Settings come from the environment (see :mod:`registration_api.settings`); every verb
 takes ``--sites DIR``. Exit codes: 0 success, 1 a setting or site is wrong, 2 wrong usage.
@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
+import datetime as dt
 import logging
 import sys
 from pathlib import Path
 
-from . import db
+from . import db, invitations, keys
 from .outbox import OutboxSender, transport_for
+from .partner_routes import INVITATION_COLUMNS, invitation_row
+from .registration import utc_now
+from .registry import Partner, Registry
+from .reminders import Reminder
 from .settings import Settings, SettingsError
 
 
@@ -23,13 +29,46 @@ def parser() -> argparse.ArgumentParser:
     serve = verbs.add_parser("serve", help="run the HTTP service (and send e-mail in the background)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
-    send = verbs.add_parser("send-mail", help="deliver every e-mail that is due, once (for cron)")
-    for sub in (serve, send):
+    send = verbs.add_parser("send-mail", help="deliver every e-mail and webhook that is due, once (for cron)")
+    remind = verbs.add_parser("remind", help="queue the day's subscription reminders and the Monday digest "
+                                             "(daily cron), then deliver them")
+    remind.add_argument("--today", type=date_argument, metavar="YYYY-MM-DD",
+                        help="act as on this day (default: today in TIMEZONE)")
+
+    keys_parser = verbs.add_parser("keys", help="a partner's API keys")
+    key_verbs = keys_parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    key_create = key_verbs.add_parser("create", help="print a new key, once")
+    key_create.add_argument("--label", help="what the key is for, e.g. CRM")
+    key_verbs.add_parser("list", help="the keys of a site (prefixes only)")
+    key_revoke = key_verbs.add_parser("revoke", help="revoke a key by its prefix")
+    key_revoke.add_argument("prefix", help="the key's first characters, as `keys list` shows them")
+
+    inv_parser = verbs.add_parser("invitations", help="a partner's invitation codes")
+    inv_verbs = inv_parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    inv_create = inv_verbs.add_parser("create", help="create codes; with --email, send the code to that person")
+    inv_create.add_argument("--email", help="send the invitation to this address")
+    inv_create.add_argument("--tariff", help="tariff id (default: the first registration page's)")
+    inv_create.add_argument("--trial-days", type=int, default=30, help="trial length, 1 to 30 (default: 30)")
+    inv_create.add_argument("--count", type=int, default=1, help="how many codes (default: 1)")
+    inv_create.add_argument("--expires-days", type=int, help="the codes expire after this many days")
+    inv_list = inv_verbs.add_parser("list", help="codes with their subscriber and activation date")
+    inv_list.add_argument("--format", choices=("table", "csv"), default="table")
+
+    for sub in (*[serve, send, remind], *key_verbs.choices.values(), *inv_verbs.choices.values()):
+        if sub in key_verbs.choices.values() or sub in inv_verbs.choices.values():
+            sub.add_argument("site_id", metavar="SITE_ID")
         sub.add_argument("--sites", type=Path, default=Path("sites"), metavar="DIR",
                          help="folder with the partners' sites (default: sites)")
         sub.add_argument("--themes", type=Path, default=Path("themes"), metavar="DIR",
                          help="folder with extra themes (default: themes, if it exists)")
     return root
+
+
+def date_argument(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +85,32 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.verb == "serve":
         return _serve(settings, args.host, args.port)
-    return _send_mail(settings)
+    engine = db.create_engine(settings.database_url)
+    db.migrate(engine)
+    try:
+        if args.verb == "send-mail":
+            return _send_mail(settings, engine, _registry(settings))
+        if args.verb == "remind":
+            return _remind(settings, engine, args.today)
+        if args.verb == "keys":
+            return _keys(engine, settings, args)
+        return _invitations(engine, settings, args)
+    finally:
+        engine.dispose()
+
+
+def _registry(settings: Settings) -> Registry:
+    registry = Registry(settings.sites_dir, settings.themes_dir)
+    for failure in registry.reload():
+        print(f"warning: {failure}", file=sys.stderr)
+    return registry
+
+
+def _partner(settings: Settings, site_id: str) -> Partner | None:
+    partner = _registry(settings).get(site_id)
+    if partner is None:
+        print(f"error: there is no valid site '{site_id}' in {settings.sites_dir}/", file=sys.stderr)
+    return partner
 
 
 def _serve(settings: Settings, host: str, port: int) -> int:
@@ -64,13 +128,82 @@ def _serve(settings: Settings, host: str, port: int) -> int:
     return 0
 
 
-def _send_mail(settings: Settings) -> int:
-    engine = db.create_engine(settings.database_url)
-    db.migrate(engine)
-    sender = OutboxSender(engine, transport_for(settings.smtp_url, settings.maildir))
-    report = asyncio.run(sender.deliver_due(limit=10_000))
+def _send_mail(settings: Settings, engine, registry: Registry) -> int:
+    report = asyncio.run(_sender(settings, engine, registry).deliver_due(limit=10_000))
     print(f"sent {report.sent}, failed {report.failed} (will be retried)")
     return 0 if report.failed == 0 else 1
+
+
+def _sender(settings: Settings, engine, registry: Registry) -> OutboxSender:
+    def webhook_secret(site_id: str) -> str | None:
+        partner = registry.get(site_id)
+        return partner.site.config.webhook.secret if partner and partner.site.config.webhook else None
+    return OutboxSender(engine, transport_for(settings.smtp_url, settings.maildir), webhook_secret=webhook_secret)
+
+
+def _remind(settings: Settings, engine, today: dt.date | None) -> int:
+    now = utc_now()
+    today = today or now.astimezone(settings.timezone).date()
+    registry = _registry(settings)
+    public_base = settings.public_base_url or "http://localhost:8000/"
+    report = Reminder(engine, registry, mail_from=settings.mail_from, public_base=public_base,
+                      secret=db.secret(engine, "links")).run(today, now)
+    print(f"{today.isoformat()}: queued {report.reminders} reminder(s) and {report.digests} digest(s)")
+    return _send_mail(settings, engine, registry)
+
+
+def _keys(engine, settings: Settings, args: argparse.Namespace) -> int:
+    if _partner(settings, args.site_id) is None:
+        return 1
+    if args.action == "create":
+        key = keys.create(engine, args.site_id, args.label, utc_now())
+        print(key)
+        print(f"This is the only time the key is shown. It gives access to {args.site_id}'s data only.",
+              file=sys.stderr)
+    elif args.action == "list":
+        for info in keys.list_keys(engine, args.site_id):
+            state = f"revoked {info.revoked_at:%Y-%m-%d}" if info.revoked_at else "active"
+            print(f"{info.prefix}…  {info.created_at:%Y-%m-%d}  {state:<18}  {info.label or ''}")
+    else:
+        count = keys.revoke(engine, args.site_id, args.prefix, utc_now())
+        if not count:
+            print(f"error: no active key of {args.site_id} starts with {args.prefix}", file=sys.stderr)
+            return 1
+        print(f"revoked {count} key(s)")
+    return 0
+
+
+def _invitations(engine, settings: Settings, args: argparse.Namespace) -> int:
+    partner = _partner(settings, args.site_id)
+    if partner is None:
+        return 1
+    if args.action == "create":
+        base = settings.public_base_url or "http://localhost:8000/"
+        try:
+            codes = invitations.create(engine, partner, now=utc_now(), email=args.email, tariff=args.tariff,
+                                       trial_days=args.trial_days, count=args.count, expires_days=args.expires_days,
+                                       mail_from=settings.mail_from, activation_base=base)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        for code in codes:
+            print(f"{code}  {base.rstrip('/')}/invite/{code}")
+        if args.email:
+            return _send_mail(settings, engine, Registry(settings.sites_dir, settings.themes_dir))
+        return 0
+    rows = [invitation_row(i) for i in invitations.list_for(engine, args.site_id)]
+    if args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=INVITATION_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return 0
+    header = ("code", "created", "for", "subscriber", "activated")
+    table = [(r["code"], r["created_at"][:10], r["email"] or "—", r["subscriber_number"] or "",
+              (r["activated_at"] or "")[:16].replace("T", " ")) for r in rows]
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *table)]
+    for line in (header, *table):
+        print("  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip())
+    return 0
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ automatically at start, each step once, under a lock, without touching existing 
 """
 from __future__ import annotations
 
+import secrets as secrets_module
 from pathlib import Path
 from typing import Callable
 
@@ -33,6 +34,11 @@ subscribers = sa.Table(
     sa.Column("consent_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("token", sa.String(100)),
+    sa.Column("paid_until", sa.Date),
+    sa.Column("gone_at", sa.DateTime(timezone=True)),
+    sa.Column("gone_reason", sa.Text),
+    sa.Column("extended_at", sa.DateTime(timezone=True)),
+    sa.Column("invitation_id", sa.Integer),
     sa.Index("subscribers_one_active_trial", "site_id", "email_key", unique=True,
              sqlite_where=sa.text("status = 'trial'"), postgresql_where=sa.text("status = 'trial'")),
     sa.Index("subscribers_token", "site_id", "token", unique=True,
@@ -53,7 +59,57 @@ outbox = sa.Table(
     sa.Column("claimed_until", sa.DateTime(timezone=True)),
     sa.Column("sent_at", sa.DateTime(timezone=True)),
     sa.Column("last_error", sa.Text),
+    sa.Column("channel", sa.String(20), nullable=False, server_default="email"),
+    sa.Column("target_url", sa.Text),
+    sa.Column("site_id", sa.String(60)),
     sa.Index("outbox_due", "sent_at", "next_attempt_at"),
+)
+
+api_keys = sa.Table(
+    "api_keys", metadata,
+    sa.Column("id", sa.Integer, sa.Identity(start=1), primary_key=True),
+    sa.Column("site_id", sa.String(60), nullable=False),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("label", sa.String(200)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+)
+
+invitations = sa.Table(
+    "invitations", metadata,
+    sa.Column("id", sa.Integer, sa.Identity(start=1), primary_key=True),
+    sa.Column("site_id", sa.String(60), nullable=False),
+    sa.Column("code", sa.String(40), nullable=False, unique=True),
+    sa.Column("email", sa.String(254)),
+    sa.Column("tariff", sa.String(60), nullable=False),
+    sa.Column("trial_days", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True)),
+    sa.Column("activated_at", sa.DateTime(timezone=True)),
+    sa.Column("subscriber_id", sa.Integer, sa.ForeignKey("subscribers.id")),
+    sa.Index("invitations_site", "site_id", "created_at"),
+)
+
+reminders = sa.Table(
+    "reminders", metadata,
+    sa.Column("subscriber_id", sa.Integer, sa.ForeignKey("subscribers.id"), primary_key=True),
+    sa.Column("kind", sa.String(20), primary_key=True),
+    sa.Column("period_end", sa.Date, primary_key=True),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+digests = sa.Table(
+    "digests", metadata,
+    sa.Column("site_id", sa.String(60), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+secrets = sa.Table(
+    "secrets", metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
 )
 
 schema_version = sa.Table(
@@ -68,7 +124,28 @@ def _create_initial_tables(conn: Connection) -> None:
     metadata.create_all(conn, tables=[subscribers, outbox])
 
 
-MIGRATIONS: list[Migration] = [_create_initial_tables]
+def _add_missing_columns(conn: Connection, table: sa.Table, names: list[str]) -> None:
+    """ALTER TABLE ADD COLUMN for each column an older database lacks (a new one has them all)."""
+    present = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+    for name in names:
+        if name in present:
+            continue
+        column = table.c[name]
+        ddl = column.type.compile(dialect=conn.dialect)
+        default = f" DEFAULT '{column.server_default.arg}'" if column.server_default is not None else ""
+        not_null = " NOT NULL" if not column.nullable and default else ""
+        conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {name} {ddl}{default}{not_null}"))
+
+
+def _partner_access(conn: Connection) -> None:
+    """Invitations, partner keys, reminders, digests, webhooks (issue: partners bring clients in)."""
+    _add_missing_columns(conn, subscribers, ["paid_until", "gone_at", "gone_reason", "extended_at", "invitation_id"])
+    _add_missing_columns(conn, outbox, ["channel", "target_url", "site_id"])
+    metadata.create_all(conn, tables=[api_keys, invitations, reminders, digests, secrets])
+    conn.execute(secrets.insert().values(name="links", value=secrets_module.token_urlsafe(32)))
+
+
+MIGRATIONS: list[Migration] = [_create_initial_tables, _partner_access]
 
 
 def create_engine(url: str) -> Engine:
@@ -109,6 +186,12 @@ def migrate(engine: Engine) -> int:
             step(conn)
             conn.execute(schema_version.insert().values(version=version))
         return max(current, len(MIGRATIONS))
+
+
+def secret(engine: Engine, name: str) -> str:
+    """A random secret generated once per database, shared by every process (signs links)."""
+    with engine.connect() as conn:
+        return conn.execute(sa.select(secrets.c.value).where(secrets.c.name == name)).scalar_one()
 
 
 def ping(engine: Engine) -> None:

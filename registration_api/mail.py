@@ -18,7 +18,6 @@ import jinja2
 from storefront import formatting
 from storefront.i18n import Translator
 from storefront.load import Site
-from storefront.model import RegistrationPage
 
 TEMPLATES = Path(__file__).parent / "templates" / "mail"
 
@@ -79,20 +78,35 @@ def _message(site: Site, sender: str, to: list[str], reply_to: str, subject: str
     return message
 
 
-def registration_mail(site: Site, page: RegistrationPage, lead: Lead, sender: str) -> list[Outgoing]:
-    """The partner's notice of a new lead and the prospect's welcome."""
+def registration_mail(site: Site, tariff_id: str, trial_days: int, application_id: str | None,
+                      source: tuple[str, str | None], lead: Lead, sender: str) -> list[Outgoing]:
+    """The partner's notice of a new lead and the prospect's welcome.
+
+    ``source`` names where the lead came from: a registration page or an invitation (title, link).
+    """
     partner = site.config.partner
-    tariff = site.tariff(page.tariff)
     context = {
-        "site": site, "partner": partner, "page": page, "tariff": tariff, "lead": lead,
-        "application": site.application(page.application) if page.application else None,
+        "site": site, "partner": partner, "tariff": site.tariff(tariff_id), "lead": lead,
+        "trial_days": trial_days, "source_title": source[0], "source_url": source[1],
+        "application": site.application(application_id) if application_id else None,
         "storefront": site.config.site.base_url,
     }
-    notice = _message(site, sender, [str(a) for a in partner.notify], lead.email,
-                      *_render(site, "partner_notice", context), lead.created_at)
-    welcome = _message(site, sender, [lead.email], str(partner.email),
-                       *_render(site, "welcome", context), lead.created_at)
-    return [
-        Outgoing("partner_notice", sender, [str(a) for a in partner.notify], notice.as_bytes()),
-        Outgoing("welcome", sender, [lead.email], welcome.as_bytes()),
-    ]
+    notify = [str(a) for a in partner.notify]
+    return [compose(site, "partner_notice", context, notify, lead.email, sender, lead.created_at),
+            compose(site, "welcome", context, [lead.email], str(partner.email), sender, lead.created_at)]
+
+
+def compose(site: Site, template: str, context: dict, to: list[str], reply_to: str, sender: str,
+            when: dt.datetime, purpose: str | None = None) -> Outgoing:
+    """One message from ``templates/mail/<template>.{subject.txt,txt,html}``."""
+    context = {"site": site, "partner": site.config.partner, "storefront": site.config.site.base_url, **context}
+    message = _message(site, sender, to, reply_to, *_render(site, template, context), when)
+    return Outgoing(purpose or template, sender, to, message.as_bytes())
+
+
+def invitation_mail(site: Site, code: str, link: str, tariff_id: str, trial_days: int,
+                    expires: dt.datetime | None, email: str, sender: str, when: dt.datetime) -> Outgoing:
+    """The invitation itself: the code, the activation link, what it gives."""
+    context = {"code": code, "link": link, "tariff": site.tariff(tariff_id), "trial_days": trial_days,
+               "expires": expires.date() if expires else None}
+    return compose(site, "invitation", context, [email], str(site.config.partner.email), sender, when)

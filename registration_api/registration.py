@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from storefront.model import RegistrationPage
 
+from . import webhooks
 from .db import outbox, subscribers
 from .mail import Lead, registration_mail
 from .registry import Partner
@@ -101,8 +102,25 @@ class Registrar:
 
         lead = Lead(number, signup.name, signup.email, signup.phone, signup.company, signup.inn, trial_ends,
                     now.astimezone(self.timezone))
-        for message in registration_mail(partner.site, page, lead, self.mail_from):
-            conn.execute(outbox.insert().values(
-                purpose=message.purpose, subscriber_id=subscriber_id, envelope_from=message.envelope_from,
-                recipients=message.recipients, message=message.message, created_at=now, next_attempt_at=now))
+        source = (page.title, f"{partner.site.config.site.base_url}register/{page.id}/")
+        queue_mail(conn, partner, registration_mail(partner.site, page.tariff, page.trial_days, page.application,
+                                                    source, lead, self.mail_from), now, subscriber_id)
+        webhooks.enqueue(conn, partner, "subscriber.registered", event_data(lead, page.tariff, page.application,
+                                                                            source[0]), now, subscriber_id)
         return Outcome(number, trial_ends, created=True)
+
+
+def queue_mail(conn: Connection, partner: Partner, messages, now: dt.datetime, subscriber_id: int | None) -> None:
+    """Write composed e-mails to the outbox, in the caller's transaction."""
+    for message in messages:
+        conn.execute(outbox.insert().values(
+            purpose=message.purpose, channel="email", site_id=partner.id, subscriber_id=subscriber_id,
+            envelope_from=message.envelope_from, recipients=message.recipients, message=message.message,
+            created_at=now, next_attempt_at=now))
+
+
+def event_data(lead: Lead, tariff: str, application: str | None, source: str) -> dict:
+    """What a webhook receiver learns of a subscriber."""
+    return {"subscriber_number": lead.number, "name": lead.name, "email": lead.email, "phone": lead.phone,
+            "company": lead.company, "inn": lead.inn, "tariff": tariff, "application": application,
+            "trial_ends": lead.trial_ends.isoformat(), "source": source}

@@ -82,7 +82,7 @@ class Registry:
             self._fingerprints[site_id] = fingerprint
             try:
                 partners[site_id] = self._load(site_id)
-                log.info("site %s loaded", site_id)
+                log.debug("site %s loaded", site_id)
             except InvalidSite as exc:
                 failures.extend(str(p) for p in exc.problems)
                 log.error("site %s not (re)loaded, keeping the previous version: %s", site_id,

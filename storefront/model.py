@@ -58,6 +58,12 @@ def _base_url(value: str) -> str:
     return value if value.endswith("/") else value + "/"
 
 
+def _endpoint(value: str) -> str:
+    if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+        raise ValueError("write the full address that receives the events, e.g. https://crm.example.ru/hooks/storefront")
+    return value
+
+
 Colour = Annotated[str, AfterValidator(_colour), Field(description="Colour as #RRGGBB.")]
 PolicyLink = Annotated[str, AfterValidator(_policy)]
 
@@ -193,6 +199,14 @@ class RegistrationPage(Strict):
     application: Slug | None = Field(None, description="Application created and opened right after registration.")
 
 
+class Webhook(Strict):
+    """Where registration, activation and conversion events are POSTed (Standard Webhooks)."""
+
+    url: Annotated[str, AfterValidator(_endpoint)] = Field(description="https:// address that receives the events.")
+    secret: str = Field(pattern=r"^whsec_[A-Za-z0-9+/]{32,}={0,2}$",
+                        description="Signing secret: whsec_ followed by at least 24 random bytes in base64.")
+
+
 class SiteConfig(Strict):
     """Everything a partner writes in ``sites/<site-id>/site.yaml``."""
 
@@ -207,6 +221,7 @@ class SiteConfig(Strict):
     services: list[Service] = []
     faq: list[FaqEntry] = []
     registration: list[RegistrationPage] = Field(min_length=1)
+    webhook: Webhook | None = None
 
 
 class NewsFrontMatter(Strict):

@@ -47,3 +47,28 @@ def test_sqlite_is_durable(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
     engine.dispose()
+
+
+def test_a_version_1_database_gains_partner_access_and_keeps_its_rows(database_url, monkeypatch):
+    """Built as the first release left it: its tables without the columns added since."""
+    engine = db.create_engine(database_url)
+    monkeypatch.setattr(db, "MIGRATIONS", db.MIGRATIONS[:1])
+    assert db.migrate(engine) == 1
+    with engine.begin() as conn:
+        for table, columns in (("subscribers", ["paid_until", "gone_at", "gone_reason", "extended_at",
+                                                "invitation_id"]), ("outbox", ["channel", "target_url", "site_id"])):
+            for column in columns:
+                conn.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+        conn.execute(sa.text(
+            "INSERT INTO subscribers (number, site_id, page_id, tariff, name, email, email_key, phone, status, "
+            "trial_ends, consent_at, created_at) VALUES ('1000001', 's', 'p', 't', 'n', 'e@x.example', "
+            "'e@x.example', '+79123456789', 'trial', '2026-04-01', '2026-03-01 10:00:00+00', "
+            "'2026-03-01 10:00:00+00')"))
+    monkeypatch.undo()
+    assert db.migrate(engine) == len(db.MIGRATIONS)
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(db.subscribers)).one()
+        assert row.number == "1000001" and row.paid_until is None and row.extended_at is None
+        assert conn.execute(sa.select(sa.func.count()).select_from(db.invitations)).scalar() == 0
+    assert len(db.secret(engine, "links")) >= 32
+    engine.dispose()

@@ -1,0 +1,157 @@
+"""Invitation codes: a partner invites a prospect, the prospect activates the code once.
+
+Codes are 80 random bits in Crockford base32 (``7KQ2-M9XD-4RTA-WB3H``): unguessable, easy
+to read aloud, case-insensitive. Activation and the new subscriber commit together, and
+only one activation of a code can ever win.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from storefront.i18n import Translator
+
+from . import webhooks
+from .db import invitations, subscribers
+from .mail import Lead, invitation_mail, registration_mail
+from .registration import NUMBER_BASE, SignUp, event_data, queue_mail
+from .registry import Partner
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(_ALPHABET) for _ in range(16))
+    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+
+
+def normalise_code(code: str) -> str:
+    cleaned = code.strip().upper().replace("O", "0").replace("I", "1").replace("L", "1").replace("-", "")
+    return "-".join(cleaned[i:i + 4] for i in range(0, len(cleaned), 4))
+
+
+@dataclass(frozen=True)
+class Invitation:
+    code: str
+    site_id: str
+    email: str | None
+    tariff: str
+    trial_days: int
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    activated_at: dt.datetime | None
+    subscriber_number: str | None
+
+    def state(self, now: dt.datetime) -> str:
+        if self.activated_at is not None:
+            return "used"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "open"
+
+
+_SELECT = sa.select(invitations, subscribers.c.number).select_from(
+    invitations.outerjoin(subscribers, invitations.c.subscriber_id == subscribers.c.id))
+
+
+def _invitation(row) -> Invitation:
+    return Invitation(row.code, row.site_id, row.email, row.tariff, row.trial_days, _aware(row.created_at),
+                      _aware(row.expires_at), _aware(row.activated_at), row.number)
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value
+
+
+def create(engine: Engine, partner: Partner, *, now: dt.datetime, email: str | None = None,
+           tariff: str | None = None, trial_days: int = 30, count: int = 1, expires_days: int | None = None,
+           mail_from: str, activation_base: str) -> list[str]:
+    """Create ``count`` codes; with an e-mail, the code and its link are sent to that person."""
+    site = partner.site
+    tariff = tariff or site.config.registration[0].tariff
+    if tariff not in {t.id for t in site.config.tariffs}:
+        raise ValueError(f"there is no tariff '{tariff}' in {site.id} "
+                         f"(tariffs: {', '.join(t.id for t in site.config.tariffs)})")
+    if not 1 <= trial_days <= 30:
+        raise ValueError("the trial lasts 1 to 30 days")
+    if not 1 <= count <= 1000:
+        raise ValueError("create 1 to 1000 codes at a time")
+    expires = now + dt.timedelta(days=expires_days) if expires_days else None
+    codes = []
+    with engine.begin() as conn:
+        for _ in range(count):
+            code = new_code()
+            conn.execute(invitations.insert().values(site_id=site.id, code=code, email=email, tariff=tariff,
+                                                     trial_days=trial_days, created_at=now, expires_at=expires))
+            if email:
+                link = f"{activation_base.rstrip('/')}/invite/{code}"
+                queue_mail(conn, partner, [invitation_mail(site, code, link, tariff, trial_days, expires, email,
+                                                           mail_from, now)], now, None)
+            codes.append(code)
+    return codes
+
+
+def find(engine: Engine, code: str) -> Invitation | None:
+    with engine.connect() as conn:
+        row = conn.execute(_SELECT.where(invitations.c.code == normalise_code(code))).first()
+    return _invitation(row) if row else None
+
+
+def list_for(engine: Engine, site_id: str) -> list[Invitation]:
+    with engine.connect() as conn:
+        rows = conn.execute(_SELECT.where(invitations.c.site_id == site_id).order_by(invitations.c.id))
+        return [_invitation(r) for r in rows]
+
+
+class AlreadyUsed(Exception):
+    """The code was activated (by someone else, or a second click) before this activation."""
+
+
+def activate(engine: Engine, partner: Partner, invitation: Invitation, signup: SignUp, *, now: dt.datetime,
+             timezone: dt.tzinfo, mail_from: str) -> Lead:
+    """Create the trial subscriber of an invitation and tell the partner; once per code."""
+    with engine.begin() as conn:
+        return _activate(conn, partner, invitation, signup, now, timezone, mail_from)
+
+
+def _activate(conn: Connection, partner: Partner, invitation: Invitation, signup: SignUp, now: dt.datetime,
+              timezone: dt.tzinfo, mail_from: str) -> Lead:
+    claimed = conn.execute(invitations.update().where(
+        invitations.c.code == invitation.code, invitations.c.activated_at.is_(None),
+    ).values(activated_at=now)).rowcount
+    if not claimed:
+        raise AlreadyUsed(invitation.code)
+    invitation_id = conn.execute(sa.select(invitations.c.id).where(invitations.c.code == invitation.code)).scalar_one()
+    existing = conn.execute(sa.select(subscribers.c.id, subscribers.c.number, subscribers.c.trial_ends).where(
+        subscribers.c.site_id == partner.id, subscribers.c.email_key == signup.email.lower(),
+        subscribers.c.status == "trial", subscribers.c.trial_ends >= now.astimezone(timezone).date())).first()
+    if existing:  # already on a trial with this partner: the invitation joins it, no second subscriber
+        subscriber_id, number, trial_ends = existing
+    else:
+        trial_ends = now.astimezone(timezone).date() + dt.timedelta(days=invitation.trial_days)
+        subscriber_id = conn.execute(subscribers.insert().values(
+            site_id=partner.id, page_id="invitation", tariff=invitation.tariff, application=None,
+            name=signup.name, email=signup.email, email_key=signup.email.lower(), phone=signup.phone,
+            company=signup.company, inn=signup.inn, status="trial", trial_ends=trial_ends,
+            consent_at=now, created_at=now, invitation_id=invitation_id,
+        ).returning(subscribers.c.id)).scalar_one()
+        number = str(NUMBER_BASE + subscriber_id)
+        conn.execute(subscribers.update().where(subscribers.c.id == subscriber_id).values(number=number))
+    conn.execute(invitations.update().where(invitations.c.id == invitation_id).values(subscriber_id=subscriber_id))
+    lead = Lead(number, signup.name, signup.email, signup.phone, signup.company, signup.inn, trial_ends,
+                now.astimezone(timezone))
+    source = Translator(partner.site.locale).text("mail_invitation_source", code=invitation.code)
+    messages = registration_mail(partner.site, invitation.tariff, invitation.trial_days, None,
+                                 (source, None), lead, mail_from)
+    queue_mail(conn, partner, [m for m in messages if not existing or m.purpose == "partner_notice"], now,
+               subscriber_id)
+    webhooks.enqueue(conn, partner, "subscriber.activated",
+                     {**event_data(lead, invitation.tariff, None, "invitation"), "invitation": invitation.code},
+                     now, subscriber_id)
+    return lead
