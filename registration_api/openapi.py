@@ -18,9 +18,72 @@ _FORM = {"type": "object", "required": ["name", "email", "phone", "consent"], "p
 _ERROR = {"type": "object", "properties": {"error": {"type": "string"}}}
 
 
+_SITE = {"name": "site_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
+_FORMAT = {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}}
+_AUTH = [{"partnerKey": []}]
+_DENIED = {"401": {"description": "No key, or an unknown or revoked one."},
+           "403": {"description": "The key belongs to another partner."}}
+
+
+def _partner_paths() -> dict[str, Any]:
+    base = "/api/v1/sites/{site_id}"
+    return {
+        f"{base}/subscribers": {"get": {
+            "summary": "The partner's subscribers, newest first", "security": _AUTH,
+            "parameters": [_SITE, _FORMAT,
+                           {"name": "status", "in": "query", "schema": {
+                               "type": "string", "enum": ["trial", "paid", "expired", "gone"]}},
+                           {"name": "since", "in": "query", "schema": {"type": "string", "format": "date"}},
+                           {"name": "until", "in": "query", "schema": {"type": "string", "format": "date"}}],
+            "responses": {"200": {"description": "JSON list or CSV"}, **_DENIED}}},
+        f"{base}/subscribers/{{number}}/convert": {"post": {
+            "summary": "Convert a trial to a paid subscription", "security": _AUTH, "parameters": [_SITE, _NUMBER],
+            "requestBody": {"content": {"application/json": {"schema": {
+                "type": "object", "required": ["paid_until"],
+                "properties": {"paid_until": {"type": "string", "format": "date"}}}}}},
+            "responses": {"200": {"description": "Converted"}, "404": {"description": "No such subscriber"},
+                          **_DENIED}}},
+        f"{base}/subscribers/{{number}}/gone": {"post": {
+            "summary": "Record that a client left, and why", "security": _AUTH, "parameters": [_SITE, _NUMBER],
+            "requestBody": {"content": {"application/json": {"schema": {
+                "type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}}}},
+            "responses": {"200": {"description": "Recorded"}, "404": {"description": "No such subscriber"},
+                          **_DENIED}}},
+        f"{base}/invitations": {
+            "get": {"summary": "Invitation codes with their subscriber and activation date", "security": _AUTH,
+                    "parameters": [_SITE, _FORMAT], "responses": {"200": {"description": "JSON list or CSV"},
+                                                                  **_DENIED}},
+            "post": {"summary": "Create invitation codes (and e-mail one to a prospect)", "security": _AUTH,
+                     "parameters": [_SITE],
+                     "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+                         "email": {"type": "string", "format": "email"}, "tariff": {"type": "string"},
+                         "trial_days": {"type": "integer", "minimum": 1, "maximum": 30},
+                         "count": {"type": "integer", "minimum": 1, "maximum": 1000},
+                         "expires_days": {"type": "integer", "minimum": 1}}}}}},
+                     "responses": {"201": {"description": "The codes and their activation links"}, **_DENIED}}},
+        "/invite/{code}": {
+            "get": {"summary": "The activation page of an invitation", "responses": {
+                "200": {"description": "The form"}, "404": {"description": "Unknown code"},
+                "409": {"description": "Already used"}, "410": {"description": "Expired"}}},
+            "post": {"summary": "Activate an invitation: creates the trial subscriber",
+                     "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": _FORM}}},
+                     "responses": {"200": {"description": "Activated"}, "422": {"description": "Invalid fields"},
+                                   "409": {"description": "Already used"}, "410": {"description": "Expired"}}}},
+        "/extend/{token}": {
+            "get": {"summary": "Confirm extending access by 7 days (from the 7-day reminder)",
+                    "responses": {"200": {"description": "The confirmation page"}}},
+            "post": {"summary": "Extend access by 7 days, once", "responses": {
+                "200": {"description": "Extended"}, "409": {"description": "Already used or out of date"}}}},
+    }
+
+
 def openapi_document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
+        "components": {"securitySchemes": {"partnerKey": {
+            "type": "http", "scheme": "bearer",
+            "description": "A key from `registration-api keys create SITE_ID`; it sees only that site's data."}}},
         "info": {"title": "storefront registration API", "version": "1.0.0",
                  "description": "Turns a storefront's registration form into a trial subscriber."},
         "paths": {
@@ -55,6 +118,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
             },
+            **_partner_paths(),
             "/healthz": {"get": {"summary": "Service and database health", "responses": {
                 "200": {"description": "Up"}, "503": {"description": "The database is unavailable"}}}},
         },
