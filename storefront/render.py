@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import traceback
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +31,27 @@ class RenderError(Exception):
 
 
 def environment(site: Site) -> jinja2.Environment:
-    """A Jinja environment for one site: loaders, filters and globals bound to its locale."""
-    theme_loaders = [jinja2.FileSystemLoader(theme.templates) for theme in site.theme.themes]
+    """A Jinja environment for one site: loaders, filters and globals bound to its locale.
+
+    Sites with the same theme, locale and no template overrides share one environment, so
+    a build of many sites compiles each template once per process.
+    """
+    overrides = site.root / "templates"
+    return _environment(tuple(t.templates for t in site.theme.themes), tuple(t.name for t in site.theme.themes),
+                        overrides if overrides.is_dir() else None, site.locale)
+
+
+@lru_cache(maxsize=64)
+def _environment(theme_dirs: tuple[Path, ...], theme_names: tuple[str, ...], overrides: Path | None,
+                 locale: str) -> jinja2.Environment:
+    theme_loaders = [jinja2.FileSystemLoader(folder) for folder in theme_dirs]
     chain = jinja2.ChoiceLoader(theme_loaders)
     loaders: list[jinja2.BaseLoader] = []
-    overrides = site.root / "templates"
-    if overrides.is_dir():
+    if overrides is not None:
         loaders.append(jinja2.FileSystemLoader(overrides))
     loaders.append(chain)
     loaders.append(jinja2.PrefixLoader({"theme": chain, **{
-        theme.name: jinja2.FileSystemLoader(theme.templates) for theme in site.theme.themes}}))
+        name: jinja2.FileSystemLoader(folder) for name, folder in zip(theme_names, theme_dirs)}}))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
@@ -48,7 +60,6 @@ def environment(site: Site) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    locale = site.locale
     translator = Translator(locale)
     env.filters.update(
         money=lambda amount: formatting.money(amount, locale),
