@@ -14,6 +14,8 @@ from .load import load_site
 from .problems import InvalidSite, Problem
 from .render import RenderError
 from .renderer import SiteRenderer
+from .theme import search_path
+from .cache import SiteCache, fingerprint
 from .write import publish
 
 
@@ -25,6 +27,7 @@ class BuildOptions:
     api_url: str | None = None
     theme: str | None = None
     base_url: str | None = None
+    cache_dir: Path | None = Path(".storefront-cache")
 
 
 @dataclass
@@ -45,24 +48,38 @@ class SiteReport:
 
 
 def build_site(site_id: str, options: BuildOptions) -> SiteReport:
-    """Validate, render and (unless ``options.out_dir`` is None) publish one site."""
+    """Validate, render and (unless ``options.out_dir`` is None) publish one site.
+
+    A site whose input files and options are exactly as at its last successful build is
+    skipped: its published output is already what a build would write.
+    """
     report = SiteReport(site_id)
+    publishing = options.out_dir is not None
+    cache = SiteCache(options.cache_dir if publishing else None, site_id)
+    inputs = fingerprint([options.sites_dir / site_id, *search_path(options.themes_dir)],
+                         (options.api_url, options.theme, options.base_url, str(options.out_dir)))
+    if publishing and cache.fingerprint == inputs and (options.out_dir / site_id).is_dir():
+        report.pages, report.unchanged = cache.pages, cache.files
+        return report
     try:
         site = load_site(options.sites_dir / site_id, options.themes_dir, theme=options.theme,
-                         base_url=options.base_url)
+                         base_url=options.base_url, cache=cache)
         renderer = SiteRenderer(site, options.api_url)
         files = renderer.files()
     except InvalidSite as exc:
         report.problems = exc.problems
+        cache.forget()
         return report
     except RenderError as exc:
         report.problems = [exc.problem]
+        cache.forget()
         return report
     report.pages = len(renderer.pages) + 3
     if options.out_dir is not None:
         result = publish(options.out_dir / site_id, files)
         report.written, report.unchanged, report.removed = result.written, result.unchanged, result.removed
         report.changed = result.changed
+        cache.save(inputs, len(files), report.pages)
     return report
 
 

@@ -25,13 +25,11 @@ _ALLOWED_ATTRIBUTES = {
     "td": {"align"},
     "th": {"align"},
 }
-_EXTENSIONS = ["tables", "sane_lists", "smarty", "fenced_code", "attr_list"]
-_EXTENSION_CONFIGS = {"smarty": {"substitutions": {
-    "left-double-quote": "«", "right-double-quote": "»"}}}
+_EXTENSIONS = ["tables", "sane_lists", "fenced_code"]
 
 
 def _converter() -> markdown.Markdown:
-    return markdown.Markdown(extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS, output_format="html")
+    return markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
 
 
 _md = _converter()

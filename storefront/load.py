@@ -14,6 +14,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from . import checks
+from markupsafe import Markup
+
+from .cache import SiteCache
 from .catalogue import Application, catalogue
 from .content import render_markdown, split_front_matter
 from .model import NewsFrontMatter, SiteConfig, SLUG_PATTERN
@@ -76,7 +79,7 @@ def site_ids(sites_dir: Path) -> list[str]:
 
 
 def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None = None,
-              base_url: str | None = None) -> Site:
+              base_url: str | None = None, cache: SiteCache | None = None) -> Site:
     """Validate the site in ``root``; raise :class:`InvalidSite` with every problem found.
 
     ``theme`` previews the site in another theme and ``base_url`` at another address,
@@ -100,7 +103,7 @@ def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None =
     doc = parse(text, shown)
     problems = list(doc.problems)
     config = _validate(doc, shown, problems)
-    news, news_files = _load_news(root / "news", problems)
+    news, news_files = _load_news(root / "news", problems, cache)
 
     chain = None
     theme_name = theme or (config.site.theme if config else None)
@@ -174,11 +177,11 @@ def _privacy_page(root: Path, config: SiteConfig) -> str | None:
     return render_markdown((root / policy).read_text(encoding="utf-8"), shift_headings=1)
 
 
-def _load_news(folder: Path, problems: list[Problem]) -> tuple[list[NewsItem], list[Path]]:
+def _load_news(folder: Path, problems: list[Problem], cache: SiteCache | None) -> tuple[list[NewsItem], list[Path]]:
     items: list[NewsItem] = []
     files = sorted(folder.glob("*.md")) if folder.is_dir() else []
     for path in files:
-        item = _load_news_item(path, problems)
+        item = _load_news_item(path, problems, cache)
         if item is not None:
             items.append(item)
     seen: dict[str, Path] = {}
@@ -191,7 +194,11 @@ def _load_news(folder: Path, problems: list[Problem]) -> tuple[list[NewsItem], l
     return items, files
 
 
-def _load_news_item(path: Path, problems: list[Problem]) -> NewsItem | None:
+def _news_body(text: str) -> str:
+    return render_markdown(text, shift_headings=1)
+
+
+def _load_news_item(path: Path, problems: list[Problem], cache: SiteCache | None) -> NewsItem | None:
     shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -222,8 +229,8 @@ def _load_news_item(path: Path, problems: list[Problem]) -> NewsItem | None:
         problems.append(Problem(shown, 1, 1, "slug", f"the file name gives the address '{slug}', which is not "
                                 "a valid id; rename the file with Latin letters, digits and hyphens, or add slug:"))
         return None
-    return NewsItem(slug=slug, title=front.title, date=front.date, summary=front.summary,
-                    body=render_markdown(split.body, shift_headings=1), source=path)
+    body = Markup(cache.render(split.body, _news_body)) if cache else _news_body(split.body)
+    return NewsItem(slug=slug, title=front.title, date=front.date, summary=front.summary, body=body, source=path)
 
 
 def _slug_from_filename(stem: str) -> str:

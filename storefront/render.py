@@ -37,13 +37,22 @@ def environment(site: Site) -> jinja2.Environment:
     a build of many sites compiles each template once per process.
     """
     overrides = site.root / "templates"
-    return _environment(tuple(t.templates for t in site.theme.themes), tuple(t.name for t in site.theme.themes),
-                        overrides if overrides.is_dir() else None, site.locale)
+    override_dir = overrides if overrides.is_dir() else None
+    theme_dirs = tuple(t.templates for t in site.theme.themes)
+    return _environment(theme_dirs, tuple(t.name for t in site.theme.themes), override_dir, site.locale,
+                        _listing((override_dir, *theme_dirs)))
+
+
+def _listing(folders: tuple[Path | None, ...]) -> tuple:
+    """Which template files exist where: a file added or removed must not meet a stale environment."""
+    return tuple(tuple(sorted(p.name for p in folder.iterdir())) if folder and folder.is_dir() else ()
+                 for folder in folders)
 
 
 @lru_cache(maxsize=64)
 def _environment(theme_dirs: tuple[Path, ...], theme_names: tuple[str, ...], overrides: Path | None,
-                 locale: str) -> jinja2.Environment:
+                 locale: str, listing: tuple) -> jinja2.Environment:
+    del listing  # part of the cache key only
     theme_loaders = [jinja2.FileSystemLoader(folder) for folder in theme_dirs]
     chain = jinja2.ChoiceLoader(theme_loaders)
     loaders: list[jinja2.BaseLoader] = []

@@ -20,6 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="address of the registration API the forms post to "
                              "(default: site.api_url, else http://localhost:8000/)")
     parser.add_argument("--theme", metavar="NAME", help="build in this theme instead of the one in site.yaml")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="rebuild every site from scratch, ignoring .storefront-cache/")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -29,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {message}", file=sys.stderr)
     if not ids:
         return 1
-    options = BuildOptions(args.sites, themes_dir(args.themes), args.out, args.api_url, args.theme)
+    options = BuildOptions(args.sites, themes_dir(args.themes), args.out, args.api_url, args.theme,
+                           cache_dir=None if args.no_cache else BuildOptions.cache_dir)
     reports = build_many(ids, options)
     for report in reports:
         if report.ok:
