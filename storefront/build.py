@@ -10,13 +10,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .load import load_site
-from .problems import InvalidSite, Problem
-from .render import RenderError
-from .renderer import SiteRenderer
-from .theme import search_path
 from .cache import SiteCache, fingerprint
-from .write import publish
+from .paths import search_path
+from .problems import InvalidSite, Problem
 
 
 @dataclass(frozen=True)
@@ -61,6 +57,11 @@ def build_site(site_id: str, options: BuildOptions) -> SiteReport:
     if publishing and cache.fingerprint == inputs and (options.out_dir / site_id).is_dir():
         report.pages, report.unchanged = cache.pages, cache.files
         return report
+    from .load import load_site  # the pipeline is imported only when there is work to do
+    from .render import RenderError
+    from .renderer import SiteRenderer
+    from .write import publish
+
     try:
         site = load_site(options.sites_dir / site_id, options.themes_dir, theme=options.theme,
                          base_url=options.base_url, cache=cache)

@@ -20,12 +20,12 @@ from .cache import SiteCache
 from .catalogue import Application, catalogue
 from .content import render_markdown, split_front_matter
 from .model import NewsFrontMatter, SiteConfig, SLUG_PATTERN
+from .paths import SITE_FILE, site_ids  # noqa: F401 - part of this module's interface
 from .problems import InvalidSite, Problem, display_path
 from .schema_errors import problems_from
 from .theme import ThemeChain, ThemeError, resolve
 from .yamlsource import Document, parse
 
-SITE_FILE = "site.yaml"
 
 
 @dataclass(frozen=True)
@@ -71,11 +71,6 @@ class Site:
         if tariff.applications == "all":
             return self.applications
         return tuple(a for a in self.applications if a.id in tariff.applications)
-
-
-def site_ids(sites_dir: Path) -> list[str]:
-    """Every folder under ``sites_dir`` that holds a site.yaml, sorted."""
-    return sorted(p.parent.name for p in sites_dir.glob(f"*/{SITE_FILE}"))
 
 
 def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None = None,

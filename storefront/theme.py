@@ -13,7 +13,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-BUILTIN_THEMES = Path(__file__).parent / "themes"
+from .paths import BUILTIN_THEMES, search_path  # noqa: F401 - part of this module's interface
+
 
 
 class ThemeError(Exception):
@@ -58,14 +59,6 @@ class ThemeChain:
     def files(self) -> list[Path]:
         """Every file of every theme in the chain, for change detection."""
         return sorted(p for theme in self.themes for p in theme.path.rglob("*") if p.is_file())
-
-
-def search_path(themes_dir: Path | None) -> list[Path]:
-    """Folders to look for themes in: the project's own first, then the built-in ones."""
-    dirs = [themes_dir] if themes_dir is not None and themes_dir.is_dir() else []
-    if BUILTIN_THEMES not in dirs:
-        dirs.append(BUILTIN_THEMES)
-    return dirs
 
 
 def available(themes_dir: Path | None) -> dict[str, Theme]:

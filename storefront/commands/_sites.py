@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from ..build import SiteReport
-from ..load import site_ids
+from ..paths import site_ids
 from ..problems import display_path
 
 

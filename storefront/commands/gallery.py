@@ -6,8 +6,6 @@ import sys
 import time
 from pathlib import Path
 
-from .. import staticserver
-from ..gallery import build_gallery
 from ..problems import InvalidSite, display_path
 from ..build import SiteReport
 from ._sites import print_problems, selected, themes_dir
@@ -23,6 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .. import staticserver
+    from ..gallery import build_gallery
     ids, missing = selected(args.sites, [args.site_id])
     if missing:
         print(f"error: {missing[0]}", file=sys.stderr)

@@ -7,9 +7,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from ..model import SLUG_PATTERN
 from ..problems import display_path
-from .schema import schema_text
 
 HELP = "create a new site that builds and passes check"
 
@@ -20,6 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..model import SLUG_PATTERN
+    from .schema import schema_text
     if not re.match(SLUG_PATTERN, args.site_id):
         print(f"error: '{args.site_id}' cannot be a site id: use lower-case Latin letters, digits and hyphens, "
               "e.g. oblako-plus", file=sys.stderr)

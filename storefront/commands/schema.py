@@ -6,7 +6,6 @@ import json
 import sys
 from pathlib import Path
 
-from ..model import SiteConfig
 
 HELP = "print the JSON Schema of site.yaml"
 
@@ -16,6 +15,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def schema_text() -> str:
+    from ..model import SiteConfig
+
     return json.dumps(SiteConfig.model_json_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 

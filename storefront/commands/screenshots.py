@@ -8,8 +8,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .. import staticserver
-from ..gallery import build_gallery
 from ..problems import InvalidSite
 from ..build import SiteReport
 from ._sites import print_problems, selected, themes_dir
@@ -33,6 +31,8 @@ def chromium_path() -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .. import staticserver
+    from ..gallery import build_gallery
     ids, missing = selected(args.sites, [args.site_id])
     if missing:
         print(f"error: {missing[0]}", file=sys.stderr)

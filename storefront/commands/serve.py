@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..preview import serve
 from ._sites import selected, themes_dir
 
 HELP = "preview a site on localhost; it rebuilds and reloads as you edit"
@@ -18,6 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..preview import serve
     ids, missing = selected(args.sites, [args.site_id])
     if missing:
         print(f"error: {missing[0]}", file=sys.stderr)

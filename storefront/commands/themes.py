@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..theme import ThemeError, available
 from ._sites import themes_dir
 
 HELP = "list the available themes"
@@ -15,6 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..theme import ThemeError, available
     try:
         themes = available(themes_dir(args.themes))
     except ThemeError as exc:
