@@ -215,7 +215,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
         signup = SignUp(name=form.name.data, email=form.email.data, phone=form.phone.normalised,
                         company=form.company.data or None, inn=(form.inn.data or "").replace(" ", "") or None,
                         token=form.token.data or None)
-        outcome = await run_in_threadpool(service.registrar.register, partner, reg, signup)
+        outcome = await service.registrar.register(partner, reg, signup)
         service.wake.set()
         if wants_json:
             return _cors(JSONResponse({"status": "registered", "subscriber_number": outcome.number,
@@ -258,6 +258,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await run_in_threadpool(service.registrar.writer.close)
             service.engine.dispose()
 
     app = Starlette(routes=[

@@ -7,6 +7,7 @@ subscriber already stored, and no second partner e-mail.
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from . import webhooks
 from .db import outbox, subscribers
 from .mail import Lead, registration_mail
 from .registry import Partner
+from .writer import BatchWriter
 
 log = logging.getLogger("registration_api")
 
@@ -51,22 +53,24 @@ class Outcome:
 
 
 class Registrar:
-    """Stores sign-ups; safe to call from many threads and processes at once."""
+    """Stores sign-ups through one writer thread (group commit); safe with many processes too."""
 
     def __init__(self, engine: Engine, *, mail_from: str, timezone: dt.tzinfo, clock: Clock = utc_now):
         self.engine = engine
+        self.writer = BatchWriter(engine)
         self.mail_from = mail_from
         self.timezone = timezone
         self.clock = clock
 
-    def register(self, partner: Partner, page: RegistrationPage, signup: SignUp) -> Outcome:
+    async def register(self, partner: Partner, page: RegistrationPage, signup: SignUp) -> Outcome:
+        """Store the sign-up; returns once its batch is committed."""
         for attempt in range(3):
             try:
-                with self.engine.begin() as conn:
-                    outcome = self._register(conn, partner, page, signup)
+                outcome = await asyncio.wrap_future(self.writer.submit(
+                    lambda conn: self._register(conn, partner, page, signup)))
                 break
             except sa.exc.IntegrityError:
-                # a concurrent twin (same token or e-mail) committed first: look again, find it
+                # a twin in another process (same token or e-mail) committed first: look again, find it
                 if attempt == 2:
                     raise
         log.info("registration site=%s page=%s subscriber=%s %s", partner.id, page.id, outcome.number,

@@ -62,11 +62,16 @@ def build_site(site_id: str, options: BuildOptions) -> SiteReport:
     from .renderer import SiteRenderer
     from .write import publish
 
+    cache.load_details()
     try:
         site = load_site(options.sites_dir / site_id, options.themes_dir, theme=options.theme,
                          base_url=options.base_url, cache=cache)
         renderer = SiteRenderer(site, options.api_url)
-        files = renderer.files()
+        digests = renderer.page_digests()
+        published = options.out_dir / site_id if publishing else None
+        unchanged = {path for path, digest in digests.items()
+                     if cache.pages_digests.get(path) == digest and (published / path).is_file()} if published else set()
+        files = renderer.files(unchanged)
     except InvalidSite as exc:
         report.problems = exc.problems
         cache.forget()
@@ -80,7 +85,7 @@ def build_site(site_id: str, options: BuildOptions) -> SiteReport:
         result = publish(options.out_dir / site_id, files)
         report.written, report.unchanged, report.removed = result.written, result.unchanged, result.removed
         report.changed = result.changed
-        cache.save(inputs, len(files), report.pages)
+        cache.save(inputs, len(files), report.pages, digests)
     return report
 
 

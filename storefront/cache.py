@@ -1,11 +1,13 @@
 """What the last build of a site left behind, so that the next one can do less.
 
-Two things are kept per site under the cache folder (``.storefront-cache/`` by default):
-a fingerprint of every input file (names, sizes and modification times of the site's
-folder and of every theme, plus the build options and the generator's version), which
-lets a rebuild skip a site whose inputs did not change at all; and the HTML of each
-Markdown text by the hash of its source, because converting Markdown is most of the cost
-of a news-heavy site. A cache can always be deleted; the next build is then a cold one.
+Kept per site under the cache folder (``.storefront-cache/`` by default): a fingerprint
+of every input file (names, sizes and modification times of the site's folder and of
+every theme, plus the build options and the generator's version), which lets a rebuild
+skip a site whose inputs did not change at all; and, in a second file read only when the
+site is rebuilt, the HTML of each Markdown text by the hash of its source (converting
+Markdown is most of the cost of a news-heavy site) and a digest of the inputs of each
+page, so that only pages whose inputs changed are rendered again. A cache can always be
+deleted; the next build is then a cold one.
 """
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ class SiteCache:
         self.files = 0
         self.pages = 0
         self.markdown: dict[str, str] = {}
+        self.pages_digests: dict[str, str] = {}
         self._used: set[str] = set()
         if self.path and self.path.is_file():
             try:
@@ -48,7 +51,22 @@ class SiteCache:
                 return
             if data.get("format") == FORMAT:
                 self.fingerprint, self.files, self.pages = data["fingerprint"], data["files"], data["pages"]
-                self.markdown = data["markdown"]
+
+    def load_details(self) -> None:
+        """The Markdown renderings and page digests: needed only when the site is rebuilt."""
+        if self.path is None or not self.details_path.is_file():
+            return
+        try:
+            data = json.loads(self.details_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if data.get("format") == FORMAT:
+            self.markdown, self.pages_digests = data["markdown"], data["pages"]
+
+    @property
+    def details_path(self) -> Path:
+        assert self.path is not None
+        return self.path.with_suffix(".details.json")
 
     def render(self, text: str, render) -> str:
         """``render(text)``, or what it gave last time for the same text."""
@@ -58,16 +76,22 @@ class SiteCache:
             self.markdown[key] = str(render(text))
         return self.markdown[key]
 
-    def save(self, fingerprint: str, files: int, pages: int) -> None:
+    def save(self, fingerprint: str, files: int, pages: int, page_digests: dict[str, str]) -> None:
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"format": FORMAT, "fingerprint": fingerprint, "files": files, "pages": pages,
-                "markdown": {k: v for k, v in self.markdown.items() if k in self._used}}
-        temp = self.path.with_suffix(".tmp")
-        temp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(temp, self.path)
+        _write_json(self.details_path, {"format": FORMAT, "pages": page_digests,
+                                        "markdown": {k: v for k, v in self.markdown.items() if k in self._used}})
+        _write_json(self.path, {"format": FORMAT, "fingerprint": fingerprint, "files": files, "pages": pages})
 
     def forget(self) -> None:
-        if self.path is not None and self.path.exists():
-            self.path.unlink()
+        if self.path is not None:
+            for path in (self.path, self.details_path):
+                if path.exists():
+                    path.unlink()
+
+
+def _write_json(path: Path, data: dict) -> None:
+    temp = path.with_suffix(".tmp")
+    temp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    os.replace(temp, path)

@@ -48,7 +48,9 @@ class InvalidSite(Exception):
 
 def display_path(path: Path) -> str:
     """A path as the user typed it: relative to the working directory when possible."""
+    if not path.is_absolute():
+        return str(path)
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)

@@ -6,9 +6,13 @@ context, so both always look alike.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from pathlib import Path
 from typing import Any
 
+from . import __version__
 from . import assets as assets_mod
 from . import feeds
 from .i18n import Translator
@@ -75,16 +79,55 @@ class SiteRenderer:
             self._snippets[reg_id] = self.render_page(self.page(f"register/{reg_id}/snippet.html"))
         return self._snippets[reg_id]
 
-    def files(self) -> dict[str, bytes]:
-        """Every output file of the site (path → bytes)."""
-        out: dict[str, bytes] = dict(self.assets.files)
+    def page_digests(self) -> dict[str, str]:
+        """A hash of everything each page is made from, by output path.
+
+        Shared by every page: the site's configuration, the titles, dates and summaries of
+        all news (a theme may list them anywhere), the template files, the assets and the
+        build options. Per page: its own news item with its body, or the items of a news
+        list page, or the bodies of the news the landing page shows.
+        """
+        site = self.site
+        shared = hashlib.sha256(json.dumps([
+            __version__, site.config.model_dump(mode="json"), self.api_url, site.base_path, site.privacy_page,
+            sorted(self.assets.urls.items()), [(n.slug, n.title, str(n.date), n.summary) for n in site.news],
+            _template_files(site),
+        ], ensure_ascii=False, default=str).encode()).hexdigest()
+        digests = {}
         for page in self.pages:
-            out[page.output] = self.render_page(page).encode()
+            own: list = [page.url, page.template]
+            if "item" in page.context:
+                own.append(page.context["item"].body)
+            elif "pager" in page.context:
+                own.append([n.slug for n in page.context["pager"].items])
+            elif page.kind == "home":
+                own.append([n.body for n in site.news[:3]])
+            digests[page.output] = hashlib.sha256((shared + json.dumps(own, default=str)).encode()).hexdigest()
+        return digests
+
+    def files(self, unchanged: set[str] = frozenset()) -> dict[str, bytes | None]:
+        """Every output file of the site (path → bytes); ``None`` for the pages in ``unchanged``,
+        whose published file is known to be what rendering would give."""
+        out: dict[str, bytes | None] = dict(self.assets.files)
+        for page in self.pages:
+            out[page.output] = None if page.output in unchanged else self.render_page(page).encode()
         translator = Translator(self.site.locale)
         out["feed.xml"] = feeds.atom(self.site, f"{translator.text('news')} — {self.site.config.partner.name}")
         out["sitemap.xml"] = feeds.sitemap(self.site, self.pages)
         out["robots.txt"] = feeds.robots(self.site)
         return out
+
+
+def _template_files(site: Site) -> list:
+    """Names, sizes and times of every template the site can use."""
+    folders = [site.root / "templates", *(theme.templates for theme in site.theme.themes)]
+    listing = []
+    for folder in folders:
+        if folder.is_dir():
+            for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+                stat = entry.stat()
+                listing.append((str(folder), entry.name, stat.st_size, stat.st_mtime_ns))
+    return listing
 
 
 def _suffix(name: str | None) -> str:

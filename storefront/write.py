@@ -25,12 +25,19 @@ class PublishResult:
     changed: tuple[str, ...] = ()
 
 
-def publish(target: Path, files: dict[str, bytes]) -> PublishResult:
-    """Make ``target`` hold exactly ``files`` (relative path → content)."""
+def publish(target: Path, files: dict[str, bytes | None]) -> PublishResult:
+    """Make ``target`` hold exactly ``files`` (relative path → content).
+
+    ``None`` as content means "the file already published there is right": it is kept
+    without being read (the caller knows its inputs did not change).
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     existing = _existing_files(target)
+    missing = [rel for rel, content in files.items() if content is None and rel not in existing]
+    if missing:
+        raise FileNotFoundError(f"cannot keep {missing[0]}: it is not in {target}")
     unchanged = {rel for rel, content in files.items()
-                 if rel in existing and _same(target / rel, content)}
+                 if rel in existing and (content is None or _same(target / rel, content))}
     removed = set(existing) - set(files)
     if target.is_dir() and len(unchanged) == len(files) and not removed:
         return PublishResult(0, len(unchanged), 0)

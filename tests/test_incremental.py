@@ -97,3 +97,16 @@ def test_a_deleted_output_folder_is_rebuilt(sites):
     shutil.rmtree("public/demo")
     assert main(["build"]) == 0
     assert Path("public/demo/index.html").is_file()
+
+
+def test_editing_an_old_news_body_rewrites_only_its_page_and_the_feed(sites, capsys):
+    news = {f"2025-0{m}-01-item-{m}.md": f"---\ntitle: Новость {m}\ndate: 2025-0{m}-01\nsummary: Кратко {m}.\n---\nТекст {m}.\n"
+            for m in range(1, 7)}
+    site = sites.make(news=news)
+    assert main(["build"]) == 0
+    capsys.readouterr()
+    path = site / "news" / "2025-01-01-item-1.md"
+    path.write_text(path.read_text() + "\nДобавили абзац.\n", encoding="utf-8")
+    assert main(["build"]) == 0
+    assert "2 files written" in capsys.readouterr().out  # news/item-1/index.html and feed.xml
+    assert "Добавили абзац" in Path("public/demo/news/item-1/index.html").read_text()
