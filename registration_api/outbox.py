@@ -123,58 +123,57 @@ class OutboxSender:
         await self.transport.send(row.envelope_from, list(row.recipients), row.message)
         return str(self.transport)
 
-    def _due_ids(self, limit: int) -> list[int]:
+    def _claim_due(self, limit: int) -> list:
+        """Claim up to ``limit`` due messages in one transaction; rows another sender holds are skipped."""
         now = self.clock()
-        with self.engine.connect() as conn:
-            return list(conn.execute(sa.select(outbox.c.id).where(
-                outbox.c.sent_at.is_(None), outbox.c.next_attempt_at <= now,
-                sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
+        unclaimed = sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now)
+        with self.engine.begin() as conn:
+            ids = list(conn.execute(sa.select(outbox.c.id).where(
+                outbox.c.sent_at.is_(None), outbox.c.next_attempt_at <= now, unclaimed,
             ).order_by(outbox.c.id).limit(limit)).scalars())
+            mine = [i for i in ids if conn.execute(outbox.update().where(
+                outbox.c.id == i, outbox.c.sent_at.is_(None), unclaimed,
+            ).values(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))).rowcount]
+            return list(conn.execute(sa.select(outbox).where(outbox.c.id.in_(mine)).order_by(outbox.c.id))) if mine else []
 
-    def _claim(self, message_id: int):
-        """The message's row if this sender won it, else None (another sender has it)."""
+    def _record(self, sent: list[int], failed: list[tuple[int, int, str]]) -> None:
+        """Mark a batch's outcomes in one transaction: sent, or rescheduled with back-off."""
         now = self.clock()
         with self.engine.begin() as conn:
-            claimed = conn.execute(outbox.update().where(
-                outbox.c.id == message_id, outbox.c.sent_at.is_(None),
-                sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
-            ).values(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))).rowcount
-            if not claimed:
-                return None
-            return conn.execute(sa.select(outbox).where(outbox.c.id == message_id)).first()
-
-    def _mark_sent(self, message_id: int) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(outbox.update().where(outbox.c.id == message_id).values(
-                sent_at=self.clock(), claimed_until=None, attempts=outbox.c.attempts + 1, last_error=None))
-
-    def _mark_failed(self, message_id: int, attempts: int, error: str) -> dt.datetime:
-        retry_at = self.clock() + backoff(attempts)
-        with self.engine.begin() as conn:
-            conn.execute(outbox.update().where(outbox.c.id == message_id).values(
-                attempts=attempts, next_attempt_at=retry_at, claimed_until=None, last_error=error[:500]))
-        return retry_at
+            if sent:
+                conn.execute(outbox.update().where(outbox.c.id.in_(sent)).values(
+                    sent_at=now, claimed_until=None, attempts=outbox.c.attempts + 1, last_error=None))
+            for message_id, attempts, error in failed:
+                conn.execute(outbox.update().where(outbox.c.id == message_id).values(
+                    attempts=attempts, next_attempt_at=now + backoff(attempts), claimed_until=None,
+                    last_error=error[:500]))
 
     async def deliver_due(self, limit: int = 100) -> DeliveryReport:
         """Send every message that is due now; failures are rescheduled, never dropped."""
         report = DeliveryReport()
-        for message_id in await asyncio.to_thread(self._due_ids, limit):
-            row = await asyncio.to_thread(self._claim, message_id)
-            if row is None:
-                continue
-            attempt = row.attempts + 1
-            try:
-                via = await self._deliver(row)
-            except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError, httpx.HTTPError, DeliveryError) as exc:
-                retry_at = await asyncio.to_thread(self._mark_failed, message_id, attempt, f"{type(exc).__name__}: {exc}")
-                log.warning("%s id=%s purpose=%s attempt=%s failed (%s); retry at %s", row.channel, message_id,
-                            row.purpose, attempt, type(exc).__name__, retry_at.isoformat())
-                report.failed += 1
-                continue
-            await asyncio.to_thread(self._mark_sent, message_id)
-            log.info("%s id=%s purpose=%s attempt=%s via %s sent", row.channel, message_id, row.purpose, attempt, via)
-            report.sent += 1
-        return report
+        while True:
+            rows = await asyncio.to_thread(self._claim_due, limit)
+            if not rows:
+                return report
+            sent: list[int] = []
+            failed: list[tuple[int, int, str]] = []
+            for row in rows:
+                attempt = row.attempts + 1
+                try:
+                    via = await self._deliver(row)
+                except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError, httpx.HTTPError,
+                        DeliveryError) as exc:
+                    failed.append((row.id, attempt, f"{type(exc).__name__}: {exc}"))
+                    log.warning("%s id=%s purpose=%s attempt=%s failed (%s); retry in %s", row.channel, row.id,
+                                row.purpose, attempt, type(exc).__name__, backoff(attempt))
+                    continue
+                sent.append(row.id)
+                log.info("%s id=%s purpose=%s attempt=%s via %s sent", row.channel, row.id, row.purpose, attempt, via)
+            await asyncio.to_thread(self._record, sent, failed)
+            report.sent += len(sent)
+            report.failed += len(failed)
+            if len(rows) < limit:
+                return report
 
     async def run(self, wake: asyncio.Event, interval: float = 5.0) -> None:
         """Deliver forever: right after each registration (``wake``) and every ``interval`` seconds."""

@@ -61,7 +61,7 @@ def test_sign_up_stores_the_subscriber_and_both_emails_arrive(api, smtp):
                    "hello@oblako-plus.example", "30 дней"):
         assert detail in welcome_text, detail
     assert welcome["Reply-To"] == "hello@oblako-plus.example"
-    assert all(m.sent_at is not None for m in api.outbox())
+    wait_until(lambda: all(m.sent_at is not None for m in api.outbox()), message="the outbox marked sent")
 
 
 def test_json_client_gets_201_with_number_and_trial_end(api):
