@@ -8,12 +8,15 @@ before the built-in ones, so a partner agency can add or replace a theme.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .paths import BUILTIN_THEMES, search_path  # noqa: F401 - part of this module's interface
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 
@@ -71,8 +74,14 @@ def available(themes_dir: Path | None) -> dict[str, Theme]:
 
 
 def _read(manifest_path: Path) -> Theme:
+    return _read_cached(manifest_path, manifest_path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=256)
+def _read_cached(manifest_path: Path, mtime_ns: int) -> Theme:
+    """One parse per manifest version: a build of many sites resolves the same themes again and again."""
     try:
-        data = yaml.safe_load(manifest_path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(manifest_path.read_text(encoding="utf-8"), Loader=_Loader) or {}
         manifest = ThemeManifest.model_validate(data)
     except (yaml.YAMLError, ValidationError) as exc:
         raise ThemeError(f"{manifest_path}: the theme manifest is invalid: {exc}") from None
