@@ -189,7 +189,7 @@ def _invitations(engine, settings: Settings, args: argparse.Namespace) -> int:
         for code in codes:
             print(f"{code}  {base.rstrip('/')}/invite/{code}")
         if args.email:
-            return _send_mail(settings, engine, Registry(settings.sites_dir, settings.themes_dir))
+            return _send_mail(settings, engine, _registry(settings))
         return 0
     rows = [invitation_row(i) for i in invitations.list_for(engine, args.site_id)]
     if args.format == "csv":

@@ -12,12 +12,14 @@ import contextlib
 import dataclasses
 import json
 import mimetypes
+import re
 import sys
 import time
 from pathlib import Path
 from typing import AsyncIterator
 
 import watchfiles
+import yaml
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -25,6 +27,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response, Stream
 from starlette.routing import Route
 
 from .build import BuildOptions, SiteReport, build_site
+from .paths import search_path
 from .theme import ThemeError, resolve
 
 LIVERELOAD_JS = Path(__file__).parent / "preview_static" / "livereload.js"
@@ -53,8 +56,7 @@ class Preview:
         try:
             theme_name = self.options.theme or _theme_in_yaml(self.options.sites_dir / self.site_id)
             paths.extend(t.path for t in resolve(theme_name, self.options.themes_dir).themes)
-        except (ThemeError, OSError, ValueError):
-            from .theme import search_path
+        except (ThemeError, OSError, ValueError, yaml.YAMLError):
             paths.extend(search_path(self.options.themes_dir))
         return [p for p in paths if p.exists()]
 
@@ -105,16 +107,12 @@ def _interesting(change: watchfiles.Change, path: str) -> bool:
 
 
 def _theme_in_yaml(site_dir: Path) -> str:
-    import yaml
-
     data = yaml.safe_load((site_dir / "site.yaml").read_text(encoding="utf-8")) or {}
     return str(data.get("site", {}).get("theme") or "bright")
 
 
 def _base_path_of(root: Path) -> str:
     """The path the built site lives under, read from its canonical link."""
-    import re
-
     text = (root / "index.html").read_text(encoding="utf-8")
     match = re.search(r'<link rel="canonical" href="https?://[^/"]+(/[^"]*)">', text)
     return match.group(1) if match else "/"
