@@ -68,7 +68,8 @@ class Service:
 
     def client(self, request: Request) -> str:
         if self.settings.trust_proxy and "x-forwarded-for" in request.headers:
-            return request.headers["x-forwarded-for"].split(",")[0].strip()
+            # the proxy appends the address it saw: the right-most entry, not what the client claims
+            return request.headers["x-forwarded-for"].split(",")[-1].strip()
         return request.client.host if request.client else "unknown"
 
     def webhook_secret(self, site_id: str) -> str | None:
@@ -282,9 +283,13 @@ async def _watch(registry: Registry, interval: float) -> None:
     """Pick up edited site.yaml files without a restart."""
     while True:
         await asyncio.sleep(interval)
-        await run_in_threadpool(registry.reload)
+        try:
+            await run_in_threadpool(registry.reload)
+        except Exception:  # noqa: BLE001 - a failed look at the files must not end the watching
+            log.exception("reloading the sites failed; the loaded versions keep serving")
 
 
 def _on_sighup(registry: Registry) -> None:
+    loop = asyncio.get_running_loop()
     with contextlib.suppress(ValueError, RuntimeError, NotImplementedError, AttributeError):
-        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, registry.reload)
+        loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, registry.reload))

@@ -33,6 +33,17 @@ class _Inn:
             raise ValidationError(self.message)
 
 
+class _OneLine:
+    """Names and companies are one line of text: control characters are refused, not mailed."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form: Form, field: StringField) -> None:
+        if field.data and any(ord(c) < 32 or ord(c) == 127 for c in field.data):
+            raise ValidationError(self.message)
+
+
 def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
@@ -45,7 +56,7 @@ def registration_form(locale: str) -> type[Form]:
     class RegistrationForm(Form):
         name = StringField(filters=[_strip], validators=[
             validators.InputRequired(t("err_name_required")),
-            validators.Length(max=200, message=t("err_too_long"))])
+            validators.Length(max=200, message=t("err_too_long")), _OneLine(t("err_one_line"))])
         email = StringField(filters=[_strip], validators=[
             validators.InputRequired(t("err_email_required")),
             validators.Length(max=254, message=t("err_too_long")),
@@ -55,7 +66,7 @@ def registration_form(locale: str) -> type[Form]:
             validators.Length(max=40, message=t("err_too_long")),
             _Phone(t("err_phone_invalid"))])
         company = StringField(filters=[_strip], validators=[
-            validators.Optional(), validators.Length(max=300, message=t("err_too_long"))])
+            validators.Optional(), validators.Length(max=300, message=t("err_too_long")), _OneLine(t("err_one_line"))])
         inn = StringField(filters=[_strip], validators=[validators.Optional(), _Inn(t("err_inn_invalid"))])
         consent = BooleanField(validators=[validators.DataRequired(t("err_consent_required"))])
         website = StringField(filters=[_strip])

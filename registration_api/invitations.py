@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from email_validator import EmailNotValidError, validate_email
 from storefront.i18n import Translator
 
 from . import webhooks
 from .db import invitations, subscribers
 from .mail import Lead, invitation_mail, registration_mail
-from .registration import NUMBER_BASE, SignUp, event_data, queue_mail
+from .registration import NUMBER_BASE, SignUp, active_trial, event_data, queue_mail
 from .registry import Partner
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -82,6 +83,13 @@ def create(engine: Engine, partner: Partner, *, now: dt.datetime, email: str | N
         raise ValueError("the trial lasts 1 to 30 days")
     if not 1 <= count <= 1000:
         raise ValueError("create 1 to 1000 codes at a time")
+    if expires_days is not None and not 1 <= expires_days <= 3650:
+        raise ValueError("an invitation expires after 1 to 3650 days")
+    if email is not None:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise ValueError(f"'{email}' is not an e-mail address: {exc}") from None
     expires = now + dt.timedelta(days=expires_days) if expires_days else None
     codes = []
     with engine.begin() as conn:
@@ -128,16 +136,14 @@ def _activate(conn: Connection, partner: Partner, invitation: Invitation, signup
     if not claimed:
         raise AlreadyUsed(invitation.code)
     invitation_id = conn.execute(sa.select(invitations.c.id).where(invitations.c.code == invitation.code)).scalar_one()
-    existing = conn.execute(sa.select(subscribers.c.id, subscribers.c.number, subscribers.c.trial_ends).where(
-        subscribers.c.site_id == partner.id, subscribers.c.email_key == signup.email.lower(),
-        subscribers.c.status == "trial", subscribers.c.trial_ends >= now.astimezone(timezone).date())).first()
+    existing = active_trial(conn, partner.id, signup.email.strip().lower(), now.astimezone(timezone).date())
     if existing:  # already on a trial with this partner: the invitation joins it, no second subscriber
         subscriber_id, number, trial_ends = existing
     else:
         trial_ends = now.astimezone(timezone).date() + dt.timedelta(days=invitation.trial_days)
         subscriber_id = conn.execute(subscribers.insert().values(
             site_id=partner.id, page_id="invitation", tariff=invitation.tariff, application=None,
-            name=signup.name, email=signup.email, email_key=signup.email.lower(), phone=signup.phone,
+            name=signup.name, email=signup.email, email_key=signup.email.strip().lower(), phone=signup.phone,
             company=signup.company, inn=signup.inn, status="trial", trial_ends=trial_ends,
             consent_at=now, created_at=now, invitation_id=invitation_id,
         ).returning(subscribers.c.id)).scalar_one()

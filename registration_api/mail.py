@@ -86,10 +86,9 @@ def registration_mail(site: Site, tariff_id: str, trial_days: int, application_i
     """
     partner = site.config.partner
     context = {
-        "site": site, "partner": partner, "tariff": site.tariff(tariff_id), "lead": lead,
-        "trial_days": trial_days, "source_title": source[0], "source_url": source[1],
+        "tariff": site.tariff(tariff_id), "lead": lead, "trial_days": trial_days,
+        "source_title": source[0], "source_url": source[1],
         "application": site.application(application_id) if application_id else None,
-        "storefront": site.config.site.base_url,
     }
     notify = [str(a) for a in partner.notify]
     return [compose(site, "partner_notice", context, notify, lead.email, sender, lead.created_at),

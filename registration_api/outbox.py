@@ -161,8 +161,7 @@ class OutboxSender:
                 attempt = row.attempts + 1
                 try:
                     via = await self._deliver(row)
-                except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError, httpx.HTTPError,
-                        DeliveryError) as exc:
+                except Exception as exc:  # noqa: BLE001 - any failure of one message reschedules that message only
                     failed.append((row.id, attempt, f"{type(exc).__name__}: {exc}"))
                     log.warning("%s id=%s purpose=%s attempt=%s failed (%s); retry in %s", row.channel, row.id,
                                 row.purpose, attempt, type(exc).__name__, backoff(attempt))
@@ -182,6 +181,8 @@ class OutboxSender:
                 await self.deliver_due()
             except sa.exc.SQLAlchemyError as exc:
                 log.error("outbox: database unavailable (%s); trying again", type(exc).__name__)
+            except Exception:  # noqa: BLE001 - the sender must outlive any one bad batch
+                log.exception("outbox: delivery round failed; trying again")
             try:
                 await asyncio.wait_for(wake.wait(), timeout=interval)
             except asyncio.TimeoutError:

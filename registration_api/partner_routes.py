@@ -158,7 +158,8 @@ def routes(service: "Service") -> list[Route]:
                 lambda: invitations.create(
                     engine, partner, now=service.clock(), email=body.get("email") or None,
                     tariff=body.get("tariff"), trial_days=int(body.get("trial_days", 30)),
-                    count=int(body.get("count", 1)), expires_days=body.get("expires_days"),
+                    count=int(body.get("count", 1)),
+                    expires_days=int(body["expires_days"]) if body.get("expires_days") is not None else None,
                     mail_from=settings.mail_from, activation_base=service.public_base(request)))
         except (ValueError, TypeError) as exc:
             return _error(400, str(exc))

@@ -86,13 +86,9 @@ class Registrar:
                 subscribers.c.site_id == partner.id, subscribers.c.token == signup.token)).first()
             if row:
                 return Outcome(row.number, row.trial_ends, created=False)
-        row = conn.execute(sa.select(subscribers.c.id, subscribers.c.number, subscribers.c.trial_ends).where(
-            subscribers.c.site_id == partner.id, subscribers.c.email_key == email_key,
-            subscribers.c.status == "trial")).first()
-        if row and row.trial_ends >= today:
-            return Outcome(row.number, row.trial_ends, created=False)
+        row = active_trial(conn, partner.id, email_key, today)
         if row:
-            conn.execute(subscribers.update().where(subscribers.c.id == row.id).values(status="expired"))
+            return Outcome(row.number, row.trial_ends, created=False)
 
         trial_ends = today + dt.timedelta(days=page.trial_days)
         subscriber_id = conn.execute(subscribers.insert().values(
@@ -112,6 +108,18 @@ class Registrar:
         webhooks.enqueue(conn, partner, "subscriber.registered", event_data(lead, page.tariff, page.application,
                                                                             source[0]), now, subscriber_id)
         return Outcome(number, trial_ends, created=True)
+
+
+def active_trial(conn: Connection, site_id: str, email_key: str, today: dt.date):
+    """The person's running trial with this partner, if any; a trial that has ended is marked expired
+    (one active trial per partner and e-mail is what the unique index allows)."""
+    row = conn.execute(sa.select(subscribers.c.id, subscribers.c.number, subscribers.c.trial_ends).where(
+        subscribers.c.site_id == site_id, subscribers.c.email_key == email_key,
+        subscribers.c.status == "trial")).first()
+    if row and row.trial_ends < today:
+        conn.execute(subscribers.update().where(subscribers.c.id == row.id).values(status="expired"))
+        return None
+    return row
 
 
 def queue_mail(conn: Connection, partner: Partner, messages, now: dt.datetime, subscriber_id: int | None) -> None:

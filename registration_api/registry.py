@@ -8,6 +8,7 @@ version serving, so no request is ever lost or answered from a half-read file.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -60,6 +61,7 @@ class Registry:
         self.themes_dir = themes_dir
         self._partners: dict[str, Partner] = {}
         self._fingerprints: dict[str, tuple] = {}
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._partners)
@@ -72,11 +74,18 @@ class Registry:
 
     def reload(self) -> list[str]:
         """Load new and changed sites; returns the messages of sites that failed to load."""
+        with self._lock:
+            return self._reload()
+
+    def _reload(self) -> list[str]:
         failures: list[str] = []
         known = set(site_ids(self.sites_dir)) if self.sites_dir.is_dir() else set()
         partners = {k: v for k, v in self._partners.items() if k in known}
         for site_id in sorted(known):
-            fingerprint = _fingerprint(self.sites_dir / site_id)
+            try:
+                fingerprint = _fingerprint(self.sites_dir / site_id)
+            except OSError:  # a file vanished while we looked (an editor's swap file): look next time
+                continue
             if self._fingerprints.get(site_id) == fingerprint and site_id in partners:
                 continue
             self._fingerprints[site_id] = fingerprint
@@ -90,6 +99,9 @@ class Registry:
             except RenderError as exc:
                 failures.append(str(exc.problem))
                 log.error("site %s not (re)loaded: %s", site_id, exc.problem)
+            except OSError as exc:
+                failures.append(f"{site_id}: {exc}")
+                log.error("site %s not (re)loaded: %s", site_id, exc)
         self._partners = partners
         return failures
 

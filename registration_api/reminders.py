@@ -53,6 +53,8 @@ def extension_token(secret: str, number: str, period_end: dt.date) -> str:
 
 def read_extension_token(secret: str, token: str) -> tuple[str, dt.date] | None:
     """(number, end of period) from a genuine token, else None."""
+    if not token.isascii():
+        return None
     try:
         number, day, _ = token.split(".")
         period_end = dt.date.fromisoformat(day)

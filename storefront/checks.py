@@ -13,6 +13,7 @@ from pathlib import Path
 from . import contrast
 from .catalogue import catalogue
 from .model import SiteConfig
+from .paths import is_url
 from .problems import Loc, Problem, dotted
 from .theme import ThemeChain
 from .yamlsource import Positions
@@ -113,7 +114,7 @@ def _check_registration(config: SiteConfig, app_ids: set[str], tariff_apps: dict
 
 def _check_files(config: SiteConfig, root: Path, report: _Report) -> None:
     policy = config.partner.privacy_policy
-    if policy.endswith(".md") and not policy.startswith("http"):
+    if not is_url(policy):
         target = (root / policy).resolve()
         if not target.is_relative_to(root.resolve()) or not target.is_file():
             report.add(("partner", "privacy_policy"), f"there is no file '{policy}' in {root.name}/; "

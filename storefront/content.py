@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html as html_module
 import re
+import threading
 from dataclasses import dataclass
 
 import markdown
@@ -32,7 +33,7 @@ def _converter() -> markdown.Markdown:
     return markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
 
 
-_md = _converter()
+_local = threading.local()
 
 
 def render_markdown(text: str, *, shift_headings: int = 0) -> Markup:
@@ -41,7 +42,10 @@ def render_markdown(text: str, *, shift_headings: int = 0) -> Markup:
     ``shift_headings`` demotes headings so a partner's ``#`` never competes with the page's
     own ``<h1>``.
     """
-    html = _md.reset().convert(text)
+    converter = getattr(_local, "converter", None)
+    if converter is None:  # python-markdown objects are not thread-safe: one per thread
+        converter = _local.converter = _converter()
+    html = converter.reset().convert(text)
     if shift_headings:
         html = re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift_headings)}", html)
     clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,

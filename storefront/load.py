@@ -20,7 +20,7 @@ from .cache import SiteCache
 from .catalogue import Application, catalogue
 from .content import render_markdown, split_front_matter
 from .model import NewsFrontMatter, SiteConfig, SLUG_PATTERN
-from .paths import SITE_FILE, site_ids  # noqa: F401 - part of this module's interface
+from .paths import SITE_FILE, is_url, site_ids  # noqa: F401 - site_ids is part of this module's interface
 from .problems import InvalidSite, Problem, display_path
 from .schema_errors import problems_from
 from .theme import ThemeChain, ThemeError, resolve
@@ -48,7 +48,6 @@ class Site:
     applications: tuple[Application, ...]
     news: tuple[NewsItem, ...]
     theme: ThemeChain
-    inputs: tuple[Path, ...]
     privacy_page: str | None = None
 
     @property
@@ -98,7 +97,7 @@ def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None =
     doc = parse(text, shown)
     problems = list(doc.problems)
     config = _validate(doc, shown, problems)
-    news, news_files = _load_news(root / "news", problems, cache)
+    news = _load_news(root / "news", problems, cache)
 
     chain = None
     theme_name = theme or (config.site.theme if config else None)
@@ -122,7 +121,6 @@ def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None =
         applications=_applications(config),
         news=tuple(sorted(news, key=lambda n: (n.date, n.slug), reverse=True)),
         theme=chain,
-        inputs=tuple(sorted([site_file, *news_files, *_asset_files(root, config)])),
         privacy_page=_privacy_page(root, config),
     )
 
@@ -154,25 +152,15 @@ def _applications(config: SiteConfig) -> tuple[Application, ...]:
     return tuple(out)
 
 
-def _asset_files(root: Path, config: SiteConfig) -> list[Path]:
-    brand = config.site.brand
-    policy = config.partner.privacy_policy
-    return [root / name for name in (brand.logo, brand.favicon, None if _is_url(policy) else policy) if name]
-
-
-def _is_url(link: str) -> bool:
-    return link.startswith(("http://", "https://"))
-
-
 def _privacy_page(root: Path, config: SiteConfig) -> str | None:
     """The policy as sanitised HTML when the partner publishes it on the storefront."""
     policy = config.partner.privacy_policy
-    if _is_url(policy):
+    if is_url(policy):
         return None
     return render_markdown((root / policy).read_text(encoding="utf-8"), shift_headings=1)
 
 
-def _load_news(folder: Path, problems: list[Problem], cache: SiteCache | None) -> tuple[list[NewsItem], list[Path]]:
+def _load_news(folder: Path, problems: list[Problem], cache: SiteCache | None) -> list[NewsItem]:
     items: list[NewsItem] = []
     files = sorted(folder.glob("*.md")) if folder.is_dir() else []
     for path in files:
@@ -186,7 +174,7 @@ def _load_news(folder: Path, problems: list[Problem], cache: SiteCache | None) -
                                     f"the news address /news/{item.slug}/ is already used by "
                                     f"{seen[item.slug].name}; give one of them another slug"))
         seen[item.slug] = item.source
-    return items, files
+    return items
 
 
 def _news_body(text: str) -> str:

@@ -11,6 +11,11 @@ SITE_FILE = "site.yaml"
 BUILTIN_THEMES = Path(__file__).parent / "themes"
 
 
+def is_url(link: str) -> bool:
+    """A full web address, as opposed to a file of the site."""
+    return link.startswith(("http://", "https://"))
+
+
 def site_ids(sites_dir: Path) -> list[str]:
     """Every folder under ``sites_dir`` that holds a site.yaml, sorted."""
     return sorted(p.parent.name for p in sites_dir.glob(f"*/{SITE_FILE}"))

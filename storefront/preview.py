@@ -107,8 +107,10 @@ def _interesting(change: watchfiles.Change, path: str) -> bool:
 
 
 def _theme_in_yaml(site_dir: Path) -> str:
-    data = yaml.safe_load((site_dir / "site.yaml").read_text(encoding="utf-8")) or {}
-    return str(data.get("site", {}).get("theme") or "bright")
+    data = yaml.safe_load((site_dir / "site.yaml").read_text(encoding="utf-8"))
+    site = data.get("site") if isinstance(data, dict) else None
+    theme = site.get("theme") if isinstance(site, dict) else None
+    return str(theme or "bright")
 
 
 def _base_path_of(root: Path) -> str:

@@ -59,10 +59,6 @@ class ThemeChain:
     def name(self) -> str:
         return self.themes[0].name
 
-    def files(self) -> list[Path]:
-        """Every file of every theme in the chain, for change detection."""
-        return sorted(p for theme in self.themes for p in theme.path.rglob("*") if p.is_file())
-
 
 def available(themes_dir: Path | None) -> dict[str, Theme]:
     """Every theme that can be used, by name; a project theme hides a built-in of the same name."""

@@ -187,3 +187,11 @@ def test_privacy_policy_must_be_a_link_or_a_markdown_file(sites):
     problem = only(problems_of(sites.make(replace={'privacy_policy: "https://demo.example/privacy/"':
                                                    "privacy_policy: политика"})))
     assert "privacy.md" in problem.message and "https://" in problem.message
+
+
+def test_a_webhook_secret_must_be_real_base64(sites):
+    folder = sites.make()
+    yaml_file = folder / "site.yaml"
+    yaml_file.write_text(yaml_file.read_text() + '\nwebhook:\n  url: https://crm.example/hook\n  secret: "whsec_' + "A" * 33 + '"\n')
+    problem = only(problems_of(folder))
+    assert problem.field == "webhook.secret" and "base64" in problem.message

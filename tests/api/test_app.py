@@ -281,3 +281,16 @@ def test_form_shown_again_posts_to_the_public_address(make_api, smtp):
     api = make_api(smtp.url, public_base_url="https://api.oblako-plus.example/")
     page = html.fromstring(post(api, email="bad").text)
     assert page.xpath("//form/@action") == ["https://api.oblako-plus.example/r/oblako-plus/trial"]
+
+
+def test_a_line_break_in_the_name_is_a_field_error_not_a_crash(api):
+    answer = post(api, json=True, name="Иван\nBcc: evil@x.example")
+    assert answer.status_code == 422 and "одной строкой" in answer.json()["errors"]["name"][0]
+    assert api.subscribers() == []
+
+
+def test_behind_a_proxy_the_limit_follows_the_address_the_proxy_saw(make_api, smtp):
+    api = make_api(smtp.url, rate_limit_per_minute=2, trust_proxy=1)
+    spoofed = [post(api, json=True, email=f"s{i}@client.example",
+                    headers={"X-Forwarded-For": f"10.0.0.{i}, 203.0.113.7"}).status_code for i in range(3)]
+    assert spoofed == [201, 201, 429], "a client cannot get a fresh limit by inventing addresses"

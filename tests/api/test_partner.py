@@ -304,3 +304,41 @@ def test_cli_creates_keys_and_lists_invitations(partner_api, monkeypatch, capsys
     assert cli(["invitations", "list", SITE, "--format", "csv", "--sites", str(sites_dir)]) == 0
     assert capsys.readouterr().out.startswith("code,created_at,email,tariff")
     assert cli(["keys", "create", "nope", "--sites", str(sites_dir)]) == 1
+
+
+def test_an_invitation_after_an_ended_trial_opens_a_new_one(partner_api, clock):
+    api = partner_api
+    first = register(api)["subscriber_number"]
+    clock.advance(days=40)
+    with api.client(headers=key_for(api)) as client:
+        [code] = client.post(f"/api/v1/sites/{SITE}/invitations", json={}).json()["codes"]
+    with api.client() as client:
+        answer = client.post(f"/invite/{code}", data=valid_form())
+    assert answer.status_code == 200 and "Доступ открыт" in answer.text
+    assert [(r.number == first, r.status) for r in api.subscribers()] == [(True, "expired"), (False, "trial")]
+
+
+def test_invitation_input_is_checked(partner_api):
+    api = partner_api
+    with api.client(headers=key_for(api)) as client:
+        bad_email = client.post(f"/api/v1/sites/{SITE}/invitations", json={"email": "not-an-address"})
+        huge = client.post(f"/api/v1/sites/{SITE}/invitations", json={"expires_days": 10 ** 10})
+    assert bad_email.status_code == 400 and "not an e-mail address" in bad_email.json()["error"]
+    assert huge.status_code == 400 and "1 to 3650 days" in huge.json()["error"]
+
+
+def test_a_broken_extension_link_is_a_clear_page(partner_api):
+    with partner_api.client() as client:
+        answer = client.get("/extend/1.2026-01-01.%D0%96")
+    assert answer.status_code == 404 and "Ссылка не действует" in answer.text
+
+
+def test_one_undeliverable_webhook_does_not_stop_the_mail(make_api, smtp, sites_dir):
+    yaml_file = sites_dir / SITE / "site.yaml"
+    yaml_file.write_text(yaml_file.read_text() + f"\nwebhook:\n  url: http://127.0.0.1:9/hooks\n  secret: \"{SECRET}\"\n")
+    api = make_api(smtp.url, background=False)
+    register(api)
+    deliver(api)
+    assert len(smtp.mailbox.messages) == 2
+    webhook = next(m for m in api.outbox() if m.channel == "webhook")
+    assert webhook.sent_at is None and webhook.attempts == 1 and webhook.last_error
