@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import __version__
 
-FORMAT = 1
+FORMAT = 2
 
 
 def fingerprint(folders: list[Path], options: tuple) -> str:
@@ -70,11 +70,22 @@ class SiteCache:
 
     def render(self, text: str, render) -> str:
         """``render(text)``, or what it gave last time for the same text."""
-        key = hashlib.sha256(text.encode()).hexdigest()
+        known = self.recall("markdown", text)
+        if known is None:
+            known = str(render(text))
+            self.remember("markdown", text, known)
+        return known
+
+    def recall(self, kind: str, text: str):
+        """What was remembered for ``text`` under ``kind`` (JSON data), or None."""
+        key = f"{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
         self._used.add(key)
-        if key not in self.markdown:
-            self.markdown[key] = str(render(text))
-        return self.markdown[key]
+        return self.markdown.get(key)
+
+    def remember(self, kind: str, text: str, value) -> None:
+        key = f"{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
+        self._used.add(key)
+        self.markdown[key] = value
 
     def save(self, fingerprint: str, files: int, pages: int, page_digests: dict[str, str]) -> None:
         if self.path is None:

@@ -193,18 +193,15 @@ def _load_news_item(path: Path, problems: list[Problem], cache: SiteCache | None
         problems.append(Problem(shown, 1, 1, "", "a news file starts with a '---' line, then title:, date: "
                                 "and summary:, then another '---' line"))
         return None
-    doc = parse(split.header, shown, line_offset=1)
-    problems.extend(doc.problems)
-    if doc.data is None or doc.problems:
-        return None
-    if not isinstance(doc.data, dict):
-        problems.append(Problem(shown, 2, 1, "", "the header must be 'key: value' lines (title:, date:, summary:)"))
-        return None
-    try:
-        front = NewsFrontMatter.model_validate(doc.data)
-    except ValidationError as exc:
-        problems.extend(problems_from(exc, doc.data, doc.positions, shown, NewsFrontMatter))
-        return None
+    known = cache.recall("front-matter", split.header) if cache else None
+    if known is not None:  # this exact header was valid last time
+        front = NewsFrontMatter.model_construct(**{**known, "date": dt.date.fromisoformat(known["date"])})
+    else:
+        front = _front_matter(split.header, shown, problems)
+        if front is None:
+            return None
+        if cache:
+            cache.remember("front-matter", split.header, front.model_dump(mode="json"))
     if front.draft:
         return None
     slug = front.slug or _slug_from_filename(path.stem)
@@ -214,6 +211,21 @@ def _load_news_item(path: Path, problems: list[Problem], cache: SiteCache | None
         return None
     body = Markup(cache.render(split.body, _news_body)) if cache else _news_body(split.body)
     return NewsItem(slug=slug, title=front.title, date=front.date, summary=front.summary, body=body, source=path)
+
+
+def _front_matter(header: str, shown: str, problems: list[Problem]) -> NewsFrontMatter | None:
+    doc = parse(header, shown, line_offset=1)
+    problems.extend(doc.problems)
+    if doc.data is None or doc.problems:
+        return None
+    if not isinstance(doc.data, dict):
+        problems.append(Problem(shown, 2, 1, "", "the header must be 'key: value' lines (title:, date:, summary:)"))
+        return None
+    try:
+        return NewsFrontMatter.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(problems_from(exc, doc.data, doc.positions, shown, NewsFrontMatter))
+        return None
 
 
 def _slug_from_filename(stem: str) -> str:

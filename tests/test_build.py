@@ -168,3 +168,19 @@ def test_output_files_are_plain_files(sites):
     main(["build"])
     assert all(not p.is_symlink() for p in Path("public").rglob("*"))
     assert os.access("public/demo/index.html", os.R_OK)
+
+
+def test_a_small_change_is_published_in_place_and_a_removed_page_goes(sites):
+    folder = sites.make()
+    assert main(["build"]) == 0
+    before = snapshot(Path("public/demo"))
+    news = folder / "news" / "2026-01-15-welcome.md"
+    news.write_text(news.read_text() + "\nЕщё абзац.\n", encoding="utf-8")
+    assert main(["build"]) == 0
+    after = snapshot(Path("public/demo"))
+    assert after["news/welcome/index.html"][0] != before["news/welcome/index.html"][0]
+    assert after["tariffs/index.html"][1:] == before["tariffs/index.html"][1:]
+    news.unlink()
+    assert main(["build"]) == 0
+    assert not Path("public/demo/news/welcome").exists()
+    assert not [p for p in Path("public/demo").rglob("*.tmp")]
