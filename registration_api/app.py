@@ -213,10 +213,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
                 partner, partner.renderer.page(f"register/{page_id}/"), 422, base,
                 form={"values": typed_values(form), "errors": errors}, form_action=service.own_url(request))
 
-        signup = SignUp(name=form.name.data, email=form.email.data, phone=form.phone.normalised,
-                        company=form.company.data or None, inn=(form.inn.data or "").replace(" ", "") or None,
-                        token=form.token.data or None)
-        outcome = await service.registrar.register(partner, reg, signup)
+        outcome = await service.registrar.register(partner, reg, SignUp.from_form(form))
         service.wake.set()
         if wants_json:
             return _cors(JSONResponse({"status": "registered", "subscriber_number": outcome.number,

@@ -18,7 +18,7 @@ from storefront.i18n import Translator
 from . import webhooks
 from .db import invitations, subscribers
 from .mail import Lead, invitation_mail, registration_mail
-from .registration import NUMBER_BASE, SignUp, active_trial, event_data, queue_mail
+from .registration import SignUp, active_trial, create_subscriber, event_data, queue_mail
 from .registry import Partner
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -136,19 +136,14 @@ def _activate(conn: Connection, partner: Partner, invitation: Invitation, signup
     if not claimed:
         raise AlreadyUsed(invitation.code)
     invitation_id = conn.execute(sa.select(invitations.c.id).where(invitations.c.code == invitation.code)).scalar_one()
-    existing = active_trial(conn, partner.id, signup.email.strip().lower(), now.astimezone(timezone).date())
+    existing = active_trial(conn, partner.id, signup.email_key, now.astimezone(timezone).date())
     if existing:  # already on a trial with this partner: the invitation joins it, no second subscriber
         subscriber_id, number, trial_ends = existing
     else:
         trial_ends = now.astimezone(timezone).date() + dt.timedelta(days=invitation.trial_days)
-        subscriber_id = conn.execute(subscribers.insert().values(
-            site_id=partner.id, page_id="invitation", tariff=invitation.tariff, application=None,
-            name=signup.name, email=signup.email, email_key=signup.email.strip().lower(), phone=signup.phone,
-            company=signup.company, inn=signup.inn, status="trial", trial_ends=trial_ends,
-            consent_at=now, created_at=now, invitation_id=invitation_id,
-        ).returning(subscribers.c.id)).scalar_one()
-        number = str(NUMBER_BASE + subscriber_id)
-        conn.execute(subscribers.update().where(subscribers.c.id == subscriber_id).values(number=number))
+        subscriber_id, number = create_subscriber(conn, signup, now, site_id=partner.id, page_id="invitation",
+                                                  tariff=invitation.tariff, trial_ends=trial_ends,
+                                                  invitation_id=invitation_id)
     conn.execute(invitations.update().where(invitations.c.id == invitation_id).values(subscriber_id=subscriber_id))
     lead = Lead(number, signup.name, signup.email, signup.phone, signup.company, signup.inn, trial_ends,
                 now.astimezone(timezone))

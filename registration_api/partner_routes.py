@@ -170,9 +170,8 @@ def routes(service: "Service") -> list[Route]:
     # --- pages a client opens from an e-mail ---------------------------------------------
     def invite_page(partner: Partner, invitation: invitations.Invitation, request: Request, status: int = 200,
                     form: dict | None = None) -> Response:
-        t = Translator(partner.site.locale).text
-        page = Page(f"invite/{invitation.code}/", "invite.html", "invite", t("invite_title", partner=partner.site.config.partner.name),
-                    t("invite_title", partner=partner.site.config.partner.name), noindex=True)
+        title = Translator(partner.site.locale).text("invite_title", partner=partner.site.config.partner.name)
+        page = Page(f"invite/{invitation.code}/", "invite.html", "invite", title, title, noindex=True)
         return service.page_response(
             partner, page, status, partner.site.config.site.base_url, code=invitation.code,
             reg={"trial_days": invitation.trial_days}, reg_tariff=partner.site.tariff(invitation.tariff),
@@ -211,8 +210,7 @@ def routes(service: "Service") -> list[Route]:
         if not form.validate():
             return invite_page(partner, invitation, request, 422,
                                {"values": typed_values(form), "errors": errors_of(form)})
-        signup = SignUp(form.name.data, form.email.data, form.phone.normalised, form.company.data or None,
-                        (form.inn.data or "").replace(" ", "") or None, None)
+        signup = SignUp.from_form(form, with_token=False)
         try:
             lead = await run_in_threadpool(lambda: invitations.activate(
                 engine, partner, invitation, signup, now=service.clock(), timezone=settings.timezone,

@@ -44,6 +44,18 @@ class SignUp:
     inn: str | None
     token: str | None
 
+    @classmethod
+    def from_form(cls, form, *, with_token: bool = True) -> "SignUp":
+        """The validated registration form (see :mod:`registration_api.forms`), normalised."""
+        return cls(name=form.name.data, email=form.email.data, phone=form.phone.normalised,
+                   company=form.company.data or None, inn=(form.inn.data or "").replace(" ", "") or None,
+                   token=(form.token.data or None) if with_token else None)
+
+    @property
+    def email_key(self) -> str:
+        """The e-mail as the "one active trial per partner" rule compares it."""
+        return self.email.strip().lower()
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -80,25 +92,19 @@ class Registrar:
     def _register(self, conn: Connection, partner: Partner, page: RegistrationPage, signup: SignUp) -> Outcome:
         now = self.clock()
         today = now.astimezone(self.timezone).date()
-        email_key = signup.email.strip().lower()
         if signup.token:
             row = conn.execute(sa.select(subscribers.c.number, subscribers.c.trial_ends).where(
                 subscribers.c.site_id == partner.id, subscribers.c.token == signup.token)).first()
             if row:
                 return Outcome(row.number, row.trial_ends, created=False)
-        row = active_trial(conn, partner.id, email_key, today)
+        row = active_trial(conn, partner.id, signup.email_key, today)
         if row:
             return Outcome(row.number, row.trial_ends, created=False)
 
         trial_ends = today + dt.timedelta(days=page.trial_days)
-        subscriber_id = conn.execute(subscribers.insert().values(
-            site_id=partner.id, page_id=page.id, tariff=page.tariff, application=page.application,
-            name=signup.name, email=signup.email, email_key=email_key, phone=signup.phone,
-            company=signup.company, inn=signup.inn, status="trial", trial_ends=trial_ends,
-            consent_at=now, created_at=now, token=signup.token,
-        ).returning(subscribers.c.id)).scalar_one()
-        number = str(NUMBER_BASE + subscriber_id)
-        conn.execute(subscribers.update().where(subscribers.c.id == subscriber_id).values(number=number))
+        subscriber_id, number = create_subscriber(conn, signup, now, site_id=partner.id, page_id=page.id,
+                                                  tariff=page.tariff, application=page.application,
+                                                  trial_ends=trial_ends, token=signup.token)
 
         lead = Lead(number, signup.name, signup.email, signup.phone, signup.company, signup.inn, trial_ends,
                     now.astimezone(self.timezone))
@@ -108,6 +114,18 @@ class Registrar:
         webhooks.enqueue(conn, partner, "subscriber.registered", event_data(lead, page.tariff, page.application,
                                                                             source[0]), now, subscriber_id)
         return Outcome(number, trial_ends, created=True)
+
+
+def create_subscriber(conn: Connection, signup: SignUp, now: dt.datetime, **columns) -> tuple[int, str]:
+    """Insert a trial subscriber; returns its row id and its subscriber number (from the row's identity,
+    so processes sharing a database never hand out the same number)."""
+    subscriber_id = conn.execute(subscribers.insert().values(
+        name=signup.name, email=signup.email, email_key=signup.email_key, phone=signup.phone,
+        company=signup.company, inn=signup.inn, status="trial", consent_at=now, created_at=now, **columns,
+    ).returning(subscribers.c.id)).scalar_one()
+    number = str(NUMBER_BASE + subscriber_id)
+    conn.execute(subscribers.update().where(subscribers.c.id == subscriber_id).values(number=number))
+    return subscriber_id, number
 
 
 def active_trial(conn: Connection, site_id: str, email_key: str, today: dt.date):

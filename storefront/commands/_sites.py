@@ -20,6 +20,14 @@ def selected(sites_dir: Path, requested: list[str]) -> tuple[list[str], list[str
     return [s for s in requested if s in known], missing
 
 
+def one_site(sites_dir: Path, site_id: str) -> bool:
+    """True if ``site_id`` exists; otherwise says so, for the verbs that work on one site."""
+    _, missing = selected(sites_dir, [site_id])
+    for message in missing:
+        print(f"error: {message}", file=sys.stderr)
+    return not missing
+
+
 def print_problems(report: SiteReport) -> None:
     count = len(report.problems)
     print(f"{report.site_id}: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)

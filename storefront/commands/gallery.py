@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 from ..problems import InvalidSite, display_path
 from ..build import SiteReport
-from ._sites import print_problems, selected, themes_dir
+from ._sites import one_site, print_problems, themes_dir
 
 HELP = "build a site in every theme and show them side by side"
 
@@ -23,9 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from .. import staticserver
     from ..gallery import build_gallery
-    ids, missing = selected(args.sites, [args.site_id])
-    if missing:
-        print(f"error: {missing[0]}", file=sys.stderr)
+    if not one_site(args.sites, args.site_id):
         return 1
     out = args.out or Path("var") / "gallery" / args.site_id
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..problems import InvalidSite
 from ..build import SiteReport
-from ._sites import print_problems, selected, themes_dir
+from ._sites import one_site, print_problems, themes_dir
 
 HELP = "photograph the landing, tariffs and registration pages of every theme (desktop and phone)"
 VIEWPORTS = {"desktop": (1280, 800), "phone": (375, 812)}
@@ -33,9 +33,7 @@ def chromium_path() -> str | None:
 def run(args: argparse.Namespace) -> int:
     from .. import staticserver
     from ..gallery import build_gallery
-    ids, missing = selected(args.sites, [args.site_id])
-    if missing:
-        print(f"error: {missing[0]}", file=sys.stderr)
+    if not one_site(args.sites, args.site_id):
         return 1
     try:
         from playwright.sync_api import Error as PlaywrightError, sync_playwright

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from ._sites import selected, themes_dir
+from ._sites import one_site, themes_dir
 
 HELP = "preview a site on localhost; it rebuilds and reloads as you edit"
 
@@ -18,8 +17,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..preview import serve
-    ids, missing = selected(args.sites, [args.site_id])
-    if missing:
-        print(f"error: {missing[0]}", file=sys.stderr)
+    if not one_site(args.sites, args.site_id):
         return 1
-    return serve(ids[0], args.sites, themes_dir(args.themes), theme=args.theme, host=args.host, port=args.port)
+    return serve(args.site_id, args.sites, themes_dir(args.themes), theme=args.theme, host=args.host, port=args.port)

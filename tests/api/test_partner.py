@@ -9,16 +9,14 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
 import pytest
 from lxml import html
 from standardwebhooks.webhooks import Webhook
 
-from registration_api import db, keys
+from registration_api import keys
 from registration_api.cli import main as cli
 from registration_api.reminders import Reminder
 from tests.api.conftest import valid_form
-from tests.support import wait_until
 
 SITE = "oblako-plus"
 
@@ -198,7 +196,7 @@ def test_partner_keys_see_only_their_own_partner(partner_api):
         assert foreign.status_code == 403 and "another partner" in foreign.json()["error"]
         assert client.get("/api/v1/sites/buhcentr/subscribers", headers=other).json() == []
         assert len(client.get(f"/api/v1/sites/{SITE}/subscribers", headers=own).json()) == 1
-        assert client.post(f"/api/v1/sites/buhcentr/subscribers/1000001/convert", headers=other,
+        assert client.post("/api/v1/sites/buhcentr/subscribers/1000001/convert", headers=other,
                            json={"paid_until": "2026-12-31"}).status_code == 404
     keys.revoke(api.service.engine, SITE, own["Authorization"][7:19], api.clock())
     with api.client() as client:
