@@ -5,12 +5,11 @@ never stops the others. Nothing is written until the whole site has rendered.
 """
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cache import SiteCache, fingerprint
+from .parallel import default_workers
 from .paths import search_path
 from .problems import InvalidSite, Problem
 
@@ -43,11 +42,13 @@ class SiteReport:
         return not self.problems
 
 
-def build_site(site_id: str, options: BuildOptions) -> SiteReport:
+def build_site(site_id: str, options: BuildOptions, workers: int = 1) -> SiteReport:
     """Validate, render and (unless ``options.out_dir`` is None) publish one site.
 
     A site whose input files and options are exactly as at its last successful build is
-    skipped: its published output is already what a build would write.
+    skipped: its published output is already what a build would write. ``workers`` > 1
+    forks that many processes for its Markdown and its pages (never from a process that
+    runs threads: see :mod:`storefront.parallel`).
     """
     report = SiteReport(site_id)
     publishing = options.out_dir is not None
@@ -65,13 +66,13 @@ def build_site(site_id: str, options: BuildOptions) -> SiteReport:
     cache.load_details()
     try:
         site = load_site(options.sites_dir / site_id, options.themes_dir, theme=options.theme,
-                         base_url=options.base_url, cache=cache)
+                         base_url=options.base_url, cache=cache, workers=workers)
         renderer = SiteRenderer(site, options.api_url)
         digests = renderer.page_digests()
         published = options.out_dir / site_id if publishing else None
         unchanged = {path for path, digest in digests.items()
                      if cache.pages_digests.get(path) == digest and (published / path).is_file()} if published else set()
-        files = renderer.files(unchanged)
+        files = renderer.files(unchanged, workers)
     except InvalidSite as exc:
         report.problems = exc.problems
         cache.forget()
@@ -82,7 +83,7 @@ def build_site(site_id: str, options: BuildOptions) -> SiteReport:
         return report
     report.pages = len(renderer.pages) + 3
     if options.out_dir is not None:
-        result = publish(options.out_dir / site_id, files)
+        result = publish(options.out_dir / site_id, files, workers)
         report.written, report.unchanged, report.removed = result.written, result.unchanged, result.removed
         report.changed = result.changed
         cache.save(inputs, len(files), report.pages, digests)
@@ -90,11 +91,17 @@ def build_site(site_id: str, options: BuildOptions) -> SiteReport:
 
 
 def build_many(site_ids: list[str], options: BuildOptions) -> list[SiteReport]:
-    """Build sites in parallel on every core; reports come back in ``site_ids`` order."""
-    workers = min(len(site_ids), os.cpu_count() or 1)
+    """Build sites on every core; reports come back in ``site_ids`` order.
+
+    Several sites build side by side, a process each; a single site spreads its own work
+    over the cores instead.
+    """
+    cores = default_workers()
+    workers = min(len(site_ids), cores)
     if workers <= 1:
-        reports = [build_site(site_id, options) for site_id in site_ids]
+        reports = [build_site(site_id, options, cores) for site_id in site_ids]
     else:
+        from concurrent.futures import ProcessPoolExecutor  # costs start-up time: only when needed
         with ProcessPoolExecutor(max_workers=workers) as pool:
             reports = list(pool.map(build_site, site_ids, [options] * len(site_ids), chunksize=1))
     return reports

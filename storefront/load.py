@@ -18,8 +18,9 @@ from markupsafe import Markup
 
 from .cache import SiteCache
 from .catalogue import Application, catalogue
-from .content import render_markdown, split_front_matter
+from .content import FrontMatterSplit, render_markdown, split_front_matter
 from .model import NewsFrontMatter, SiteConfig, SLUG_PATTERN
+from .parallel import fork_map
 from .paths import SITE_FILE, is_url, site_ids  # noqa: F401 - site_ids is part of this module's interface
 from .problems import InvalidSite, Problem, display_path
 from .schema_errors import problems_from
@@ -34,7 +35,7 @@ class NewsItem:
     title: str
     date: dt.date
     summary: str
-    body: str
+    body: str  # sanitised HTML
     source: Path
 
 
@@ -73,11 +74,12 @@ class Site:
 
 
 def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None = None,
-              base_url: str | None = None, cache: SiteCache | None = None) -> Site:
+              base_url: str | None = None, cache: SiteCache | None = None, workers: int = 1) -> Site:
     """Validate the site in ``root``; raise :class:`InvalidSite` with every problem found.
 
     ``theme`` previews the site in another theme and ``base_url`` at another address,
-    without editing its YAML (the preview and the theme gallery use both).
+    without editing its YAML (the preview and the theme gallery use both). ``workers``
+    forked processes convert the news Markdown (see :mod:`storefront.parallel`).
     """
     site_file = root / SITE_FILE
     shown = display_path(site_file)
@@ -97,7 +99,7 @@ def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None =
     doc = parse(text, shown)
     problems = list(doc.problems)
     config = _validate(doc, shown, problems)
-    news = _load_news(root / "news", problems, cache)
+    news = _load_news(root / "news", problems, cache, workers)
 
     chain = None
     theme_name = theme or (config.site.theme if config else None)
@@ -160,11 +162,41 @@ def _privacy_page(root: Path, config: SiteConfig) -> str | None:
     return render_markdown((root / policy).read_text(encoding="utf-8"), shift_headings=1)
 
 
-def _load_news(folder: Path, problems: list[Problem], cache: SiteCache | None) -> list[NewsItem]:
-    items: list[NewsItem] = []
+def _load_news(folder: Path, problems: list[Problem], cache: SiteCache | None, workers: int) -> list[NewsItem]:
+    """Every news item of the site, its body converted to HTML.
+
+    Files are read here; what costs (validating a header, converting a body) is done only
+    for what the cache does not remember, spread over ``workers`` processes.
+    """
     files = sorted(folder.glob("*.md")) if folder.is_dir() else []
-    for path in files:
-        item = _load_news_item(path, problems, cache)
+    splits = [_read_news_file(path, problems) for path in files]
+    tasks, known = [], []
+    for path, split in zip(files, splits):
+        if split is None:
+            continue
+        front = cache.recall("front-matter", split.header) if cache else None
+        html = cache.recall("markdown", split.body) if cache else None
+        known.append((path, split, front, html))
+        if front is None or html is None:
+            tasks.append((display_path(path), None if front else split.header, None if html else split.body))
+    answers = iter(fork_map(_parse_news, tasks, workers))
+    items: list[NewsItem] = []
+    for path, split, front_data, html in known:
+        if front_data is None or html is None:
+            parsed, found, converted = next(answers)
+            problems.extend(found)
+            if cache and front_data is None and parsed is not None:
+                cache.remember("front-matter", split.header, parsed)
+            if cache and converted is not None:
+                cache.remember("markdown", split.body, converted)
+            front_data = parsed if front_data is None else front_data
+            html = converted if html is None else html
+        if front_data is None:
+            continue
+        front = NewsFrontMatter.model_construct(**{**front_data, "date": dt.date.fromisoformat(front_data["date"])})
+        if front.draft:
+            continue
+        item = _news_item(path, front, html, problems)
         if item is not None:
             items.append(item)
     seen: dict[str, Path] = {}
@@ -177,11 +209,7 @@ def _load_news(folder: Path, problems: list[Problem], cache: SiteCache | None) -
     return items
 
 
-def _news_body(text: str) -> str:
-    return render_markdown(text, shift_headings=1)
-
-
-def _load_news_item(path: Path, problems: list[Problem], cache: SiteCache | None) -> NewsItem | None:
+def _read_news_file(path: Path, problems: list[Problem]) -> FrontMatterSplit | None:
     shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -192,25 +220,28 @@ def _load_news_item(path: Path, problems: list[Problem], cache: SiteCache | None
     if split is None:
         problems.append(Problem(shown, 1, 1, "", "a news file starts with a '---' line, then title:, date: "
                                 "and summary:, then another '---' line"))
-        return None
-    known = cache.recall("front-matter", split.header) if cache else None
-    if known is not None:  # this exact header was valid last time
-        front = NewsFrontMatter.model_construct(**{**known, "date": dt.date.fromisoformat(known["date"])})
-    else:
-        front = _front_matter(split.header, shown, problems)
-        if front is None:
-            return None
-        if cache:
-            cache.remember("front-matter", split.header, front.model_dump(mode="json"))
-    if front.draft:
-        return None
+    return split
+
+
+def _parse_news(task: tuple[str, str | None, str | None]) -> tuple[dict | None, list[Problem], str | None]:
+    """Validate a news header (giving its fields as JSON data) and convert a news body;
+    either may be None: already known."""
+    shown, header, body = task
+    problems: list[Problem] = []
+    front = _front_matter(header, shown, problems) if header is not None else None
+    html = str(render_markdown(body, shift_headings=1)) if body is not None else None
+    return front.model_dump(mode="json") if front else None, problems, html
+
+
+def _news_item(path: Path, front: NewsFrontMatter, html: str, problems: list[Problem]) -> NewsItem | None:
     slug = front.slug or _slug_from_filename(path.stem)
     if not re.match(SLUG_PATTERN, slug):
-        problems.append(Problem(shown, 1, 1, "slug", f"the file name gives the address '{slug}', which is not "
-                                "a valid id; rename the file with Latin letters, digits and hyphens, or add slug:"))
+        problems.append(Problem(display_path(path), 1, 1, "slug", f"the file name gives the address '{slug}', "
+                                "which is not a valid id; rename the file with Latin letters, digits and "
+                                "hyphens, or add slug:"))
         return None
-    body = Markup(cache.render(split.body, _news_body)) if cache else _news_body(split.body)
-    return NewsItem(slug=slug, title=front.title, date=front.date, summary=front.summary, body=body, source=path)
+    return NewsItem(slug=slug, title=front.title, date=front.date, summary=front.summary, body=Markup(html),
+                    source=path)
 
 
 def _front_matter(header: str, shown: str, problems: list[Problem]) -> NewsFrontMatter | None:

@@ -7,6 +7,7 @@ partner's override (so an override can extend the template it replaces), and
 """
 from __future__ import annotations
 
+import os
 import re
 import traceback
 from functools import lru_cache
@@ -28,6 +29,9 @@ class RenderError(Exception):
     def __init__(self, problem: Problem):
         self.problem = problem
         super().__init__(str(problem))
+
+    def __reduce__(self):  # raised in a forked worker, re-raised in the parent
+        return (RenderError, (self.problem,))
 
 
 def environment(site: Site) -> jinja2.Environment:
@@ -63,6 +67,7 @@ def _environment(theme_dirs: tuple[Path, ...], theme_names: tuple[str, ...], ove
         name: jinja2.FileSystemLoader(folder) for name, folder in zip(theme_names, theme_dirs)}}))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
+        bytecode_cache=_compiled_templates(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -84,6 +89,33 @@ def _environment(theme_dirs: tuple[Path, ...], theme_names: tuple[str, ...], ove
         locale=locale,
     )
     return env
+
+
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept between runs, as Python keeps ``__pycache__``.
+
+    Compiling a theme's templates costs more than rendering a small site. Jinja checks
+    each entry against the template's source, so an edited template is compiled afresh;
+    a cache that cannot be written is simply not used.
+    """
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+@lru_cache(maxsize=1)
+def _compiled_templates() -> jinja2.BytecodeCache | None:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    # Compiled code depends on Jinja's version and the environment's options (all ours are alike).
+    folder = Path(base) / "storefront" / f"templates-jinja-{jinja2.__version__}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _CompiledTemplates(str(folder))
 
 
 def render(env: jinja2.Environment, template: str, context: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ from . import assets as assets_mod
 from . import feeds
 from .i18n import Translator
 from .load import Site
+from .parallel import fork_map
 from .pages import PRIVACY_URL, Page, navigation, plan, site_context
 from .render import environment, render
 
@@ -74,6 +75,9 @@ class SiteRenderer:
         context.update(extra)
         return render(self.env, page.template, context)
 
+    def _page_bytes(self, page: Page) -> bytes:
+        return self.render_page(page).encode()
+
     def _snippet(self, reg_id: str) -> str:
         if reg_id not in self._snippets:
             self._snippets[reg_id] = self.render_page(self.page(f"register/{reg_id}/snippet.html"))
@@ -105,12 +109,19 @@ class SiteRenderer:
             digests[page.output] = hashlib.sha256((shared + json.dumps(own, default=str)).encode()).hexdigest()
         return digests
 
-    def files(self, unchanged: set[str] = frozenset()) -> dict[str, bytes | None]:
+    def files(self, unchanged: set[str] = frozenset(), workers: int = 1) -> dict[str, bytes | None]:
         """Every output file of the site (path → bytes); ``None`` for the pages in ``unchanged``,
-        whose published file is known to be what rendering would give."""
+        whose published file is known to be what rendering would give. ``workers`` forked
+        processes share the rendering (see :mod:`storefront.parallel`)."""
         out: dict[str, bytes | None] = dict(self.assets.files)
+        todo = [page for page in self.pages if page.output not in unchanged]
+        # One page of each template first, here: the workers then inherit compiled templates.
+        first = {page.template: page for page in reversed(todo)}.values()
+        rendered = {page.output: self._page_bytes(page) for page in first}
+        rest = [page for page in todo if page.output not in rendered]
+        rendered.update(zip((page.output for page in rest), fork_map(self._page_bytes, rest, workers)))
         for page in self.pages:
-            out[page.output] = None if page.output in unchanged else self.render_page(page).encode()
+            out[page.output] = rendered.get(page.output)
         translator = Translator(self.site.locale)
         out["feed.xml"] = feeds.atom(self.site, f"{translator.text('news')} — {self.site.config.partner.name}")
         out["sitemap.xml"] = feeds.sitemap(self.site, self.pages)
