@@ -26,10 +26,16 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="registration-api",
                                    description="The registration service behind storefront forms.")
     verbs = root.add_subparsers(dest="verb", metavar="VERB", required=True)
-    serve = verbs.add_parser("serve", help="run the HTTP service (and send e-mail in the background)")
+    serve = verbs.add_parser("serve", help="run the HTTP service, and the e-mail sender in a process of its own")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve.add_argument("--access-log", action="store_true",
+                       help="log every HTTP request (the service logs each sign-up, refusal and error anyway)")
+    serve.add_argument("--no-sender", action="store_true",
+                       help="do not start the sender (run `send-mail --watch` or a cron of `send-mail` elsewhere)")
     send = verbs.add_parser("send-mail", help="deliver every e-mail and webhook that is due, once (for cron)")
+    send.add_argument("--watch", action="store_true",
+                      help="keep running and deliver what becomes due (what `serve` starts)")
     remind = verbs.add_parser("remind", help="queue the day's subscription reminders and the Monday digest "
                                              "(daily cron), then deliver them")
     remind.add_argument("--today", type=date_argument, metavar="YYYY-MM-DD",
@@ -84,10 +90,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: there is no sites folder {args.sites}/ (use --sites DIR)", file=sys.stderr)
         return 1
     if args.verb == "serve":
-        return _serve(settings, args.host, args.port)
+        return _serve(settings, args.host, args.port, [] if args.no_sender else _sender_command(args),
+                      access_log=args.access_log)
     engine = db.create_engine(settings.database_url)
     db.migrate(engine)
     try:
+        if args.verb == "send-mail" and args.watch:
+            return _watch_outbox(settings, engine)
         if args.verb == "send-mail":
             return _send_mail(settings, engine, _registry(settings))
         if args.verb == "remind":
@@ -113,7 +122,9 @@ def _partner(settings: Settings, site_id: str) -> Partner | None:
     return partner
 
 
-def _serve(settings: Settings, host: str, port: int) -> int:
+def _serve(settings: Settings, host: str, port: int, sender_command: list[str], *, access_log: bool = False) -> int:
+    """The HTTP service in this process; the outbox sender (``sender_command``) in a child
+    process, so that composing and sending e-mail never takes the CPU sign-ups need."""
     import dataclasses
 
     import uvicorn
@@ -122,9 +133,66 @@ def _serve(settings: Settings, host: str, port: int) -> int:
 
     if host in ("127.0.0.1", "localhost", "::1"):
         settings = dataclasses.replace(settings, allow_loopback_origins=True)
+    sender = _start_child(sender_command) if sender_command else None
+    try:
+        uvicorn.run(create_app(settings, send_in_background=False), host=host, port=port,
+                    proxy_headers=settings.trust_proxy, forwarded_allow_ips="*" if settings.trust_proxy else None,
+                    log_level="info", access_log=access_log)
+    finally:
+        if sender is not None:
+            sender.terminate()
+            sender.wait(timeout=30)
+    return 0
 
-    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=settings.trust_proxy,
-                forwarded_allow_ips="*" if settings.trust_proxy else None, log_level="info")
+
+def _sender_command(args: argparse.Namespace) -> list[str]:
+    return [sys.executable, "-m", "registration_api", "send-mail", "--watch", "--sites", str(args.sites),
+            "--themes", str(args.themes)]
+
+
+def _start_child(command: list[str]):
+    """Start ``command``; on Linux the kernel stops it if this process dies, even by SIGKILL."""
+    import signal
+    import subprocess
+
+    def die_with_parent() -> None:
+        try:
+            import ctypes
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+    return subprocess.Popen(command, preexec_fn=die_with_parent if sys.platform == "linux" else None)
+
+
+def _watch_outbox(settings: Settings, engine, interval: float = 0.5, reload_every: float = 2.0) -> int:
+    """Deliver forever: whatever is due, every ``interval`` seconds; site edits are picked up."""
+    registry = _registry(settings)
+    sender = _sender(settings, engine, registry)
+
+    async def loop() -> None:
+        import signal
+
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)  # finish the round, then stop
+        reloaded = asyncio.get_running_loop().time()
+        while not stop.is_set():
+            try:
+                await sender.deliver_due(stop=stop)
+            except Exception:  # noqa: BLE001 - the sender outlives any failed round, as in `serve`
+                logging.getLogger("registration_api").exception("outbox: delivery round failed; trying again")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+            except asyncio.TimeoutError:
+                pass
+            if asyncio.get_running_loop().time() - reloaded > reload_every:
+                await asyncio.to_thread(registry.reload)
+                reloaded = asyncio.get_running_loop().time()
+
+    try:
+        asyncio.run(loop())
+    except KeyboardInterrupt:
+        pass
     return 0
 
 
@@ -135,10 +203,7 @@ def _send_mail(settings: Settings, engine, registry: Registry) -> int:
 
 
 def _sender(settings: Settings, engine, registry: Registry) -> OutboxSender:
-    def webhook_secret(site_id: str) -> str | None:
-        partner = registry.get(site_id)
-        return partner.site.config.webhook.secret if partner and partner.site.config.webhook else None
-    return OutboxSender(engine, transport_for(settings.smtp_url, settings.maildir), webhook_secret=webhook_secret)
+    return OutboxSender(engine, transport_for(settings.smtp_url, settings.maildir), site=registry.site)
 
 
 def _remind(settings: Settings, engine, today: dt.date | None) -> int:

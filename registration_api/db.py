@@ -62,6 +62,7 @@ outbox = sa.Table(
     sa.Column("channel", sa.String(20), nullable=False, server_default="email"),
     sa.Column("target_url", sa.Text),
     sa.Column("site_id", sa.String(60)),
+    sa.Column("compose", sa.JSON),  # what an e-mail queued without its bytes says (see mail.compose_queued)
     sa.Index("outbox_due", "sent_at", "next_attempt_at"),
 )
 
@@ -145,7 +146,12 @@ def _partner_access(conn: Connection) -> None:
     conn.execute(secrets.insert().values(name="links", value=secrets_module.token_urlsafe(32)))
 
 
-MIGRATIONS: list[Migration] = [_create_initial_tables, _partner_access]
+def _mail_composed_by_sender(conn: Connection) -> None:
+    """Registration e-mails are composed by the sender, off the sign-up's path."""
+    _add_missing_columns(conn, outbox, ["compose"])
+
+
+MIGRATIONS: list[Migration] = [_create_initial_tables, _partner_access, _mail_composed_by_sender]
 
 
 def create_engine(url: str) -> Engine:

@@ -1,8 +1,12 @@
-"""The e-mails a registration sends, composed in the site's locale as text and HTML.
+"""The e-mails the service sends, composed in the site's locale as text and HTML.
 
-Messages are composed when the subscriber is stored and kept, complete, in the outbox; the
-sender only delivers bytes. So what the partner receives is exactly what was decided in
-the registration's transaction, even if it is sent hours later.
+Composing a message (Jinja plus Python's ``email`` package) costs more than storing a
+sign-up, so a registration does not compose its two e-mails: its transaction stores, with
+each outbox row, everything the message says about the lead (:func:`registration_mail`),
+and the sender composes the message when it first takes the row
+(:func:`compose_queued`), storing the bytes before sending them, so that a retry sends
+the very same message. Other e-mails (invitations, reminders, digests) are composed
+when they are queued.
 """
 from __future__ import annotations
 
@@ -35,13 +39,25 @@ class Lead:
     trial_ends: dt.date
     created_at: dt.datetime
 
+    def as_json(self) -> dict:
+        return {**self.__dict__, "trial_ends": self.trial_ends.isoformat(), "created_at": self.created_at.isoformat()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Lead":
+        return cls(**{**data, "trial_ends": dt.date.fromisoformat(data["trial_ends"]),
+                      "created_at": dt.datetime.fromisoformat(data["created_at"])})
+
 
 @dataclass(frozen=True)
 class Outgoing:
+    """An e-mail for the outbox: its bytes, or (``message`` empty) what :func:`compose_queued`
+    needs to compose it."""
+
     purpose: str
     envelope_from: str
     recipients: list[str]
     message: bytes
+    compose: dict | None = None
 
 
 @lru_cache(maxsize=None)
@@ -80,19 +96,28 @@ def _message(site: Site, sender: str, to: list[str], reply_to: str, subject: str
 
 def registration_mail(site: Site, tariff_id: str, trial_days: int, application_id: str | None,
                       source: tuple[str, str | None], lead: Lead, sender: str) -> list[Outgoing]:
-    """The partner's notice of a new lead and the prospect's welcome.
+    """The partner's notice of a new lead and the prospect's welcome, to be composed by the sender.
 
     ``source`` names where the lead came from: a registration page or an invitation (title, link).
     """
-    partner = site.config.partner
+    facts = {"kind": "registration", "tariff": tariff_id, "trial_days": trial_days, "application": application_id,
+             "source": list(source), "lead": lead.as_json()}
+    return [Outgoing("partner_notice", sender, [str(a) for a in site.config.partner.notify], b"", facts),
+            Outgoing("welcome", sender, [lead.email], b"", facts)]
+
+
+def compose_queued(site: Site, purpose: str, recipients: list[str], sender: str, facts: dict) -> bytes:
+    """The bytes of an outbox e-mail queued by :func:`registration_mail`."""
+    if facts.get("kind") != "registration" or purpose not in ("partner_notice", "welcome"):
+        raise ValueError(f"cannot compose a queued {purpose!r} e-mail of kind {facts.get('kind')!r}")
+    lead = Lead.from_json(facts["lead"])
     context = {
-        "tariff": site.tariff(tariff_id), "lead": lead, "trial_days": trial_days,
-        "source_title": source[0], "source_url": source[1],
-        "application": site.application(application_id) if application_id else None,
+        "tariff": site.tariff(facts["tariff"]), "lead": lead, "trial_days": facts["trial_days"],
+        "source_title": facts["source"][0], "source_url": facts["source"][1],
+        "application": site.application(facts["application"]) if facts["application"] else None,
     }
-    notify = [str(a) for a in partner.notify]
-    return [compose(site, "partner_notice", context, notify, lead.email, sender, lead.created_at),
-            compose(site, "welcome", context, [lead.email], str(partner.email), sender, lead.created_at)]
+    reply_to = lead.email if purpose == "partner_notice" else str(site.config.partner.email)
+    return compose(site, purpose, context, recipients, reply_to, sender, lead.created_at).message
 
 
 def compose(site: Site, template: str, context: dict, to: list[str], reply_to: str, sender: str,

@@ -21,9 +21,11 @@ import aiosmtplib
 import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from storefront.load import Site
 
 from . import webhooks
 from .db import outbox
+from .mail import compose_queued
 from .registration import Clock, utc_now
 
 log = logging.getLogger("registration_api")
@@ -97,20 +99,44 @@ class DeliveryError(Exception):
 class OutboxSender:
     """Delivers e-mail through ``transport`` and webhook events over HTTP.
 
-    ``webhook_secret(site_id)`` gives the signing secret of a site's webhook (None: no webhook).
+    ``site(site_id)`` gives a served site (None: not served), whose templates compose the
+    e-mails queued without their bytes and whose webhook secret signs its events.
     """
 
     def __init__(self, engine: Engine, transport: Transport, clock: Clock = utc_now,
-                 webhook_secret: Callable[[str], str | None] = lambda site_id: None):
+                 site: Callable[[str], Site | None] = lambda site_id: None):
         self.engine = engine
         self.transport = transport
         self.clock = clock
-        self.webhook_secret = webhook_secret
+        self.site = site
 
-    async def _deliver(self, row) -> str:
+    def _compose(self, rows: list) -> tuple[dict[int, bytes], list[tuple[int, int, str]]]:
+        """Compose the e-mails among ``rows`` queued without their bytes and store them, so a
+        retry sends the same message; returns them by id, and the rows that failed."""
+        composed: dict[int, bytes] = {}
+        failed: list[tuple[int, int, str]] = []
+        for row in rows:
+            if row.channel != "email" or row.message or not row.compose:
+                continue
+            try:
+                site = self.site(row.site_id)
+                if site is None:
+                    raise DeliveryError(f"site {row.site_id} is not served here, so its e-mail cannot be composed")
+                composed[row.id] = compose_queued(site, row.purpose, list(row.recipients), row.envelope_from,
+                                                  row.compose)
+            except Exception as exc:  # noqa: BLE001 - one message that cannot be composed waits; others go
+                failed.append((row.id, row.attempts + 1, f"{type(exc).__name__}: {exc}"))
+        if composed:
+            with self.engine.begin() as conn:
+                for message_id, message in composed.items():
+                    conn.execute(outbox.update().where(outbox.c.id == message_id).values(message=message, compose=None))
+        return composed, failed
+
+    async def _deliver(self, row, message: bytes) -> str:
         """Send one outbox row; returns where it went, raises on failure."""
         if row.channel == "webhook":
-            secret = self.webhook_secret(row.site_id)
+            site = self.site(row.site_id)
+            secret = site.config.webhook.secret if site and site.config.webhook else None
             if secret is None:
                 raise DeliveryError(f"site {row.site_id} no longer has a webhook")
             timestamp = int(time.time())  # the receiver checks freshness against its own wall clock
@@ -120,7 +146,7 @@ class OutboxSender:
             if not 200 <= response.status_code < 300:
                 raise DeliveryError(f"the receiver answered {response.status_code}")
             return f"webhook {row.target_url}"
-        await self.transport.send(row.envelope_from, list(row.recipients), row.message)
+        await self.transport.send(row.envelope_from, list(row.recipients), message)
         return str(self.transport)
 
     def _claim_due(self, limit: int) -> list:
@@ -148,19 +174,26 @@ class OutboxSender:
                     attempts=attempts, next_attempt_at=now + backoff(attempts), claimed_until=None,
                     last_error=error[:500]))
 
-    async def deliver_due(self, limit: int = 100) -> DeliveryReport:
-        """Send every message that is due now; failures are rescheduled, never dropped."""
+    async def deliver_due(self, limit: int = 100, stop: asyncio.Event | None = None) -> DeliveryReport:
+        """Send every message that is due now (or until ``stop`` is set: then after the batch in
+        hand); failures are rescheduled, never dropped."""
         report = DeliveryReport()
-        while True:
+        while stop is None or not stop.is_set():
             rows = await asyncio.to_thread(self._claim_due, limit)
             if not rows:
                 return report
+            composed, failed = await asyncio.to_thread(self._compose, rows)
+            for message_id, attempt, error in failed:
+                log.warning("email id=%s attempt=%s could not be composed (%s); retry in %s", message_id, attempt,
+                            error, backoff(attempt))
             sent: list[int] = []
-            failed: list[tuple[int, int, str]] = []
+            unready = {message_id for message_id, _, _ in failed}
             for row in rows:
+                if row.id in unready:
+                    continue
                 attempt = row.attempts + 1
                 try:
-                    via = await self._deliver(row)
+                    via = await self._deliver(row, composed.get(row.id, row.message))
                 except Exception as exc:  # noqa: BLE001 - any failure of one message reschedules that message only
                     failed.append((row.id, attempt, f"{type(exc).__name__}: {exc}"))
                     log.warning("%s id=%s purpose=%s attempt=%s failed (%s); retry in %s", row.channel, row.id,
@@ -173,6 +206,7 @@ class OutboxSender:
             report.failed += len(failed)
             if len(rows) < limit:
                 return report
+        return report
 
     async def run(self, wake: asyncio.Event, interval: float = 5.0) -> None:
         """Deliver forever: right after each registration (``wake``) and every ``interval`` seconds."""

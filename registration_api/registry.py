@@ -69,6 +69,11 @@ class Registry:
     def get(self, site_id: str) -> Partner | None:
         return self._partners.get(site_id)
 
+    def site(self, site_id: str) -> Site | None:
+        """The served site ``site_id`` (its last valid version), or None."""
+        partner = self._partners.get(site_id)
+        return partner.site if partner else None
+
     def ids(self) -> list[str]:
         return sorted(self._partners)
 

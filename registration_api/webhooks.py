@@ -35,12 +35,19 @@ def headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict[s
 def enqueue(conn: Connection, partner: Partner, event: str, data: dict[str, Any], now: dt.datetime,
             subscriber_id: int | None = None) -> None:
     """Queue ``event`` for the partner's webhook, if it has one, in the caller's transaction."""
+    row = event_row(partner, event, data, now, subscriber_id)
+    if row is not None:
+        conn.execute(outbox.insert().values(**row))
+
+
+def event_row(partner: Partner, event: str, data: dict[str, Any], now: dt.datetime,
+              subscriber_id: int | None = None) -> dict | None:
+    """The outbox row of ``event`` for the partner's webhook; None when it has no webhook."""
     webhook = partner.site.config.webhook
     if webhook is None:
-        return
+        return None
     body = json.dumps({"type": event, "timestamp": now.isoformat(), "data": data},
                       ensure_ascii=False, sort_keys=True, default=str).encode()
-    conn.execute(outbox.insert().values(
-        purpose=event, channel="webhook", target_url=webhook.url, site_id=partner.id,
-        subscriber_id=subscriber_id, envelope_from="", recipients=[], message=body,
-        created_at=now, next_attempt_at=now))
+    return {"purpose": event, "channel": "webhook", "target_url": webhook.url, "site_id": partner.id,
+            "subscriber_id": subscriber_id, "envelope_from": "", "recipients": [], "message": body,
+            "compose": None, "created_at": now, "next_attempt_at": now}

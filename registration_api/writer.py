@@ -2,10 +2,14 @@
 
 With SQLite only one writer can hold the lock at a time, and every durable commit waits
 for the disk. Requests that each open a transaction queue up on the lock and their tail
-latency grows with the load. Here requests hand their work to a single writer thread,
-which runs whatever is waiting as one transaction (each piece inside its own savepoint,
-so one failure does not spoil the others), commits once, and only then answers each of
-them. Under load a batch grows to cover the queue, so one fsync serves many sign-ups.
+latency grows with the load. Here requests hand their items to a single writer thread,
+which takes whatever is waiting as one batch, has ``handle(conn, items)`` write it in one
+transaction (set-based: a few statements for the whole batch, not a few per item),
+commits once, and only then answers each request. Under load a batch grows to cover the
+queue, so one fsync and one round of statements serve many sign-ups.
+
+If a batch fails as a whole (say a twin committed by another process breaks a unique
+index), each of its items is retried alone, so one bad item never fails the others.
 """
 from __future__ import annotations
 
@@ -13,34 +17,40 @@ import queue
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Generic, Sequence, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
-MAX_BATCH = 128
+MAX_BATCH = 256
+Item = TypeVar("Item")
 
 
 @dataclass
-class _Job:
-    work: Callable[[Connection], Any]
+class _Job(Generic[Item]):
+    item: Item
     future: Future = field(default_factory=Future)
 
 
-class BatchWriter:
-    def __init__(self, engine: Engine, max_batch: int = MAX_BATCH):
+class BatchWriter(Generic[Item]):
+    """Runs ``handle(conn, items) -> results`` (one result per item, in order) in batches."""
+
+    def __init__(self, engine: Engine, handle: Callable[[Connection, Sequence[Item]], list[Any]],
+                 max_batch: int = MAX_BATCH):
         self.engine = engine
+        self.handle = handle
         self.max_batch = max_batch
-        self._queue: queue.Queue[_Job | None] = queue.Queue()
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def submit(self, work: Callable[[Connection], Any]) -> Future:
-        """Run ``work(conn)`` in the next batch; the future resolves after that batch committed."""
-        job = _Job(work)
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="registration-writer", daemon=True)
-                self._thread.start()
+    def submit(self, item: Item) -> Future:
+        """Write ``item`` in the next batch; the future resolves after that batch committed."""
+        job = _Job(item)
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="registration-writer", daemon=True)
+                    self._thread.start()
         self._queue.put(job)
         return job.future
 
@@ -66,29 +76,17 @@ class BatchWriter:
                     self._queue.put(None)
                     break
                 batch.append(job)
-            self._write(batch)
+            try:
+                self._write(batch)
+            except BaseException:  # noqa: BLE001 - the batch as a whole failed: each item on its own
+                for job in batch:
+                    try:
+                        self._write([job])
+                    except BaseException as exc:  # handed to the request that asked, not swallowed
+                        job.future.set_exception(exc)
 
     def _write(self, batch: list[_Job]) -> None:
-        outcomes: list[tuple[_Job, Any, BaseException | None]] = []
-        try:
-            with self.engine.connect() as conn, conn.begin():
-                for job in batch:
-                    savepoint = conn.begin_nested()
-                    try:
-                        result = job.work(conn)
-                    except BaseException as exc:  # handed to the request that asked, not swallowed
-                        savepoint.rollback()
-                        outcomes.append((job, None, exc))
-                    else:
-                        savepoint.commit()
-                        outcomes.append((job, result, None))
-        except BaseException as exc:  # the commit itself failed: nobody in the batch is registered
-            for job in batch:
-                if not job.future.done():
-                    job.future.set_exception(exc)
-            return
-        for job, result, error in outcomes:
-            if error is None:
-                job.future.set_result(result)
-            else:
-                job.future.set_exception(error)
+        with self.engine.connect() as conn, conn.begin():
+            results = self.handle(conn, [job.item for job in batch])
+        for job, result in zip(batch, results):
+            job.future.set_result(result)

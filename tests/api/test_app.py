@@ -152,6 +152,26 @@ def test_concurrent_double_submit_still_makes_one(api):
     assert len({a.json()["subscriber_number"] for a in answers}) == 1 and len(api.subscribers()) == 1
 
 
+def test_repeats_within_one_batch_get_the_first_ones_number(api):
+    from registration_api.registration import SignUp, _Request
+
+    partner = api.service.registry.get(SITE)
+    page = partner.page("trial")
+
+    def request(email: str, token: str | None) -> _Request:
+        return _Request(partner, page, SignUp("Анна Петрова", email, "+79123456789", None, None, token))
+
+    batch = [request("anna@client.example", "t1"), request("other@client.example", "t1"),  # the same token
+             request("ANNA@client.example", "t2"),  # the same e-mail
+             request("boris@client.example", None)]
+    with api.service.engine.begin() as conn:
+        outcomes = api.service.registrar._register_batch(conn, batch)
+    assert [o.created for o in outcomes] == [True, False, False, True]
+    assert outcomes[0].number == outcomes[1].number == outcomes[2].number != outcomes[3].number
+    assert sorted(r.email for r in api.subscribers()) == ["anna@client.example", "boris@client.example"]
+    assert len(api.outbox()) == 4, "two e-mails per new subscriber, none for repeats"
+
+
 def test_a_new_trial_after_the_old_one_ended(api, clock):
     first = post(api, json=True).json()
     clock.advance(days=31)

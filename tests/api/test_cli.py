@@ -5,6 +5,7 @@ import email
 import email.policy
 import mailbox
 import os
+import signal
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -91,6 +92,8 @@ def test_send_mail_delivers_what_the_service_could_not(tmp_path, database_url, s
     finally:
         process.terminate()
         process.wait(timeout=10)
+    with engine.connect() as conn:  # composed at the first attempt and kept: a retry sends the same message
+        stored = {email.message_from_bytes(m)["Message-ID"] for m in conn.execute(sa.select(db.outbox.c.message)).scalars()}
     with engine.begin() as conn:  # the back-off has passed
         conn.execute(db.outbox.update().values(next_attempt_at=db.outbox.c.created_at))
     engine.dispose()
@@ -98,7 +101,52 @@ def test_send_mail_delivers_what_the_service_could_not(tmp_path, database_url, s
                             env=_env(tmp_path, database_url, SMTP_URL=smtp.url), capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0 and "sent 2, failed 0" in result.stdout, result.stderr
-    assert len(smtp.mailbox.messages) == 2
+    assert {m["Message-ID"] for m in smtp.mailbox.messages} == stored and len(stored) == 2
+
+
+def _children(pid: int) -> list[str]:
+    found = subprocess.run(["pgrep", "-a", "-P", str(pid)], capture_output=True, text=True).stdout
+    return found.splitlines()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = open(f"/proc/{pid}/stat").read()  # a zombie has exited: it only waits to be reaped
+    return stat.split(") ", 1)[1][0] != "Z"
+
+
+def test_serve_runs_the_sender_in_its_own_process_which_ends_with_it(tmp_path, database_url, sites_dir):
+    for stop in (signal.SIGTERM, signal.SIGKILL):
+        process, url = _serve(tmp_path, database_url, sites_dir)
+        children = _children(process.pid)
+        assert len(children) == 1 and "send-mail --watch" in children[0], children
+        sender = int(children[0].split()[0])
+        process.send_signal(stop)
+        process.wait(timeout=30)
+        wait_until(lambda: not _alive(sender), timeout=30, message=f"the sender gone after {stop.name}")
+
+
+def test_serve_without_sender(tmp_path, database_url, sites_dir):
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "registration_api", "serve", "--sites", str(sites_dir),
+                                "--port", str(port), "--no-sender"], env=_env(tmp_path, database_url),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: _up(port), timeout=20, message="registration-api serve --no-sender")
+        assert _children(process.pid) == []
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _up(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def _attempted(engine) -> bool:
