@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from email import policy
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, make_msgid
 from functools import lru_cache
 from pathlib import Path
 
@@ -80,18 +84,32 @@ def _render(site: Site, name: str, context: dict) -> tuple[str, str, str]:
 
 
 def _message(site: Site, sender: str, to: list[str], reply_to: str, subject: str, text: str, html: str,
-             when: dt.datetime) -> EmailMessage:
-    message = EmailMessage()
+             when: dt.datetime) -> bytes:
+    """A text + HTML message. The classic MIME classes build one several times faster than
+    ``EmailMessage`` (whose header objects dominated the sender's time); addresses with
+    non-ASCII characters, which need SMTPUTF8, take ``EmailMessage``."""
     local, _, domain = sender.partition("@")
-    message["From"] = Address(site.config.partner.name, local, domain)
+    if not all(address.isascii() for address in (sender, reply_to, *to)):
+        message = EmailMessage()
+        message["From"] = Address(site.config.partner.name, local, domain)
+        message["To"] = ", ".join(to)
+        message["Reply-To"] = reply_to
+        message["Subject"] = subject
+        message["Date"] = format_datetime(when)
+        message["Message-ID"] = make_msgid(domain=domain or "localhost")
+        message.set_content(text)
+        message.add_alternative(html, subtype="html")
+        return message.as_bytes(policy=policy.SMTPUTF8)
+    message = MIMEMultipart("alternative")
+    message["From"] = formataddr((site.config.partner.name, sender), charset="utf-8")
     message["To"] = ", ".join(to)
     message["Reply-To"] = reply_to
-    message["Subject"] = subject
+    message["Subject"] = Header(subject, "utf-8") if not subject.isascii() else subject
     message["Date"] = format_datetime(when)
     message["Message-ID"] = make_msgid(domain=domain or "localhost")
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    return message
+    message.attach(MIMEText(text, "plain", "utf-8"))
+    message.attach(MIMEText(html, "html", "utf-8"))
+    return message.as_bytes()
 
 
 def registration_mail(site: Site, tariff_id: str, trial_days: int, application_id: str | None,
@@ -124,8 +142,8 @@ def compose(site: Site, template: str, context: dict, to: list[str], reply_to: s
             when: dt.datetime, purpose: str | None = None) -> Outgoing:
     """One message from ``templates/mail/<template>.{subject.txt,txt,html}``."""
     context = {"site": site, "partner": site.config.partner, "storefront": site.config.site.base_url, **context}
-    message = _message(site, sender, to, reply_to, *_render(site, template, context), when)
-    return Outgoing(purpose or template, sender, to, message.as_bytes())
+    return Outgoing(purpose or template, sender, to, _message(site, sender, to, reply_to,
+                                                              *_render(site, template, context), when))
 
 
 def invitation_mail(site: Site, code: str, link: str, tariff_id: str, trial_days: int,

@@ -69,9 +69,12 @@ class SmtpTransport:
         self.timeout = timeout
 
     async def send(self, envelope_from: str, recipients: list[str], message: bytes) -> None:
+        headers = message.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+        international = not headers.isascii() or not all(a.isascii() for a in (envelope_from, *recipients))
         await aiosmtplib.send(message, sender=envelope_from, recipients=recipients, hostname=self.hostname,
                               port=self.port, username=self.username, password=self.password,
-                              use_tls=self.use_tls, start_tls=self.start_tls, timeout=self.timeout)
+                              use_tls=self.use_tls, start_tls=self.start_tls, timeout=self.timeout,
+                              mail_options=["SMTPUTF8"] if international else None)
 
     def __str__(self) -> str:
         return f"SMTP {self.hostname}:{self.port}"

@@ -59,7 +59,7 @@ class SmtpServer:
         self.controller: Controller | None = None
 
     def start(self) -> "SmtpServer":
-        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=True)
         self.controller.start()
         return self
 

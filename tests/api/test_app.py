@@ -64,6 +64,15 @@ def test_sign_up_stores_the_subscriber_and_both_emails_arrive(api, smtp):
     wait_until(lambda: all(m.sent_at is not None for m in api.outbox()), message="the outbox marked sent")
 
 
+def test_an_address_with_cyrillic_letters_gets_its_welcome(api, smtp):
+    assert post(api, json=True, email="анна@пример.рф").status_code == 201
+    wait_until(lambda: len(smtp.mailbox.messages) == 2, message="two e-mails")
+    [welcome] = [m for m in smtp.mailbox.messages if "пример.рф" in str(m["To"])]
+    assert "Здравствуйте, Анна Петрова!" in welcome.get_body("plain").get_content()
+    [notice] = [m for m in smtp.mailbox.messages if m is not welcome]
+    assert notice["Reply-To"] == "анна@пример.рф" and "анна@пример.рф" in notice.get_body("plain").get_content()
+
+
 def test_json_client_gets_201_with_number_and_trial_end(api):
     response = post(api, page="kassa", json=True, phone="+7 912 3456789")
     assert response.status_code == 201
