@@ -210,16 +210,15 @@ def _load_news(folder: Path, problems: list[Problem], cache: SiteCache | None, w
 
 
 def _read_news_file(path: Path, problems: list[Problem]) -> FrontMatterSplit | None:
-    shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        problems.append(Problem(shown, 1, 1, "", "the file is not UTF-8 text; save it as UTF-8"))
+        problems.append(Problem(display_path(path), 1, 1, "", "the file is not UTF-8 text; save it as UTF-8"))
         return None
     split = split_front_matter(text)
     if split is None:
-        problems.append(Problem(shown, 1, 1, "", "a news file starts with a '---' line, then title:, date: "
-                                "and summary:, then another '---' line"))
+        problems.append(Problem(display_path(path), 1, 1, "", "a news file starts with a '---' line, then title:, "
+                                "date: and summary:, then another '---' line"))
     return split
 
 

@@ -99,14 +99,15 @@ class SiteRenderer:
         ], ensure_ascii=False, default=str).encode()).hexdigest()
         digests = {}
         for page in self.pages:
-            own: list = [page.url, page.template]
+            digest = hashlib.sha256(f"{shared}\0{page.url}\0{page.template}".encode())
             if "item" in page.context:
-                own.append(page.context["item"].body)
+                digest.update(page.context["item"].body.encode())
             elif "pager" in page.context:
-                own.append([n.slug for n in page.context["pager"].items])
+                digest.update("\0".join(n.slug for n in page.context["pager"].items).encode())
             elif page.kind == "home":
-                own.append([n.body for n in site.news[:3]])
-            digests[page.output] = hashlib.sha256((shared + json.dumps(own, default=str)).encode()).hexdigest()
+                for item in site.news[:3]:
+                    digest.update(b"\0" + item.body.encode())
+            digests[page.output] = digest.hexdigest()
         return digests
 
     def files(self, unchanged: set[str] = frozenset(), workers: int = 1) -> dict[str, bytes | None]:

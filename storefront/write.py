@@ -99,10 +99,16 @@ def _prune_empty_parents(root: Path, folder: Path) -> None:
         folder = folder.parent
 
 
-def _existing_files(target: Path) -> dict[str, Path]:
+def _existing_files(target: Path) -> set[str]:
+    """Every file under ``target``, as paths relative to it."""
+    found: set[str] = set()
     if not target.is_dir():
-        return {}
-    return {p.relative_to(target).as_posix(): p for p in target.rglob("*") if p.is_file()}
+        return found
+    for root, _dirs, files in os.walk(target):
+        relative = os.path.relpath(root, target)
+        prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
+        found.update(prefix + name for name in files)
+    return found
 
 
 def _same(path: Path, content: bytes) -> bool:
