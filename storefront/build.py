@@ -58,15 +58,30 @@ def build_site(site_id: str, options: BuildOptions, workers: int = 1) -> SiteRep
     if publishing and cache.fingerprint == inputs and (options.out_dir / site_id).is_dir():
         report.pages, report.unchanged = cache.pages, cache.files
         return report
+    cache.load_details()
+    prefetch = None
+    if workers > 1:  # a big site's Markdown starts converting before the pipeline is even imported
+        from .prefetch import MarkdownPrefetch
+        prefetch = MarkdownPrefetch.start(options.sites_dir / site_id / "news",
+                                          lambda body: cache.recall("markdown", body) is not None, workers)
+    try:
+        return _build_loaded(site_id, options, workers, report, cache, inputs, prefetch)
+    finally:
+        if prefetch is not None:
+            prefetch.close()
+
+
+def _build_loaded(site_id: str, options: BuildOptions, workers: int, report: SiteReport, cache: SiteCache,
+                  inputs: str, prefetch) -> SiteReport:
     from .load import load_site  # the pipeline is imported only when there is work to do
     from .render import RenderError
     from .renderer import SiteRenderer
     from .write import publish
 
-    cache.load_details()
+    publishing = options.out_dir is not None
     try:
         site = load_site(options.sites_dir / site_id, options.themes_dir, theme=options.theme,
-                         base_url=options.base_url, cache=cache, workers=workers)
+                         base_url=options.base_url, cache=cache, workers=workers, prefetched=prefetch)
         renderer = SiteRenderer(site, options.api_url)
         digests = renderer.page_digests()
         published = options.out_dir / site_id if publishing else None

@@ -9,6 +9,7 @@ import html as html_module
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 import markdown
 import nh3
@@ -37,20 +38,26 @@ _INLINE_NEEDLES = {
     "image_link": ("![",), "image_reference": ("![",), "short_image_ref": ("![",), "autolink": ("<",),
     "automail": ("<",), "html": ("<",), "entity": ("&",), "linebreak": ("  \n",), "em_strong": ("*", "_"),
 }
-_BLOCK_NEEDLES = {"quote": ">", "hashheader": "#", "reference": "]:"}
+_BLOCK_NEEDLES = {"quote": (">",), "hashheader": ("#",), "reference": ("]:",), "setextheader": ("\n=", "\n-")}
 
 
 class _Prefiltered:
-    """A compiled regex that reports no match at once when ``needle`` is not in the text."""
+    """A compiled regex that reports no match at once when none of ``needles`` is in the text."""
 
-    def __init__(self, regex: re.Pattern, needle: str):
-        self.regex, self.needle = regex, needle
+    def __init__(self, regex: re.Pattern, needles: tuple[str, ...]):
+        self.regex, self.needles = regex, needles
+
+    def _could_match(self, string: str) -> bool:
+        return any(needle in string for needle in self.needles)
 
     def finditer(self, string: str, *args):
-        return self.regex.finditer(string, *args) if self.needle in string else iter(())
+        return self.regex.finditer(string, *args) if self._could_match(string) else iter(())
 
     def search(self, string: str, *args):
-        return self.regex.search(string, *args) if self.needle in string else None
+        return self.regex.search(string, *args) if self._could_match(string) else None
+
+    def match(self, string: str, *args):
+        return self.regex.match(string, *args) if self._could_match(string) else None
 
     def __getattr__(self, name: str):
         return getattr(self.regex, name)
@@ -70,6 +77,16 @@ class _QuickInline(markdown.treeprocessors.InlineProcessor):
         return super()._InlineProcessor__handleInline(data, patternIndex)
 
 
+class _QuickHtmlBlocks(markdown.preprocessors.HtmlBlockPreprocessor):
+    """python-markdown's raw-HTML step, which runs an HTML parser over the whole text,
+    skipped for a text without a single ``<``."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        if not any("<" in line for line in lines):
+            return lines
+        return super().run(lines)
+
+
 def _converter() -> markdown.Markdown:
     """A python-markdown converter that gives exactly python-markdown's output, faster
     (``tests/test_content.py`` compares the two)."""
@@ -79,14 +96,15 @@ def _converter() -> markdown.Markdown:
         needles = _INLINE_NEEDLES.get(name, ())
         if len(needles) == 1:
             pattern = converter.inlinePatterns[name]
-            pattern.compiled_re = _Prefiltered(pattern.compiled_re, needles[0])
+            pattern.compiled_re = _Prefiltered(pattern.compiled_re, needles)
     if all(name in _INLINE_NEEDLES for name in names) and hasattr(
             markdown.treeprocessors.InlineProcessor, "_InlineProcessor__handleInline"):
         needles = {needle for name in names for needle in _INLINE_NEEDLES[name]}
         converter.treeprocessors.register(_QuickInline(converter, needles), "inline", 20)
-    for name, needle in _BLOCK_NEEDLES.items():
+    for name, needles in _BLOCK_NEEDLES.items():
         processor = converter.parser.blockprocessors[name]
-        processor.RE = _Prefiltered(processor.RE, needle)
+        processor.RE = _Prefiltered(processor.RE, needles)
+    converter.preprocessors.register(_QuickHtmlBlocks(converter), "html_block", 20)
     return converter
 
 
@@ -104,10 +122,18 @@ def render_markdown(text: str, *, shift_headings: int = 0) -> Markup:
         converter = _local.converter = _converter()
     html = converter.reset().convert(text)
     if shift_headings:
-        html = re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift_headings)}", html)
-    clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,
-                      url_schemes={"http", "https", "mailto", "tel"}, link_rel="noopener noreferrer")
-    return Markup(clean)
+        html = _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift_headings)}", html)
+    return Markup(_cleaner().clean(html))
+
+
+_HEADING = re.compile(r"<(/?)h([1-6])\b")
+
+
+@lru_cache(maxsize=1)
+def _cleaner() -> nh3.Cleaner:
+    """The sanitiser, configured once (nh3 would otherwise rebuild its rules on every call)."""
+    return nh3.Cleaner(tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,
+                       url_schemes={"http", "https", "mailto", "tel"}, link_rel="noopener noreferrer")
 
 
 def render_inline(text: str) -> Markup:

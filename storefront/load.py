@@ -21,6 +21,7 @@ from .catalogue import Application, catalogue
 from .content import FrontMatterSplit, render_markdown, split_front_matter
 from .model import NewsFrontMatter, SiteConfig, SLUG_PATTERN
 from .parallel import fork_map
+from .prefetch import MarkdownPrefetch, news_body_html
 from .paths import SITE_FILE, is_url, site_ids  # noqa: F401 - site_ids is part of this module's interface
 from .problems import InvalidSite, Problem, display_path
 from .schema_errors import problems_from
@@ -74,12 +75,14 @@ class Site:
 
 
 def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None = None,
-              base_url: str | None = None, cache: SiteCache | None = None, workers: int = 1) -> Site:
+              base_url: str | None = None, cache: SiteCache | None = None, workers: int = 1,
+              prefetched: MarkdownPrefetch | None = None) -> Site:
     """Validate the site in ``root``; raise :class:`InvalidSite` with every problem found.
 
     ``theme`` previews the site in another theme and ``base_url`` at another address,
     without editing its YAML (the preview and the theme gallery use both). ``workers``
-    forked processes convert the news Markdown (see :mod:`storefront.parallel`).
+    forked processes convert the news Markdown (see :mod:`storefront.parallel`), unless
+    ``prefetched`` has converted it already (:mod:`storefront.prefetch`).
     """
     site_file = root / SITE_FILE
     shown = display_path(site_file)
@@ -99,7 +102,7 @@ def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None =
     doc = parse(text, shown)
     problems = list(doc.problems)
     config = _validate(doc, shown, problems)
-    news = _load_news(root / "news", problems, cache, workers)
+    news = _load_news(root / "news", problems, cache, workers, prefetched)
 
     chain = None
     theme_name = theme or (config.site.theme if config else None)
@@ -162,7 +165,8 @@ def _privacy_page(root: Path, config: SiteConfig) -> str | None:
     return render_markdown((root / policy).read_text(encoding="utf-8"), shift_headings=1)
 
 
-def _load_news(folder: Path, problems: list[Problem], cache: SiteCache | None, workers: int) -> list[NewsItem]:
+def _load_news(folder: Path, problems: list[Problem], cache: SiteCache | None, workers: int,
+               prefetched: MarkdownPrefetch | None = None) -> list[NewsItem]:
     """Every news item of the site, its body converted to HTML.
 
     Files are read here; what costs (validating a header, converting a body) is done only
@@ -176,6 +180,10 @@ def _load_news(folder: Path, problems: list[Problem], cache: SiteCache | None, w
             continue
         front = cache.recall("front-matter", split.header) if cache else None
         html = cache.recall("markdown", split.body) if cache else None
+        if html is None and prefetched is not None:
+            html = prefetched.html(split.body)
+            if html is not None and cache:
+                cache.remember("markdown", split.body, html)
         known.append((path, split, front, html))
         if front is None or html is None:
             tasks.append((display_path(path), None if front else split.header, None if html else split.body))
@@ -228,7 +236,7 @@ def _parse_news(task: tuple[str, str | None, str | None]) -> tuple[dict | None, 
     shown, header, body = task
     problems: list[Problem] = []
     front = _front_matter(header, shown, problems) if header is not None else None
-    html = str(render_markdown(body, shift_headings=1)) if body is not None else None
+    html = news_body_html(body) if body is not None else None
     return front.model_dump(mode="json") if front else None, problems, html
 
 

@@ -31,23 +31,18 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int, *, mi
     """
     if workers <= 1 or len(items) < minimum or not hasattr(os, "fork"):
         return [function(item) for item in items]
-    children = [_fork_child(function, items, share, workers) for share in range(1, workers)]
+    children = [fork_worker(lambda share=share: [function(item) for item in items[share::workers]])
+                for share in range(1, workers)]
     results: list = [None] * len(items)
     failure: BaseException | None = None
     try:
         results[0::workers] = [function(item) for item in items[0::workers]]
     except BaseException as exc:
         failure = exc
-    for share, (pid, reader) in enumerate(children, start=1):
-        with os.fdopen(reader, "rb") as stream:
-            data = stream.read() if failure is None else b""  # closing unread ends the child
-        os.waitpid(pid, 0)
+    for share, child in enumerate(children, start=1):
+        ok, value = join_worker(child, wanted=failure is None)
         if failure is not None:
             continue
-        try:
-            ok, value = pickle.loads(data)
-        except Exception:  # the child died before it could answer
-            ok, value = False, RuntimeError("a build worker process stopped unexpectedly")
         if ok:
             results[share::workers] = value
         else:
@@ -57,9 +52,9 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int, *, mi
     return results
 
 
-def _fork_child(function: Callable, items: Sequence, share: int, workers: int) -> tuple[int, int]:
-    """Fork a child that computes every ``workers``-th item from ``share`` and pickles the
-    list (or the exception it met) into a pipe; returns its pid and the pipe's read end."""
+def fork_worker(work: Callable[[], object]) -> tuple[int, int]:
+    """Fork a child that runs ``work()`` and pickles its result (or the exception it met)
+    into a pipe; returns its pid and the pipe's read end, for :func:`join_worker`."""
     reader, writer = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns into the caller's code
@@ -67,7 +62,7 @@ def _fork_child(function: Callable, items: Sequence, share: int, workers: int) -
         try:
             os.close(reader)
             try:
-                answer = (True, [function(item) for item in items[share::workers]])
+                answer = (True, work())
             except BaseException as exc:  # handed to the parent, which raises it
                 answer = (False, exc)
             with os.fdopen(writer, "wb") as stream:
@@ -81,6 +76,21 @@ def _fork_child(function: Callable, items: Sequence, share: int, workers: int) -
             os._exit(code)
     os.close(writer)
     return pid, reader
+
+
+def join_worker(child: tuple[int, int], *, wanted: bool = True) -> tuple[bool, object]:
+    """Wait for a child of :func:`fork_worker`: ``(True, result)`` or ``(False, exception)``.
+    With ``wanted`` false the answer is not read (closing the pipe ends a child still writing)."""
+    pid, reader = child
+    with os.fdopen(reader, "rb") as stream:
+        data = stream.read() if wanted else b""
+    os.waitpid(pid, 0)
+    if not wanted:
+        return False, None
+    try:
+        return pickle.loads(data)
+    except Exception:  # the child died before it could answer
+        return False, RuntimeError("a build worker process stopped unexpectedly")
 
 
 def default_workers() -> int:

@@ -60,3 +60,12 @@ def test_a_news_error_found_by_a_child_is_reported(sites):
     report = build_site("demo", BuildOptions(Path("sites"), None, Path("out"), cache_dir=None), workers=2)
     assert [(p.path.endswith("item-57.md"), p.field) for p in report.problems] == [(True, "date")]
     assert not Path("out/demo").exists()
+
+
+def test_a_site_that_fails_early_leaves_no_markdown_workers_behind(sites):
+    folder = sites.make(news=_many_news(150))
+    (folder / "site.yaml").unlink()  # the loader stops before it asks for the prefetched Markdown
+    report = build_site("demo", BuildOptions(Path("sites"), None, Path("out"), cache_dir=None), workers=2)
+    assert report.problems and "site.yaml is missing" in report.problems[0].message
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # every forked worker has been reaped
