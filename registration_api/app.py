@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import signal
@@ -246,6 +247,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
         await run_in_threadpool(db.migrate, service.engine)
         service.secret = await run_in_threadpool(db.secret, service.engine, "links")
         await run_in_threadpool(service.registry.reload)
+        gc.collect()
+        gc.freeze()  # what start-up loaded lives as long as the process: keep it out of every collection
         tasks = [asyncio.create_task(_watch(service.registry, watch_interval))]
         if send_in_background:
             tasks.append(asyncio.create_task(service.sender.run(service.wake)))

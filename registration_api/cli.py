@@ -10,6 +10,7 @@ import asyncio
 import csv
 import datetime as dt
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -151,18 +152,23 @@ def _sender_command(args: argparse.Namespace) -> list[str]:
 
 
 def _start_child(command: list[str]):
-    """Start ``command``; on Linux the kernel stops it if this process dies, even by SIGKILL."""
+    """Start ``command`` as background work: at a lower CPU priority (when the cores are
+    busy, sign-ups come first and e-mail catches up after), and, on Linux, stopped by the
+    kernel if this process dies, even by SIGKILL."""
     import signal
     import subprocess
 
-    def die_with_parent() -> None:
+    def background() -> None:
+        os.nice(10)
+        if sys.platform != "linux":
+            return
         try:
             import ctypes
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
 
-    return subprocess.Popen(command, preexec_fn=die_with_parent if sys.platform == "linux" else None)
+    return subprocess.Popen(command, preexec_fn=background if hasattr(os, "nice") else None)
 
 
 def _watch_outbox(settings: Settings, engine, interval: float = 0.5, reload_every: float = 2.0) -> int:
