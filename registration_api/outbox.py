@@ -8,13 +8,14 @@ is back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import mailbox
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import AsyncIterator, Callable, Protocol
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
@@ -35,6 +36,11 @@ MAX_BACKOFF_SECONDS = 3600
 
 
 class Transport(Protocol):
+    def session(self) -> contextlib.AbstractAsyncContextManager["Session"]:
+        """What a batch of messages is sent through (one SMTP connection, say)."""
+
+
+class Session(Protocol):
     async def send(self, envelope_from: str, recipients: list[str], message: bytes) -> None: ...
 
 
@@ -43,6 +49,10 @@ class MaildirTransport:
 
     def __init__(self, path: Path):
         self.path = path
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator["MaildirTransport"]:
+        yield self
 
     async def send(self, envelope_from: str, recipients: list[str], message: bytes) -> None:
         await asyncio.to_thread(self._add, message)
@@ -68,16 +78,57 @@ class SmtpTransport:
         self.password = unquote(parts.password) if parts.password else None
         self.timeout = timeout
 
-    async def send(self, envelope_from: str, recipients: list[str], message: bytes) -> None:
-        headers = message.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-        international = not headers.isascii() or not all(a.isascii() for a in (envelope_from, *recipients))
-        await aiosmtplib.send(message, sender=envelope_from, recipients=recipients, hostname=self.hostname,
-                              port=self.port, username=self.username, password=self.password,
-                              use_tls=self.use_tls, start_tls=self.start_tls, timeout=self.timeout,
-                              mail_options=["SMTPUTF8"] if international else None)
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator["_SmtpSession"]:
+        session = _SmtpSession(self)
+        try:
+            yield session
+        finally:
+            await session.close()
+
+    def client(self) -> aiosmtplib.SMTP:
+        return aiosmtplib.SMTP(hostname=self.hostname, port=self.port, username=self.username,
+                               password=self.password, use_tls=self.use_tls, start_tls=self.start_tls,
+                               timeout=self.timeout)
 
     def __str__(self) -> str:
         return f"SMTP {self.hostname}:{self.port}"
+
+
+class _SmtpSession:
+    """One SMTP connection for a batch of messages (opened at the first, logged in once),
+    opened again if the server closed it; after a failed message the next one starts on a
+    fresh connection, whatever state the failure left."""
+
+    def __init__(self, transport: SmtpTransport):
+        self.transport = transport
+        self.client: aiosmtplib.SMTP | None = None
+
+    async def send(self, envelope_from: str, recipients: list[str], message: bytes) -> None:
+        headers = message.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+        international = not headers.isascii() or not all(a.isascii() for a in (envelope_from, *recipients))
+        for attempt in (1, 2):
+            if self.client is None:
+                self.client = self.transport.client()
+                await self.client.connect()
+            try:
+                await self.client.sendmail(envelope_from, recipients, message,
+                                           mail_options=["SMTPUTF8"] if international else None)
+                return
+            except aiosmtplib.SMTPServerDisconnected:
+                self.client = None  # e.g. the server's limit of messages per connection: once more
+                if attempt == 2:
+                    raise
+            except Exception:
+                await self.close()
+                raise
+
+    async def close(self) -> None:
+        client, self.client = self.client, None
+        if client is not None and client.is_connected:
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+                await client.quit()
+            client.close()
 
 
 def transport_for(smtp_url: str | None, maildir: Path) -> Transport:
@@ -135,7 +186,7 @@ class OutboxSender:
                     conn.execute(outbox.update().where(outbox.c.id == message_id).values(message=message, compose=None))
         return composed, failed
 
-    async def _deliver(self, row, message: bytes) -> str:
+    async def _deliver(self, row, message: bytes, mail: Session) -> str:
         """Send one outbox row; returns where it went, raises on failure."""
         if row.channel == "webhook":
             site = self.site(row.site_id)
@@ -149,7 +200,7 @@ class OutboxSender:
             if not 200 <= response.status_code < 300:
                 raise DeliveryError(f"the receiver answered {response.status_code}")
             return f"webhook {row.target_url}"
-        await self.transport.send(row.envelope_from, list(row.recipients), message)
+        await mail.send(row.envelope_from, list(row.recipients), message)
         return str(self.transport)
 
     def _claim_due(self, limit: int) -> list:
@@ -191,19 +242,21 @@ class OutboxSender:
                             error, backoff(attempt))
             sent: list[int] = []
             unready = {message_id for message_id, _, _ in failed}
-            for row in rows:
-                if row.id in unready:
-                    continue
-                attempt = row.attempts + 1
-                try:
-                    via = await self._deliver(row, composed.get(row.id, row.message))
-                except Exception as exc:  # noqa: BLE001 - any failure of one message reschedules that message only
-                    failed.append((row.id, attempt, f"{type(exc).__name__}: {exc}"))
-                    log.warning("%s id=%s purpose=%s attempt=%s failed (%s); retry in %s", row.channel, row.id,
-                                row.purpose, attempt, type(exc).__name__, backoff(attempt))
-                    continue
-                sent.append(row.id)
-                log.info("%s id=%s purpose=%s attempt=%s via %s sent", row.channel, row.id, row.purpose, attempt, via)
+            async with self.transport.session() as mail:
+                for row in rows:
+                    if row.id in unready:
+                        continue
+                    attempt = row.attempts + 1
+                    try:
+                        via = await self._deliver(row, composed.get(row.id, row.message), mail)
+                    except Exception as exc:  # noqa: BLE001 - any failure of one message reschedules that message only
+                        failed.append((row.id, attempt, f"{type(exc).__name__}: {exc}"))
+                        log.warning("%s id=%s purpose=%s attempt=%s failed (%s); retry in %s", row.channel, row.id,
+                                    row.purpose, attempt, type(exc).__name__, backoff(attempt))
+                        continue
+                    sent.append(row.id)
+                    log.info("%s id=%s purpose=%s attempt=%s via %s sent", row.channel, row.id, row.purpose,
+                             attempt, via)
             await asyncio.to_thread(self._record, sent, failed)
             report.sent += len(sent)
             report.failed += len(failed)

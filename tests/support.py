@@ -42,8 +42,10 @@ class Mailbox:
 
     messages: list[email.message.EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    connections: list[tuple] = field(default_factory=list)  # the client's address of each message
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        self.connections.append(session.peer)
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
         return "250 OK"

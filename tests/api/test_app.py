@@ -222,6 +222,14 @@ def test_mail_sent_while_smtp_was_down_arrives_once_it_is_back(make_api, clock):
         down.stop()
 
 
+def test_a_batch_of_emails_shares_one_smtp_connection(make_api, smtp):
+    api = make_api(smtp.url, background=False)
+    for i in range(3):
+        assert post(api, json=True, email=f"c{i}@client.example").status_code == 201
+    assert asyncio.run(api.service.sender.deliver_due()).sent == 6
+    assert len(smtp.mailbox.messages) == 6 and len(set(smtp.mailbox.connections)) == 1
+
+
 def test_post_from_a_foreign_origin_is_refused(api):
     html_answer = post(api, headers={"Origin": "https://evil.example"})
     assert html_answer.status_code == 403 and "только со страниц партнёра" in html_answer.text
