@@ -134,16 +134,48 @@ def _serve(settings: Settings, host: str, port: int, sender_command: list[str], 
 
     if host in ("127.0.0.1", "localhost", "::1"):
         settings = dataclasses.replace(settings, allow_loopback_origins=True)
-    sender = _start_child(sender_command) if sender_command else None
+    sender = _Supervised(sender_command) if sender_command else None
     try:
         uvicorn.run(create_app(settings, send_in_background=False), host=host, port=port,
                     proxy_headers=settings.trust_proxy, forwarded_allow_ips="*" if settings.trust_proxy else None,
                     log_level="info", access_log=access_log)
     finally:
         if sender is not None:
-            sender.terminate()
-            sender.wait(timeout=30)
+            sender.stop()
     return 0
+
+
+class _Supervised:
+    """A child process kept running: started again (after a pause) whenever it exits, until
+    :meth:`stop`. The sender must outlive a database that was down at its start."""
+
+    def __init__(self, command: list[str], pause: float = 2.0):
+        import threading
+
+        self.command, self.pause = command, pause
+        self.stopping = threading.Event()
+        self.process = _start_child(command)
+        threading.Thread(target=self._watch, name="sender-supervisor", daemon=True).start()
+
+    def _watch(self) -> None:
+        while True:
+            code = self.process.wait()
+            if self.stopping.wait(self.pause):
+                return
+            logging.getLogger("registration_api").error(
+                "the e-mail sender stopped (exit code %s); starting it again", code)
+            self.process = _start_child(self.command)
+
+    def stop(self, timeout: float = 30) -> None:
+        import subprocess
+
+        self.stopping.set()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:  # stuck in a slow SMTP exchange: what it claimed is retried later
+            self.process.kill()
+            self.process.wait()
 
 
 def _sender_command(args: argparse.Namespace) -> list[str]:
@@ -192,7 +224,10 @@ def _watch_outbox(settings: Settings, engine, interval: float = 0.5, reload_ever
             except asyncio.TimeoutError:
                 pass
             if asyncio.get_running_loop().time() - reloaded > reload_every:
-                await asyncio.to_thread(registry.reload)
+                try:
+                    await asyncio.to_thread(registry.reload)
+                except Exception:  # noqa: BLE001 - the loaded sites keep serving, as in `serve`
+                    logging.getLogger("registration_api").exception("reloading the sites failed")
                 reloaded = asyncio.get_running_loop().time()
 
     try:

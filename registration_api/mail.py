@@ -21,6 +21,7 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, make_msgid
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 
 import jinja2
 from storefront import formatting
@@ -89,9 +90,12 @@ def _message(site: Site, sender: str, to: list[str], reply_to: str, subject: str
     ``EmailMessage`` (whose header objects dominated the sender's time); addresses with
     non-ASCII characters, which need SMTPUTF8, take ``EmailMessage``."""
     local, _, domain = sender.partition("@")
+    # a line break in a header would end it and start another: partners' texts (a page title,
+    # their name) may hold one, so headers get them as single lines
+    subject, name = _one_line(subject), _one_line(site.config.partner.name)
     if not all(address.isascii() for address in (sender, reply_to, *to)):
         message = EmailMessage()
-        message["From"] = Address(site.config.partner.name, local, domain)
+        message["From"] = Address(name, local, domain)
         message["To"] = ", ".join(to)
         message["Reply-To"] = reply_to
         message["Subject"] = subject
@@ -101,7 +105,7 @@ def _message(site: Site, sender: str, to: list[str], reply_to: str, subject: str
         message.add_alternative(html, subtype="html")
         return message.as_bytes(policy=policy.SMTPUTF8)
     message = MIMEMultipart("alternative")
-    message["From"] = formataddr((site.config.partner.name, sender), charset="utf-8")
+    message["From"] = formataddr((name, sender), charset="utf-8")
     message["To"] = ", ".join(to)
     message["Reply-To"] = reply_to
     message["Subject"] = Header(subject, "utf-8") if not subject.isascii() else subject
@@ -112,6 +116,10 @@ def _message(site: Site, sender: str, to: list[str], reply_to: str, subject: str
     return message.as_bytes()
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def registration_mail(site: Site, tariff_id: str, trial_days: int, application_id: str | None,
                       source: tuple[str, str | None], lead: Lead, sender: str) -> list[Outgoing]:
     """The partner's notice of a new lead and the prospect's welcome, to be composed by the sender.
@@ -119,7 +127,10 @@ def registration_mail(site: Site, tariff_id: str, trial_days: int, application_i
     ``source`` names where the lead came from: a registration page or an invitation (title, link).
     """
     facts = {"kind": "registration", "tariff": tariff_id, "trial_days": trial_days, "application": application_id,
-             "source": list(source), "lead": lead.as_json()}
+             "source": list(source), "lead": lead.as_json(),
+             # the names as they were, should the partner rename or drop them before the e-mail goes
+             "tariff_name": site.tariff(tariff_id).name,
+             "application_name": site.application(application_id).name if application_id else None}
     return [Outgoing("partner_notice", sender, [str(a) for a in site.config.partner.notify], b"", facts),
             Outgoing("welcome", sender, [lead.email], b"", facts)]
 
@@ -129,11 +140,14 @@ def compose_queued(site: Site, purpose: str, recipients: list[str], sender: str,
     if facts.get("kind") != "registration" or purpose not in ("partner_notice", "welcome"):
         raise ValueError(f"cannot compose a queued {purpose!r} e-mail of kind {facts.get('kind')!r}")
     lead = Lead.from_json(facts["lead"])
-    context = {
-        "tariff": site.tariff(facts["tariff"]), "lead": lead, "trial_days": facts["trial_days"],
-        "source_title": facts["source"][0], "source_url": facts["source"][1],
-        "application": site.application(facts["application"]) if facts["application"] else None,
-    }
+    tariff = next((t for t in site.config.tariffs if t.id == facts["tariff"]), None) \
+        or SimpleNamespace(id=facts["tariff"], name=facts.get("tariff_name", facts["tariff"]))
+    application = None
+    if facts["application"]:
+        application = next((a for a in site.applications if a.id == facts["application"]), None) \
+            or SimpleNamespace(id=facts["application"], name=facts.get("application_name", facts["application"]))
+    context = {"tariff": tariff, "lead": lead, "trial_days": facts["trial_days"], "application": application,
+               "source_title": facts["source"][0], "source_url": facts["source"][1]}
     reply_to = lead.email if purpose == "partner_notice" else str(site.config.partner.email)
     return compose(site, purpose, context, recipients, reply_to, sender, lead.created_at).message
 

@@ -76,17 +76,25 @@ class BatchWriter(Generic[Item]):
                     self._queue.put(None)
                     break
                 batch.append(job)
+            # a request that gave up waiting (its task was cancelled) is not written at all
+            batch = [job for job in batch if job.future.set_running_or_notify_cancel()]
+            if not batch:
+                continue
             try:
-                self._write(batch)
+                results = self._write(batch)
             except BaseException:  # noqa: BLE001 - the batch as a whole failed: each item on its own
                 for job in batch:
                     try:
-                        self._write([job])
+                        [result] = self._write([job])
                     except BaseException as exc:  # handed to the request that asked, not swallowed
                         job.future.set_exception(exc)
+                    else:
+                        job.future.set_result(result)
+                continue
+            for job, result in zip(batch, results):
+                job.future.set_result(result)
 
-    def _write(self, batch: list[_Job]) -> None:
+    def _write(self, batch: list[_Job]) -> list[Any]:
+        """Run the batch in one transaction; its results once committed."""
         with self.engine.connect() as conn, conn.begin():
-            results = self.handle(conn, [job.item for job in batch])
-        for job, result in zip(batch, results):
-            job.future.set_result(result)
+            return self.handle(conn, [job.item for job in batch])

@@ -16,14 +16,23 @@ import json
 import marshal
 import os
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
 
 FORMAT = 3
-# The details file is in marshal's format (ten times faster than JSON for megabytes of
-# HTML, and it cannot run code when read), which belongs to one Python version.
-_DETAILS_FORMAT = f"{FORMAT}/{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+@lru_cache(maxsize=1)
+def _details_format() -> str:
+    """The details file is in marshal's format (ten times faster than JSON for megabytes of
+    HTML, and it cannot run code when read), which belongs to one Python version; the HTML
+    it remembers belongs to one version of the generator, python-markdown and nh3."""
+    import markdown  # the details are read only to rebuild a site, which loads both anyway
+    import nh3
+    return (f"{FORMAT}/{__version__}/python {sys.version_info[0]}.{sys.version_info[1]}"
+            f"/markdown {markdown.__version__}/nh3 {nh3.__version__}")
 
 
 def fingerprint(folders: list[Path], options: tuple) -> str:
@@ -65,7 +74,7 @@ class SiteCache:
             data = marshal.loads(self.details_path.read_bytes())
         except (OSError, ValueError, EOFError, TypeError):
             return
-        if isinstance(data, dict) and data.get("format") == _DETAILS_FORMAT:
+        if isinstance(data, dict) and data.get("format") == _details_format():
             self.markdown, self.pages_digests = data["markdown"], data["pages"]
 
     @property
@@ -88,7 +97,7 @@ class SiteCache:
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        details = {"format": _DETAILS_FORMAT, "pages": page_digests,
+        details = {"format": _details_format(), "pages": page_digests,
                    "markdown": {k: v for k, v in self.markdown.items() if k in self._used}}
         _write_atomically(self.details_path, marshal.dumps(details))
         _write_atomically(self.path, json.dumps({"format": FORMAT, "fingerprint": fingerprint, "files": files,

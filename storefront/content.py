@@ -79,10 +79,11 @@ class _QuickInline(markdown.treeprocessors.InlineProcessor):
 
 class _QuickHtmlBlocks(markdown.preprocessors.HtmlBlockPreprocessor):
     """python-markdown's raw-HTML step, which runs an HTML parser over the whole text,
-    skipped for a text without a single ``<``."""
+    skipped for a text without a single ``<`` or ``&`` (the parser also completes
+    character references such as ``&#8381`` written without their ``;``)."""
 
     def run(self, lines: list[str]) -> list[str]:
-        if not any("<" in line for line in lines):
+        if not any("<" in line or "&" in line for line in lines):
             return lines
         return super().run(lines)
 

@@ -31,8 +31,14 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int, *, mi
     """
     if workers <= 1 or len(items) < minimum or not hasattr(os, "fork"):
         return [function(item) for item in items]
-    children = [fork_worker(lambda share=share: [function(item) for item in items[share::workers]])
-                for share in range(1, workers)]
+    children: list[tuple[int, int]] = []
+    try:
+        for share in range(1, workers):
+            children.append(fork_worker(lambda share=share: [function(item) for item in items[share::workers]]))
+    except OSError:  # could not fork (no memory, too many processes): all of it here, no orphans
+        for child in children:
+            join_worker(child, wanted=False)
+        return [function(item) for item in items]
     results: list = [None] * len(items)
     failure: BaseException | None = None
     try:

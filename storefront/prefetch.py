@@ -36,11 +36,20 @@ class MarkdownPrefetch:
 
     def __init__(self, bodies: list[str], workers: int):
         self.bodies = bodies
+        # at most ~10,000 tickets: they must all fit in the pipe's buffer before anyone reads
+        self.chunk = max(CHUNK, -(-len(bodies) // 10_000))
         self._tickets_in, tickets_out = os.pipe()
-        os.write(tickets_out, b"".join(_TICKET.pack(i) for i in range(0, len(bodies), CHUNK)))
+        os.write(tickets_out, b"".join(_TICKET.pack(i) for i in range(0, len(bodies), self.chunk)))
         os.close(tickets_out)  # once the tickets are taken, reads see the end of the pipe
-        self._children = [fork_worker(self._convert_tickets) for _ in range(workers - 1)]
         self._html: dict[str, str] | None = None
+        self._children: list[tuple[int, int]] = []
+        try:
+            for _ in range(workers - 1):
+                self._children.append(fork_worker(self._convert_tickets))
+        except OSError:  # could not fork (no memory, too many processes): fewer workers, no orphans
+            if not self._children:
+                self._html = {}
+                os.close(self._tickets_in)
 
     @classmethod
     def start(cls, news_folder: Path, known: Callable[[str], bool], workers: int,
@@ -63,16 +72,18 @@ class MarkdownPrefetch:
         """The HTML of ``body`` if it was among the prefetched ones (this process joins the
         remaining work on the first call)."""
         if self._html is None:
+            self._html = {}  # finished, whatever happens: close() must not finish twice
             self._html = self._finish()
         return self._html.get(body)
 
     def close(self) -> None:
         """Reap the workers even if nobody asked for the HTML (the site failed earlier)."""
         if self._html is None:
+            self._html = {}
             try:
-                self._html = self._finish()
+                self._finish()
             except Exception:  # noqa: BLE001 - the build has failed already; that is what it reports
-                self._html = {}
+                pass
 
     def _convert_tickets(self) -> dict[int, list[str]]:
         done = {}
@@ -81,7 +92,7 @@ class MarkdownPrefetch:
             if not ticket:
                 return done
             (start,) = _TICKET.unpack(ticket)
-            done[start] = [news_body_html(body) for body in self.bodies[start:start + CHUNK]]
+            done[start] = [news_body_html(body) for body in self.bodies[start:start + self.chunk]]
 
     def _finish(self) -> dict[str, str]:
         chunks: dict[int, list[str]] = {}
@@ -101,4 +112,4 @@ class MarkdownPrefetch:
         if failure is not None:
             raise failure
         return {body: html for start, converted in chunks.items()
-                for body, html in zip(self.bodies[start:start + CHUNK], converted)}
+                for body, html in zip(self.bodies[start:start + self.chunk], converted)}

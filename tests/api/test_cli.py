@@ -58,15 +58,20 @@ def test_two_processes_on_one_database_never_share_a_number(tmp_path, database_u
             process.wait(timeout=10)
 
 
+def _sign_up_and_wait_for_two_emails(url: str, tmp_path):
+    answer = httpx.post(f"{url}/r/buhcentr/trial", headers={"Accept": "application/json"},
+                        data=valid_form(), timeout=30)
+    assert answer.status_code == 201
+    maildir = tmp_path / "var" / "mail"
+    wait_until(lambda: maildir.is_dir() and len(mailbox.Maildir(maildir, create=False)) == 2,
+               message="two messages in the Maildir")
+    return maildir
+
+
 def test_without_smtp_mail_lands_in_the_maildir_and_send_mail_drains_once(tmp_path, database_url, sites_dir):
     process, url = _serve(tmp_path, database_url, sites_dir)
     try:
-        answer = httpx.post(f"{url}/r/buhcentr/trial", headers={"Accept": "application/json"},
-                            data=valid_form(), timeout=30)
-        assert answer.status_code == 201
-        maildir = tmp_path / "var" / "mail"
-        wait_until(lambda: maildir.is_dir() and len(mailbox.Maildir(maildir, create=False)) == 2,
-                   message="two messages in the Maildir")
+        maildir = _sign_up_and_wait_for_two_emails(url, tmp_path)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -127,6 +132,19 @@ def test_serve_runs_the_sender_in_its_own_process_which_ends_with_it(tmp_path, d
         process.send_signal(stop)
         process.wait(timeout=30)
         wait_until(lambda: not _alive(sender), timeout=30, message=f"the sender gone after {stop.name}")
+
+
+def test_a_sender_that_dies_is_started_again(tmp_path, database_url, sites_dir):
+    process, url = _serve(tmp_path, database_url, sites_dir)
+    try:
+        [first] = _children(process.pid)
+        os.kill(int(first.split()[0]), signal.SIGKILL)
+        wait_until(lambda: [c for c in _children(process.pid) if c != first and "send-mail --watch" in c],
+                   timeout=20, message="a new sender")
+        _sign_up_and_wait_for_two_emails(url, tmp_path)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def test_serve_without_sender(tmp_path, database_url, sites_dir):
