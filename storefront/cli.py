@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 invalid input (every problem printed first), 2 wrong us
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -40,5 +41,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def run() -> None:
+    """The command's entry point: :func:`main`, then an immediate exit. Tearing down the
+    objects of a big build one by one took the interpreter a tenth of a second or more;
+    the operating system frees them at once. (Every file is closed and every worker
+    process reaped before ``main`` returns.)"""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
