@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from importlib import resources
 from pathlib import Path
 
 from ..problems import display_path
@@ -28,6 +27,8 @@ def run(args: argparse.Namespace) -> int:
     if target.exists():
         print(f"error: {display_path(target)} already exists; choose another id or remove it", file=sys.stderr)
         return 1
+    from importlib import resources  # only when a site is being created: start-up time counts for every verb
+
     scaffold = resources.files("storefront").joinpath("scaffold")
     created = []
     for rel, source in _files(scaffold, ""):
