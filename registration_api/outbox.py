@@ -204,17 +204,17 @@ class OutboxSender:
         return str(self.transport)
 
     def _claim_due(self, limit: int) -> list:
-        """Claim up to ``limit`` due messages in one transaction; rows another sender holds are skipped."""
+        """Claim up to ``limit`` due messages with one statement; rows another sender holds are
+        skipped (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: one writer at a time anyway)."""
         now = self.clock()
         unclaimed = sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now)
+        due = sa.select(outbox.c.id).where(outbox.c.sent_at.is_(None), outbox.c.next_attempt_at <= now, unclaimed) \
+            .order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True)
         with self.engine.begin() as conn:
-            ids = list(conn.execute(sa.select(outbox.c.id).where(
-                outbox.c.sent_at.is_(None), outbox.c.next_attempt_at <= now, unclaimed,
-            ).order_by(outbox.c.id).limit(limit)).scalars())
-            mine = [i for i in ids if conn.execute(outbox.update().where(
-                outbox.c.id == i, outbox.c.sent_at.is_(None), unclaimed,
-            ).values(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))).rowcount]
-            return list(conn.execute(sa.select(outbox).where(outbox.c.id.in_(mine)).order_by(outbox.c.id))) if mine else []
+            rows = conn.execute(outbox.update().where(outbox.c.id.in_(due.scalar_subquery()), unclaimed)
+                                .values(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
+                                .returning(*outbox.c)).all()
+        return sorted(rows, key=lambda row: row.id)
 
     def _record(self, sent: list[int], failed: list[tuple[int, int, str]]) -> None:
         """Mark a batch's outcomes in one transaction: sent, or rescheduled with back-off."""

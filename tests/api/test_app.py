@@ -230,6 +230,20 @@ def test_a_batch_of_emails_shares_one_smtp_connection(make_api, smtp):
     assert len(smtp.mailbox.messages) == 6 and len(set(smtp.mailbox.connections)) == 1
 
 
+def test_two_senders_at_once_send_each_email_once(make_api, smtp):
+    from registration_api.outbox import OutboxSender
+
+    api = make_api(smtp.url, background=False)
+    for i in range(10):
+        assert post(api, json=True, email=f"c{i}@client.example").status_code == 201
+    service = api.service
+    other = OutboxSender(service.engine, service.sender.transport, clock=service.clock, site=service.registry.site)
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda sender: asyncio.run(sender.deliver_due(limit=3)), [service.sender, other]))
+    assert sum(r.sent for r in reports) == 20 and sum(r.failed for r in reports) == 0
+    assert len(smtp.mailbox.messages) == 20 and len({m["Message-ID"] for m in smtp.mailbox.messages}) == 20
+
+
 def test_post_from_a_foreign_origin_is_refused(api):
     html_answer = post(api, headers={"Origin": "https://evil.example"})
     assert html_answer.status_code == 403 and "только со страниц партнёра" in html_answer.text
