@@ -204,12 +204,8 @@ def main() -> int:
         try:
             ok = crash_test(args, services, serve, ports, env, urls, database_url, results)
         finally:
-            for process in services:
-                process.terminate()
-                process.wait(timeout=30)
-        if args.json:
-            args.json.write_text(json.dumps(results, indent=2))
-        return 0 if ok else 1
+            stop(services)
+        return finish(args, results, ok)
 
     ceiling_port = free_port()
     ceiling = start([sys.executable, "-m", "uvicorn", "--app-dir", str(REPO / "bench"), "ceiling_app:app",
@@ -221,8 +217,7 @@ def main() -> int:
         results["insert"] = report("form + durable insert (ceiling)", wrk([f"{base}/insert/r/x/y"], args.seconds,
                                                                           args.connections, "insert"))
     finally:
-        ceiling.terminate()
-        ceiling.wait(timeout=10)
+        stop([ceiling])
     services = [start(serve + [str(p)], env, p) for p in ports]
     try:
         results["signups"] = report("sign-ups (the service)", wrk(urls, args.seconds, args.connections, "signup"))
@@ -242,12 +237,21 @@ def main() -> int:
         print(f"  e-mails: {results['signups']['unsent_at_end']} waiting when the load stopped; "
               f"{sent_after} sent in the next {args.drain_seconds:.0f} s; {unsent} still waiting")
     finally:
-        for process in services:
-            process.terminate()
-            process.wait(timeout=30)
+        stop(services)
+    return finish(args, results, results["signups"]["stored"] >= results["signups"]["answered"])
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def finish(args, results: dict, ok: bool) -> int:
+    """Write the JSON report if asked; the exit code."""
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
-    return 0 if results["signups"]["stored"] >= results["signups"]["answered"] else 1
+    return 0 if ok else 1
 
 
 def crash_test(args, services, serve, ports, env, urls, database_url, results) -> bool:

@@ -93,24 +93,18 @@ def _message(site: Site, sender: str, to: list[str], reply_to: str, subject: str
     # a line break in a header would end it and start another: partners' texts (a page title,
     # their name) may hold one, so headers get them as single lines
     subject, name = _one_line(subject), _one_line(site.config.partner.name)
-    if not all(address.isascii() for address in (sender, reply_to, *to)):
-        message = EmailMessage()
-        message["From"] = Address(name, local, domain)
-        message["To"] = ", ".join(to)
-        message["Reply-To"] = reply_to
-        message["Subject"] = subject
-        message["Date"] = format_datetime(when)
-        message["Message-ID"] = make_msgid(domain=domain or "localhost")
+    international = not all(address.isascii() for address in (sender, reply_to, *to))
+    message = EmailMessage() if international else MIMEMultipart("alternative")
+    message["From"] = Address(name, local, domain) if international else formataddr((name, sender), charset="utf-8")
+    message["To"] = ", ".join(to)
+    message["Reply-To"] = reply_to
+    message["Subject"] = Header(subject, "utf-8") if not (international or subject.isascii()) else subject
+    message["Date"] = format_datetime(when)
+    message["Message-ID"] = make_msgid(domain=domain or "localhost")
+    if international:
         message.set_content(text)
         message.add_alternative(html, subtype="html")
         return message.as_bytes(policy=policy.SMTPUTF8)
-    message = MIMEMultipart("alternative")
-    message["From"] = formataddr((name, sender), charset="utf-8")
-    message["To"] = ", ".join(to)
-    message["Reply-To"] = reply_to
-    message["Subject"] = Header(subject, "utf-8") if not subject.isascii() else subject
-    message["Date"] = format_datetime(when)
-    message["Message-ID"] = make_msgid(domain=domain or "localhost")
     message.attach(MIMEText(text, "plain", "utf-8"))
     message.attach(MIMEText(html, "html", "utf-8"))
     return message.as_bytes()

@@ -68,7 +68,6 @@ class Registrar:
     """Stores sign-ups through one writer thread (group commit); safe with many processes too."""
 
     def __init__(self, engine: Engine, *, mail_from: str, timezone: dt.tzinfo, clock: Clock = utc_now):
-        self.engine = engine
         self.writer: BatchWriter[_Request] = BatchWriter(engine, self._register_batch)
         self.mail_from = mail_from
         self.timezone = timezone
