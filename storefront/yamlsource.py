@@ -1,8 +1,13 @@
-"""YAML that remembers where every value came from.
+"""YAML that remembers where every value came from, and cannot be made to blow up.
 
 PyYAML's safe loader forgets node positions once it builds Python objects. Here the node
 tree is walked by hand so that each key path maps to its line and column, which is what
 turns a schema error into ``site.yaml:12:5`` instead of a bare field name.
+
+A partner's YAML is input from a stranger: before anything is built, the parser's events
+are counted as if every alias (``*name``) were written out, so a 450-byte alias bomb, an
+alias inside the value it names, or ``[[[[...`` ten thousand deep is refused at the line
+that does it, within the bounds below, instead of taking the memory or the stack.
 """
 from __future__ import annotations
 
@@ -18,6 +23,14 @@ try:
     _Loader = yaml.CSafeLoader
 except AttributeError:  # libyaml missing: the pure-Python loader gives the same nodes
     _Loader = yaml.SafeLoader
+
+#: Most characters, nesting levels and values (aliases counted as the copies they make)
+#: one document may have; far beyond any real site.yaml or news header.
+MAX_CHARS = 256 * 1024
+MAX_DEPTH = 50
+MAX_VALUES = 100_000
+
+_NOT_YAML = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
 
 
 @dataclass
@@ -110,23 +123,36 @@ class _Builder:
 
     def _scalar(self, node: yaml.Node) -> Any:
         try:
-            return self.constructor.construct_object(node, deep=True)
+            value = self.constructor.construct_object(node, deep=True)
         except (ValueError, yaml.constructor.ConstructorError):
             # e.g. a date like 2026-02-30: keep the text so the schema reports it in place
             return node.value
+        if isinstance(value, int) and value.bit_length() > 64:
+            return node.value  # digits like an account number are text; a huge int cannot even be printed
+        return value
 
 
 def parse(text: str, path: str, *, line_offset: int = 0) -> Document:
-    """Parse one YAML document; syntax errors become problems rather than exceptions."""
+    """Parse one YAML document; syntax errors and documents too big or too deep become
+    problems rather than exceptions."""
     builder = _Builder(path, line_offset, text)
+    refused = _refusal(text)
+    if refused is not None:
+        (line, col), message = refused
+        return Document(None, builder.positions, [Problem(path, line + line_offset, col, "", message)])
     try:
+        refused = _shape(text)
+        if refused is not None:
+            mark, message = refused
+            line, col = mark.line + 1, mark.column + 1
+            return Document(None, builder.positions, [Problem(path, line + line_offset, col, "", message)])
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 if mark else 1) + line_offset
         col = mark.column + 1 if mark else 1
         what = exc.problem or "this is not valid YAML"
-        hint = _syntax_hint(what)
+        hint = _syntax_hint(what, _char_at(text, mark))
         return Document(None, builder.positions, [Problem(path, line, col, "", f"YAML syntax: {what}{hint}")])
     except yaml.YAMLError as exc:
         return Document(None, builder.positions, [Problem(path, 1 + line_offset, 1, "", f"YAML syntax: {exc}")])
@@ -136,11 +162,79 @@ def parse(text: str, path: str, *, line_offset: int = 0) -> Document:
     return Document(data, builder.positions, builder.problems)
 
 
-def _syntax_hint(problem: str) -> str:
+def _refusal(text: str) -> tuple[tuple[int, int], str] | None:
+    """Text that is not worth parsing: too long, or with characters YAML does not allow."""
+    if len(text) > MAX_CHARS:
+        return (1, 1), f"this YAML is longer than {MAX_CHARS // 1024} KB, the most allowed; shorten it"
+    bad = _NOT_YAML.search(text)
+    if bad is None:
+        return None
+    before = (text[:bad.start()] + "x").splitlines()
+    return ((len(before), len(before[-1])),
+            f"the invisible control character U+{ord(bad.group()):04X} is not allowed in YAML; delete it "
+            "(it often comes with text pasted from another program)")
+
+
+def _shape(text: str) -> tuple[yaml.Mark, str] | None:
+    """Where the document, with every alias written out, becomes too deep or too big, or an
+    alias names a value that contains it: found from the parser's events, before building."""
+    values = 0
+    open_: list[list] = []  # per open mapping or sequence: its anchor, values before it, its height
+    sizes: dict[str, tuple[int, int]] = {}  # anchor → values and height of what it names
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            open_.append([event.anchor, values, 0])
+            size, height = 1, 0
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, before, height = open_.pop()
+            if anchor is not None:
+                sizes[anchor] = (values - before, height + 1)
+            if open_:
+                open_[-1][2] = max(open_[-1][2], height + 1)
+            continue
+        elif isinstance(event, yaml.ScalarEvent):
+            size, height = 1, 0
+            if event.anchor is not None:
+                sizes[event.anchor] = (1, 0)
+        elif isinstance(event, yaml.AliasEvent):
+            if any(anchor == event.anchor for anchor, _, _ in open_):
+                return event.start_mark, (f"the alias *{event.anchor} is inside the value &{event.anchor} it "
+                                          "repeats, so it would never end; write the values out")
+            size, height = sizes.get(event.anchor, (1, 0))
+        else:
+            continue
+        values += size
+        if open_ and not isinstance(event, yaml.CollectionStartEvent):
+            open_[-1][2] = max(open_[-1][2], height)
+        if len(open_) + height > MAX_DEPTH:
+            return event.start_mark, (f"values are nested more than {MAX_DEPTH} levels deep"
+                                      f"{_through(event)}; flatten the structure")
+        if values > MAX_VALUES:
+            fix = "repeat only small parts through aliases" if isinstance(event, yaml.AliasEvent) else "shorten it"
+            return event.start_mark, f"the document has more than {MAX_VALUES:,} values{_through(event)}; {fix}"
+    return None
+
+
+def _through(event: yaml.Event) -> str:
+    if isinstance(event, yaml.AliasEvent):
+        return f" once the alias *{event.anchor} is written out"
+    return ""
+
+
+def _char_at(text: str, mark: yaml.Mark | None) -> str:
+    lines = text.splitlines()
+    if mark is None or mark.line >= len(lines) or mark.column >= len(lines[mark.line]):
+        return ""
+    return lines[mark.line][mark.column]
+
+
+def _syntax_hint(problem: str, char: str) -> str:
     if "mapping values are not allowed" in problem:
         return " (a value containing ': ' must be put in quotes)"
-    if "found character '\\t'" in problem:
+    if "found character '\\t'" in problem or char == "\t":
         return " (indent with spaces, not tabs)"
     if "could not find expected ':'" in problem:
         return " (each line needs 'key: value', or check the indentation above)"
+    if "maximum nesting depth" in problem:
+        return f" (values may be nested at most {MAX_DEPTH} levels deep; flatten the structure)"
     return ""
