@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 
 from . import contrast
 from .load import Site
+from .untrusted import LIMITS, read_bytes
 
 
 @dataclass
@@ -45,7 +46,8 @@ def collect(site: Site) -> Assets:
     for key in ("logo", "favicon"):
         name = getattr(brand, key)
         if name:
-            assets.add(f"site/{key}{PurePosixPath(name).suffix.lower()}", (site.root / name).read_bytes())
+            image = read_bytes(site.root / name, site.root, LIMITS["image"])
+            assets.add(f"site/{key}{PurePosixPath(name).suffix.lower()}", image)
     return assets
 
 

@@ -16,6 +16,7 @@ from .model import SiteConfig
 from .paths import is_url
 from .problems import Loc, Problem, dotted
 from .theme import ThemeChain
+from .untrusted import LIMITS, UnsafeFile, check
 from .yamlsource import Positions
 
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif", ".ico"}
@@ -113,25 +114,33 @@ def _check_registration(config: SiteConfig, app_ids: set[str], tariff_apps: dict
 
 
 def _check_files(config: SiteConfig, root: Path, report: _Report) -> None:
+    """Files named in site.yaml exist inside the site folder and may be read (see
+    :mod:`storefront.untrusted`): a logo may not be ``../../other/assets/logo.svg``."""
     policy = config.partner.privacy_policy
     if not is_url(policy):
-        target = (root / policy).resolve()
-        if not target.is_relative_to(root.resolve()) or not target.is_file():
-            report.add(("partner", "privacy_policy"), f"there is no file '{policy}' in {root.name}/; "
-                       "write the policy there or give its https:// address")
+        _check_file(report, ("partner", "privacy_policy"), root, policy, LIMITS["markdown"],
+                    "write the policy there or give its https:// address")
     brand = config.site.brand
     for key in ("logo", "favicon"):
         name = getattr(brand, key)
         if name is None:
             continue
         loc = ("site", "brand", key)
-        target = (root / name).resolve()
-        if not target.is_relative_to(root.resolve()):
-            report.add(loc, "the file must be inside the site folder")
-        elif not target.is_file():
-            report.add(loc, f"there is no file '{name}' in {root.name}/; put the image there or fix the name")
-        elif target.suffix.lower() not in IMAGE_SUFFIXES:
+        if _check_file(report, loc, root, name, LIMITS["image"], "put the image there or fix the name") \
+                and Path(name).suffix.lower() not in IMAGE_SUFFIXES:
             report.add(loc, f"'{name}' is not an image; use one of {', '.join(sorted(IMAGE_SUFFIXES))}")
+
+
+def _check_file(report: _Report, loc: Loc, root: Path, name: str, limit: int, fix: str) -> bool:
+    try:
+        check(root / name, root, limit)
+    except FileNotFoundError:
+        report.add(loc, f"there is no file '{name}' in {root.name}/; {fix}")
+        return False
+    except UnsafeFile as exc:
+        report.add(loc, f"'{name}': {exc}")
+        return False
+    return True
 
 
 def _check_contrast(config: SiteConfig, theme: ThemeChain, report: _Report) -> None:

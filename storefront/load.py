@@ -26,6 +26,7 @@ from .paths import SITE_FILE, is_url, site_ids  # noqa: F401 - site_ids is part 
 from .problems import InvalidSite, Problem, display_path
 from .schema_errors import problems_from
 from .theme import ThemeChain, ThemeError, resolve
+from .untrusted import LIMITS, UnsafeFile, read_text
 from .yamlsource import Document, parse
 
 
@@ -92,17 +93,17 @@ def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None =
         raise InvalidSite([Problem(display_path(root), 1, 1, "", "a site folder name must use lower-case "
                                    "Latin letters, digits and hyphens, e.g. oblako-plus")])
     try:
-        text = site_file.read_text(encoding="utf-8")
+        text = read_text(site_file, root, LIMITS["site.yaml"])
     except FileNotFoundError:
         raise InvalidSite([Problem(shown, 1, 1, "", f"{SITE_FILE} is missing; "
                                    "`storefront new` creates a working one")]) from None
-    except UnicodeDecodeError:
-        raise InvalidSite([Problem(shown, 1, 1, "", "the file is not UTF-8 text; save it as UTF-8")]) from None
+    except UnsafeFile as exc:
+        raise InvalidSite([Problem(shown, 1, 1, "", str(exc))]) from None
 
     doc = parse(text, shown)
     problems = list(doc.problems)
     config = _validate(doc, shown, problems)
-    news = _load_news(root / "news", problems, cache, workers, prefetched)
+    news = _load_news(root, problems, cache, workers, prefetched)
 
     chain = None
     theme_name = theme or (config.site.theme if config else None)
@@ -114,8 +115,10 @@ def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None =
             line, col = doc.positions.of(loc)
             problems.append(Problem(shown, line, col, "site.theme", str(exc)))
 
+    privacy_page = None
     if config is not None:
         problems.extend(checks.check_site(config, root, doc.positions, shown, chain))
+        privacy_page = _privacy_page(root, config, doc, shown, problems)
     if problems or config is None or chain is None:
         raise InvalidSite(problems)
     if base_url is not None:
@@ -126,7 +129,7 @@ def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None =
         applications=_applications(config),
         news=tuple(sorted(news, key=lambda n: (n.date, n.slug), reverse=True)),
         theme=chain,
-        privacy_page=_privacy_page(root, config),
+        privacy_page=privacy_page,
     )
 
 
@@ -157,23 +160,32 @@ def _applications(config: SiteConfig) -> tuple[Application, ...]:
     return tuple(out)
 
 
-def _privacy_page(root: Path, config: SiteConfig) -> str | None:
-    """The policy as sanitised HTML when the partner publishes it on the storefront."""
+def _privacy_page(root: Path, config: SiteConfig, doc: Document, shown: str,
+                  problems: list[Problem]) -> str | None:
+    """The policy as sanitised HTML when the partner publishes it on the storefront
+    (:mod:`storefront.checks` has reported a file that is missing or may not be read)."""
     policy = config.partner.privacy_policy
-    if is_url(policy):
+    if is_url(policy) or any(p.field == "partner.privacy_policy" for p in problems):
         return None
-    return render_markdown((root / policy).read_text(encoding="utf-8"), shift_headings=1)
+    try:
+        text = read_text(root / policy, root, LIMITS["markdown"])
+    except (OSError, UnsafeFile) as exc:  # changed since it was checked
+        line, col = doc.positions.of(("partner", "privacy_policy"))
+        problems.append(Problem(shown, line, col, "partner.privacy_policy", f"'{policy}': {_reason(exc)}"))
+        return None
+    return render_markdown(text, shift_headings=1)
 
 
-def _load_news(folder: Path, problems: list[Problem], cache: SiteCache | None, workers: int,
+def _load_news(root: Path, problems: list[Problem], cache: SiteCache | None, workers: int,
                prefetched: MarkdownPrefetch | None = None) -> list[NewsItem]:
     """Every news item of the site, its body converted to HTML.
 
     Files are read here; what costs (validating a header, converting a body) is done only
     for what the cache does not remember, spread over ``workers`` processes.
     """
+    folder = root / "news"
     files = sorted(folder.glob("*.md")) if folder.is_dir() else []
-    splits = [_read_news_file(path, problems) for path in files]
+    splits = [_read_news_file(path, root, problems) for path in files]
     tasks, known = [], []
     for path, split in zip(files, splits):
         if split is None:
@@ -217,11 +229,11 @@ def _load_news(folder: Path, problems: list[Problem], cache: SiteCache | None, w
     return items
 
 
-def _read_news_file(path: Path, problems: list[Problem]) -> FrontMatterSplit | None:
+def _read_news_file(path: Path, root: Path, problems: list[Problem]) -> FrontMatterSplit | None:
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        problems.append(Problem(display_path(path), 1, 1, "", "the file is not UTF-8 text; save it as UTF-8"))
+        text = read_text(path, root, LIMITS["news"])
+    except (OSError, UnsafeFile) as exc:
+        problems.append(Problem(display_path(path), 1, 1, "", _reason(exc)))
         return None
     split = split_front_matter(text)
     if split is None:
@@ -264,6 +276,15 @@ def _front_matter(header: str, shown: str, problems: list[Problem]) -> NewsFront
     except ValidationError as exc:
         problems.extend(problems_from(exc, doc.data, doc.positions, shown, NewsFrontMatter))
         return None
+
+
+def _reason(exc: OSError | UnsafeFile) -> str:
+    """Why a partner's file was not read, for the partner."""
+    if isinstance(exc, FileNotFoundError):
+        return "there is no such file (a link to a file that is gone?); put the real file in the folder"
+    if isinstance(exc, OSError):
+        return f"this file cannot be read ({exc.strerror})"
+    return str(exc)
 
 
 def _slug_from_filename(stem: str) -> str:

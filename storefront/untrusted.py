@@ -32,8 +32,12 @@ class UnsafeFile(Exception):
 
 def inside(path: Path, root: Path) -> Path:
     """``path`` resolved, if it stays inside ``root`` (resolved too); raises otherwise."""
-    real_root = root.resolve()
-    real = path.resolve()
+    try:
+        real_root = root.resolve()
+        real = path.resolve()
+    except (OSError, RuntimeError):  # a loop of links (RuntimeError up to Python 3.12)
+        raise UnsafeFile("this file is a link that leads nowhere (a loop of links); "
+                         "put the real file in the folder") from None
     if real != real_root and real_root not in real.parents:
         raise UnsafeFile("this file points outside the site folder (a link?); put the real file in the folder")
     return real
@@ -53,16 +57,33 @@ def read_bytes(path: Path, root: Path, limit: int) -> bytes:
     except OSError as exc:
         raise UnsafeFile(f"this file cannot be read ({exc.strerror})") from None
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise UnsafeFile("this is not a regular file (a device, a pipe or a folder); "
-                             "replace it with an ordinary file")
-        if info.st_size > limit:
-            raise UnsafeFile(f"this file is {_size(info.st_size)}; the largest allowed is {_size(limit)}")
+        _regular(os.fstat(handle.fileno()), limit)
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise UnsafeFile(f"this file is larger than {_size(limit)}, the largest allowed")
     return data
+
+
+def check(path: Path, root: Path, limit: int) -> Path:
+    """``path`` resolved, if :func:`read_bytes` would read it; never opens the file, so a
+    FIFO cannot block. Raises :class:`UnsafeFile`, or FileNotFoundError."""
+    real = inside(path, root)
+    try:
+        info = real.stat()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise UnsafeFile(f"this file cannot be read ({exc.strerror})") from None
+    _regular(info, limit)
+    return real
+
+
+def _regular(info: os.stat_result, limit: int) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise UnsafeFile("this is not a regular file (a device, a pipe or a folder); "
+                         "replace it with an ordinary file")
+    if info.st_size > limit:
+        raise UnsafeFile(f"this file is {_size(info.st_size)}; the largest allowed is {_size(limit)}")
 
 
 def read_text(path: Path, root: Path, limit: int) -> str:
