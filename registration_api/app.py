@@ -237,7 +237,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
             await run_in_threadpool(db.ping, service.engine)
         except Exception as exc:  # any database failure means "not healthy", said plainly
             return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok", "sites": service.registry.ids()})
+        return JSONResponse({"status": "ok", "database": "ok", "sites": service.registry.ids(),
+                             "failed": service.registry.failed()})
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(openapi_document())

@@ -4,6 +4,10 @@ One source of truth: a site is validated by the generator's own loader, and its 
 are rendered by the generator's own renderer. A changed site.yaml is picked up on
 SIGHUP or by polling file times; a reload that fails validation keeps the previous
 version serving, so no request is ever lost or answered from a half-read file.
+
+Every partner folder is input from a stranger: whatever one site does (invalid YAML, an
+alias bomb, a FIFO, a link out), the failure is logged with its id and listed by
+:meth:`Registry.failed`, and every other site loads and serves as before.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from storefront.cache import fingerprint
 from storefront.load import Site, load_site, site_ids
 from storefront.model import RegistrationPage
 from storefront.problems import InvalidSite
@@ -43,14 +48,10 @@ class Partner:
         return next((p for p in self.site.config.registration if p.id == page_id), None)
 
 
-def _fingerprint(folder: Path) -> tuple:
-    """File names, sizes and times under a site folder: cheap to compare, changes on any edit."""
-    entries = []
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            stat = path.stat()
-            entries.append((str(path), stat.st_size, stat.st_mtime_ns))
-    return tuple(entries)
+def _fingerprint(folder: Path) -> str:
+    """File names, sizes and times under a site folder (links not followed, nothing opened):
+    cheap to compare, changes on any edit."""
+    return fingerprint([folder], ())
 
 
 class Registry:
@@ -60,7 +61,8 @@ class Registry:
         self.sites_dir = sites_dir
         self.themes_dir = themes_dir
         self._partners: dict[str, Partner] = {}
-        self._fingerprints: dict[str, tuple] = {}
+        self._fingerprints: dict[str, str] = {}
+        self._failed: dict[str, list[str]] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -77,41 +79,54 @@ class Registry:
     def ids(self) -> list[str]:
         return sorted(self._partners)
 
+    def failed(self) -> dict[str, list[str]]:
+        """Sites whose last (re)load failed, with the reasons; one that loaded before still
+        serves its last good version."""
+        return dict(self._failed)
+
     def reload(self) -> list[str]:
-        """Load new and changed sites; returns the messages of sites that failed to load."""
+        """Load new and changed sites (a failed site is tried again once its folder changes);
+        returns the messages of every site whose last load failed."""
         with self._lock:
             return self._reload()
 
     def _reload(self) -> list[str]:
-        failures: list[str] = []
         known = set(site_ids(self.sites_dir)) if self.sites_dir.is_dir() else set()
         partners = {k: v for k, v in self._partners.items() if k in known}
+        failed = {k: v for k, v in self._failed.items() if k in known}
         for site_id in sorted(known):
             try:
                 fingerprint = _fingerprint(self.sites_dir / site_id)
             except OSError:  # a file vanished while we looked (an editor's swap file): look next time
                 continue
-            if self._fingerprints.get(site_id) == fingerprint and site_id in partners:
+            if self._fingerprints.get(site_id) == fingerprint and (site_id in partners or site_id in failed):
                 continue
             self._fingerprints[site_id] = fingerprint
             try:
                 partners[site_id] = self._load(site_id)
+            except Exception as exc:  # noqa: BLE001 - one partner's folder never stops the others
+                failed[site_id] = _reasons(site_id, exc)
+                log.error("site %s not (re)loaded%s: %s", site_id,
+                          ", keeping the previous version" if site_id in partners else "",
+                          "; ".join(failed[site_id]))
+            else:
+                failed.pop(site_id, None)
                 log.debug("site %s loaded", site_id)
-            except InvalidSite as exc:
-                failures.extend(str(p) for p in exc.problems)
-                log.error("site %s not (re)loaded, keeping the previous version: %s", site_id,
-                          "; ".join(str(p) for p in exc.problems))
-            except RenderError as exc:
-                failures.append(str(exc.problem))
-                log.error("site %s not (re)loaded: %s", site_id, exc.problem)
-            except OSError as exc:
-                failures.append(f"{site_id}: {exc}")
-                log.error("site %s not (re)loaded: %s", site_id, exc)
         self._partners = partners
-        return failures
+        self._failed = failed
+        return [reason for site_id in sorted(failed) for reason in failed[site_id]]
 
     def _load(self, site_id: str) -> Partner:
         site = load_site(self.sites_dir / site_id, self.themes_dir)
         renderer = SiteRenderer(site)
         origins = {origin_of(site.config.site.base_url), *(origin_of(o) for o in site.config.site.origins)}
         return Partner(site, renderer, frozenset(origins))
+
+
+def _reasons(site_id: str, exc: Exception) -> list[str]:
+    """Why a site did not load, one line per problem, for the log and ``/healthz``."""
+    if isinstance(exc, InvalidSite):
+        return [str(p) for p in exc.problems]
+    if isinstance(exc, RenderError):
+        return [str(exc.problem)]
+    return [f"{site_id}: the site could not be loaded ({type(exc).__name__}: {exc})"]

@@ -36,13 +36,16 @@ def _details_format() -> str:
 
 
 def fingerprint(folders: list[Path], options: tuple) -> str:
-    """A hash that changes whenever a file under ``folders`` or an option changes."""
+    """A hash that changes whenever a file under ``folders`` or an option changes.
+
+    Links are not followed and nothing is opened: a partner's link to a FIFO, a device or
+    a file elsewhere is fingerprinted as the link it is (the loader refuses to read it)."""
     digest = hashlib.sha256(repr((FORMAT, __version__, options)).encode())
     for folder in folders:
         for root, dirs, files in os.walk(folder):
             dirs.sort()
             for name in sorted(files):
-                stat = os.stat(os.path.join(root, name))
+                stat = os.lstat(os.path.join(root, name))
                 digest.update(f"{root}/{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 

@@ -21,6 +21,7 @@ from typing import Callable
 
 from .content import render_markdown, split_front_matter
 from .parallel import fork_worker, join_worker
+from .untrusted import LIMITS, UnsafeFile, read_text
 
 CHUNK = 8  # bodies per ticket
 _TICKET = struct.Struct("I")
@@ -61,8 +62,8 @@ class MarkdownPrefetch:
         bodies = []
         for path in sorted(news_folder.glob("*.md")):
             try:
-                split = split_front_matter(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError):
+                split = split_front_matter(read_text(path, news_folder.parent, LIMITS["news"]))
+            except (OSError, UnsafeFile):
                 continue  # the loader reports it
             if split is not None and not known(split.body):
                 bodies.append(split.body)

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import AsyncIterator
 
 import watchfiles
-import yaml
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -27,8 +26,10 @@ from starlette.responses import FileResponse, RedirectResponse, Response, Stream
 from starlette.routing import Route
 
 from .build import BuildOptions, SiteReport, build_site
-from .paths import search_path
+from .paths import SITE_FILE, search_path
 from .theme import ThemeError, resolve
+from .untrusted import LIMITS, UnsafeFile, read_text
+from .yamlsource import parse
 
 LIVERELOAD_JS = Path(__file__).parent / "preview_static" / "livereload.js"
 SCRIPT_TAG = b'<script src="/_storefront/livereload.js" defer></script>'
@@ -56,7 +57,7 @@ class Preview:
         try:
             theme_name = self.options.theme or _theme_in_yaml(self.options.sites_dir / self.site_id)
             paths.extend(t.path for t in resolve(theme_name, self.options.themes_dir).themes)
-        except (ThemeError, OSError, ValueError, yaml.YAMLError):
+        except (ThemeError, OSError, UnsafeFile):
             paths.extend(search_path(self.options.themes_dir))
         return [p for p in paths if p.exists()]
 
@@ -107,7 +108,7 @@ def _interesting(change: watchfiles.Change, path: str) -> bool:
 
 
 def _theme_in_yaml(site_dir: Path) -> str:
-    data = yaml.safe_load((site_dir / "site.yaml").read_text(encoding="utf-8"))
+    data = parse(read_text(site_dir / SITE_FILE, site_dir, LIMITS["site.yaml"]), SITE_FILE).data
     site = data.get("site") if isinstance(data, dict) else None
     theme = site.get("theme") if isinstance(site, dict) else None
     return str(theme or "bright")

@@ -303,7 +303,7 @@ def test_health_and_openapi(api):
     with api.client() as client:
         health = client.get("/healthz").json()
         spec = client.get("/openapi.json").json()
-    assert health == {"status": "ok", "database": "ok", "sites": ["buhcentr", "oblako-plus"]}
+    assert health == {"status": "ok", "database": "ok", "sites": ["buhcentr", "oblako-plus"], "failed": {}}
     assert spec["openapi"].startswith("3.") and "/r/{site_id}/{page_id}" in spec["paths"]
 
 
