@@ -51,7 +51,7 @@ class Service:
         self.registry = Registry(settings.sites_dir, settings.themes_dir)
         self.registrar = Registrar(self.engine, mail_from=settings.mail_from, timezone=settings.timezone, clock=clock)
         self.sender = OutboxSender(self.engine, transport_for(settings.smtp_url, settings.maildir), clock=clock,
-                                   site=self.registry.site)
+                                   site=self.registry.site, webhook_allow=settings.webhook_allow_hosts)
         self.secret = ""  # read from the database at start-up
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
         self.wake = asyncio.Event()

@@ -244,7 +244,8 @@ def _send_mail(settings: Settings, engine, registry: Registry) -> int:
 
 
 def _sender(settings: Settings, engine, registry: Registry) -> OutboxSender:
-    return OutboxSender(engine, transport_for(settings.smtp_url, settings.maildir), site=registry.site)
+    return OutboxSender(engine, transport_for(settings.smtp_url, settings.maildir), site=registry.site,
+                        webhook_allow=settings.webhook_allow_hosts)
 
 
 def _remind(settings: Settings, engine, today: dt.date | None) -> int:

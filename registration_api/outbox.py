@@ -19,12 +19,12 @@ from typing import AsyncIterator, Callable, Protocol
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
-import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from storefront.destinations import AllowList
 from storefront.load import Site
 
-from . import webhooks
+from . import webhook_delivery, webhooks
 from .db import outbox
 from .mail import compose_queued
 from .registration import Clock, utc_now
@@ -147,22 +147,24 @@ class DeliveryReport:
 
 
 class DeliveryError(Exception):
-    """A webhook receiver did not accept the event."""
+    """A message cannot be delivered now: its site is not served, or no longer has a webhook."""
 
 
 class OutboxSender:
     """Delivers e-mail through ``transport`` and webhook events over HTTP.
 
     ``site(site_id)`` gives a served site (None: not served), whose templates compose the
-    e-mails queued without their bytes and whose webhook secret signs its events.
+    e-mails queued without their bytes and whose webhook secret signs its events;
+    ``webhook_allow`` names the internal hosts events may go to besides public ones.
     """
 
     def __init__(self, engine: Engine, transport: Transport, clock: Clock = utc_now,
-                 site: Callable[[str], Site | None] = lambda site_id: None):
+                 site: Callable[[str], Site | None] = lambda site_id: None, webhook_allow: AllowList = AllowList()):
         self.engine = engine
         self.transport = transport
         self.clock = clock
         self.site = site
+        self.webhook_allow = webhook_allow
 
     def _compose(self, rows: list) -> tuple[dict[int, bytes], list[tuple[int, int, str]]]:
         """Compose the e-mails among ``rows`` queued without their bytes and store them, so a
@@ -194,11 +196,13 @@ class OutboxSender:
             if secret is None:
                 raise DeliveryError(f"site {row.site_id} no longer has a webhook")
             timestamp = int(time.time())  # the receiver checks freshness against its own wall clock
-            async with httpx.AsyncClient(timeout=15) as client:
-                response = await client.post(row.target_url, content=row.message,
-                                             headers=webhooks.headers(secret, f"msg_{row.id}", timestamp, row.message))
-            if not 200 <= response.status_code < 300:
-                raise DeliveryError(f"the receiver answered {response.status_code}")
+            try:
+                await webhook_delivery.post(row.target_url, row.message,
+                                            webhooks.headers(secret, f"msg_{row.id}", timestamp, row.message),
+                                            self.webhook_allow)
+            except webhook_delivery.Refused as exc:
+                log.warning("webhook id=%s site=%s to %s refused: %s", row.id, row.site_id, row.target_url, exc)
+                raise
             return f"webhook {row.target_url}"
         await mail.send(row.envelope_from, list(row.recipients), message)
         return str(self.transport)

@@ -13,6 +13,8 @@ from typing import Mapping
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from storefront.destinations import ALLOW_HOSTS_VARIABLE, AllowList
+
 
 class SettingsError(ValueError):
     """A setting has a value the service cannot use; the message names the variable."""
@@ -33,6 +35,7 @@ class Settings:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Moscow"))
     trust_proxy: bool = False
     allow_loopback_origins: bool = False
+    webhook_allow_hosts: AllowList = field(default_factory=AllowList)
 
     def is_local_origin(self, origin: str) -> bool:
         """A page served from this machine, accepted when the service itself only listens locally."""
@@ -78,6 +81,7 @@ class Settings:
             timezone=timezone,
             trust_proxy=_flag(env, "TRUST_PROXY"),
             allow_loopback_origins=_flag(env, "ALLOW_LOOPBACK_ORIGINS"),
+            webhook_allow_hosts=_allow_list(env),
         )
 
 
@@ -103,3 +107,11 @@ def _origin(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError(f"EXTRA_ORIGINS: {url!r} is not an origin like http://localhost:8000")
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def _allow_list(env: Mapping[str, str]) -> AllowList:
+    try:
+        return AllowList.parse(env.get(ALLOW_HOSTS_VARIABLE, ""))
+    except ValueError as exc:
+        raise SettingsError(f"{ALLOW_HOSTS_VARIABLE}: {exc}; write host names or addresses separated by commas, "
+                            f"e.g. crm.internal,10.0.0.5,192.168.10.0/24") from None

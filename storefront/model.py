@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, BaseModel, ConfigDict, EmailStr, Field
 
+from .destinations import url_problem
+
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=60,
                             description="Latin lower-case letters, digits and hyphens, e.g. `trial-30`.")]
@@ -63,6 +65,9 @@ def _base_url(value: str) -> str:
 def _endpoint(value: str) -> str:
     if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
         raise ValueError("write the full address that receives the events, e.g. https://crm.example.ru/hooks/storefront")
+    problem = url_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
