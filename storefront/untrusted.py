@@ -56,8 +56,12 @@ def read_bytes(path: Path, root: Path, limit: int) -> bytes:
         raise
     except OSError as exc:
         raise UnsafeFile(f"this file cannot be read ({exc.strerror})") from None
+    try:
+        _regular(os.fstat(fd), limit)
+    except UnsafeFile:
+        os.close(fd)
+        raise
     with os.fdopen(fd, "rb") as handle:
-        _regular(os.fstat(handle.fileno()), limit)
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise UnsafeFile(f"this file is larger than {_size(limit)}, the largest allowed")
