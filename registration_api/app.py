@@ -10,35 +10,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import logging
 import signal
 from typing import Any, AsyncIterator
-from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
-from starlette.requests import ClientDisconnect, Request
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from storefront.i18n import Translator
 from storefront.pages import Page
 
-from . import db, partner_routes
+from . import db, errors, partner_routes
 from .forms import errors_of, registration_form, typed_values
+from .inputs import CleanAddress, read_form
 from .openapi import openapi_document
 from .outbox import OutboxSender, transport_for
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, retry_after
+from .routing import resource
 from .registration import Clock, Registrar, SignUp, utc_now
-from .registry import Partner, Registry, origin_of
+from .origins import header_origin, origin_of
+from .registry import Partner, Registry
 from .settings import Settings
 
 log = logging.getLogger("registration_api")
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 class Service:
@@ -54,19 +52,27 @@ class Service:
                                    site=self.registry.site, webhook_allow=settings.webhook_allow_hosts)
         self.secret = ""  # read from the database at start-up
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.api_limiter = RateLimiter(settings.api_rate_limit_per_minute)
+        self.auth_failures = RateLimiter(settings.auth_failures_per_minute)
         self.wake = asyncio.Event()
 
     # --- who is asking -------------------------------------------------------------
     def request_origin(self, request: Request) -> str | None:
+        """The page the request claims to come from (``Origin``, else the origin of ``Referer``),
+        in canonical form; as sent (cut short) when it is not an origin; None when neither is sent."""
         origin = request.headers.get("origin")
         if origin:
-            return origin
+            return header_origin(origin) or origin[:200]
         referer = request.headers.get("referer")
-        return origin_of(referer) if referer else None
+        return (origin_of(referer) or referer[:200]) if referer else None
 
     def origin_allowed(self, partner: Partner, origin: str | None) -> bool:
-        """No Origin and no Referer: not a browser's cross-site post, so allowed."""
-        return origin is None or origin in partner.origins or self.settings.is_local_origin(origin)
+        """No Origin and no Referer: not a browser's cross-site post, so allowed. Otherwise the
+        origin must be exactly one of the partner's, or a local page this service accepts."""
+        if origin is None:
+            return True
+        canonical = header_origin(origin)
+        return canonical is not None and (canonical in partner.origins or self.settings.is_local_origin(canonical))
 
     def client(self, request: Request) -> str:
         if self.settings.trust_proxy and "x-forwarded-for" in request.headers:
@@ -74,7 +80,7 @@ class Service:
             return request.headers["x-forwarded-for"].split(",")[-1].strip()
         return request.client.host if request.client else "unknown"
 
-    def own_origin(self, request: Request) -> str:
+    def own_origin(self, request: Request) -> str | None:
         return origin_of(self.public_base(request))
 
     def public_base(self, request: Request) -> str:
@@ -82,9 +88,11 @@ class Service:
         return self.settings.public_base_url or str(request.base_url)
 
     def storefront_base(self, partner: Partner, origin: str | None) -> str:
-        """Absolute base URL of the storefront the visitor came from (a local preview, or the real one)."""
-        if origin and self.settings.is_local_origin(origin):
-            return origin + partner.site.base_path
+        """Absolute base URL of the storefront the visitor came from: a local preview this service
+        accepts, else the partner's own address; never a host the visitor's request named otherwise."""
+        canonical = header_origin(origin) if origin else None
+        if canonical and self.settings.is_local_origin(canonical):
+            return canonical + partner.site.base_path
         return partner.site.config.site.base_url
 
     def own_url(self, request: Request) -> str:
@@ -114,41 +122,6 @@ class Service:
                                   **extra)
 
 
-def _wants_json(request: Request) -> bool:
-    return "application/json" in request.headers.get("accept", "")
-
-
-async def _read_body(request: Request, cap: int) -> None:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > cap:
-        raise BodyTooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > cap:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    request._body = b"".join(chunks)  # Starlette's form parser reads the cached body
-
-
-async def _form_data(request: Request) -> FormData:
-    if request.headers.get("content-type", "").startswith("application/json"):
-        payload = json.loads(request._body or b"{}")
-        if not isinstance(payload, dict):
-            raise ValueError("a JSON object is expected")
-        items = []
-        for key, value in payload.items():
-            if isinstance(value, bool):
-                value = "yes" if value else ""
-            items.append((str(key), "" if value is None else str(value)))
-        return FormData(items)
-    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        # what every storefront form sends; the standard library parses it several times
-        # faster than the general multipart parser behind request.form()
-        return FormData(parse_qsl(request._body.decode("utf-8"), keep_blank_values=True, errors="strict"))
-    return await request.form()
-
-
 def _cors(response: Response, origin: str | None) -> Response:
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin
@@ -168,7 +141,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
         origin = service.request_origin(request)
         base = service.storefront_base(partner, origin)
         reg = partner.page(page_id)
-        wants_json = _wants_json(request)
+        wants_json = errors.wants_json(request)
         if reg is None:
             if wants_json:
                 return JSONResponse({"error": f"there is no registration page '{page_id}'"}, status_code=404)
@@ -183,36 +156,33 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
             return service.message(partner, page_id, 403, partner.site.config.site.base_url, "foreign")
         wait = service.limiter.take(service.client(request))
         if wait:
-            headers = {"Retry-After": str(int(wait) + 1)}
             if wants_json:
                 return _cors(JSONResponse({"error": "too many sign-ups from this address; try again later"},
-                                          status_code=429, headers=headers), cors_origin)
-            return service.message(partner, page_id, 429, base, "rate", headers)
+                                          status_code=429, headers=retry_after(wait)), cors_origin)
+            return service.message(partner, page_id, 429, base, "rate", retry_after(wait))
         try:
-            await _read_body(request, settings.max_body_bytes)
-            data = await _form_data(request)
-        except BodyTooLarge:
-            if wants_json:
-                return _cors(JSONResponse({"error": "request body too large"}, status_code=413), cors_origin)
-            return service.message(partner, page_id, 413, base, "large")
-        except (ValueError, UnicodeDecodeError, ClientDisconnect) as exc:
-            return _cors(JSONResponse({"error": f"the form could not be read: {exc}"}, status_code=400), cors_origin)
+            data = await read_form(request, cap=settings.max_body_bytes, timeout=settings.read_timeout_seconds)
+        except HTTPException as exc:
+            if exc.status_code == 413 and not wants_json:
+                return service.message(partner, page_id, 413, base, "large", exc.headers)
+            return _cors(errors.refusal(request, exc.status_code, exc.detail, exc.headers), cors_origin)
 
         thanks = f"{base}register/{page_id}/thanks/"
         form = registration_form(partner.site.locale)(data)
-        if form.website.data:
+        if not form.validate():
+            problems = errors_of(form)
+            log.info("invalid site=%s page=%s fields=%s", site_id, page_id, ",".join(sorted(problems)))
+            if wants_json:
+                return _cors(JSONResponse({"errors": {k: [v] for k, v in problems.items()}}, status_code=422),
+                             cors_origin)
+            return service.page_response(
+                partner, partner.renderer.page(f"register/{page_id}/"), 422, base,
+                form={"values": typed_values(form), "errors": problems}, form_action=service.own_url(request))
+        if form.website.data:  # a bot that filled the hidden field: answered as a success, dropped
             log.info("honeypot site=%s page=%s: dropped", site_id, page_id)
             if wants_json:
                 return _cors(JSONResponse({"status": "registered"}, status_code=201), cors_origin)
             return RedirectResponse(thanks, status_code=303)
-        if not form.validate():
-            errors = errors_of(form)
-            log.info("invalid site=%s page=%s fields=%s", site_id, page_id, ",".join(sorted(errors)))
-            if wants_json:
-                return _cors(JSONResponse({"errors": {k: [v] for k, v in errors.items()}}, status_code=422), cors_origin)
-            return service.page_response(
-                partner, partner.renderer.page(f"register/{page_id}/"), 422, base,
-                form={"values": typed_values(form), "errors": errors}, form_action=service.own_url(request))
 
         outcome = await service.registrar.register(partner, reg, SignUp.from_form(form))
         service.wake.set()
@@ -264,20 +234,20 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
             service.engine.dispose()
 
     app = Starlette(routes=[
-        Route("/r/{site_id}/{page_id}", register, methods=["POST"]),
-        Route("/r/{site_id}/{page_id}", preflight, methods=["OPTIONS"]),
+        resource("/r/{site_id}/{page_id}", POST=register, OPTIONS=preflight),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         *partner_routes.routes(service),
-    ], lifespan=lifespan)
+    ], lifespan=lifespan, middleware=[Middleware(CleanAddress)],
+        exception_handlers={HTTPException: errors.http_error, Exception: errors.server_error})
     app.state.service = service
     return app
 
 
 def _unknown_site(request: Request) -> Response:
-    if _wants_json(request):
+    if errors.wants_json(request):
         return JSONResponse({"error": "there is no such storefront"}, status_code=404)
-    return partner_routes.plain_page(404, "Страница не найдена", "Такой витрины нет.")
+    return errors.plain_page(404, "Страница не найдена", "Такой витрины нет.")
 
 
 async def _watch(registry: Registry, interval: float) -> None:

@@ -8,6 +8,7 @@ from wtforms import BooleanField, Form, StringField, validators
 from wtforms.validators import ValidationError
 
 from .identifiers import inn_is_valid, normalise_phone
+from .inputs import CONSENT_VALUE
 
 FIELDS = ("name", "email", "phone", "company", "inn", "consent")
 
@@ -44,6 +45,13 @@ class _OneLine:
             raise ValidationError(self.message)
 
 
+class _Checkbox(BooleanField):
+    """Checked only when the browser sent the checkbox's own value: ``no``, ``0`` or ``off`` are not consent."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        self.data = bool(valuelist) and valuelist[0] == CONSENT_VALUE
+
+
 def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
@@ -55,20 +63,20 @@ def registration_form(locale: str) -> type[Form]:
 
     class RegistrationForm(Form):
         name = StringField(filters=[_strip], validators=[
-            validators.InputRequired(t("err_name_required")),
+            validators.DataRequired(t("err_name_required")),
             validators.Length(max=200, message=t("err_too_long")), _OneLine(t("err_one_line"))])
         email = StringField(filters=[_strip], validators=[
-            validators.InputRequired(t("err_email_required")),
+            validators.DataRequired(t("err_email_required")),
             validators.Length(max=254, message=t("err_too_long")),
             validators.Email(t("err_email_invalid"), granular_message=False)])
         phone = StringField(filters=[_strip], validators=[
-            validators.InputRequired(t("err_phone_required")),
+            validators.DataRequired(t("err_phone_required")),
             validators.Length(max=40, message=t("err_too_long")),
             _Phone(t("err_phone_invalid"))])
         company = StringField(filters=[_strip], validators=[
             validators.Optional(), validators.Length(max=300, message=t("err_too_long")), _OneLine(t("err_one_line"))])
         inn = StringField(filters=[_strip], validators=[validators.Optional(), _Inn(t("err_inn_invalid"))])
-        consent = BooleanField(validators=[validators.DataRequired(t("err_consent_required"))])
+        consent = _Checkbox(validators=[validators.DataRequired(t("err_consent_required"))])
         website = StringField(filters=[_strip])
         token = StringField(filters=[_strip], validators=[validators.Optional(), validators.Length(max=100)])
 

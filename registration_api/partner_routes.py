@@ -6,15 +6,14 @@ site its key belongs to.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
-import json
-from html import escape
+import re
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -24,36 +23,31 @@ from storefront.pages import Page
 
 from . import invitations, keys, reminders, subscriptions
 from .db import subscribers
+from .errors import plain_page
+from .exports import write_csv
 from .forms import errors_of, registration_form, typed_values
+from .inputs import read_form, read_json
+from .partner_inputs import Conversion, Departure, ListQuery, NewInvitations, SubscriberQuery, validated
+from .ratelimit import retry_after
 from .registration import SignUp
 from .registry import Partner
+from .routing import resource
 
 if TYPE_CHECKING:
     from .app import Service
-
-
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
 
 
 def _table(rows: list[dict], columns: list[str], wants_csv: bool, filename: str) -> Response:
     if not wants_csv:
         return JSONResponse(rows)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    write_csv(out, columns, rows)
     return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _date(value: str | None, name: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{name} must be a date as YYYY-MM-DD, not {value!r}") from None
+_CODE = re.compile(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}")
+_BEARER = {"WWW-Authenticate": "Bearer"}
 
 
 def invitation_row(invitation: invitations.Invitation) -> dict[str, Any]:
@@ -70,102 +64,83 @@ INVITATION_COLUMNS = ["code", "created_at", "email", "tariff", "trial_days", "ex
 
 def routes(service: "Service") -> list[Route]:
     engine, settings = service.engine, service.settings
+    limits = {"cap": settings.max_body_bytes, "timeout": settings.read_timeout_seconds}
 
-    async def partner_for(request: Request) -> Partner | Response:
+    async def partner_for(request: Request) -> Partner:
+        """The partner whose key came with the request, within the address's and the key's limits."""
+        client = service.client(request)
+        wait = service.api_limiter.take(f"address:{client}") or service.auth_failures.peek(client)
+        if wait:
+            raise HTTPException(429, "too many requests from this address; try again later", retry_after(wait))
         header = request.headers.get("authorization", "")
         if not header.startswith("Bearer "):
-            return _error(401, "send your API key as 'Authorization: Bearer <key>' (registration-api keys create)")
-        site_id = await run_in_threadpool(keys.site_of, engine, header[7:].strip())
+            raise HTTPException(401, "send your API key as 'Authorization: Bearer <key>' (registration-api keys "
+                                     "create)", _BEARER)
+        key = header[7:].strip()
+        site_id = await run_in_threadpool(keys.site_of, engine, key)
         if site_id is None:
-            return _error(401, "this API key is unknown or revoked")
+            service.auth_failures.take(client)
+            raise HTTPException(401, "this API key is unknown or revoked", _BEARER)
+        wait = service.api_limiter.take(f"key:{key[:12]}")
+        if wait:
+            raise HTTPException(429, "too many requests with this API key; try again later", retry_after(wait))
         if site_id != request.path_params["site_id"]:
-            return _error(403, "this API key belongs to another partner")
+            raise HTTPException(403, "this API key belongs to another partner")
         partner = service.registry.get(site_id)
-        return partner if partner is not None else _error(404, "this site is not loaded")
+        if partner is None:
+            raise HTTPException(404, "this site is not loaded")
+        return partner
 
     async def list_subscribers(request: Request) -> Response:
         partner = await partner_for(request)
-        if isinstance(partner, Response):
-            return partner
-        query = request.query_params
-        status = query.get("status") or None
-        if status and status not in subscriptions.STATUSES:
-            return _error(400, f"status must be one of {', '.join(subscriptions.STATUSES)}")
-        try:
-            since, until = _date(query.get("since"), "since"), _date(query.get("until"), "until")
-        except ValueError as exc:
-            return _error(400, str(exc))
-        rows = await run_in_threadpool(subscriptions.list_for, engine, partner.id, status=status, since=since,
-                                       until=until)
-        return _table(rows, list(subscriptions.COLUMNS), query.get("format") == "csv", f"{partner.id}-subscribers.csv")
-
-    async def body_of(request: Request) -> dict:
-        try:
-            body = json.loads(await request.body() or b"{}")
-        except ValueError:
-            raise ValueError("the body must be a JSON object") from None
-        if not isinstance(body, dict):
-            raise ValueError("the body must be a JSON object")
-        return body
+        query = validated(SubscriberQuery, request.query_params)
+        rows = await run_in_threadpool(subscriptions.list_for, engine, partner.id, status=query.status,
+                                       since=query.since, until=query.until)
+        return _table(rows, list(subscriptions.COLUMNS), query.format == "csv", f"{partner.id}-subscribers.csv")
 
     async def convert(request: Request) -> Response:
         partner = await partner_for(request)
-        if isinstance(partner, Response):
-            return partner
-        try:
-            paid_until = _date((await body_of(request)).get("paid_until"), "paid_until")
-        except ValueError as exc:
-            return _error(400, str(exc))
-        if paid_until is None:
-            return _error(400, "send {\"paid_until\": \"YYYY-MM-DD\"}")
+        paid_until = validated(Conversion, await read_json(request, **limits)).paid_until
         number = request.path_params["number"]
         if not await run_in_threadpool(subscriptions.convert, engine, partner, number, paid_until, service.clock()):
-            return _error(404, f"there is no subscriber {number} of this partner")
+            raise HTTPException(404, f"there is no subscriber {number} of this partner")
         service.wake.set()
         return JSONResponse({"subscriber_number": number, "status": "paid", "paid_until": paid_until.isoformat()})
 
     async def gone(request: Request) -> Response:
         partner = await partner_for(request)
-        if isinstance(partner, Response):
-            return partner
-        try:
-            reason = str((await body_of(request)).get("reason") or "").strip()
-        except ValueError as exc:
-            return _error(400, str(exc))
-        if not reason:
-            return _error(400, "send {\"reason\": \"...\"}: why the client left")
+        reason = validated(Departure, await read_json(request, **limits)).reason
         number = request.path_params["number"]
-        if not await run_in_threadpool(subscriptions.mark_gone, engine, partner.id, number, reason[:1000],
-                                       service.clock()):
-            return _error(404, f"there is no subscriber {number} of this partner")
-        return JSONResponse({"subscriber_number": number, "status": "gone", "reason": reason[:1000]})
+        if not await run_in_threadpool(subscriptions.mark_gone, engine, partner.id, number, reason, service.clock()):
+            raise HTTPException(404, f"there is no subscriber {number} of this partner")
+        return JSONResponse({"subscriber_number": number, "status": "gone", "reason": reason})
 
     async def list_invitations(request: Request) -> Response:
         partner = await partner_for(request)
-        if isinstance(partner, Response):
-            return partner
+        query = validated(ListQuery, request.query_params)
         rows = [invitation_row(i) for i in await run_in_threadpool(invitations.list_for, engine, partner.id)]
-        return _table(rows, INVITATION_COLUMNS, request.query_params.get("format") == "csv",
-                      f"{partner.id}-invitations.csv")
+        return _table(rows, INVITATION_COLUMNS, query.format == "csv", f"{partner.id}-invitations.csv")
 
     async def create_invitations(request: Request) -> Response:
         partner = await partner_for(request)
-        if isinstance(partner, Response):
-            return partner
+        wanted = validated(NewInvitations, await read_json(request, **limits))
         try:
-            body = await body_of(request)
             codes = await run_in_threadpool(
                 lambda: invitations.create(
-                    engine, partner, now=service.clock(), email=body.get("email") or None,
-                    tariff=body.get("tariff"), trial_days=int(body.get("trial_days", 30)),
-                    count=int(body.get("count", 1)),
-                    expires_days=int(body["expires_days"]) if body.get("expires_days") is not None else None,
+                    engine, partner, now=service.clock(), email=wanted.email, tariff=wanted.tariff,
+                    trial_days=wanted.trial_days, count=wanted.count, expires_days=wanted.expires_days,
                     mail_from=settings.mail_from, activation_base=service.public_base(request)))
-        except (ValueError, TypeError) as exc:
-            return _error(400, str(exc))
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
         service.wake.set()
         base = service.public_base(request).rstrip("/")
         return JSONResponse({"codes": codes, "links": [f"{base}/invite/{c}" for c in codes]}, status_code=201)
+
+    def browser_post_allowed(request: Request) -> None:
+        """Posts from the pages an e-mail opens share the per-address limit of sign-ups."""
+        wait = service.limiter.take(service.client(request))
+        if wait:
+            raise HTTPException(429, "too many posts from this address; try again in a minute", retry_after(wait))
 
     # --- pages a client opens from an e-mail ---------------------------------------------
     def invite_page(partner: Partner, invitation: invitations.Invitation, request: Request, status: int = 200,
@@ -178,7 +153,8 @@ def routes(service: "Service") -> list[Route]:
             form=form or {"values": {}, "errors": {}}, form_action=service.own_url(request))
 
     def invitation_state(request: Request) -> tuple[Partner | None, invitations.Invitation | None, Response | None]:
-        invitation = invitations.find(engine, request.path_params["code"])
+        code = invitations.normalise_code(request.path_params["code"])
+        invitation = invitations.find(engine, code) if _CODE.fullmatch(code) else None
         partner = service.registry.get(invitation.site_id) if invitation else None
         if invitation is None or partner is None:
             return None, None, plain_page(404, "Приглашение не найдено",
@@ -196,6 +172,8 @@ def routes(service: "Service") -> list[Route]:
         return refusal or invite_page(partner, invitation, request)
 
     async def activate_invitation(request: Request) -> Response:
+        browser_post_allowed(request)
+        data = await read_form(request, **limits)
         partner, invitation, refusal = await run_in_threadpool(invitation_state, request)
         if refusal:
             return refusal
@@ -203,13 +181,13 @@ def routes(service: "Service") -> list[Route]:
         if not (service.origin_allowed(partner, origin) or origin == service.own_origin(request)):
             return service.message_page(partner, f"invite/{invitation.code}/", 403,
                                         partner.site.config.site.base_url, "foreign")
-        form = registration_form(partner.site.locale)(await request.form())
-        if form.website.data:
-            return service.message_page(partner, f"invite/{invitation.code}/", 200,
-                                        partner.site.config.site.base_url, "invite_used")
+        form = registration_form(partner.site.locale)(data)
         if not form.validate():
             return invite_page(partner, invitation, request, 422,
                                {"values": typed_values(form), "errors": errors_of(form)})
+        if form.website.data:
+            return service.message_page(partner, f"invite/{invitation.code}/", 200,
+                                        partner.site.config.site.base_url, "invite_used")
         signup = SignUp.from_form(form, with_token=False)
         try:
             lead = await run_in_threadpool(lambda: invitations.activate(
@@ -243,6 +221,8 @@ def routes(service: "Service") -> list[Route]:
                                     post_url=service.own_url(request), post_text=t("msg_extend_button"))
 
     async def do_extension(request: Request) -> Response:
+        browser_post_allowed(request)
+        await read_form(request, **limits)
         partner, number, period_end = await run_in_threadpool(extension, request)
         if partner is None:
             return plain_page(404, "Ссылка не действует", "Эта ссылка не действует. Свяжитесь с партнёром.")
@@ -255,22 +235,11 @@ def routes(service: "Service") -> list[Route]:
 
     prefix = "/api/v1/sites/{site_id}"
     return [
-        Route(f"{prefix}/subscribers", list_subscribers, methods=["GET"]),
-        Route(f"{prefix}/subscribers/{{number}}/convert", convert, methods=["POST"]),
-        Route(f"{prefix}/subscribers/{{number}}/gone", gone, methods=["POST"]),
-        Route(f"{prefix}/invitations", list_invitations, methods=["GET"]),
-        Route(f"{prefix}/invitations", create_invitations, methods=["POST"]),
-        Route("/invite/{code}", show_invitation, methods=["GET"]),
-        Route("/invite/{code}", activate_invitation, methods=["POST"]),
-        Route("/extend/{token}", show_extension, methods=["GET"]),
-        Route("/extend/{token}", do_extension, methods=["POST"]),
+        resource(f"{prefix}/subscribers", GET=list_subscribers),
+        resource(f"{prefix}/subscribers/{{number}}/convert", POST=convert),
+        resource(f"{prefix}/subscribers/{{number}}/gone", POST=gone),
+        resource(f"{prefix}/invitations", GET=list_invitations, POST=create_invitations),
+        resource("/invite/{code}", GET=show_invitation, POST=activate_invitation),
+        resource("/extend/{token}", GET=show_extension, POST=do_extension),
     ]
 
-
-def plain_page(status: int, title: str, text: str) -> Response:
-    """A page for when no partner is known (an unknown site, code or link)."""
-    return Response(f"<!doctype html><html lang=\"ru\"><meta charset=\"utf-8\"><meta name=\"viewport\" "
-                    f"content=\"width=device-width, initial-scale=1\"><title>{escape(title)}</title>"
-                    f"<main style=\"font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem\">"
-                    f"<h1>{escape(title)}</h1><p>{escape(text)}</p></main></html>",
-                    status_code=status, media_type="text/html; charset=utf-8")

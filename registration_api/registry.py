@@ -15,7 +15,6 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from storefront.cache import fingerprint
 from storefront.load import Site, load_site, site_ids
@@ -24,12 +23,9 @@ from storefront.problems import InvalidSite
 from storefront.render import RenderError
 from storefront.renderer import SiteRenderer
 
+from .origins import origin_of
+
 log = logging.getLogger("registration_api")
-
-
-def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from storefront.destinations import ALLOW_HOSTS_VARIABLE, AllowList
 
+from .origins import is_loopback, origin_of
+
 
 class SettingsError(ValueError):
     """A setting has a value the service cannot use; the message names the variable."""
@@ -32,17 +34,21 @@ class Settings:
     extra_origins: frozenset[str] = field(default_factory=frozenset)
     rate_limit_per_minute: int = 20
     max_body_bytes: int = 16 * 1024
+    read_timeout_seconds: int = 10
+    api_rate_limit_per_minute: int = 120
+    auth_failures_per_minute: int = 10
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Moscow"))
     trust_proxy: bool = False
     allow_loopback_origins: bool = False
     webhook_allow_hosts: AllowList = field(default_factory=AllowList)
 
-    def is_local_origin(self, origin: str) -> bool:
-        """A page served from this machine, accepted when the service itself only listens locally."""
-        if origin in self.extra_origins:
-            return True
-        host = urlsplit(origin).hostname or ""
-        return self.allow_loopback_origins and (host in ("localhost", "::1") or host.startswith("127."))
+    def is_local_origin(self, origin: str | None) -> bool:
+        """A page served from this machine (``EXTRA_ORIGINS``, or a real loopback host when the
+        service itself only listens locally); ``origin`` is compared in its canonical form."""
+        canonical = origin_of(origin) if origin else None
+        if canonical is None:
+            return False
+        return canonical in self.extra_origins or (self.allow_loopback_origins and is_loopback(canonical))
 
     @property
     def maildir(self) -> Path:
@@ -78,6 +84,9 @@ class Settings:
             extra_origins=frozenset(_origin(o) for o in env.get("EXTRA_ORIGINS", "").split(",") if o.strip()),
             rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 20),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 16 * 1024),
+            read_timeout_seconds=_int(env, "READ_TIMEOUT_SECONDS", 10),
+            api_rate_limit_per_minute=_int(env, "API_RATE_LIMIT_PER_MINUTE", 120),
+            auth_failures_per_minute=_int(env, "AUTH_FAILURES_PER_MINUTE", 10),
             timezone=timezone,
             trust_proxy=_flag(env, "TRUST_PROXY"),
             allow_loopback_origins=_flag(env, "ALLOW_LOOPBACK_ORIGINS"),
@@ -103,10 +112,10 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 
 
 def _origin(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    origin = origin_of(url)
+    if origin is None:
         raise SettingsError(f"EXTRA_ORIGINS: {url!r} is not an origin like http://localhost:8000")
-    return f"{parts.scheme}://{parts.netloc}"
+    return origin
 
 
 def _allow_list(env: Mapping[str, str]) -> AllowList:
