@@ -134,7 +134,7 @@ def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None =
 
 
 def _validate(doc: Document, shown: str, problems: list[Problem]) -> SiteConfig | None:
-    if doc.data is None:
+    if doc.data is None and doc.problems:
         return None
     if not isinstance(doc.data, dict):
         problems.append(Problem(shown, 1, 1, "", "site.yaml must be a set of 'key: value' lines (partner:, site:, ...)"))

@@ -124,7 +124,7 @@ class _Builder:
     def _scalar(self, node: yaml.Node) -> Any:
         try:
             value = self.constructor.construct_object(node, deep=True)
-        except (ValueError, yaml.constructor.ConstructorError):
+        except Exception:  # noqa: BLE001 - PyYAML fails in many ways on a tag like `!!timestamp x` or `!!bool maybe`
             # e.g. a date like 2026-02-30: keep the text so the schema reports it in place
             return node.value
         if isinstance(value, int) and value.bit_length() > 64:

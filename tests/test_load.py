@@ -1,6 +1,8 @@
 """Each kind of partner mistake gives the right file, line, field and an actionable message."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.conftest import line_of, scaffold_text
@@ -195,3 +197,30 @@ def test_a_webhook_secret_must_be_real_base64(sites):
     yaml_file.write_text(yaml_file.read_text() + '\nwebhook:\n  url: https://crm.example/hook\n  secret: "whsec_' + "A" * 33 + '"\n')
     problem = only(problems_of(folder))
     assert problem.field == "webhook.secret" and "base64" in problem.message
+
+
+def test_a_document_that_is_only_null_is_a_problem(sites):
+    problem = only(problems_of(sites.make(yaml_text="~\n")))
+    assert (problem.path, problem.line) == ("sites/demo/site.yaml", 1) and "'key: value' lines" in problem.message
+
+
+def test_files_named_in_site_yaml_must_be_ordinary_files_inside_the_folder(sites, tmp_path):
+    outside = tmp_path / "policy.md"
+    outside.write_text("# Чужая политика\n")
+    folder = sites.make(replace={'privacy_policy: "https://demo.example/privacy/"': "privacy_policy: privacy.md",
+                                 "    logo: assets/logo.svg": "    logo: ../demo/assets/../../logo.svg"})
+    (folder / "privacy.md").symlink_to(outside)
+    problems = problems_of(folder)
+    assert [(p.field, p.line) for p in problems] == [
+        ("partner.privacy_policy", line_of(scaffold_text(), "privacy_policy:")),
+        ("site.brand.logo", line_of(scaffold_text(), "logo:"))]
+    assert all("points outside the site folder" in p.message for p in problems)
+
+
+def test_news_files_are_read_only_if_ordinary(sites):
+    folder = sites.make()
+    os.mkfifo(folder / "news" / "pipe.md")
+    (folder / "news" / "big.md").write_text("---\ntitle: x\n---\n" + "x" * 300_000)
+    messages = {p.path: p.message for p in problems_of(folder)}
+    assert "not a regular file" in messages["sites/demo/news/pipe.md"]
+    assert "the largest allowed is 256 KB" in messages["sites/demo/news/big.md"]
