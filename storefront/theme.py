@@ -11,12 +11,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .paths import BUILTIN_THEMES, search_path  # noqa: F401 - part of this module's interface
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from .yamlsource import parse
 
 
 
@@ -76,10 +74,12 @@ def _read(manifest_path: Path) -> Theme:
 @lru_cache(maxsize=256)
 def _read_cached(manifest_path: Path, mtime_ns: int) -> Theme:
     """One parse per manifest version: a build of many sites resolves the same themes again and again."""
+    doc = parse(manifest_path.read_text(encoding="utf-8"), str(manifest_path))
+    if doc.problems:
+        raise ThemeError(f"the theme manifest is invalid: {doc.problems[0]}")
     try:
-        data = yaml.load(manifest_path.read_text(encoding="utf-8"), Loader=_Loader) or {}
-        manifest = ThemeManifest.model_validate(data)
-    except (yaml.YAMLError, ValidationError) as exc:
+        manifest = ThemeManifest.model_validate(doc.data or {})
+    except ValidationError as exc:
         raise ThemeError(f"{manifest_path}: the theme manifest is invalid: {exc}") from None
     return Theme(manifest_path.parent.name, manifest_path.parent, manifest)
 
