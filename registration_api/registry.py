@@ -19,6 +19,7 @@ from pathlib import Path
 from storefront.cache import fingerprint
 from storefront.load import Site, load_site, site_ids
 from storefront.model import RegistrationPage
+from storefront.paths import search_path
 from storefront.problems import InvalidSite
 from storefront.render import RenderError
 from storefront.renderer import SiteRenderer
@@ -42,12 +43,6 @@ class Partner:
 
     def page(self, page_id: str) -> RegistrationPage | None:
         return next((p for p in self.site.config.registration if p.id == page_id), None)
-
-
-def _fingerprint(folder: Path) -> str:
-    """File names, sizes and times under a site folder (links not followed, nothing opened):
-    cheap to compare, changes on any edit."""
-    return fingerprint([folder], ())
 
 
 class Registry:
@@ -81,8 +76,8 @@ class Registry:
         return dict(self._failed)
 
     def reload(self) -> list[str]:
-        """Load new and changed sites (a failed site is tried again once its folder changes);
-        returns the messages of every site whose last load failed."""
+        """Load new and changed sites (a failed site is tried again once its folder or a theme
+        changes); returns the messages of every site whose last load failed."""
         with self._lock:
             return self._reload()
 
@@ -90,14 +85,18 @@ class Registry:
         known = set(site_ids(self.sites_dir)) if self.sites_dir.is_dir() else set()
         partners = {k: v for k, v in self._partners.items() if k in known}
         failed = {k: v for k, v in self._failed.items() if k in known}
+        try:
+            themes = fingerprint(search_path(self.themes_dir), ())
+        except OSError:  # a file vanished while we looked (an editor's swap file): look next time
+            return self._failures(failed)
         for site_id in sorted(known):
-            try:
-                fingerprint = _fingerprint(self.sites_dir / site_id)
-            except OSError:  # a file vanished while we looked (an editor's swap file): look next time
+            try:  # names, sizes and times of the site's files and the themes': links not followed, nothing opened
+                current = fingerprint([self.sites_dir / site_id], (themes,))
+            except OSError:
                 continue
-            if self._fingerprints.get(site_id) == fingerprint and (site_id in partners or site_id in failed):
+            if self._fingerprints.get(site_id) == current and (site_id in partners or site_id in failed):
                 continue
-            self._fingerprints[site_id] = fingerprint
+            self._fingerprints[site_id] = current
             try:
                 partners[site_id] = self._load(site_id)
             except Exception as exc:  # noqa: BLE001 - one partner's folder never stops the others
@@ -110,6 +109,10 @@ class Registry:
                 log.debug("site %s loaded", site_id)
         self._partners = partners
         self._failed = failed
+        return self._failures(failed)
+
+    @staticmethod
+    def _failures(failed: dict[str, list[str]]) -> list[str]:
         return [reason for site_id in sorted(failed) for reason in failed[site_id]]
 
     def _load(self, site_id: str) -> Partner:
