@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import datetime as dt
 import logging
 import os
@@ -15,6 +14,7 @@ import sys
 from pathlib import Path
 
 from . import db, invitations, keys
+from .exports import write_csv
 from .outbox import OutboxSender, transport_for
 from .partner_routes import INVITATION_COLUMNS, invitation_row
 from .registration import utc_now
@@ -300,9 +300,7 @@ def _invitations(engine, settings: Settings, args: argparse.Namespace) -> int:
         return 0
     rows = [invitation_row(i) for i in invitations.list_for(engine, args.site_id)]
     if args.format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=INVITATION_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        write_csv(sys.stdout, INVITATION_COLUMNS, rows, lineterminator="\n")
         return 0
     header = ("code", "created", "for", "subscriber", "activated")
     table = [(r["code"], r["created_at"][:10], r["email"] or "—", r["subscriber_number"] or "",
