@@ -24,6 +24,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from storefront import formatting
 from storefront.i18n import Translator
 from storefront.load import Site
@@ -67,8 +68,9 @@ class Outgoing:
 
 @lru_cache(maxsize=None)
 def _environment(locale: str, html: bool) -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=html,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    # sandboxed: the templates are ours, but the texts they show are partners' and prospects'
+    env = ImmutableSandboxedEnvironment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=html,
+                                        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     translator = Translator(locale)
     env.globals.update(_=translator.text,
                        plural=lambda key, n: translator.plural(key, n, formatting.number(n, locale)))

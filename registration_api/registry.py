@@ -118,6 +118,7 @@ class Registry:
     def _load(self, site_id: str) -> Partner:
         site = load_site(self.sites_dir / site_id, self.themes_dir)
         renderer = SiteRenderer(site)
+        renderer.try_service_pages()  # a template that fails keeps the last good version serving
         origins = {origin_of(site.config.site.base_url), *(origin_of(o) for o in site.config.site.origins)}
         return Partner(site, renderer, frozenset(origins))
 

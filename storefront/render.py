@@ -4,6 +4,12 @@ Templates are looked up in the partner's own ``templates/`` first, then in each 
 the chain, child first. ``theme/<name>`` reaches the theme chain while skipping the
 partner's override (so an override can extend the template it replaces), and
 ``<theme-name>/<name>`` reaches one theme exactly (so a child theme extends its parent's).
+
+Templates run in :mod:`storefront.sandbox`. A partner's templates are read once, when the
+environment is made, each through :mod:`storefront.untrusted` (inside ``templates/``, a
+regular file, within the size limit): the environment renders that version however the
+files change afterwards, which is how the registration service keeps serving a partner's
+last good version.
 """
 from __future__ import annotations
 
@@ -15,12 +21,17 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
 
-from . import formatting
+from . import formatting, sandbox, untrusted
 from .content import render_markdown, render_inline
 from .i18n import MissingTranslation, Translator
 from .load import Site
 from .problems import Problem, display_path
+from .sandbox import PartnerSandbox, SecurityError, budget, bounded_output
+
+#: Files a partner's ``templates/`` folder may hold.
+MAX_TEMPLATES = 200
 
 
 class RenderError(Exception):
@@ -37,35 +48,72 @@ class RenderError(Exception):
 def environment(site: Site) -> jinja2.Environment:
     """A Jinja environment for one site: loaders, filters and globals bound to its locale.
 
-    Sites with the same theme, locale and no template overrides share one environment, so
-    a build of many sites compiles each template once per process.
+    Sites with the same theme, locale and override templates share one environment, so
+    a build of many sites compiles each template once per process. Raises
+    :class:`RenderError` when a file in the partner's ``templates/`` may not be read.
     """
-    overrides = site.root / "templates"
-    override_dir = overrides if overrides.is_dir() else None
     theme_dirs = tuple(t.templates for t in site.theme.themes)
-    return _environment(theme_dirs, tuple(t.name for t in site.theme.themes), override_dir, site.locale,
-                        _listing((override_dir, *theme_dirs)))
+    return _environment(theme_dirs, tuple(t.name for t in site.theme.themes), _overrides(site.root / "templates"),
+                        site.locale, _listing(theme_dirs))
 
 
-def _listing(folders: tuple[Path | None, ...]) -> tuple:
+Overrides = tuple[tuple[str, str, str], ...]
+
+
+def _overrides(folder: Path) -> Overrides:
+    """The partner's templates as ``(name, file, text)``, read now and checked as a stranger's files."""
+    found: list[tuple[str, str, str]] = []
+    if not folder.is_dir() or folder.is_symlink():
+        return ()
+    for parent, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(f for f in files if not f.startswith(".")):
+            path = Path(parent) / name
+            if len(found) == MAX_TEMPLATES:
+                raise RenderError(Problem(display_path(folder), 1, 1, "",
+                                          f"more than {MAX_TEMPLATES} files in this folder; keep only your templates"))
+            try:
+                text = untrusted.read_text(path, folder, untrusted.LIMITS["template"])
+            except FileNotFoundError:
+                raise RenderError(Problem(display_path(path), 1, 1, "",
+                                          "this link points to a file that does not exist")) from None
+            except untrusted.UnsafeFile as exc:
+                raise RenderError(Problem(display_path(path), 1, 1, "", str(exc))) from None
+            found.append((path.relative_to(folder).as_posix(), str(path), text))
+    return tuple(found)
+
+
+class _PartnerTemplates(jinja2.BaseLoader):
+    """The partner's templates as read by :func:`_overrides`."""
+
+    def __init__(self, overrides: Overrides):
+        self.templates = {name: (text, file) for name, file, text in overrides}
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        found = self.templates.get("/".join(split_template_path(template)))
+        if found is None:
+            raise jinja2.TemplateNotFound(template)
+        return found[0], found[1], lambda: True
+
+
+def _listing(folders: tuple[Path, ...]) -> tuple:
     """Which template files exist where: a file added or removed must not meet a stale environment."""
-    return tuple(tuple(sorted(p.name for p in folder.iterdir())) if folder and folder.is_dir() else ()
-                 for folder in folders)
+    return tuple(tuple(sorted(p.name for p in folder.iterdir())) if folder.is_dir() else () for folder in folders)
 
 
 @lru_cache(maxsize=64)
-def _environment(theme_dirs: tuple[Path, ...], theme_names: tuple[str, ...], overrides: Path | None,
+def _environment(theme_dirs: tuple[Path, ...], theme_names: tuple[str, ...], overrides: Overrides,
                  locale: str, listing: tuple) -> jinja2.Environment:
     del listing  # part of the cache key only
     theme_loaders = [jinja2.FileSystemLoader(folder) for folder in theme_dirs]
     chain = jinja2.ChoiceLoader(theme_loaders)
     loaders: list[jinja2.BaseLoader] = []
-    if overrides is not None:
-        loaders.append(jinja2.FileSystemLoader(overrides))
+    if overrides:
+        loaders.append(_PartnerTemplates(overrides))
     loaders.append(chain)
     loaders.append(jinja2.PrefixLoader({"theme": chain, **{
         name: jinja2.FileSystemLoader(folder) for name, folder in zip(theme_names, theme_dirs)}}))
-    env = jinja2.Environment(
+    env = PartnerSandbox(
         loader=jinja2.ChoiceLoader(loaders),
         bytecode_cache=_compiled_templates(),
         autoescape=True,
@@ -109,8 +157,9 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
 @lru_cache(maxsize=1)
 def _compiled_templates() -> jinja2.BytecodeCache | None:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    # Compiled code depends on Jinja's version and the environment's options (all ours are alike).
-    folder = Path(base) / "storefront" / f"templates-jinja-{jinja2.__version__}"
+    # Compiled code depends on Jinja's version and on how the sandbox compiles (all our
+    # environments are alike otherwise).
+    folder = Path(base) / "storefront" / f"templates-jinja-{jinja2.__version__}-{sandbox.code_version()}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -119,16 +168,32 @@ def _compiled_templates() -> jinja2.BytecodeCache | None:
 
 
 def render(env: jinja2.Environment, template: str, context: dict[str, Any]) -> str:
-    """Render one template; any failure becomes a :class:`RenderError` naming the template line."""
+    """Render one template within the sandbox's budget and page size; any failure becomes a
+    :class:`RenderError` naming the template line."""
     try:
-        return env.get_template(template).render(context)
+        with budget():
+            page = env.get_template(template)
+            try:
+                return bounded_output(page.root_render_func(page.new_context(context)))
+            except Exception:
+                env.handle_exception()  # re-raised with the template's file and line in the traceback
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(Problem(display_path(Path(exc.filename)) if exc.filename else template,
                                   exc.lineno or 1, 1, "", f"template syntax: {exc.message}")) from None
     except MissingTranslation as exc:
         path, line = _template_frame(exc, template)
         raise RenderError(Problem(path, line, 1, "", str(exc))) from None
-    except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError) as exc:
+    except SecurityError as exc:
+        path, line = _template_frame(exc, template)
+        raise RenderError(Problem(path, line, 1, "", f"not allowed: {exc.message or exc}")) from None
+    except jinja2.TemplateNotFound as exc:
+        path, line = _template_frame(exc, template)
+        raise RenderError(Problem(path, line, 1, "", f"there is no template named {exc.name!r}")) from None
+    except RecursionError as exc:
+        path, line = _template_frame(exc, template)
+        raise RenderError(Problem(path, line, 1, "", "templates nest too deeply "
+                                  "(a macro, include or recursive loop that never ends?)")) from None
+    except (jinja2.TemplateError, TypeError, ValueError, LookupError, AttributeError, ArithmeticError) as exc:
         path, line = _template_frame(exc, template)
         message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
         raise RenderError(Problem(path, line, 1, "", f"template error: {message}")) from None

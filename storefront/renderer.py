@@ -22,6 +22,8 @@ from .pages import PRIVACY_URL, Page, navigation, plan, site_context
 from .render import environment, render
 
 DEFAULT_API_URL = "http://localhost:8000/"
+#: The fields of the registration form the service shows again with a visitor's errors.
+SERVICE_FORM_FIELDS = ("name", "email", "phone", "company", "inn", "consent", "token")
 
 
 def api_url_for(site: Site, override: str | None) -> str:
@@ -74,6 +76,20 @@ class SiteRenderer:
                 context["snippet_code"] = self._snippet(reg.id)
         context.update(extra)
         return render(self.env, page.template, context)
+
+    def try_service_pages(self) -> None:
+        """Render once what the registration service renders for this site (each registration
+        form shown again with every field in error, the message page, the 404 page), so that
+        a template that fails is found before the service swaps the site in; raises
+        :class:`~storefront.render.RenderError`."""
+        form = {"values": {name: "x" for name in SERVICE_FORM_FIELDS},
+                "errors": {name: "x" for name in SERVICE_FORM_FIELDS}}
+        for reg in self.site.config.registration:
+            url = f"register/{reg.id}/"
+            self.render_page(self.page(url), form=form, form_action=f"{self.api_url}r/{self.site.id}/{reg.id}")
+            self.render_page(Page(url, "message.html", "message", "x", "x", noindex=True), message="x",
+                             back_url=url, back_text="x")
+        self.render_page(self.page("404.html"))
 
     def _page_bytes(self, page: Page) -> bytes:
         return self.render_page(page).encode()
@@ -137,7 +153,7 @@ def _template_files(site: Site) -> list:
     for folder in folders:
         if folder.is_dir():
             for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-                stat = entry.stat()
+                stat = entry.stat(follow_symlinks=folder != folders[0])  # the partner's links were checked
                 listing.append((str(folder), entry.name, stat.st_size, stat.st_mtime_ns))
     return listing
 

@@ -1,0 +1,247 @@
+"""A partner's template is a stranger's code: it runs in the sandbox, reads only its own
+files, and is bounded in work and size, in the generator and in the registration service.
+
+The commands run in a subprocess with a generous timeout, so that a regression fails (a
+marker file appears, a build never ends) instead of running the attack in the test process.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.api.conftest import valid_form
+
+OVERRIDE = "sites/demo/templates/404.html"
+
+
+def storefront(verb: str, cwd: Path) -> tuple[int, str]:
+    """Exit code and everything printed by ``storefront <verb>``."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cwd / "cache")}
+    result = subprocess.run([sys.executable, "-m", "storefront", verb], cwd=cwd, env=env, capture_output=True,
+                            text=True, timeout=60)
+    return result.returncode, result.stdout + result.stderr
+
+
+def override(site: Path, body: str, name: str = "404.html") -> None:
+    """The partner's ``templates/<name>``: the theme's page with ``body`` on line 3."""
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates" / name).write_text(
+        f'{{% extends "theme/{name}" %}}\n{{% block main %}}\n{body}\n{{% endblock %}}\n', encoding="utf-8")
+
+
+def published(root: Path) -> str:
+    """Everything under ``public/``, as one text."""
+    return "".join(p.read_text(errors="replace") for p in (root / "public").rglob("*") if p.is_file())
+
+
+ESCAPES = {
+    "cycler-globals": ("{{ cycler.__init__.__globals__.os.system('touch MARKER') }}", "Python internals"),
+    "joiner-globals": ("{{ joiner.__init__.__globals__.os.popen('touch MARKER').read() }}", "Python internals"),
+    "namespace-globals": ("{{ namespace.__init__.__globals__.os.system('touch MARKER') }}", "Python internals"),
+    "lipsum-globals": ("{{ lipsum.__globals__['os'].system('touch MARKER') }}", "'lipsum' is undefined"),
+    "subclasses": ("{% for c in ''.__class__.__mro__[1].__subclasses__() %}{% if c.__name__ == 'Popen' %}"
+                   "{{ c(['touch', 'MARKER']) }}{% endif %}{% endfor %}", "Python internals"),
+    "template-reference": ("{{ self._TemplateReference__context.cycler.__init__.__globals__.os.system('touch MARKER') }}",
+                           "Python internals"),
+    "filter-attr": ("{{ (cycler|attr('__init__')|attr('__globals__'))['os'].system('touch MARKER') }}",
+                    "Python internals"),
+    "subscript": ("{{ cycler['__init__']['__globals__']['os'].system('touch MARKER') }}", "Python internals"),
+    "format-string": ("{{ '{0.__init__.__globals__[os]}'.format(cycler) }}", "Python internals"),
+    "function-globals": ("{{ url.__globals__['os'].system('touch MARKER') }}", "Python internals"),
+    "config-class": ("{{ config.__class__.__init__.__globals__ }}", "Python internals"),
+    "request-lookup": ("{{ request.application.__globals__.__builtins__.__import__('os').system('touch MARKER') }}",
+                       "'request' is undefined"),
+    "news-file-read": ("{{ news[0].source.read_text() }}", "files or modules of the server"),
+    "news-file-write": ("{{ (news|first).source.parent.joinpath('MARKER').touch() }}",
+                        "files or modules of the server"),
+    "mapped-path": ("{{ news|map(attribute='source')|join }}", "files or modules of the server"),
+    "shared-data-change": ("{{ tariff_apps.clear() }}{{ applications.append(1) }}", "change the site's data"),
+    "include-passwd": ("{% include '/etc/passwd' %}", "no template named '/etc/passwd'"),
+    "include-parent": ("{% include '../../../../../../etc/passwd' %}", "no template named"),
+    "import-module": ("{% import 'os' as os %}{{ os.system('touch MARKER') }}", "no template named 'os'"),
+}
+
+
+@pytest.mark.parametrize("body, words", ESCAPES.values(), ids=ESCAPES.keys())
+def test_a_template_cannot_escape_the_sandbox(sites, body, words):
+    site = sites.make()
+    marker = sites.root / "pwned"
+    override(site, body.replace("MARKER", str(marker)))
+    for verb in ("check", "build"):
+        code, output = storefront(verb, sites.root)
+        assert code == 1 and f"{OVERRIDE}:3:1:" in output and words in output, output
+        assert "Traceback" not in output
+        assert not marker.exists(), f"{verb} ran the partner's command"
+    assert not (sites.root / "public" / "demo").exists(), "nothing is published"
+
+
+def test_extending_a_file_outside_the_templates_is_refused(sites):
+    site = sites.make()
+    (site / "templates").mkdir()
+    for target in ("../../../etc/passwd", "/etc/passwd", "../site.yaml"):
+        (site / "templates" / "404.html").write_text(f"x\n{{% extends '{target}' %}}\n")
+        code, output = storefront("build", sites.root)
+        assert code == 1 and f"{OVERRIDE}:2:1: there is no template named" in output, output
+    assert "root:" not in published(sites.root)
+
+
+def _link_outside(site: Path, root: Path) -> str:
+    secret = root / "other-partner.html"
+    secret.write_text("SECRET of another partner")
+    (site / "templates" / "404.html").symlink_to(secret)
+    return "points outside the site folder"
+
+
+def _link_to_site_yaml(site: Path, root: Path) -> str:
+    (site / "templates" / "404.html").symlink_to(site / "site.yaml")
+    return "points outside the site folder"
+
+
+def _link_to_passwd(site: Path, root: Path) -> str:
+    (site / "templates" / "404.html").symlink_to("/etc/passwd")
+    return "points outside the site folder"
+
+
+def _link_to_dev_zero(site: Path, root: Path) -> str:
+    (site / "templates" / "404.html").symlink_to("/dev/zero")
+    return "points outside the site folder"
+
+
+def _dangling_link(site: Path, root: Path) -> str:
+    (site / "templates" / "404.html").symlink_to("missing.html")
+    return "points to a file that does not exist"
+
+
+def _fifo(site: Path, root: Path) -> str:
+    os.mkfifo(site / "templates" / "404.html")
+    return "not a regular file"
+
+
+def _huge(site: Path, root: Path) -> str:
+    (site / "templates" / "404.html").write_text("<p>" + "x" * 300_000 + "</p>")
+    return "the largest allowed is 256 KB"
+
+
+def _not_utf8(site: Path, root: Path) -> str:
+    (site / "templates" / "404.html").write_bytes(b"\xff\xfe<p>\x00</p>")
+    return "not UTF-8"
+
+
+UNSAFE_FILES = [_link_outside, _link_to_site_yaml, _link_to_passwd, _link_to_dev_zero, _dangling_link, _fifo, _huge,
+                _not_utf8]
+
+
+@pytest.mark.parametrize("make_unsafe", UNSAFE_FILES, ids=[f.__name__.strip("_") for f in UNSAFE_FILES])
+def test_a_template_file_that_is_not_the_partners_own_is_refused(sites, make_unsafe):
+    site = sites.make()
+    (site / "templates").mkdir()
+    words = make_unsafe(site, sites.root)
+    for verb in ("check", "build"):
+        code, output = storefront(verb, sites.root)
+        assert code == 1 and f"{OVERRIDE}:1:1: " in output and words in output, output
+        assert "Traceback" not in output
+    assert not (sites.root / "public" / "demo").exists()
+
+
+def test_a_link_between_the_partners_own_templates_is_fine(sites):
+    site = sites.make()
+    override(site, "<p>MY OWN PAGE</p>", name="index.html")
+    (site / "templates" / "landing.html").symlink_to("index.html")
+    (site / "templates" / "index.html").rename(site / "templates" / "real.html")
+    (site / "templates" / "index.html").symlink_to("real.html")
+    code, output = storefront("build", sites.root)
+    assert code == 0, output
+    assert "MY OWN PAGE" in (sites.root / "public" / "demo" / "index.html").read_text()
+
+
+RUNAWAY = {
+    "nested-ranges": ("{% for i in range(10**5) %}{% for j in range(10**5) %}{% endfor %}{% endfor %}",
+                      "too much work"),
+    "nested-ranges-output": ("{% for i in range(10**5) %}{% for j in range(10**5) %}x{% endfor %}{% endfor %}",
+                             "too much work"),
+    "one-list-reused": ("{% set r = range(100000)|list %}{% for i in r %}{% for j in r %}{% for k in r %}"
+                        "{% endfor %}{% endfor %}{% endfor %}", "too much work"),
+    "recursive-loop": ("{% for i in range(10) recursive %}{{ loop(range(10**5)) }}{% endfor %}", "nest too deeply"),
+    "huge-range": ("{% for i in range(10**12) %}{% endfor %}", "range() may count at most 100,000"),
+    "huge-output": ("{% for i in range(1000) %}{{ 'x' * 999999 }}{% endfor %}", "larger than 5 MB"),
+    "huge-text": ("{{ 'x' * 10**10 }}", "longer than 1,000,000"),
+    "huge-list": ("{{ ([1] * 10**9)|length }}", "longer than 1,000,000"),
+    "huge-number": ("{{ 9 ** (10 ** 12) }}", "more than"),
+    "doubling-namespace": ("{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}"
+                           "{% endfor %}{{ ns.s|length }}", "longer than 1,000,000"),
+    "doubling-set": ("{% set s = 'x' * 100000 %}" + "{% set s = s ~ s %}" * 40 + "{{ s|length }}",
+                     "longer than 1,000,000"),
+    "doubling-macro": ("{% macro d(s, n) %}{{ d(s + s, n - 1) if n else s|length }}{% endmacro %}{{ d('ab', 80) }}",
+                       "longer than 1,000,000"),
+    "self-calling-macro": ("{% macro m() %}{{ m() }}{{ m() }}{% endmacro %}{{ m() }}", "nest too deeply"),
+    "padding-width": ("{{ 'x'|center(10**10) }}{{ 'x'.ljust(10**10) }}", "larger than 10,000"),
+    "format-width": ("{{ '{:>9999999999}'.format(1) }}", "larger than 10,000"),
+    "percent-width": ("{{ '%9999999999d' % 1 }}", "larger than 10,000"),
+    "replace-blowup": ("{{ ('x' * 999999)|replace('x', 'x' * 999999) }}", "longer than 1,000,000"),
+    "batch-fill": ("{{ [1]|batch(10**10, 0)|list|length }}", "larger than 10,000"),
+}
+
+
+@pytest.mark.parametrize("body, words", RUNAWAY.values(), ids=RUNAWAY.keys())
+def test_a_runaway_template_stops_with_a_message(sites, body, words):
+    site = sites.make()
+    override(site, body)
+    code, output = storefront("build", sites.root)
+    assert code == 1 and f"{OVERRIDE}:3:1:" in output and words in output, output
+    assert "Traceback" not in output
+    assert not (sites.root / "public" / "demo").exists()
+
+
+def test_a_self_including_template_stops_with_a_message(sites):
+    site = sites.make()
+    (site / "templates").mkdir()
+    (site / "templates" / "404.html").write_text("{% include '404.html' %}{% include '404.html' %}\n")
+    code, output = storefront("check", sites.root)
+    assert code == 1 and f"{OVERRIDE}:1:1: templates nest too deeply" in output, output
+
+
+GOOD = '{% extends "theme/register.html" %}\n{% block intro %}<p id="version">VERSION</p>{% endblock %}\n'
+
+HOSTILE_EDITS = {
+    "escape-in-the-form": {"register.html": GOOD.replace(
+        "VERSION", "new{{ cycler.__init__.__globals__.os.system('touch MARKER') }}")},
+    "escape-only-with-errors": {"register.html": GOOD.replace(
+        "VERSION", "new{% if form.errors %}{{ joiner.__init__.__globals__.os.system('touch MARKER') }}{% endif %}")},
+    "escape-in-the-message-page": {"register.html": GOOD.replace("VERSION", "new"),
+                                   "message.html": '{% extends "theme/message.html" %}\n'
+                                                   "{% block main %}{{ namespace.__init__.__globals__.os.system("
+                                                   "'touch MARKER') }}{% endblock %}\n"},
+    "escape-in-the-404-page": {"register.html": GOOD.replace("VERSION", "new"),
+                               "404.html": "{{ self._TemplateReference__context.cycler.__init__.__globals__"
+                                           ".os.system('touch MARKER') }}"},
+    "runaway-loop": {"register.html": GOOD.replace(
+        "VERSION", "new{% for i in range(10**5) %}{% for j in range(10**5) %}{% endfor %}{% endfor %}")},
+    "link-outside": {"register.html": GOOD.replace("VERSION", "new"), "404.html": Path("/etc/passwd")},
+}
+
+
+@pytest.mark.parametrize("edit", HOSTILE_EDITS.values(), ids=HOSTILE_EDITS.keys())
+def test_the_service_keeps_the_last_good_templates(make_api, smtp, sites_dir, tmp_path, edit):
+    templates = sites_dir / "oblako-plus" / "templates"
+    templates.mkdir()
+    (templates / "register.html").write_text(GOOD.replace("VERSION", "good"))
+    api = make_api(smtp.url)
+    marker = tmp_path / "pwned"
+    for name, content in edit.items():
+        if isinstance(content, Path):
+            (templates / name).symlink_to(content)
+        else:
+            (templates / name).write_text(content.replace("MARKER", str(marker)))
+    api.service.registry.reload()
+
+    with api.client() as client:
+        shown = client.post("/r/oblako-plus/trial", data=valid_form(email="not-an-address"))
+        missing = client.post("/r/oblako-plus/no-such-page", data=valid_form())
+    assert shown.status_code == 422 and '<p id="version">good</p>' in shown.text and 'name="email"' in shown.text
+    assert missing.status_code == 404 and "root:" not in missing.text
+    assert not marker.exists(), "the service ran the partner's command"
+    assert api.subscribers() == []
