@@ -7,13 +7,19 @@ from __future__ import annotations
 
 import html as html_module
 import re
+import signal
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterator
 
 import markdown
 import nh3
 from markupsafe import Markup
+
+from .characters import strip_forbidden
+from .markdown_limits import markdown_limits
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3", "h4",
@@ -111,20 +117,80 @@ def _converter() -> markdown.Markdown:
 
 _local = threading.local()
 
+#: Longest one conversion may take where it can be interrupted (a process's main thread).
+TIME_BUDGET = 5.0
+
+
+class MarkdownRefused(ValueError):
+    """Markdown refused instead of converted: too big, too deeply nested, or too slow.
+    ``line`` counts from the first line of the text."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+
+    def __reduce__(self):  # raised in a forked worker, re-raised in the parent
+        return (MarkdownRefused, (self.line, str(self)))
+
 
 def render_markdown(text: str, *, shift_headings: int = 0) -> Markup:
-    """Markdown → sanitised HTML, ready to drop into a template.
+    """Markdown → sanitised HTML, ready to drop into a template; raises
+    :class:`MarkdownRefused` for a text python-markdown would take too long over.
 
     ``shift_headings`` demotes headings so a partner's ``#`` never competes with the page's
-    own ``<h1>``.
+    own ``<h1>``. Characters a page cannot hold (control codes) are dropped.
     """
+    text = strip_forbidden(text)
+    excess = markdown_limits(text)
+    if excess is not None:
+        raise MarkdownRefused(excess.line, excess.message)
     converter = getattr(_local, "converter", None)
     if converter is None:  # python-markdown objects are not thread-safe: one per thread
         converter = _local.converter = _converter()
-    html = converter.reset().convert(text)
+    try:
+        with _time_budget(TIME_BUDGET):
+            html = converter.reset().convert(text)
+    except _TooSlow:
+        _local.converter = None
+        raise MarkdownRefused(1, "this text takes too long to convert; simplify it "
+                                 "(deeply nested brackets or lists?)") from None
+    except RecursionError:
+        _local.converter = None
+        raise MarkdownRefused(1, "this text is nested too deeply to convert (lists or quotes inside each "
+                                 "other?); flatten it") from None
     if shift_headings:
         html = _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift_headings)}", html)
-    return Markup(_cleaner().clean(html))
+    return Markup(strip_forbidden(_cleaner().clean(html)))
+
+
+class _TooSlow(Exception):
+    """Raised inside python-markdown when its time is up."""
+
+
+def _out_of_time(signum: int, frame: object) -> None:
+    raise _TooSlow
+
+
+@contextmanager
+def _time_budget(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` with :class:`_TooSlow`.
+
+    Only a process's main thread receives signals: there (a build and its forked workers)
+    the budget holds; elsewhere (the preview's and the service's threads), and under a
+    timer someone else armed, :func:`markdown_limits` alone keeps conversions short.
+    """
+    if threading.current_thread() is not threading.main_thread() or signal.getitimer(signal.ITIMER_REAL)[0]:
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _out_of_time)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:
+            signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
 
 
 _HEADING = re.compile(r"<(/?)h([1-6])\b")

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from .cache import SiteCache
 from .catalogue import Application, catalogue
-from .content import FrontMatterSplit, render_markdown, split_front_matter
+from .content import FrontMatterSplit, MarkdownRefused, render_markdown, split_front_matter
 from .model import NewsFrontMatter, SiteConfig, SLUG_PATTERN
 from .parallel import fork_map
 from .prefetch import MarkdownPrefetch, news_body_html
@@ -173,7 +173,11 @@ def _privacy_page(root: Path, config: SiteConfig, doc: Document, shown: str,
         line, col = doc.positions.of(("partner", "privacy_policy"))
         problems.append(Problem(shown, line, col, "partner.privacy_policy", f"'{policy}': {_reason(exc)}"))
         return None
-    return render_markdown(text, shift_headings=1)
+    try:
+        return render_markdown(text, shift_headings=1)
+    except MarkdownRefused as exc:
+        problems.append(Problem(display_path(root / policy), exc.line, 1, "", str(exc)))
+        return None
 
 
 def _load_news(root: Path, problems: list[Problem], cache: SiteCache | None, workers: int,
@@ -198,7 +202,8 @@ def _load_news(root: Path, problems: list[Problem], cache: SiteCache | None, wor
                 cache.remember("markdown", split.body, html)
         known.append((path, split, front, html))
         if front is None or html is None:
-            tasks.append((display_path(path), None if front else split.header, None if html else split.body))
+            tasks.append((display_path(path), None if front else split.header, None if html else split.body,
+                          split.body_line))
     answers = iter(fork_map(_parse_news, tasks, workers))
     items: list[NewsItem] = []
     for path, split, front_data, html in known:
@@ -211,7 +216,7 @@ def _load_news(root: Path, problems: list[Problem], cache: SiteCache | None, wor
                 cache.remember("markdown", split.body, converted)
             front_data = parsed if front_data is None else front_data
             html = converted if html is None else html
-        if front_data is None:
+        if front_data is None or html is None:
             continue
         front = NewsFrontMatter.model_construct(**{**front_data, "date": dt.date.fromisoformat(front_data["date"])})
         if front.draft:
@@ -242,13 +247,18 @@ def _read_news_file(path: Path, root: Path, problems: list[Problem]) -> FrontMat
     return split
 
 
-def _parse_news(task: tuple[str, str | None, str | None]) -> tuple[dict | None, list[Problem], str | None]:
-    """Validate a news header (giving its fields as JSON data) and convert a news body;
-    either may be None: already known."""
-    shown, header, body = task
+def _parse_news(task: tuple[str, str | None, str | None, int]) -> tuple[dict | None, list[Problem], str | None]:
+    """Validate a news header (giving its fields as JSON data) and convert a news body
+    starting on line ``body_line``; either may be None: already known."""
+    shown, header, body, body_line = task
     problems: list[Problem] = []
     front = _front_matter(header, shown, problems) if header is not None else None
-    html = news_body_html(body) if body is not None else None
+    html = None
+    if body is not None:
+        try:
+            html = news_body_html(body)
+        except MarkdownRefused as exc:
+            problems.append(Problem(shown, body_line + exc.line - 1, 1, "", str(exc)))
     return front.model_dump(mode="json") if front else None, problems, html
 
 

@@ -19,7 +19,7 @@ import struct
 from pathlib import Path
 from typing import Callable
 
-from .content import render_markdown, split_front_matter
+from .content import MarkdownRefused, render_markdown, split_front_matter
 from .parallel import fork_worker, join_worker
 from .untrusted import LIMITS, UnsafeFile, read_text
 
@@ -30,6 +30,14 @@ _TICKET = struct.Struct("I")
 def news_body_html(body: str) -> str:
     """What a news item's Markdown body becomes on its page."""
     return str(render_markdown(body, shift_headings=1))
+
+
+def _converted(body: str) -> str | None:
+    """The HTML of a body, or None for one refused: the loader converts it again and says where."""
+    try:
+        return news_body_html(body)
+    except MarkdownRefused:
+        return None
 
 
 class MarkdownPrefetch:
@@ -86,17 +94,17 @@ class MarkdownPrefetch:
             except Exception:  # noqa: BLE001 - the build has failed already; that is what it reports
                 pass
 
-    def _convert_tickets(self) -> dict[int, list[str]]:
+    def _convert_tickets(self) -> dict[int, list[str | None]]:
         done = {}
         while True:
             ticket = os.read(self._tickets_in, _TICKET.size)
             if not ticket:
                 return done
             (start,) = _TICKET.unpack(ticket)
-            done[start] = [news_body_html(body) for body in self.bodies[start:start + self.chunk]]
+            done[start] = [_converted(body) for body in self.bodies[start:start + self.chunk]]
 
     def _finish(self) -> dict[str, str]:
-        chunks: dict[int, list[str]] = {}
+        chunks: dict[int, list[str | None]] = {}
         failure: BaseException | None = None
         try:
             chunks.update(self._convert_tickets())
@@ -113,4 +121,4 @@ class MarkdownPrefetch:
         if failure is not None:
             raise failure
         return {body: html for start, converted in chunks.items()
-                for body, html in zip(self.bodies[start:start + self.chunk], converted)}
+                for body, html in zip(self.bodies[start:start + self.chunk], converted) if html is not None}
