@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from . import contrast
+from .images import image_problem
 from .load import Site
+from .problems import InvalidSite, Problem, display_path
 from .untrusted import LIMITS, read_bytes
 
 
@@ -32,7 +34,10 @@ class Assets:
 
 
 def collect(site: Site) -> Assets:
-    """All assets of ``site``: theme files (a child's file replaces its parent's), then brand files."""
+    """All assets of ``site``: theme files (a child's file replaces its parent's), then brand files.
+
+    Raises :class:`InvalidSite` for a logo or icon that may not be published (see :mod:`storefront.images`).
+    """
     assets = Assets()
     merged: dict[str, bytes] = {}
     for theme in reversed(site.theme.themes):
@@ -43,11 +48,19 @@ def collect(site: Site) -> Assets:
         assets.add(logical, merged[logical])
     assets.add("site/brand.css", brand_css(site).encode())
     brand = site.config.site.brand
+    problems = []
     for key in ("logo", "favicon"):
         name = getattr(brand, key)
         if name:
             image = read_bytes(site.root / name, site.root, LIMITS["image"])
-            assets.add(f"site/{key}{PurePosixPath(name).suffix.lower()}", image)
+            suffix = PurePosixPath(name).suffix.lower()
+            refused = image_problem(image, suffix)
+            if refused is not None:
+                problems.append(Problem(display_path(site.root / name), refused.line, 1, f"site.brand.{key}",
+                                        refused.message))
+            assets.add(f"site/{key}{suffix}", image)
+    if problems:
+        raise InvalidSite(problems)
     return assets
 
 
