@@ -1,6 +1,7 @@
 """Machine-read files of a site: sitemap.xml, the Atom feed of news, robots.txt.
 
-Built with ElementTree rather than templates so they are always well-formed XML, and
+Built with ElementTree rather than templates so they are always well-formed XML (and
+without the characters XML cannot hold, should any have slipped past validation), and
 dated from the content itself (never the clock) so that builds are reproducible.
 """
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
+from .characters import strip_forbidden
 from .content import plain_text
 from .load import Site
 from .pages import Page
@@ -80,4 +82,5 @@ def _timestamp(day: dt.date) -> str:
 
 def _serialise(root: ET.Element) -> bytes:
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    text = strip_forbidden(ET.tostring(root, encoding="unicode"))
+    return f"<?xml version='1.0' encoding='utf-8'?>\n{text}\n".encode()

@@ -14,7 +14,10 @@ import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BeforeValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from .characters import code_point, first_forbidden
+from .markdown_limits import markdown_limits
 
 from .destinations import url_problem
 
@@ -22,7 +25,17 @@ SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=60,
                             description="Latin lower-case letters, digits and hyphens, e.g. `trial-30`.")]
 Text = Annotated[str, Field(min_length=1)]
-Markdown = Annotated[str, Field(description="Markdown text.")]
+
+
+def _convertible(value: str) -> str:
+    """Markdown that python-markdown converts quickly (see :mod:`storefront.markdown_limits`)."""
+    excess = markdown_limits(value)
+    if excess is not None:
+        raise ValueError(excess.message + (f" (line {excess.line} of this text)" if excess.line > 1 else ""))
+    return value
+
+
+Markdown = Annotated[str, AfterValidator(_convertible), Field(description="Markdown text.")]
 
 
 def _money_text(value: object) -> object:
@@ -76,10 +89,23 @@ PolicyLink = Annotated[str, AfterValidator(_policy)]
 
 
 class Strict(BaseModel):
-    """Unknown keys are errors: a typo must never be silently ignored."""
+    """Unknown keys are errors: a typo must never be silently ignored. No text may hold a
+    character that a page or a feed cannot (control codes and the like)."""
 
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, str_strip_whitespace=True,
                               frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _publishable(cls, value: object) -> object:
+        texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        for number, text in enumerate(texts, 1):
+            char = first_forbidden(text) if isinstance(text, str) else None
+            if char is not None:
+                where = f"item {number} contains" if isinstance(value, list) else "contains"
+                raise ValueError(f"{where} the invisible character {code_point(char)}, which a web page or a feed "
+                                 "cannot hold; delete it (it often comes with text pasted from another program)")
+        return value
 
 
 class Partner(Strict):
@@ -172,7 +198,7 @@ class Tariff(Strict):
     features: list[Text] = []
     recommended: bool = False
     extras: list[Extra] = []
-    description: str | None = None
+    description: Markdown | None = None
 
 
 class Reaction(Strict):
