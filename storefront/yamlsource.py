@@ -136,46 +136,42 @@ def parse(text: str, path: str, *, line_offset: int = 0) -> Document:
     """Parse one YAML document; syntax errors and documents too big or too deep become
     problems rather than exceptions."""
     builder = _Builder(path, line_offset, text)
-    refused = _refusal(text)
-    if refused is not None:
-        (line, col), message = refused
+
+    def failed(line: int, col: int, message: str) -> Document:
         return Document(None, builder.positions, [Problem(path, line + line_offset, col, "", message)])
+
     try:
-        refused = _shape(text)
+        refused = _refusal(text) or _shape(text)
         if refused is not None:
-            mark, message = refused
-            line, col = mark.line + 1, mark.column + 1
-            return Document(None, builder.positions, [Problem(path, line + line_offset, col, "", message)])
+            return failed(*refused)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + 1 if mark else 1) + line_offset
-        col = mark.column + 1 if mark else 1
         what = exc.problem or "this is not valid YAML"
-        hint = _syntax_hint(what, _char_at(text, mark))
-        return Document(None, builder.positions, [Problem(path, line, col, "", f"YAML syntax: {what}{hint}")])
+        return failed(mark.line + 1 if mark else 1, mark.column + 1 if mark else 1,
+                      f"YAML syntax: {what}{_syntax_hint(what, _char_at(text, mark))}")
     except yaml.YAMLError as exc:
-        return Document(None, builder.positions, [Problem(path, 1 + line_offset, 1, "", f"YAML syntax: {exc}")])
+        return failed(1, 1, f"YAML syntax: {exc}")
     if node is None:
         return Document({}, builder.positions, [])
     data = builder.build(node, ())
     return Document(data, builder.positions, builder.problems)
 
 
-def _refusal(text: str) -> tuple[tuple[int, int], str] | None:
+def _refusal(text: str) -> tuple[int, int, str] | None:
     """Text that is not worth parsing: too long, or with characters YAML does not allow."""
     if len(text) > MAX_CHARS:
-        return (1, 1), f"this YAML is longer than {MAX_CHARS // 1024} KB, the most allowed; shorten it"
+        return 1, 1, f"this YAML is longer than {MAX_CHARS // 1024} KB, the most allowed; shorten it"
     bad = _NOT_YAML.search(text)
     if bad is None:
         return None
     before = (text[:bad.start()] + "x").splitlines()
-    return ((len(before), len(before[-1])),
+    return (len(before), len(before[-1]),
             f"the invisible control character U+{ord(bad.group()):04X} is not allowed in YAML; delete it "
             "(it often comes with text pasted from another program)")
 
 
-def _shape(text: str) -> tuple[yaml.Mark, str] | None:
+def _shape(text: str) -> tuple[int, int, str] | None:
     """Where the document, with every alias written out, becomes too deep or too big, or an
     alias names a value that contains it: found from the parser's events, before building."""
     values = 0
@@ -198,8 +194,8 @@ def _shape(text: str) -> tuple[yaml.Mark, str] | None:
                 sizes[event.anchor] = (1, 0)
         elif isinstance(event, yaml.AliasEvent):
             if any(anchor == event.anchor for anchor, _, _ in open_):
-                return event.start_mark, (f"the alias *{event.anchor} is inside the value &{event.anchor} it "
-                                          "repeats, so it would never end; write the values out")
+                return _at(event, f"the alias *{event.anchor} is inside the value &{event.anchor} it "
+                                  "repeats, so it would never end; write the values out")
             size, height = sizes.get(event.anchor, (1, 0))
         else:
             continue
@@ -207,12 +203,16 @@ def _shape(text: str) -> tuple[yaml.Mark, str] | None:
         if open_ and not isinstance(event, yaml.CollectionStartEvent):
             open_[-1][2] = max(open_[-1][2], height)
         if len(open_) + height > MAX_DEPTH:
-            return event.start_mark, (f"values are nested more than {MAX_DEPTH} levels deep"
-                                      f"{_through(event)}; flatten the structure")
+            return _at(event, f"values are nested more than {MAX_DEPTH} levels deep{_through(event)}; "
+                              "flatten the structure")
         if values > MAX_VALUES:
             fix = "repeat only small parts through aliases" if isinstance(event, yaml.AliasEvent) else "shorten it"
-            return event.start_mark, f"the document has more than {MAX_VALUES:,} values{_through(event)}; {fix}"
+            return _at(event, f"the document has more than {MAX_VALUES:,} values{_through(event)}; {fix}")
     return None
+
+
+def _at(event: yaml.Event, message: str) -> tuple[int, int, str]:
+    return event.start_mark.line + 1, event.start_mark.column + 1, message
 
 
 def _through(event: yaml.Event) -> str:
