@@ -1,6 +1,6 @@
 """Web origins (scheme, host, port) in one canonical spelling, so they are compared exactly.
 
-``https://Облако.рф:443/path`` and ``https://xn--80atjc.xn--p1ai`` are the same origin; a
+``https://Облако.рф:443/path`` and ``https://xn--80ab2acne.xn--p1ai`` are the same origin; a
 user name, a host with a trailing dot, ``null`` or anything that is not http(s) has none.
 """
 from __future__ import annotations
@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import idna
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_ASCII_NAME = re.compile(r"[a-z0-9_-]{1,63}(\.[a-z0-9_-]{1,63})*")
 _AUTHORITY = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<name>[^\[\]:@/\\]+))(?::(?P<port>[0-9]{1,5}))?")
 
 
@@ -61,8 +62,9 @@ def _host(host: str) -> str | None:
         pass
     else:
         return f"[{address.compressed}]" if address.version == 6 else address.compressed
-    if host.endswith(".") or host.startswith("."):
-        return None
+    if host.isascii():
+        host = host.lower()
+        return host if _ASCII_NAME.fullmatch(host) else None
     try:
         return idna.encode(host, uts46=True).decode("ascii")
     except idna.IDNAError:
