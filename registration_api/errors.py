@@ -46,8 +46,8 @@ async def http_error(request: Request, exc: HTTPException) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
-    """Anything unexpected: a short answer here; Starlette re-raises it, so the server logs the traceback."""
-    log.error("500 for %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    """Anything unexpected: a short answer to the client, the traceback to the operator's log."""
+    log.error("500 for %s %s", request.method, request.url.path, exc_info=exc)
     return refusal(request, 500, "the service failed to answer; the operator has the details in the log")
 
 

@@ -34,8 +34,9 @@ def check_text(value: str, name: str) -> str:
     """``value`` unchanged, or a 400 naming ``name`` when it holds a control character."""
     match = _UNSAFE.search(value)
     if match:
-        raise HTTPException(400, f"{name} contains the control character U+{ord(match.group()):04X}; "
-                                 "send plain text")
+        code = ord(match.group())
+        kind = "half of a UTF-16 surrogate pair" if code >= 0xD800 else "a control character"
+        raise HTTPException(400, f"{name} contains U+{code:04X} ({kind}); send plain text")
     return value
 
 
@@ -168,7 +169,7 @@ def _no_constant(name: str) -> float:
 def _finite(text: str) -> float:
     number = float(text)
     if not math.isfinite(number):
-        raise ValueError(f"{text} is too large a number")
+        raise ValueError(f"{text} is out of range")
     return number
 
 
