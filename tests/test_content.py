@@ -1,4 +1,14 @@
-from storefront.content import plain_text, render_markdown, split_front_matter
+import re
+import signal
+import threading
+
+import pytest
+from markupsafe import Markup
+
+from storefront import content, markdown_limits
+from storefront.characters import FORBIDDEN
+from storefront.content import MarkdownRefused, plain_text, render_markdown, split_front_matter
+from tests.conftest import EXAMPLE_SITES
 
 
 def test_markdown_is_rendered():
@@ -65,3 +75,64 @@ def test_fast_converter_gives_exactly_what_python_markdown_gives():
     for sample in MARKDOWN_SAMPLES:
         stock = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
         assert fast.reset().convert(sample) == stock.convert(sample), sample
+
+
+def test_control_characters_never_reach_the_html():
+    html = render_markdown("a\x01b\x0bc\x1b[31m \ufffe &#1; &#x1b; &#xfffe; **d\x7f**")
+    assert not FORBIDDEN.search(html), repr(html)
+    assert "<strong>d</strong>" in html
+
+
+REFUSED = {
+    "brackets": ("intro\n\n" + "[" * 10_000, 3, "brackets nested too deeply"),
+    "tags": ("<a " * 20_000, 1, "'<' that start no complete HTML tag"),
+    "backticks": ("`` `" * 5_000, 1, "too many backticks"),
+    "list": ("".join("    " * i + "- a\n" for i in range(100)), 33, "nested more than 32 levels"),
+    "size": ("word " * 21_000, 1, "at most 100,000 are allowed"),
+}
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_text_python_markdown_would_stall_on_is_refused_with_its_line(name):
+    text, line, message = REFUSED[name]
+    with pytest.raises(MarkdownRefused, match=re.escape(message)) as refused:
+        render_markdown(text)
+    assert refused.value.line == line
+
+
+def test_conversion_that_runs_out_of_time_is_refused_and_the_alarm_restored(monkeypatch):
+    monkeypatch.setattr(content, "TIME_BUDGET", 0.2)
+    monkeypatch.setattr(markdown_limits, "MAX_BRACKET_SEARCH", 10**12)  # as if the scan had missed it
+    with pytest.raises(MarkdownRefused, match="takes too long to convert"):
+        render_markdown("[" * 20_000)
+    assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert "<strong>" in render_markdown("**after**")
+
+
+def test_recursion_in_python_markdown_is_refused(monkeypatch):
+    monkeypatch.setattr(markdown_limits, "MAX_NESTING", 10**9)
+    with pytest.raises(MarkdownRefused, match="nested too deeply"):
+        render_markdown("- " * 2_000 + "a")
+    assert "<li>a</li>" in render_markdown("- a")
+
+
+def test_conversion_in_a_thread_works_without_the_alarm():
+    results = []
+    thread = threading.Thread(target=lambda: results.append(render_markdown("*ok*")))
+    thread.start()
+    thread.join()
+    assert results == [Markup("<p><em>ok</em></p>")]
+
+
+REAL_TEXT = ("## Тарифы\n\nМы **обновили** тарифы: [подробности](https://example.ru/t), `код`, _курсив_, "
+             "<b>html</b> &amp; (скобки) [в квадратных] 2 < 3.\n\n- пункт [ссылка](http://a)\n  - вложенный\n\n"
+             "> цитата\n\n| a | b |\n|---|---|\n| [x](y) | `z` |\n\n```\nif a[i] < b: print(`x`)\n```\n\n")
+
+
+def test_real_texts_are_far_from_the_limits():
+    texts = [path.read_text(encoding="utf-8") for path in EXAMPLE_SITES.glob("*/news/*.md")]
+    assert texts
+    texts.append((REAL_TEXT * 1_000)[:99_000])
+    for text in texts:
+        assert markdown_limits.markdown_limits(text) is None, text[:80]

@@ -1,0 +1,117 @@
+"""Hostile Markdown in a news body, a FAQ answer and the privacy page: texts python-markdown
+would take minutes over (unclosed or deeply nested brackets, broken tags, unpaired
+backticks) or overflow its stack on (lists and quotes a thousand deep), and texts too big.
+Each build finishes, names the file and line (or the field) to simplify, publishes
+nothing and never shows a traceback; long emphasis runs, which convert in linear time,
+are simply built."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import line_of, scaffold_text
+
+HEADER = "---\ntitle: Новость\ndate: 2026-03-01\nsummary: Кратко\n---\n"
+INTRO = "Вступление.\n\n"
+BODY_LINE = HEADER.count("\n") + 1
+ATTACK_LINE = BODY_LINE + INTRO.count("\n")  # the file line where each attack starts
+
+BRACKETS = "'[' that are never closed, or brackets nested too deeply"
+TAGS = "'<' that start no complete HTML tag"
+NESTED = "nested more than 32 levels deep"
+
+#: name → (Markdown, its line (from 0) that is named, or None for the text's first line, what is said)
+ATTACKS = {
+    "brackets-10000-deep": ("[" * 10_000 + "a" + "]" * 10_000, 0, BRACKETS),
+    "brackets-never-closed": ("[" * 10_000, 0, BRACKETS),
+    "bracket-words-never-closed": ("[a " * 7_000, 0, BRACKETS),
+    "links-never-closed": ("[a](" * 5_000, 0, BRACKETS),
+    "images-never-closed": ("![a" * 5_000, 0, BRACKETS),
+    "a-tags-20000": ("<a " * 20_000, 0, TAGS),
+    "tags-on-lines": ("<a\n" * 10_000, 0, TAGS),
+    "tags-in-quotes": ("<a b='>'" * 3_000, 0, TAGS),
+    "list-200-deep": ("".join("    " * i + "- пункт\n" for i in range(200)), 32, NESTED),
+    "list-2-space-280-deep": ("".join("  " * i + "- пункт\n" for i in range(280)), 64, NESTED),
+    "list-on-one-line": ("- " * 1000 + "a", 0, NESTED),
+    "numbered-on-one-line": ("1. " * 1000 + "a", 0, NESTED),
+    "blockquote-1000-deep": (">" * 1000 + " цитата", 0, NESTED),
+    "blockquote-lines": ("\n".join(">" * i + " a" for i in range(1, 400)), 32, NESTED),
+    "quotes-in-lists": ("".join("    " * i + "> - a\n" for i in range(200)), 31, NESTED),
+    "unpaired-backticks": ("`` `" * 5_000, 0, "too many backticks"),
+    "huge": ("word " * 21_000, None, "at most 100,000 are allowed"),
+}
+#: Runs that python-markdown converts in linear time: built, quickly.
+ACCEPTED = {
+    "stars": "*" * 20_000,
+    "star-words": "*a" * 10_000,
+    "underscore-words": "_a" * 10_000,
+    "strong-runs": "**a" * 7_000,
+    "mixed-emphasis": "*a_" * 7_000,
+    "closed-tags": "<b>" * 7_000,
+    "backslashes": "\\" * 20_000,
+}
+
+
+def build() -> subprocess.CompletedProcess:
+    """``storefront build`` in a child process: a generous minute, so a hang fails instead."""
+    return subprocess.run([sys.executable, "-m", "storefront", "build", "demo"], capture_output=True, text=True,
+                          timeout=120)
+
+
+def assert_refused(result: subprocess.CompletedProcess, pattern: str) -> None:
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert re.search(pattern, output), output
+    assert "Traceback" not in output and "RecursionError" not in output, output
+    assert not Path("public/demo").exists()
+
+
+@pytest.mark.parametrize("name", ATTACKS)
+def test_news_body_that_would_stall_the_build_is_refused_at_its_line(sites, name):
+    markdown, line, message = ATTACKS[name]
+    sites.make(news={"2026-03-01-attack.md": HEADER + INTRO + markdown + "\n"})
+    expected = BODY_LINE if line is None else ATTACK_LINE + line
+    assert_refused(build(), rf"sites/demo/news/2026-03-01-attack\.md:{expected}:1: [^\n]*{re.escape(message)}")
+
+
+@pytest.mark.parametrize("name", ATTACKS)
+def test_faq_answer_that_would_stall_the_build_is_refused_at_the_field(sites, name):
+    markdown, _, message = ATTACKS[name]
+    text = scaffold_text()
+    answer = "    answer: |\n" + "".join(f"      {line}\n" for line in (INTRO + markdown).splitlines())
+    text = re.sub(r"    answer: .*\n", lambda _: answer, text, count=1)
+    sites.make(yaml_text=text)
+    assert_refused(build(), rf"sites/demo/site\.yaml:{line_of(text, 'answer:')}:\d+: faq\[0\]\.answer: "
+                            rf"[^\n]*{re.escape(message)}")
+
+
+@pytest.mark.parametrize("name", ["brackets-10000-deep", "list-200-deep", "a-tags-20000"])
+def test_privacy_page_that_would_stall_the_build_is_refused_at_its_line(sites, name):
+    markdown, line, message = ATTACKS[name]
+    folder = sites.make(replace={'privacy_policy: "https://demo.example/privacy/"': "privacy_policy: privacy.md"})
+    (folder / "privacy.md").write_text("# Политика\n\n" + markdown, encoding="utf-8")
+    assert_refused(build(), rf"sites/demo/privacy\.md:{3 + line}:1: [^\n]*{re.escape(message)}")
+
+
+def test_one_hostile_item_among_many_is_named_when_news_convert_in_parallel(sites):
+    news = {f"2026-01-{i % 28 + 1:02d}-item-{i}.md": HEADER.replace("Новость", f"Новость {i}") + "Текст.\n"
+            for i in range(80)}
+    news["2026-03-01-attack.md"] = HEADER + INTRO + ATTACKS["brackets-10000-deep"][0] + "\n"
+    sites.make(news=news)
+    assert_refused(build(), rf"sites/demo/news/2026-03-01-attack\.md:{ATTACK_LINE}:1: [^\n]*{re.escape(BRACKETS)}")
+
+
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_long_emphasis_runs_are_built(sites, name):
+    text = scaffold_text()
+    answer = "    answer: |\n" + f"      {ACCEPTED[name]}\n"
+    sites.make(yaml_text=re.sub(r"    answer: .*\n", lambda _: answer, text, count=1),
+               news={"2026-03-01-runs.md": HEADER + INTRO + ACCEPTED[name] + "\n"})
+    result = build()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (Path("public/demo/news/runs/index.html")).is_file()
+    assert (Path("public/demo/faq/index.html")).is_file()
