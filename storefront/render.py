@@ -180,23 +180,25 @@ def render(env: jinja2.Environment, template: str, context: dict[str, Any]) -> s
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(Problem(display_path(Path(exc.filename)) if exc.filename else template,
                                   exc.lineno or 1, 1, "", f"template syntax: {exc.message}")) from None
-    except MissingTranslation as exc:
+    except (MissingTranslation, RecursionError, MemoryError, jinja2.TemplateError, TypeError, ValueError,
+            LookupError, AttributeError, ArithmeticError) as exc:
         path, line = _template_frame(exc, template)
-        raise RenderError(Problem(path, line, 1, "", str(exc))) from None
-    except SecurityError as exc:
-        path, line = _template_frame(exc, template)
-        raise RenderError(Problem(path, line, 1, "", f"not allowed: {exc.message or exc}")) from None
-    except jinja2.TemplateNotFound as exc:
-        path, line = _template_frame(exc, template)
-        raise RenderError(Problem(path, line, 1, "", f"there is no template named {exc.name!r}")) from None
-    except RecursionError as exc:
-        path, line = _template_frame(exc, template)
-        raise RenderError(Problem(path, line, 1, "", "templates nest too deeply "
-                                  "(a macro, include or recursive loop that never ends?)")) from None
-    except (jinja2.TemplateError, TypeError, ValueError, LookupError, AttributeError, ArithmeticError) as exc:
-        path, line = _template_frame(exc, template)
-        message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
-        raise RenderError(Problem(path, line, 1, "", f"template error: {message}")) from None
+        raise RenderError(Problem(path, line, 1, "", _message(exc))) from None
+
+
+def _message(exc: BaseException) -> str:
+    """What went wrong in a template, in the partner's words."""
+    if isinstance(exc, MissingTranslation):
+        return str(exc)
+    if isinstance(exc, SecurityError):
+        return f"not allowed: {exc.message or exc}"
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return f"there is no template named {exc.name!r}"
+    if isinstance(exc, RecursionError):
+        return "templates nest too deeply (a macro, include or recursive loop that never ends?)"
+    if isinstance(exc, MemoryError):
+        return "this template needs too much memory; make the texts and lists it builds smaller"
+    return f"template error: {exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else exc}"
 
 
 def _template_frame(exc: BaseException, fallback: str) -> tuple[str, int]:
