@@ -24,9 +24,11 @@ _FIELDS = {
     "consent": {"type": "string", "enum": [CONSENT_VALUE],
                 "description": "Consent to personal data processing (152-FZ): exactly the checkbox's value."},
     "website": {"type": "string", "pattern": TEXT_PATTERN,
-                "description": "Honeypot: leave empty. A valid form with it filled is answered as a success and dropped."},
-    "token": {"type": "string", "maxLength": 100, "pattern": TEXT_PATTERN, "description": "Idempotency token: a repeated post with the "
-                                                                  "same token answers with the same subscriber."},
+                "description": "Honeypot: leave empty. A valid form with it filled is answered as a success and "
+                               "dropped."},
+    "token": {"type": "string", "maxLength": 100, "pattern": TEXT_PATTERN,
+              "description": "Idempotency token: a repeated post with the same token answers with the same "
+                             "subscriber."},
 }
 _TEXT = {"type": "string", "pattern": TEXT_PATTERN}
 _FORM = {"type": "object", "required": ["name", "email", "phone", "consent"], "properties": _FIELDS,

@@ -50,8 +50,9 @@ def _said(text: str) -> str:
 Day = Annotated[dt.date, BeforeValidator(_text_date), AfterValidator(_in_range), Field(json_schema_extra={
     "pattern": r"^(20\d\d|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
     "description": f"A day from {EARLIEST} to {LATEST}."})]
-Reason = Annotated[StrictStr, StringConstraints(max_length=1000), AfterValidator(_said), Field(json_schema_extra={
-    "pattern": r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*[^\s\u0000-\u001f\u007f][^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$"})]
+SAID_PATTERN = TEXT_PATTERN[:-1] + r"[^\s\u0000-\u001f\u007f]" + TEXT_PATTERN[1:]  # text, not only spaces
+Reason = Annotated[StrictStr, StringConstraints(max_length=1000), AfterValidator(_said),
+                   Field(json_schema_extra={"pattern": SAID_PATTERN})]
 Email = Annotated[StrictStr, StringConstraints(max_length=254), Field(json_schema_extra={"format": "email"})]
 Name = Annotated[StrictStr, StringConstraints(max_length=100), Field(json_schema_extra={"pattern": TEXT_PATTERN})]
 

@@ -4,12 +4,14 @@ huge numbers, deep JSON, control characters (NUL reaches no PostgreSQL query), c
 is not the checkbox's value, oversize and slow bodies, floods of posts and of key guesses."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import shutil
 import socket
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterator
 
 import httpx
 import pytest
@@ -49,11 +51,11 @@ class Target:
             return client.request(attack.method, path, headers=headers, **attack.send)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def target(request, tmp_path_factory):
-    root = tmp_path_factory.mktemp(f"endpoints-{request.param}")
+@contextlib.contextmanager
+def serve(root: Path, database: str) -> Iterator[Target]:
+    """The example sites served from ``root`` on a fresh SQLite or PostgreSQL database, limits off."""
     shutil.copytree(REPO / "sites", root / "sites")
-    if request.param == "sqlite":
+    if database == "sqlite":
         url, drop = f"sqlite:///{root / 'registrations.sqlite3'}", None
     else:
         url, drop = _postgres_database()
@@ -72,6 +74,12 @@ def target(request, tmp_path_factory):
         api.stop()
         if drop:
             drop()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def target(request, tmp_path_factory):
+    with serve(tmp_path_factory.mktemp(f"endpoints-{request.param}"), request.param) as running:
+        yield running
 
 
 def stored(api: Api) -> tuple:
@@ -130,13 +138,13 @@ def _file_attacks():
     text = {k: v for k, v in valid_form().items() if k != "name"}
     for path in FORM_POSTS:
         yield hostile(f"name-as-file{path}", "POST", path, 400, "field 'name' must be text, not a file",
-                     data=text, files={"name": ("name.txt", "Анна".encode(), "text/plain")})
+                      data=text, files={"name": ("name.txt", "Анна".encode(), "text/plain")})
         yield hostile(f"consent-as-file{path}", "POST", path, 400, "field 'consent' must be text",
-                     data={**text, "name": "Анна"}, files={"consent": ("yes", b"yes", "application/octet-stream")})
+                      data={**text, "name": "Анна"}, files={"consent": ("yes", b"yes", "application/octet-stream")})
         yield hostile(f"extra-file{path}", "POST", path, 400, "field 'cv' must be text",
-                     data=valid_form(), files={"cv": ("cv.exe", b"MZ" * 100, "application/octet-stream")})
+                      data=valid_form(), files={"cv": ("cv.exe", b"MZ" * 100, "application/octet-stream")})
     yield hostile("file-to-extend", "POST", "/extend/{token}", 400, "field 'x' must be text",
-                 files={"x": ("x", b"x", "text/plain")})
+                  files={"x": ("x", b"x", "text/plain")})
 
 
 @pytest.mark.parametrize("attack", list(_file_attacks()))
@@ -146,17 +154,18 @@ def test_a_file_where_a_form_field_is_expected_is_refused(target, attack):
 
 @pytest.mark.parametrize("attack", [
     hostile("until-year-9999", "GET", f"{API}/subscribers?until=9999-12-31", 422,
-           "until: must be between 2000-01-01 and 2100-12-31"),
+            "until: must be between 2000-01-01 and 2100-12-31"),
     hostile("since-year-1", "GET", f"{API}/subscribers?since=0001-01-01", 422, "since: must be between"),
     hostile("since-feb-30", "GET", f"{API}/subscribers?since=2026-02-30", 422,
-           "since: 2026-02-30 is not a day of the calendar"),
-    hostile("until-words", "GET", f"{API}/subscribers?until=tomorrow", 422, "until: must be a date written as YYYY-MM-DD"),
+            "since: 2026-02-30 is not a day of the calendar"),
+    hostile("until-words", "GET", f"{API}/subscribers?until=tomorrow", 422,
+            "until: must be a date written as YYYY-MM-DD"),
     hostile("until-datetime", "GET", f"{API}/subscribers?until=2026-03-10T00:00:00", 422, "until: must be a date"),
     hostile("since-empty", "GET", f"{API}/subscribers?since=", 422, "since: must be a date"),
     hostile("format-AAA", "GET", f"{API}/subscribers?format=AAA", 422, "format: input should be 'json' or 'csv'"),
     hostile("format-upper", "GET", f"{API}/invitations?format=CSV", 422, "format: input should be 'json' or 'csv'"),
     hostile("status-unknown", "GET", f"{API}/subscribers?status=deleted", 422,
-           "status: input should be 'trial', 'paid', 'expired' or 'gone'"),
+            "status: input should be 'trial', 'paid', 'expired' or 'gone'"),
 ])
 def test_query_parameters_are_checked_for_type_range_and_value_set(target, attack):
     refused(target, attack)
@@ -167,51 +176,52 @@ CONVERT = f"{API}/subscribers/{{number}}/convert"
 
 @pytest.mark.parametrize("attack", [
     hostile("paid-until-number", "POST", CONVERT, 422, "paid_until: must be a date written as YYYY-MM-DD",
-           json={"paid_until": 20261231}),
+            json={"paid_until": 20261231}),
     hostile("paid-until-list", "POST", CONVERT, 422, "paid_until: must be a date", json={"paid_until": ["2026-12-31"]}),
     hostile("paid-until-object", "POST", CONVERT, 422, "paid_until: must be a date", json={"paid_until": {"y": 2026}}),
     hostile("paid-until-null", "POST", CONVERT, 422, "paid_until: must be a date", json={"paid_until": None}),
     hostile("paid-until-true", "POST", CONVERT, 422, "paid_until: must be a date", json={"paid_until": True}),
     hostile("paid-until-9999", "POST", CONVERT, 422, "paid_until: must be between 2000-01-01 and 2100-12-31",
-           json={"paid_until": "9999-12-31"}),
+            json={"paid_until": "9999-12-31"}),
     hostile("paid-until-month-13", "POST", CONVERT, 422, "paid_until: 2026-13-01 is not a day",
-           json={"paid_until": "2026-13-01"}),
+            json={"paid_until": "2026-13-01"}),
     hostile("paid-until-missing", "POST", CONVERT, 422, "paid_until: field required", json={}),
     hostile("unknown-field", "POST", CONVERT, 422, "paid_untill: extra inputs are not permitted",
-           json={"paid_until": "2026-12-31", "paid_untill": "2027-12-31"}),
+            json={"paid_until": "2026-12-31", "paid_untill": "2027-12-31"}),
     hostile("trial-days-bool", "POST", f"{API}/invitations", 422, "trial_days: must be a whole number",
-           json={"trial_days": True}),
+            json={"trial_days": True}),
     hostile("trial-days-text", "POST", f"{API}/invitations", 422, "trial_days: must be a whole number",
-           json={"trial_days": "30"}),
+            json={"trial_days": "30"}),
     hostile("trial-days-fraction", "POST", f"{API}/invitations", 422, "trial_days: input should be a valid integer",
-           json={"trial_days": 7.5}),
+            json={"trial_days": 7.5}),
     hostile("trial-days-31", "POST", f"{API}/invitations", 422, "trial_days: input should be less than or equal to 30",
-           json={"trial_days": 31}),
+            json={"trial_days": 31}),
     hostile("count-huge", "POST", f"{API}/invitations", 422, "count: input should be less than or equal to 1000",
-           json={"count": 10 ** 30}),
+            json={"count": 10 ** 30}),
     hostile("count-negative", "POST", f"{API}/invitations", 422, "count: input should be greater than or equal to 1",
-           json={"count": -1}),
-    hostile("expires-huge", "POST", f"{API}/invitations", 422, "expires_days: input should be less than or equal to 3650",
-           json={"expires_days": 10 ** 10}),
-    hostile("email-number", "POST", f"{API}/invitations", 422, "email: input should be a valid string", json={"email": 5}),
+            json={"count": -1}),
+    hostile("expires-huge", "POST", f"{API}/invitations", 422,
+            "expires_days: input should be less than or equal to 3650", json={"expires_days": 10 ** 10}),
+    hostile("email-number", "POST", f"{API}/invitations", 422, "email: input should be a valid string",
+            json={"email": 5}),
     hostile("email-empty", "POST", f"{API}/invitations", 422, "is not an e-mail address", json={"email": ""}),
     hostile("tariff-list", "POST", f"{API}/invitations", 422, "tariff: input should be a valid string",
-           json={"tariff": ["biznes"]}),
+            json={"tariff": ["biznes"]}),
     hostile("tariff-unknown", "POST", f"{API}/invitations", 422, "there is no tariff 'gold'", json={"tariff": "gold"}),
-    hostile("reason-number", "POST", f"{API}/subscribers/{{number}}/gone", 422, "reason: input should be a valid string",
-           json={"reason": 5}),
+    hostile("reason-number", "POST", f"{API}/subscribers/{{number}}/gone", 422,
+            "reason: input should be a valid string", json={"reason": 5}),
     hostile("reason-blank", "POST", f"{API}/subscribers/{{number}}/gone", 422, "reason: say why the client left",
-           json={"reason": " \t "}),
+            json={"reason": " \t "}),
     hostile("reason-huge", "POST", f"{API}/subscribers/{{number}}/gone", 422, "reason: string should have at most 1000",
-           json={"reason": "x" * 1001}),
+            json={"reason": "x" * 1001}),
     hostile("form-json-name-number", "POST", f"/r/{SITE}/trial", 422, "field 'name' must be a string",
-           json={**valid_form(), "name": 5}),
+            json={**valid_form(), "name": 5}),
     hostile("form-json-phone-number", "POST", f"/r/{SITE}/trial", 422, "field 'phone' must be a string",
-           json={**valid_form(), "phone": 89123456789}),
+            json={**valid_form(), "phone": 89123456789}),
     hostile("form-json-name-null", "POST", f"/r/{SITE}/trial", 422, "field 'name' must be a string",
-           json={**valid_form(), "name": None}),
+            json={**valid_form(), "name": None}),
     hostile("form-json-token-list", "POST", "/invite/{code}", 422, "field 'token' must be a string",
-           json={**valid_form(), "token": ["a"]}),
+            json={**valid_form(), "token": ["a"]}),
 ])
 def test_json_values_of_the_wrong_type_or_range_are_named(target, attack):
     refused(target, attack)
@@ -261,34 +271,34 @@ def _control_attacks():
     yield hostile("nul-in-token", "POST", "/extend/{token}%00", 400, "U+0000")
     yield hostile("escape-in-token", "GET", "/extend/1%1B.2026-01-01.x", 400, "contains U+001B (a control character)")
     yield hostile("nul-in-number", "POST", f"{API}/subscribers/{{number}}%00/convert", 400, "U+0000",
-                 json={"paid_until": "2026-12-31"})
+                  json={"paid_until": "2026-12-31"})
     yield hostile("nul-in-site", "POST", "/r/oblako-plus%00/trial", 400, "U+0000", data=valid_form())
     yield hostile("nul-in-query", "GET", f"{API}/subscribers?status=trial%00", 400,
-                 "query parameter 'status' contains U+0000")
+                  "query parameter 'status' contains U+0000")
     yield hostile("bell-in-query-name", "GET", f"{API}/subscribers?for%07mat=csv", 400, "a query parameter name")
     yield hostile("broken-utf8-in-query", "GET", f"{API}/subscribers?status=%ff", 400, "the query is not valid UTF-8")
     for field_name in ("token", "name", "email", "website", "inn", "company"):
         yield hostile(f"nul-in-form-{field_name}", "POST", f"/r/{SITE}/trial", 400,
-                     f"field '{field_name}' contains U+0000",
-                     data=valid_form(**{field_name: "a\x00b"}))
+                      f"field '{field_name}' contains U+0000",
+                      data=valid_form(**{field_name: "a\x00b"}))
     yield hostile("nul-in-field-name", "POST", f"/r/{SITE}/trial", 400, "a field name contains",
-                 data={**valid_form(), "to\x00ken": "x"})
+                  data={**valid_form(), "to\x00ken": "x"})
     yield hostile("nul-in-invite-token", "POST", "/invite/{code}", 400, "field 'token' contains",
-                 data=valid_form(token="\x00"))
+                  data=valid_form(token="\x00"))
     yield hostile("vertical-tab-in-multipart", "POST", "/invite/{code}", 400, "field 'phone' contains U+000B",
                   data=valid_form(phone="8 912\x0b345 67 89"), files={"x": (None, b"")})
     yield hostile("nul-in-json-form", "POST", f"/r/{SITE}/trial", 400, "field 'token' contains",
-                 json={**valid_form(), "token": "abc\x00"})
+                  json={**valid_form(), "token": "abc\x00"})
     yield hostile("broken-utf8-form", "POST", f"/r/{SITE}/trial", 400, "the form is not valid UTF-8",
-                 content=b"name=%ff&consent=yes", headers={"Content-Type": "application/x-www-form-urlencoded"})
+                  content=b"name=%ff&consent=yes", headers={"Content-Type": "application/x-www-form-urlencoded"})
     yield hostile("nul-in-reason", "POST", f"{API}/subscribers/{{number}}/gone", 400,
-                 "field 'reason' contains U+0000", json={"reason": "moved\x00on"})
+                  "field 'reason' contains U+0000", json={"reason": "moved\x00on"})
     yield hostile("nul-in-tariff", "POST", f"{API}/invitations", 400, "field 'tariff' contains",
-                 json={"tariff": "biznes\x00"})
+                  json={"tariff": "biznes\x00"})
     yield hostile("nul-in-email", "POST", f"{API}/invitations", 400, "field 'email' contains",
-                 json={"email": "a\x00@client.example"})
+                  json={"email": "a\x00@client.example"})
     yield hostile("nul-in-json-key", "POST", CONVERT, 400, "a field name contains",
-                 json={"paid_until": "2026-12-31", "\x00": 1})
+                  json={"paid_until": "2026-12-31", "\x00": 1})
     yield attack_json("lone-surrogate", "POST", f"{API}/subscribers/{{number}}/gone", 400,
                       "field 'reason' contains U+D800 (half of a UTF-16 surrogate pair)", '{"reason": "\\ud800"}')
     yield attack_json("nested-escape", "POST", f"{API}/invitations", 400, "field 'x.y[0]' contains",
@@ -302,21 +312,21 @@ def test_nul_and_control_characters_are_refused_before_any_query(target, attack)
 
 @pytest.mark.parametrize("attack", [
     hostile("text-plain", "POST", f"/r/{SITE}/trial", 415, "send the body as application/x-www-form-urlencoded",
-           content=b"name=Anna", headers={"Content-Type": "text/plain"}),
+            content=b"name=Anna", headers={"Content-Type": "text/plain"}),
     hostile("xml-to-invite", "POST", "/invite/{code}", 415, "send the body as",
-           content=b"<form/>", headers={"Content-Type": "application/xml"}),
+            content=b"<form/>", headers={"Content-Type": "application/xml"}),
     hostile("form-to-api", "POST", CONVERT, 415, "send the body as application/json",
-           content=b"paid_until=2026-12-31", headers={"Content-Type": "application/x-www-form-urlencoded"}),
+            content=b"paid_until=2026-12-31", headers={"Content-Type": "application/x-www-form-urlencoded"}),
     hostile("no-type-to-api", "POST", f"{API}/invitations", 415, "send the body as application/json",
-           content=b'{"count": 1}'),
+            content=b'{"count": 1}'),
     hostile("json-array", "POST", CONVERT, 400, "the body must be a JSON object", json=["2026-12-31"]),
     hostile("json-string", "POST", f"/r/{SITE}/trial", 400, "the body must be a JSON object", json="name=Anna"),
     hostile("json-cut-short", "POST", f"{API}/subscribers/{{number}}/gone", 400, "the body is not valid JSON",
-           content=b'{"reason": "moved', headers={"Content-Type": "application/json"}),
+            content=b'{"reason": "moved', headers={"Content-Type": "application/json"}),
     hostile("multipart-no-boundary", "POST", f"/r/{SITE}/trial", 400, "Missing boundary",
-           content=b"--x\r\n", headers={"Content-Type": "multipart/form-data"}),
+            content=b"--x\r\n", headers={"Content-Type": "multipart/form-data"}),
     hostile("multipart-garbage", "POST", "/invite/{code}", 400, "Invalid multipart data",
-           content=b"garbage", headers={"Content-Type": "multipart/form-data; boundary=x"}),
+            content=b"garbage", headers={"Content-Type": "multipart/form-data; boundary=x"}),
 ])
 def test_bodies_in_other_content_types_or_broken_are_refused(target, attack):
     refused(target, attack)
@@ -340,11 +350,11 @@ def _large_attacks():
     for path in FORM_POSTS + ["/extend/{token}"]:
         yield hostile(f"declared{path}", "POST", path, 413, "larger than 16384 bytes", **big_form)
         yield hostile(f"chunked{path}", "POST", path, 413, "larger than 16384 bytes",
-                     headers=big_form["headers"], content=Chunks(20_480))
+                      headers=big_form["headers"], content=Chunks(20_480))
     for path in JSON_POSTS:
         yield hostile(f"declared{path}", "POST", path, 413, "larger than 16384 bytes", **big_json)
         yield hostile(f"chunked{path}", "POST", path, 413, "larger than 16384 bytes",
-                     headers=big_json["headers"], content=Chunks(40_960))
+                      headers=big_json["headers"], content=Chunks(40_960))
 
 
 @pytest.mark.parametrize("attack", list(_large_attacks()))
@@ -509,7 +519,7 @@ def test_the_openapi_document_is_valid_and_describes_every_route(target):
     validate(document)
     routes = {(route.path, method) for route in target.api.app.routes for method in route.methods - {"HEAD"}}
     described = {(path, method.upper()) for path, item in document["paths"].items()
-                 for method in item if method != "parameters"}
+                  for method in item if method != "parameters"}
     assert described == routes
     for path, item in document["paths"].items():
         for method, operation in item.items():
