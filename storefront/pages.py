@@ -11,7 +11,7 @@ from itertools import groupby
 from typing import Any
 
 from .catalogue import catalogue
-from .content import plain_text, render_markdown
+from .content import MarkdownRefused, plain_text, render_markdown
 from .i18n import Translator
 from .load import Site
 from .problems import InvalidSite, Problem, display_path
@@ -136,7 +136,10 @@ def _text(site: Site, key: str) -> str:
 def _first_line(markdown_text: str) -> str:
     """The first paragraph of partner Markdown as plain text, for a meta description."""
     paragraph = markdown_text.strip().split("\n\n", 1)[0]
-    return plain_text(render_markdown(paragraph))[:300]
+    try:
+        return plain_text(render_markdown(paragraph))[:300]
+    except MarkdownRefused:  # the page that shows the text reports it, at its template line
+        return ""
 
 
 NAV = (("tariffs/", "tariffs"), ("apps/", "applications"), ("faq/", "faq"), ("news/", "news"),
