@@ -99,7 +99,9 @@ def test_phone_forms_are_stored_normalised(api, typed, stored):
     ("email", "anna@client", "Похоже, в адресе почты ошибка"),
     ("email", "", "Укажите адрес электронной почты"),
     ("name", "", "Укажите, как к вам обращаться"),
+    ("name", "   ", "Укажите, как к вам обращаться"),
     ("consent", None, "Без согласия на обработку персональных данных"),
+    ("consent", "no", "Без согласия на обработку персональных данных"),
 ])
 def test_each_wrong_field_reshows_the_form_with_what_was_typed(api, field, value, message):
     response = post(api, **{field: value})
@@ -110,7 +112,7 @@ def test_each_wrong_field_reshows_the_form_with_what_was_typed(api, field, value
     assert page.get_element_by_id(f"sf-{field}").get("aria-invalid") == "true"
     typed = valid_form(**{field: value})
     for other in ("name", "email", "phone", "company", "inn"):
-        assert page.get_element_by_id(f"sf-{other}").get("value") == typed.get(other, "")
+        assert page.get_element_by_id(f"sf-{other}").get("value") == typed.get(other, "").strip()
     assert ('checked' in html.tostring(page.get_element_by_id("sf-consent")).decode()) == (field != "consent")
     assert page.xpath("//link[@rel='stylesheet']/@href")[0].startswith("https://oblako-plus.example/assets/")
     assert api.subscribers() == []
@@ -274,6 +276,7 @@ def test_local_preview_origin_gets_thanks_on_its_own_host(api):
 def test_honeypot_drops_the_submission_silently(api, smtp):
     assert post(api, website="http://spam.example").status_code == 303
     assert post(api, website="spam", json=True).status_code == 201
+    assert post(api, website="spam", phone="123", json=True).status_code == 422, "a form with mistakes shows them"
     assert api.subscribers() == [] and api.outbox() == []
 
 
