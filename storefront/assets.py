@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from . import contrast
-from .images import image_problem
+from .images import refusal
 from .load import Site
-from .problems import InvalidSite, Problem, display_path
+from .problems import InvalidSite
 from .untrusted import LIMITS, read_bytes
 
 
@@ -53,12 +53,10 @@ def collect(site: Site) -> Assets:
         name = getattr(brand, key)
         if name:
             image = read_bytes(site.root / name, site.root, LIMITS["image"])
-            suffix = PurePosixPath(name).suffix.lower()
-            refused = image_problem(image, suffix)
+            refused = refusal(image, site.root / name, f"site.brand.{key}")
             if refused is not None:
-                problems.append(Problem(display_path(site.root / name), refused.line, 1, f"site.brand.{key}",
-                                        refused.message))
-            assets.add(f"site/{key}{suffix}", image)
+                problems.append(refused)
+            assets.add(f"site/{key}{PurePosixPath(name).suffix.lower()}", image)
     if problems:
         raise InvalidSite(problems)
     return assets

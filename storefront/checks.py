@@ -12,11 +12,12 @@ from pathlib import Path
 
 from . import contrast
 from .catalogue import catalogue
+from .images import refusal
 from .model import SiteConfig
 from .paths import is_url
 from .problems import Loc, Problem, dotted
 from .theme import ThemeChain
-from .untrusted import LIMITS, UnsafeFile, check
+from .untrusted import LIMITS, UnsafeFile, check, read_bytes
 from .yamlsource import Positions
 
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif", ".ico"}
@@ -126,9 +127,22 @@ def _check_files(config: SiteConfig, root: Path, report: _Report) -> None:
         if name is None:
             continue
         loc = ("site", "brand", key)
-        if _check_file(report, loc, root, name, LIMITS["image"], "put the image there or fix the name") \
-                and Path(name).suffix.lower() not in IMAGE_SUFFIXES:
+        readable = _check_file(report, loc, root, name, LIMITS["image"], "put the image there or fix the name")
+        if readable and Path(name).suffix.lower() not in IMAGE_SUFFIXES:
             report.add(loc, f"'{name}' is not an image; use one of {', '.join(sorted(IMAGE_SUFFIXES))}")
+        elif readable:
+            _check_image(report, root, name, dotted(loc))
+
+
+def _check_image(report: _Report, root: Path, name: str, field: str) -> None:
+    """An image that could run code or is not what its name says (see :mod:`storefront.images`)."""
+    try:
+        data = read_bytes(root / name, root, LIMITS["image"])
+    except (OSError, UnsafeFile):
+        return  # changed since it was checked: publishing reads it again and reports it
+    refused = refusal(data, root / name, field)
+    if refused is not None:
+        report.problems.append(refused)
 
 
 def _check_file(report: _Report, loc: Loc, root: Path, name: str, limit: int, fix: str) -> bool:

@@ -12,11 +12,14 @@ import io
 import re
 import xml.sax
 from dataclasses import dataclass
+from pathlib import Path
 from xml.sax.handler import ContentHandler, feature_namespaces
 
 import filetype
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.expatreader import DefusedExpatParser
+
+from .problems import Problem, display_path
 
 SVG = "http://www.w3.org/2000/svg"
 _REFUSED_NAMESPACES = {
@@ -58,6 +61,12 @@ def image_problem(data: bytes, suffix: str) -> ImageProblem | None:
         return ImageProblem(1, f"this file is not a {suffix[1:].upper()} image ({found}); export it again "
                                f"as {suffix[1:].upper()}, or give it the right extension")
     return None
+
+
+def refusal(data: bytes, path: Path, field: str) -> Problem | None:
+    """The problem, at the line of the image file ``path``, that keeps ``data`` from being published."""
+    problem = image_problem(data, path.suffix)
+    return Problem(display_path(path), problem.line, 1, field, problem.message) if problem else None
 
 
 class _Refused(Exception):

@@ -276,3 +276,14 @@ def test_real_png_is_published(sites, file_name):
     (folder / "assets" / file_name).write_bytes(_png())
     result = build()
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hostile_logo_is_reported_by_check_with_the_other_mistakes(sites):
+    folder = sites.make(news={"2026-03-01-item.md": HEADER + "[" * 10_000 + "\n"})
+    (folder / "assets" / "logo.svg").write_text(SVGS["onclick-deep"][0], encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "storefront", "check", "demo"], capture_output=True, text=True,
+                            timeout=120)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "sites/demo/assets/logo.svg:4:1: site.brand.logo: the attribute onclick on <rect> runs code" in output
+    assert re.search(r"sites/demo/news/2026-03-01-item\.md:7:1: too many '\['", output), output
