@@ -2,8 +2,9 @@
 type, forms and JSON, and the text in them, in the address and its query.
 
 Every refusal is an ``HTTPException`` whose detail tells the client what to change: 400 for
-what cannot be read, 408 for a body too slow to arrive, 413 for one too large, 415 for a
-content type no endpoint takes.
+what cannot be read (broken encoding, JSON or multipart; NaN, Infinity, too deep; a file for a
+field; a control character), 408 for a body too slow to arrive, 413 for one too large, 415 for
+a content type the endpoint does not take, 422 for a form field in JSON that is not a string.
 """
 from __future__ import annotations
 
@@ -82,7 +83,7 @@ async def read_form(request: Request, *, cap: int, timeout: float) -> FormData:
         except UnicodeDecodeError:
             raise HTTPException(400, "the form is not valid UTF-8") from None
     elif kind == FORM_TYPES[1]:
-        items = _text_fields(await request.form(max_files=16, max_fields=64, max_part_size=cap))
+        items = await _text_fields(await request.form(max_files=16, max_fields=64, max_part_size=cap))
     elif not body:
         items = []
     else:
@@ -93,12 +94,10 @@ async def read_form(request: Request, *, cap: int, timeout: float) -> FormData:
     return FormData(items)
 
 
-def _text_fields(form: FormData) -> list[tuple[str, str]]:
+async def _text_fields(form: FormData) -> list[tuple[str, str]]:
     files = [key for key, value in form.multi_items() if isinstance(value, UploadFile)]
     if files:
-        for value in form.values():
-            if isinstance(value, UploadFile):
-                value.file.close()
+        await form.close()
         raise HTTPException(400, f"field '{files[0]}' must be text, not a file")
     return [(key, str(value)) for key, value in form.multi_items()]
 
