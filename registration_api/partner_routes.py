@@ -69,9 +69,12 @@ def routes(service: "Service") -> list[Route]:
     async def partner_for(request: Request) -> Partner:
         """The partner whose key came with the request, within the address's and the key's limits."""
         client = service.client(request)
-        wait = service.api_limiter.take(f"address:{client}") or service.auth_failures.peek(client)
+        wait = service.api_limiter.take(f"address:{client}")
         if wait:
             raise HTTPException(429, "too many requests from this address; try again later", retry_after(wait))
+        wait = service.auth_failures.peek(client)
+        if wait:
+            raise HTTPException(429, "too many wrong API keys from this address; try again later", retry_after(wait))
         header = request.headers.get("authorization", "")
         if not header.startswith("Bearer "):
             raise HTTPException(401, "send your API key as 'Authorization: Bearer <key>' (registration-api keys "

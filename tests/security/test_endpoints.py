@@ -457,6 +457,7 @@ def test_wrong_key_guesses_are_limited_per_address(make_api):
         assert guesses[0].headers["www-authenticate"] == "Bearer"
         locked = client.get(f"{API}/subscribers", headers={"Authorization": good, "X-Forwarded-For": guesser})
         assert locked.status_code == 429 and locked.headers["retry-after"], "even the right key, from that address"
+        assert locked.json() == {"error": "too many wrong API keys from this address; try again later"}
         elsewhere = client.get(f"{API}/subscribers", headers={"Authorization": good, "X-Forwarded-For": "192.0.2.7"})
         assert elsewhere.status_code == 200
 
