@@ -69,7 +69,8 @@ _TOKENS = re.compile(r"\\[\\`\[\]()]|\n[ \t]*(?=\n)|\]\(|[\[\]()]|`+")
 def _searches(text: str) -> Excess | None:
     """Brackets and backticks, paragraph by paragraph: what an opener left open would search."""
     brackets = backticks = 0
-    worst_bracket = (0, 0)  # (search length, position) of the opener that searches furthest
+    # (how far, minus where): the opener that searches furthest, the earliest of equals
+    worst_bracket = (0, 0)
     first_run_of_worst_paragraph = (0, 0)
     opened: list[int] = []
     parens: list[tuple[int, bool]] = []  # position, and whether it opens a link's address
@@ -84,7 +85,9 @@ def _searches(text: str) -> Excess | None:
         backticks += searched
         if runs:
             first_run_of_worst_paragraph = max(first_run_of_worst_paragraph, (searched, -runs[0]))
-        opened.clear(), parens.clear(), runs.clear()
+        opened.clear()
+        parens.clear()
+        runs.clear()
 
     for token in _TOKENS.finditer(text):
         kind, position = token.group(), token.start()
