@@ -6,28 +6,19 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import line_of, scaffold_text
+from tests.security.support import published, storefront
 
 MARKER = "SECRET-OF-ANOTHER-PARTNER-7f3a"
 LOGO_LINE = "    logo: assets/logo.svg"
 
 
 def build(*args: str) -> subprocess.CompletedProcess:
-    """``storefront build`` in a child process: a regression that blocks fails after a minute
-    instead of hanging the suite."""
-    return subprocess.run([sys.executable, "-m", "storefront", "build", *args], capture_output=True, text=True,
-                          timeout=60)
-
-
-def published_text(root: Path) -> str:
-    public = root / "public"
-    files = [p for p in public.rglob("*") if p.is_file()] if public.is_dir() else []
-    return "".join(p.read_bytes().decode("utf-8", "replace") for p in files)
+    return storefront("build", *args)
 
 
 def secret(tmp_path: Path, name: str, text: str) -> Path:
@@ -102,7 +93,7 @@ def test_a_link_to_a_file_outside_the_site_is_never_published(sites, tmp_path, a
     result = build("demo")
     assert result.returncode == 1, result.stdout + result.stderr
     assert expected in result.stderr
-    assert MARKER not in published_text(tmp_path) + result.stdout + result.stderr
+    assert MARKER not in published(tmp_path) + result.stdout + result.stderr
 
 
 def _fifo(path: Path) -> None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import line_of, scaffold_text
+from tests.security.support import assert_refused, storefront
 
 HEADER = "---\ntitle: Новость\ndate: 2026-03-01\nsummary: Кратко\n---\n"
 INTRO = "Вступление.\n\n"
@@ -57,17 +57,7 @@ ACCEPTED = {
 
 
 def build() -> subprocess.CompletedProcess:
-    """``storefront build`` in a child process: a generous minute, so a hang fails instead."""
-    return subprocess.run([sys.executable, "-m", "storefront", "build", "demo"], capture_output=True, text=True,
-                          timeout=120)
-
-
-def assert_refused(result: subprocess.CompletedProcess, pattern: str) -> None:
-    output = result.stdout + result.stderr
-    assert result.returncode == 1, output
-    assert re.search(pattern, output), output
-    assert "Traceback" not in output and "RecursionError" not in output, output
-    assert not Path("public/demo").exists()
+    return storefront("build", "demo")
 
 
 @pytest.mark.parametrize("name", ATTACKS)
@@ -75,7 +65,8 @@ def test_news_body_that_would_stall_the_build_is_refused_at_its_line(sites, name
     markdown, line, message = ATTACKS[name]
     sites.make(news={"2026-03-01-attack.md": HEADER + INTRO + markdown + "\n"})
     expected = BODY_LINE if line is None else ATTACK_LINE + line
-    assert_refused(build(), rf"sites/demo/news/2026-03-01-attack\.md:{expected}:1: [^\n]*{re.escape(message)}")
+    assert_refused(build(), rf"sites/demo/news/2026-03-01-attack\.md:{expected}:1: [^\n]*{re.escape(message)}",
+                   unpublished=Path("public/demo"))
 
 
 @pytest.mark.parametrize("name", ATTACKS)
@@ -86,7 +77,7 @@ def test_faq_answer_that_would_stall_the_build_is_refused_at_the_field(sites, na
     text = re.sub(r"    answer: .*\n", lambda _: answer, text, count=1)
     sites.make(yaml_text=text)
     assert_refused(build(), rf"sites/demo/site\.yaml:{line_of(text, 'answer:')}:\d+: faq\[0\]\.answer: "
-                            rf"[^\n]*{re.escape(message)}")
+                            rf"[^\n]*{re.escape(message)}", unpublished=Path("public/demo"))
 
 
 @pytest.mark.parametrize("name", ["brackets-10000-deep", "list-200-deep", "a-tags-20000"])
@@ -94,7 +85,8 @@ def test_privacy_page_that_would_stall_the_build_is_refused_at_its_line(sites, n
     markdown, line, message = ATTACKS[name]
     folder = sites.make(replace={'privacy_policy: "https://demo.example/privacy/"': "privacy_policy: privacy.md"})
     (folder / "privacy.md").write_text("# Политика\n\n" + markdown, encoding="utf-8")
-    assert_refused(build(), rf"sites/demo/privacy\.md:{3 + line}:1: [^\n]*{re.escape(message)}")
+    assert_refused(build(), rf"sites/demo/privacy\.md:{3 + line}:1: [^\n]*{re.escape(message)}",
+                   unpublished=Path("public/demo"))
 
 
 def test_one_hostile_item_among_many_is_named_when_news_convert_in_parallel(sites):
@@ -102,7 +94,8 @@ def test_one_hostile_item_among_many_is_named_when_news_convert_in_parallel(site
             for i in range(80)}
     news["2026-03-01-attack.md"] = HEADER + INTRO + ATTACKS["brackets-10000-deep"][0] + "\n"
     sites.make(news=news)
-    assert_refused(build(), rf"sites/demo/news/2026-03-01-attack\.md:{ATTACK_LINE}:1: [^\n]*{re.escape(BRACKETS)}")
+    assert_refused(build(), rf"sites/demo/news/2026-03-01-attack\.md:{ATTACK_LINE}:1: [^\n]*{re.escape(BRACKETS)}",
+                   unpublished=Path("public/demo"))
 
 
 @pytest.mark.parametrize("name", ACCEPTED)

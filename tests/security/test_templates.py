@@ -7,23 +7,20 @@ marker file appears, a build never ends) instead of running the attack in the te
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.api.conftest import valid_form
+from tests.security.support import output, published, storefront
 
 OVERRIDE = "sites/demo/templates/404.html"
 
 
-def storefront(verb: str, cwd: Path) -> tuple[int, str]:
+def run(verb: str, cwd: Path) -> tuple[int, str]:
     """Exit code and everything printed by ``storefront <verb>``."""
-    env = {**os.environ, "XDG_CACHE_HOME": str(cwd / "cache")}
-    result = subprocess.run([sys.executable, "-m", "storefront", verb], cwd=cwd, env=env, capture_output=True,
-                            text=True, timeout=60)
-    return result.returncode, result.stdout + result.stderr
+    result = storefront(verb, cwd=cwd)
+    return result.returncode, output(result)
 
 
 def override(site: Path, body: str, name: str = "404.html") -> None:
@@ -31,11 +28,6 @@ def override(site: Path, body: str, name: str = "404.html") -> None:
     (site / "templates").mkdir(exist_ok=True)
     (site / "templates" / name).write_text(
         f'{{% extends "theme/{name}" %}}\n{{% block main %}}\n{body}\n{{% endblock %}}\n', encoding="utf-8")
-
-
-def published(root: Path) -> str:
-    """Everything under ``public/``, as one text."""
-    return "".join(p.read_text(errors="replace") for p in (root / "public").rglob("*") if p.is_file())
 
 
 ESCAPES = {
@@ -72,7 +64,7 @@ def test_a_template_cannot_escape_the_sandbox(sites, body, words):
     marker = sites.root / "pwned"
     override(site, body.replace("MARKER", str(marker)))
     for verb in ("check", "build"):
-        code, output = storefront(verb, sites.root)
+        code, output = run(verb, sites.root)
         assert code == 1 and f"{OVERRIDE}:3:1:" in output and words in output, output
         assert "Traceback" not in output
         assert not marker.exists(), f"{verb} ran the partner's command"
@@ -84,7 +76,7 @@ def test_extending_a_file_outside_the_templates_is_refused(sites):
     (site / "templates").mkdir()
     for target in ("../../../etc/passwd", "/etc/passwd", "../site.yaml"):
         (site / "templates" / "404.html").write_text(f"x\n{{% extends '{target}' %}}\n")
-        code, output = storefront("build", sites.root)
+        code, output = run("build", sites.root)
         assert code == 1 and f"{OVERRIDE}:2:1: there is no template named" in output, output
     assert "root:" not in published(sites.root)
 
@@ -141,7 +133,7 @@ def test_a_template_file_that_is_not_the_partners_own_is_refused(sites, make_uns
     (site / "templates").mkdir()
     words = make_unsafe(site, sites.root)
     for verb in ("check", "build"):
-        code, output = storefront(verb, sites.root)
+        code, output = run(verb, sites.root)
         assert code == 1 and f"{OVERRIDE}:1:1: " in output and words in output, output
         assert "Traceback" not in output
     assert not (sites.root / "public" / "demo").exists()
@@ -153,7 +145,7 @@ def test_a_link_between_the_partners_own_templates_is_fine(sites):
     (site / "templates" / "landing.html").symlink_to("index.html")
     (site / "templates" / "index.html").rename(site / "templates" / "real.html")
     (site / "templates" / "index.html").symlink_to("real.html")
-    code, output = storefront("build", sites.root)
+    code, output = run("build", sites.root)
     assert code == 0, output
     assert "MY OWN PAGE" in (sites.root / "public" / "demo" / "index.html").read_text()
 
@@ -190,7 +182,7 @@ RUNAWAY = {
 def test_a_runaway_template_stops_with_a_message(sites, body, words):
     site = sites.make()
     override(site, body)
-    code, output = storefront("build", sites.root)
+    code, output = run("build", sites.root)
     assert code == 1 and f"{OVERRIDE}:3:1:" in output and words in output, output
     assert "Traceback" not in output
     assert not (sites.root / "public" / "demo").exists()
@@ -200,7 +192,7 @@ def test_a_self_including_template_stops_with_a_message(sites):
     site = sites.make()
     (site / "templates").mkdir()
     (site / "templates" / "404.html").write_text("{% include '404.html' %}{% include '404.html' %}\n")
-    code, output = storefront("check", sites.root)
+    code, output = run("check", sites.root)
     assert code == 1 and f"{OVERRIDE}:1:1: templates nest too deeply" in output, output
 
 

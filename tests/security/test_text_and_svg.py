@@ -11,7 +11,6 @@ import re
 import shutil
 import struct
 import subprocess
-import sys
 import zlib
 from pathlib import Path
 
@@ -24,19 +23,11 @@ from storefront import feeds
 from storefront.load import load_site
 from storefront.problems import InvalidSite
 from tests.conftest import EXAMPLE_SITES, line_of, scaffold_text
+from tests.security.support import assert_refused, storefront
 
 
 def build() -> subprocess.CompletedProcess:
-    """``storefront build`` in a child process (a generous minute, so a hang fails instead)."""
-    return subprocess.run([sys.executable, "-m", "storefront", "build", "demo"], capture_output=True, text=True,
-                          timeout=120)
-
-
-def assert_refused(result: subprocess.CompletedProcess, pattern: str) -> None:
-    output = result.stdout + result.stderr
-    assert result.returncode == 1, output
-    assert re.search(pattern, output), output
-    assert "Traceback" not in output, output
+    return storefront("build", "demo")
 
 
 # --- control characters in what a partner writes --------------------------------------------
@@ -281,8 +272,7 @@ def test_real_png_is_published(sites, file_name):
 def test_hostile_logo_is_reported_by_check_with_the_other_mistakes(sites):
     folder = sites.make(news={"2026-03-01-item.md": HEADER + "[" * 10_000 + "\n"})
     (folder / "assets" / "logo.svg").write_text(SVGS["onclick-deep"][0], encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "storefront", "check", "demo"], capture_output=True, text=True,
-                            timeout=120)
+    result = storefront("check", "demo")
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert "sites/demo/assets/logo.svg:4:1: site.brand.logo: the attribute onclick on <rect> runs code" in output
