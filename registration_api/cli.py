@@ -48,7 +48,6 @@ def parser() -> argparse.ArgumentParser:
     key_create.add_argument("--label", help="what the key is for, e.g. CRM")
     key_verbs.add_parser("list", help="the keys of a site (prefixes only)")
     key_revoke = key_verbs.add_parser("revoke", help="revoke a key by its prefix")
-    key_revoke.add_argument("prefix", help="the key's first characters, as `keys list` shows them")
 
     inv_parser = verbs.add_parser("invitations", help="a partner's invitation codes")
     inv_verbs = inv_parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -68,6 +67,8 @@ def parser() -> argparse.ArgumentParser:
                          help="folder with the partners' sites (default: sites)")
         sub.add_argument("--themes", type=Path, default=Path("themes"), metavar="DIR",
                          help="folder with extra themes (default: themes, if it exists)")
+    key_revoke.add_argument("prefix", metavar="PREFIX",
+                            help="the key's prefix exactly as `keys list` prints it, e.g. sfk_AbCdEfGh")
     return root
 
 
@@ -272,9 +273,14 @@ def _keys(engine, settings: Settings, args: argparse.Namespace) -> int:
             state = f"revoked {info.revoked_at:%Y-%m-%d}" if info.revoked_at else "active"
             print(f"{info.prefix}…  {info.created_at:%Y-%m-%d}  {state:<18}  {info.label or ''}")
     else:
-        count = keys.revoke(engine, args.site_id, args.prefix, utc_now())
+        prefix = args.prefix.removesuffix("…")
+        try:
+            count = keys.revoke(engine, args.site_id, prefix, utc_now())
+        except ValueError as exc:
+            print(f"error: PREFIX: {exc}", file=sys.stderr)
+            return 2
         if not count:
-            print(f"error: no active key of {args.site_id} starts with {args.prefix}", file=sys.stderr)
+            print(f"error: {args.site_id} has no active key {prefix}", file=sys.stderr)
             return 1
         print(f"revoked {count} key(s)")
     return 0

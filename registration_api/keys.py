@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -10,6 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from .db import api_keys
+
+PREFIX = re.compile(r"sfk_[A-Za-z0-9_-]{8}")  # what `keys list` prints: a key's first 12 characters
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,12 @@ def list_keys(engine: Engine, site_id: str) -> list[KeyInfo]:
 
 
 def revoke(engine: Engine, site_id: str, prefix: str, now: dt.datetime) -> int:
-    """Revoke the site's keys starting with ``prefix``; returns how many."""
+    """Revoke the site's active key whose stored prefix is exactly ``prefix``; returns how many (0 or 1)."""
+    if not PREFIX.fullmatch(prefix):
+        raise ValueError(f"{prefix!r} is not a key prefix; write it as `keys list` prints it, e.g. sfk_AbCdEfGh")
     with engine.begin() as conn:
         return conn.execute(api_keys.update().where(
-            api_keys.c.site_id == site_id, api_keys.c.prefix.startswith(prefix[:12]),
+            api_keys.c.site_id == site_id, api_keys.c.prefix == prefix,
             api_keys.c.revoked_at.is_(None)).values(revoked_at=now)).rowcount
 
 

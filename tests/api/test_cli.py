@@ -180,3 +180,28 @@ def test_bad_settings_are_explained(tmp_path, sites_dir):
     result = subprocess.run([sys.executable, "-m", "registration_api", "serve", "--sites", str(tmp_path / "none")],
                             capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 1 and "there is no sites folder" in result.stderr
+
+
+def _cli(tmp_path, database_url, sites_dir, *args):
+    return subprocess.run([sys.executable, "-m", "registration_api", *args, "--sites", str(sites_dir)],
+                          env=_env(tmp_path, database_url), capture_output=True, text=True, timeout=60)
+
+
+def test_keys_revoke_takes_the_site_first_and_the_exact_prefix(tmp_path, database_url, sites_dir):
+    for site in ("oblako-plus", "oblako-plus", "buhcentr"):
+        assert _cli(tmp_path, database_url, sites_dir, "keys", "create", site).returncode == 0
+    listed = _cli(tmp_path, database_url, sites_dir, "keys", "list", "oblako-plus").stdout.splitlines()
+    first, second = (line.split()[0] for line in listed)  # as printed: sfk_AbCdEfGh…
+    bare = first.removesuffix("…")
+    for wildcard in ("%", "sfk_%", "sfk_________", "_", bare[:-1], bare + "x", bare.swapcase(), f"{bare[:-1]}%"):
+        refused = _cli(tmp_path, database_url, sites_dir, "keys", "revoke", "oblako-plus", wildcard)
+        assert refused.returncode in (1, 2) and "error:" in refused.stderr, wildcard
+    shape = _cli(tmp_path, database_url, sites_dir, "keys", "revoke", "oblako-plus", "%")
+    assert shape.returncode == 2 and "PREFIX" in shape.stderr and "keys list" in shape.stderr
+    other = _cli(tmp_path, database_url, sites_dir, "keys", "revoke", "buhcentr", first)
+    assert other.returncode == 1 and "buhcentr has no active key" in other.stderr
+    revoked = _cli(tmp_path, database_url, sites_dir, "keys", "revoke", "oblako-plus", first)
+    assert revoked.returncode == 0 and "revoked 1 key(s)" in revoked.stdout
+    states = _cli(tmp_path, database_url, sites_dir, "keys", "list", "oblako-plus").stdout.splitlines()
+    assert ["revoked" in line for line in states] == [True, False] and states[1].startswith(second)
+    assert "active" in _cli(tmp_path, database_url, sites_dir, "keys", "list", "buhcentr").stdout
