@@ -29,7 +29,7 @@ from .forms import errors_of, registration_form, typed_values
 from .inputs import CleanAddress, read_form
 from .openapi import openapi_document
 from .outbox import OutboxSender, transport_for
-from .ratelimit import RateLimiter, retry_after
+from .ratelimit import RateLimiter, client_key, retry_after
 from .routing import resource
 from .registration import Clock, Registrar, SignUp, utc_now
 from .origins import header_origin, origin_of
@@ -75,10 +75,11 @@ class Service:
         return canonical is not None and (canonical in partner.origins or self.settings.is_local_origin(canonical))
 
     def client(self, request: Request) -> str:
+        """Who the rate limits count: the client's address (an IPv6 one by its /64)."""
         if self.settings.trust_proxy and "x-forwarded-for" in request.headers:
             # the proxy appends the address it saw: the right-most entry, not what the client claims
-            return request.headers["x-forwarded-for"].split(",")[-1].strip()
-        return request.client.host if request.client else "unknown"
+            return client_key(request.headers["x-forwarded-for"].split(",")[-1].strip())
+        return client_key(request.client.host) if request.client else "unknown"
 
     def own_origin(self, request: Request) -> str | None:
         return origin_of(self.public_base(request))
