@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-_PHONE_CHARS = re.compile(r"^[\d\s()+\-.]+$")
+_PHONE_CHARS = re.compile("^[0-9 \t\u00a0()+\\-.]+$")  # ASCII digits only: ٩ or ９ are digits to Python, not to an operator
 _INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN11_WEIGHTS = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN12_WEIGHTS = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -20,7 +20,7 @@ def normalise_phone(text: str) -> str | None:
     text = text.strip()
     if not text or not _PHONE_CHARS.match(text) or text.count("+") > 1 or "+" in text[1:]:
         return None
-    digits = re.sub(r"\D", "", text)
+    digits = re.sub(r"[^0-9]", "", text)
     if text.startswith("+"):
         return f"+{digits}" if len(digits) == 11 and digits[0] == "7" else None
     if len(digits) == 11 and digits[0] in "78":

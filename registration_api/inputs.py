@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -20,25 +19,31 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
+from storefront.characters import code_point, first_forbidden
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 JSON_TYPE = "application/json"
 MAX_JSON_DEPTH = 16
 CHECKBOX, CONSENT_VALUE = "consent", "yes"  # the form's checkbox (storefront/themes/base/templates/_macros.html)
 
-# C0 controls but tab, line feed and carriage return; DEL; lone surrogates (not UTF-8, refused by PostgreSQL)
-_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-TEXT_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$"  # the same rule, for JSON Schema
+# the generator's rule (storefront.characters): controls but tab and line breaks, surrogates, non-characters
+TEXT_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff]*$"  # for JSON Schema
 
 
 def check_text(value: str, name: str) -> str:
-    """``value`` unchanged, or a 400 naming ``name`` when it holds a control character."""
-    match = _UNSAFE.search(value)
-    if match:
-        code = ord(match.group())
-        kind = "half of a UTF-16 surrogate pair" if code >= 0xD800 else "a control character"
-        raise HTTPException(400, f"{name} contains U+{code:04X} ({kind}); send plain text")
+    """``value`` unchanged, or a 400 naming ``name`` and the character when it holds one no page may carry."""
+    char = first_forbidden(value)
+    if char is not None:
+        raise HTTPException(400, f"{name} contains {code_point(char)} ({_kind(char)}); send plain text")
     return value
+
+
+def _kind(char: str) -> str:
+    if "\ud800" <= char <= "\udfff":
+        return "half of a UTF-16 surrogate pair"
+    if ord(char) < 0xA0:
+        return "a control character"
+    return "a Unicode non-character"
 
 
 def media_type(request: Request) -> str:
