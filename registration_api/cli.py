@@ -55,7 +55,7 @@ def parser() -> argparse.ArgumentParser:
     inv_create.add_argument("--email", help="send the invitation to this address")
     inv_create.add_argument("--tariff", help="tariff id (default: the first registration page's)")
     inv_create.add_argument("--trial-days", type=int, default=30, help="trial length, 1 to 30 (default: 30)")
-    inv_create.add_argument("--count", type=int, default=1, help="how many codes (default: 1)")
+    inv_create.add_argument("--count", type=int, default=1, help="how many codes, without --email (default: 1)")
     inv_create.add_argument("--expires-days", type=int, help="the codes expire after this many days")
     inv_list = inv_verbs.add_parser("list", help="codes with their subscriber and activation date")
     inv_list.add_argument("--format", choices=("table", "csv"), default="table")
@@ -291,12 +291,17 @@ def _invitations(engine, settings: Settings, args: argparse.Namespace) -> int:
     if partner is None:
         return 1
     if args.action == "create":
+        if args.email and args.count != 1:
+            print("error: --count: with --email, one code is created and e-mailed; leave --count out",
+                  file=sys.stderr)
+            return 2
         base = settings.public_base_url or "http://localhost:8000/"
         try:
             codes = invitations.create(engine, partner, now=utc_now(), email=args.email, tariff=args.tariff,
                                        trial_days=args.trial_days, count=args.count, expires_days=args.expires_days,
-                                       mail_from=settings.mail_from, activation_base=base)
-        except ValueError as exc:
+                                       mail_from=settings.mail_from, activation_base=base,
+                                       mails_per_day=settings.invitation_mails_per_day)
+        except (ValueError, invitations.MailQuota) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         for code in codes:

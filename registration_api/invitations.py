@@ -22,6 +22,11 @@ from .registration import SignUp, active_trial, create_subscriber, event_data, q
 from .registry import Partner
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+MAILS_PER_RECIPIENT = 3  # invitations e-mailed to one address by one site in 24 hours
+
+
+class MailQuota(Exception):
+    """A site has e-mailed as many invitations as it may for now; the message says which limit."""
 
 
 def new_code() -> str:
@@ -72,8 +77,9 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 def create(engine: Engine, partner: Partner, *, now: dt.datetime, email: str | None = None,
            tariff: str | None = None, trial_days: int = 30, count: int = 1, expires_days: int | None = None,
-           mail_from: str, activation_base: str) -> list[str]:
-    """Create ``count`` codes; with an e-mail, the code and its link are sent to that person."""
+           mail_from: str, activation_base: str, mails_per_day: int = 200) -> list[str]:
+    """Create ``count`` codes; with an e-mail, one code and its link are sent to that person, within
+    the site's quotas of e-mailed invitations (raises :class:`MailQuota`)."""
     site = partner.site
     tariff = tariff or site.config.registration[0].tariff
     if tariff not in {t.id for t in site.config.tariffs}:
@@ -86,6 +92,8 @@ def create(engine: Engine, partner: Partner, *, now: dt.datetime, email: str | N
     if expires_days is not None and not 1 <= expires_days <= 3650:
         raise ValueError("an invitation expires after 1 to 3650 days")
     if email is not None:
+        if count != 1:
+            raise ValueError("count: an invitation e-mailed to a person is one code; leave count out, or email")
         try:
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError as exc:
@@ -93,6 +101,8 @@ def create(engine: Engine, partner: Partner, *, now: dt.datetime, email: str | N
     expires = now + dt.timedelta(days=expires_days) if expires_days else None
     codes = []
     with engine.begin() as conn:
+        if email:
+            _check_quota(conn, site.id, email, now, mails_per_day)
         for _ in range(count):
             code = new_code()
             conn.execute(invitations.insert().values(site_id=site.id, code=code, email=email, tariff=tariff,
@@ -103,6 +113,20 @@ def create(engine: Engine, partner: Partner, *, now: dt.datetime, email: str | N
                                                            mail_from, now)], now, None)
             codes.append(code)
     return codes
+
+
+def _check_quota(conn: Connection, site_id: str, email: str, now: dt.datetime, per_day: int) -> None:
+    """Nobody gets a stream of invitations, and no site's key sends mail without end."""
+    mailed = sa.select(sa.func.count()).select_from(invitations).where(
+        invitations.c.site_id == site_id, invitations.c.email.is_not(None),
+        invitations.c.created_at > now - dt.timedelta(days=1))
+    if conn.execute(mailed.where(sa.func.lower(invitations.c.email) == email.lower())).scalar_one() \
+            >= MAILS_PER_RECIPIENT:
+        raise MailQuota(f"{email} was sent {MAILS_PER_RECIPIENT} invitations in the last 24 hours; "
+                        f"send the codes you have, or try again tomorrow")
+    if conn.execute(mailed).scalar_one() >= per_day:
+        raise MailQuota(f"{site_id} has e-mailed {per_day} invitations in the last 24 hours, its daily quota "
+                        f"(INVITATION_MAILS_PER_DAY); create codes without email, or try again tomorrow")
 
 
 def find(engine: Engine, code: str) -> Invitation | None:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, Mapping, TypeVar
 
 from annotated_types import Ge, Le
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, StringConstraints,
-                      ValidationError)
+                      ValidationError, ValidationInfo, field_validator)
 from starlette.exceptions import HTTPException
 
 from .inputs import TEXT_PATTERN
@@ -98,13 +98,20 @@ class Departure(_Body):
 
 
 class NewInvitations(_Body):
-    """``POST .../invitations``: how many codes, for which tariff and trial, and who to e-mail."""
+    """``POST .../invitations``: how many codes, for which tariff and trial, and who to e-mail (one code)."""
 
     email: Email | None = None
     tariff: Name | None = None
     trial_days: _whole_between(1, 30) = 30  # type: ignore[valid-type]
     count: _whole_between(1, 1000) = 1  # type: ignore[valid-type]
     expires_days: _whole_between(1, 3650) | None = None  # type: ignore[valid-type]
+
+    @field_validator("count")
+    @classmethod
+    def _one_per_mail(cls, count: int, info: ValidationInfo) -> int:
+        if info.data.get("email") is not None and count != 1:
+            raise ValueError("must be 1 (or left out) with email: a person is e-mailed one code")
+        return count
 
 
 Model = TypeVar("Model", bound=_Input)

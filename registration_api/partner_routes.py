@@ -132,7 +132,10 @@ def routes(service: "Service") -> list[Route]:
                 lambda: invitations.create(
                     engine, partner, now=service.clock(), email=wanted.email, tariff=wanted.tariff,
                     trial_days=wanted.trial_days, count=wanted.count, expires_days=wanted.expires_days,
-                    mail_from=settings.mail_from, activation_base=service.public_base(request)))
+                    mail_from=settings.mail_from, activation_base=service.public_base(request),
+                    mails_per_day=settings.invitation_mails_per_day))
+        except invitations.MailQuota as exc:
+            raise HTTPException(429, str(exc)) from None
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from None
         service.wake.set()

@@ -37,6 +37,7 @@ class Settings:
     read_timeout_seconds: int = 10
     api_rate_limit_per_minute: int = 120
     auth_failures_per_minute: int = 10
+    invitation_mails_per_day: int = 200
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Moscow"))
     trust_proxy: bool = False
     allow_loopback_origins: bool = False
@@ -87,6 +88,7 @@ class Settings:
             read_timeout_seconds=_int(env, "READ_TIMEOUT_SECONDS", 10),
             api_rate_limit_per_minute=_int(env, "API_RATE_LIMIT_PER_MINUTE", 120),
             auth_failures_per_minute=_int(env, "AUTH_FAILURES_PER_MINUTE", 10),
+            invitation_mails_per_day=_int(env, "INVITATION_MAILS_PER_DAY", 200),
             timezone=timezone,
             trust_proxy=_flag(env, "TRUST_PROXY"),
             allow_loopback_origins=_flag(env, "ALLOW_LOOPBACK_ORIGINS"),
