@@ -7,10 +7,16 @@ whole text, for ``<``), so a few thousand of them take minutes (measured, 20,000
 characters: ``[`` × 20,000 did not finish in 20 s, ``<a `` × 6,700 3.4 s, runs of
 backticks that never pair 4.8 s; emphasis runs of ``*`` and ``_`` stay linear, 0.09 s).
 Nested lists are converted by recursion: 300 levels overflow Python's stack.
+Two more costs grow with the square of a paragraph's length (a "paragraph" here is text
+between blank lines): every header, rule or reference definition inside it makes the
+block parser cut the paragraph there and test the rest again (``"a\\n=\\n"`` × 25,000,
+100,000 characters, took 31 s), and every emphasis, link, tag, entity, escape or hard
+break rebuilds the paragraph's text (``"*a* "`` × 25,000 2.5 s).
 
-:func:`markdown_limits` adds up how far those searches would go and how deep lists and
-quotes nest, before anything is converted. Each search limit is about half a second of
-conversion; real texts stay far below them (a long paragraph with a hundred links
+:func:`markdown_limits` adds up how far those searches would go, how much text those
+cuts and rebuilds go over and how deep lists and quotes nest, before anything is
+converted. Each limit is about half a second of conversion and all of them together
+about one second; real texts stay far below them (a long paragraph with a hundred links
 searches a few thousand characters).
 """
 from __future__ import annotations
@@ -24,6 +30,12 @@ MAX_NESTING = 32
 MAX_BRACKET_SEARCH = 1_500_000
 MAX_BACKTICK_SEARCH = 6_000_000
 MAX_TAG_SEARCH = 5_000_000
+#: Characters the block parser goes over again after cutting a paragraph at a header or rule.
+MAX_BLOCK_CUTS = 14_000_000
+#: Inline marks times the length of their paragraph: the text rebuilt for each mark.
+MAX_INLINE_REBUILDS = 600_000_000
+#: The sum of each measure's share of its limit: all of them together, about a second.
+MAX_SHARES = 2.0
 
 
 @dataclass(frozen=True)
@@ -38,7 +50,27 @@ def markdown_limits(text: str) -> Excess | None:
     """``None`` when python-markdown converts ``text`` quickly; otherwise what to simplify."""
     if len(text) > MAX_CHARS:
         return Excess(1, f"this text has {len(text):,} characters; at most {MAX_CHARS:,} are allowed: split it")
-    return _nesting(text) or _searches(text) or _tags(text)
+    nesting = _nesting(text)
+    if nesting is not None:
+        return nesting
+    costs = [*_searches(text), _tags(text), _block_cuts(text), _inline_rebuilds(text)]
+    worst = max(costs, key=_Cost.share)
+    if worst.share() > 1 or sum(cost.share() for cost in costs) > MAX_SHARES:
+        return Excess(worst.line, worst.message)
+    return None
+
+
+@dataclass(frozen=True)
+class _Cost:
+    """How much work one slow construct makes python-markdown do, against its limit."""
+
+    work: int
+    limit: int
+    line: int
+    message: str
+
+    def share(self) -> float:
+        return self.work / self.limit
 
 
 _CONTAINER = re.compile(r"[ \t]*(?:>|[-*+](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))")
@@ -66,7 +98,7 @@ def _nesting(text: str) -> Excess | None:
 _TOKENS = re.compile(r"\\[\\`\[\]()]|\n[ \t]*(?=\n)|\]\(|[\[\]()]|`+")
 
 
-def _searches(text: str) -> Excess | None:
+def _searches(text: str) -> tuple[_Cost, _Cost]:
     """Brackets and backticks, paragraph by paragraph: what an opener left open would search."""
     brackets = backticks = 0
     # (how far, minus where): the opener that searches furthest, the earliest of equals
@@ -115,16 +147,13 @@ def _searches(text: str) -> Excess | None:
             runs.append(position)
     paragraph_end(len(text))
 
-    if brackets > MAX_BRACKET_SEARCH:
-        return Excess(_line(text, -worst_bracket[1]),
-                      "too many '[' that are never closed, or brackets nested too deeply: the page would take "
-                      "minutes to make; close each '[' with ']', or write \\[ for a bracket that is just text")
-    if backticks > MAX_BACKTICK_SEARCH:
-        return Excess(_line(text, -first_run_of_worst_paragraph[1]),
-                      "too many backticks (`) in one long paragraph: the page would take minutes to make;"
-                      " pair them as `code`, split the paragraph with blank lines, or write \\` "
-                      "for a backtick that is just text")
-    return None
+    return (_Cost(brackets, MAX_BRACKET_SEARCH, _line(text, -worst_bracket[1]),
+                  "too many '[' that are never closed, or brackets nested too deeply: the page would take "
+                  "minutes to make; close each '[' with ']', or write \\[ for a bracket that is just text"),
+            _Cost(backticks, MAX_BACKTICK_SEARCH, _line(text, -first_run_of_worst_paragraph[1]),
+                  "too many backticks (`) in one long paragraph: the page would take minutes to make;"
+                  " pair them as `code`, split the paragraph with blank lines, or write \\` "
+                  "for a backtick that is just text"))
 
 
 _TAG_START = re.compile(r"<[A-Za-z/!?]")
@@ -137,7 +166,7 @@ _TAG = re.compile(r"""
 """, re.X)
 
 
-def _tags(text: str) -> Excess | None:
+def _tags(text: str) -> _Cost:
     """Every ``<`` that starts no complete tag makes python's HTML parser search to the end of the text."""
     searched, first = 0, None
     last_comment_end = text.rfind("-->")
@@ -158,11 +187,44 @@ def _tags(text: str) -> Excess | None:
                 continue
         searched += len(text) - position
         first = position if first is None else first
-    if searched > MAX_TAG_SEARCH:
-        return Excess(_line(text, first), "too many '<' that start no complete HTML tag: the page would take "
-                                          "minutes to make; write &lt; for a '<' that is just text, or finish "
-                                          "the tag with '>'")
-    return None
+    return _Cost(searched, MAX_TAG_SEARCH, _line(text, first or 0),
+                 "too many '<' that start no complete HTML tag: the page would take minutes to make; write "
+                 "&lt; for a '<' that is just text, or finish the tag with '>'")
+
+
+_PARAGRAPH = re.compile(r"(?:[^\n]|\n(?![ \t]*(?:\n|$)))+")
+# A line at which python-markdown's block parser cuts a paragraph: an ATX header, a setext
+# underline, a rule or a reference definition (up to three spaces in front).
+_CUT = re.compile(r"^ {0,3}(?:#|=+[ \t]*$|-+[ \t]*$|([-*_])(?:[ \t]*\1){2,}[ \t]*$|\[[^\]\n]*\]:)", re.M)
+_INLINE_MARK = re.compile(r"[*_`\\\[<&]")
+_HARD_BREAK = re.compile(r" {2,}\n")
+
+
+def _block_cuts(text: str) -> _Cost:
+    """Each cut inside a paragraph makes the block parser go over the rest of it again."""
+    work, worst = 0, (0, 0)
+    for paragraph in _PARAGRAPH.finditer(text):
+        end = paragraph.end()
+        searched = sum(end - cut.end() for cut in _CUT.finditer(text, paragraph.start(), end))
+        work += searched
+        worst = max(worst, (searched, -paragraph.start()))
+    return _Cost(work, MAX_BLOCK_CUTS, _line(text, -worst[1]),
+                 "too many headers, rules (---) or reference definitions in one paragraph: the page would "
+                 "take minutes to make; put a blank line before and after each header and rule")
+
+
+def _inline_rebuilds(text: str) -> _Cost:
+    """Each emphasis, link, tag, entity, escape or hard break rebuilds its paragraph's text."""
+    work, worst = 0, (0, 0)
+    for paragraph in _PARAGRAPH.finditer(text):
+        start, end = paragraph.span()
+        marks = len(_INLINE_MARK.findall(text, start, end)) + 3 * len(_HARD_BREAK.findall(text, start, end))
+        rebuilt = marks * (end - start)
+        work += rebuilt
+        worst = max(worst, (rebuilt, -paragraph.start()))
+    return _Cost(work, MAX_INLINE_REBUILDS, _line(text, -worst[1]),
+                 "too much formatting (*, _, links, tags, &, \\, line breaks) in one long paragraph: the page "
+                 "would take minutes to make; split the paragraph with blank lines")
 
 
 def _line(text: str, position: int) -> int:
