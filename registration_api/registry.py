@@ -16,17 +16,20 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from storefront.cache import fingerprint
+from storefront.cache import TooManyFiles, fingerprint
 from storefront.load import Site, load_site, site_ids
 from storefront.model import RegistrationPage
 from storefront.paths import search_path
-from storefront.problems import InvalidSite
+from storefront.problems import InvalidSite, Problem, display_path
 from storefront.render import RenderError
 from storefront.renderer import SiteRenderer
 
 from .origins import origin_of
 
 log = logging.getLogger("registration_api")
+
+#: Most files and folders a site folder may hold: its fingerprint is taken at every poll.
+MAX_SITE_FILES = 5000
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,13 @@ class Registry:
             return self._failures(failed)
         for site_id in sorted(known):
             try:  # names, sizes and times of the site's files and the themes': links not followed, nothing opened
-                current = fingerprint([self.sites_dir / site_id], (themes,))
+                current = fingerprint([self.sites_dir / site_id], (themes,), MAX_SITE_FILES)
+            except TooManyFiles as exc:
+                reasons = [str(Problem(display_path(self.sites_dir / site_id), 1, 1, "", str(exc)))]
+                if failed.get(site_id) != reasons:  # said once, not at every poll
+                    log.error("site %s not (re)loaded: %s", site_id, reasons[0])
+                failed[site_id] = reasons
+                continue
             except OSError:
                 continue
             if self._fingerprints.get(site_id) == current and (site_id in partners or site_id in failed):

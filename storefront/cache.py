@@ -18,6 +18,7 @@ import os
 import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 from . import __version__
 
@@ -35,19 +36,53 @@ def _details_format() -> str:
             f"/markdown {markdown.__version__}/nh3 {nh3.__version__}")
 
 
-def fingerprint(folders: list[Path], options: tuple) -> str:
+class TooManyFiles(Exception):
+    """A folder holds more files than may be fingerprinted; ``str()`` says so, for the partner."""
+
+
+def fingerprint(folders: list[Path], options: tuple, limit: int | None = None) -> str:
     """A hash that changes whenever a file under ``folders`` or an option changes.
 
     Links are not followed and nothing is opened: a partner's link to a FIFO, a device or
-    a file elsewhere is fingerprinted as the link it is (the loader refuses to read it)."""
+    a file elsewhere is fingerprinted as the link it is (the loader refuses to read it).
+    A folder with more than ``limit`` files and folders raises :class:`TooManyFiles`
+    before more are looked at."""
     digest = hashlib.sha256(repr((FORMAT, __version__, options)).encode())
     for folder in folders:
-        for root, dirs, files in os.walk(folder):
-            dirs.sort()
-            for name in sorted(files):
-                stat = os.lstat(os.path.join(root, name))
-                digest.update(f"{root}/{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        for path, stat in _files(str(folder), _Budget(limit)):
+            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
+
+
+class _Budget:
+    """How many entries of one folder may be looked at."""
+
+    def __init__(self, limit: int | None):
+        self.limit, self.seen = limit, 0
+
+    def spend(self) -> None:
+        self.seen += 1
+        if self.limit is not None and self.seen > self.limit:
+            raise TooManyFiles(f"more than {self.limit:,} files and folders in this folder; keep only the "
+                               "site's own files (site.yaml, news, images, templates) in it")
+
+
+def _files(folder: str, budget: _Budget) -> Iterator[tuple[str, os.stat_result]]:
+    """Every file under ``folder`` with its ``lstat``, sorted, links not followed (a folder
+    that cannot be listed is skipped, as :func:`os.walk` does)."""
+    entries = []
+    try:
+        with os.scandir(folder) as found:
+            for entry in found:
+                budget.spend()
+                entries.append(entry)
+    except OSError:
+        return
+    for entry in sorted(entries, key=lambda e: e.name):
+        if entry.is_dir(follow_symlinks=False):
+            yield from _files(entry.path, budget)
+        else:
+            yield entry.path, entry.stat(follow_symlinks=False)
 
 
 class SiteCache:

@@ -20,6 +20,7 @@ from .cache import SiteCache
 from .catalogue import Application, catalogue
 from .content import FrontMatterSplit, MarkdownRefused, render_markdown, split_front_matter
 from .model import NewsFrontMatter, SiteConfig, SLUG_PATTERN
+from .news_files import NewsRefused, news_files, unprintable
 from .parallel import fork_map
 from .prefetch import MarkdownPrefetch, news_body_html
 from .paths import SITE_FILE, is_url, site_ids  # noqa: F401 - site_ids is part of this module's interface
@@ -187,8 +188,14 @@ def _load_news(root: Path, problems: list[Problem], cache: SiteCache | None, wor
     Files are read here; what costs (validating a header, converting a body) is done only
     for what the cache does not remember, spread over ``workers`` processes.
     """
-    folder = root / "news"
-    files = sorted(folder.glob("*.md")) if folder.is_dir() else []
+    try:
+        files = news_files(root)
+    except NewsRefused as exc:
+        problems.append(Problem(display_path(root / "news"), 1, 1, "", str(exc)))
+        return []
+    refused = {path: unprintable(path.name) for path in files if unprintable(path.name)}
+    problems.extend(Problem(display_path(path), 1, 1, "", why) for path, why in refused.items())
+    files = [path for path in files if path not in refused]
     splits = [_read_news_file(path, root, problems) for path in files]
     tasks, known = [], []
     for path, split in zip(files, splits):

@@ -84,6 +84,15 @@ def _endpoint(value: str) -> str:
     return value
 
 
+def _distinct_addresses(value: list[str]) -> list[str]:
+    seen: set[str] = set()
+    for address in value:
+        if address.lower() in seen:
+            raise ValueError(f"'{address}' is listed twice; list each address once")
+        seen.add(address.lower())
+    return value
+
+
 Colour = Annotated[str, AfterValidator(_colour), Field(description="Colour as #RRGGBB.")]
 PolicyLink = Annotated[str, AfterValidator(_policy)]
 
@@ -122,7 +131,8 @@ class Partner(Strict):
     privacy_policy: PolicyLink = Field(
         description="The personal-data policy (152-FZ): its https:// address, or a Markdown file such as "
                     "privacy.md that the storefront publishes at /privacy/.")
-    notify: list[EmailStr] = Field(min_length=1, description="Addresses that receive every new registration.")
+    notify: Annotated[list[EmailStr], AfterValidator(_distinct_addresses)] = Field(
+        min_length=1, max_length=10, description="Addresses that receive every new registration (at most 10).")
 
 
 class Brand(Strict):
@@ -150,7 +160,7 @@ class Site(Strict):
     api_url: Annotated[str, AfterValidator(_base_url)] | None = Field(
         None, description="Address of the registration service; `storefront build --api-url` overrides it.")
     origins: list[Annotated[str, AfterValidator(_base_url)]] = Field(
-        [], description="Other websites of the partner where the registration form is embedded.")
+        [], max_length=20, description="Other websites of the partner where the registration form is embedded.")
 
 
 class Benefit(Strict):
@@ -166,7 +176,7 @@ class CallToAction(Strict):
 class Landing(Strict):
     headline: Text
     subheadline: Text
-    benefits: list[Benefit] = []
+    benefits: list[Benefit] = Field([], max_length=50)
     cta: CallToAction
 
 
@@ -194,10 +204,10 @@ class Tariff(Strict):
     sessions: int = Field(ge=1, le=10_000, description="Simultaneous sessions.")
     bases: int | Literal["unlimited"] = Field(description="Number of data areas, or `unlimited`.")
     applications: Literal["all"] | list[Slug] = Field(
-        "all", description="`all` of the partner's applications, or a list of their ids.")
-    features: list[Text] = []
+        "all", max_length=100, description="`all` of the partner's applications, or a list of their ids.")
+    features: list[Text] = Field([], max_length=50)
     recommended: bool = False
-    extras: list[Extra] = []
+    extras: list[Extra] = Field([], max_length=50)
     description: Markdown | None = None
 
 
@@ -213,8 +223,8 @@ class Service(Strict):
     price: Money | None = Field(None, description="Omit for «по договорённости».")
     unit: Literal["month", "hour", "once"] = "month"
     hours_included: int | None = Field(None, ge=1)
-    reaction: list[Reaction] = []
-    channels: list[Text] = []
+    reaction: list[Reaction] = Field([], max_length=20)
+    channels: list[Text] = Field([], max_length=20)
 
 
 class FaqEntry(Strict):
@@ -260,11 +270,11 @@ class SiteConfig(Strict):
     partner: Partner
     site: Site
     landing: Landing
-    applications: list[Slug | ApplicationChoice] = Field(min_length=1)
-    tariffs: list[Tariff] = Field(min_length=1)
-    services: list[Service] = []
-    faq: list[FaqEntry] = []
-    registration: list[RegistrationPage] = Field(min_length=1)
+    applications: list[Slug | ApplicationChoice] = Field(min_length=1, max_length=100)
+    tariffs: list[Tariff] = Field(min_length=1, max_length=50)
+    services: list[Service] = Field([], max_length=50)
+    faq: list[FaqEntry] = Field([], max_length=200)
+    registration: list[RegistrationPage] = Field(min_length=1, max_length=50)
     webhook: Webhook | None = None
 
 

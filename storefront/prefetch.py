@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from .content import MarkdownRefused, render_markdown, split_front_matter
+from .news_files import NewsRefused, news_files
 from .parallel import fork_worker, join_worker
 from .untrusted import LIMITS, UnsafeFile, read_text
 
@@ -65,10 +66,14 @@ class MarkdownPrefetch:
               minimum: int = 64) -> MarkdownPrefetch | None:
         """Start converting the bodies under ``news_folder`` for which ``known`` is false;
         None when there is too little to convert for forking to pay (or one core)."""
-        if workers <= 1 or not hasattr(os, "fork") or not news_folder.is_dir():
+        if workers <= 1 or not hasattr(os, "fork"):
             return None
+        try:
+            files = news_files(news_folder.parent)
+        except NewsRefused:
+            return None  # the loader reports it
         bodies = []
-        for path in sorted(news_folder.glob("*.md")):
+        for path in files:
             try:
                 split = split_front_matter(read_text(path, news_folder.parent, LIMITS["news"]))
             except (OSError, UnsafeFile):

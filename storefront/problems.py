@@ -5,6 +5,7 @@ partner can fix everything in a single pass.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -35,7 +36,20 @@ class Problem:
 
     def __str__(self) -> str:
         field = f" {self.field}:" if self.field else ""
-        return f"{self.path}:{self.line}:{self.col}:{field} {self.message}"
+        return printable(f"{self.path}:{self.line}:{self.col}:{field} {self.message}")
+
+
+_ACTED_ON = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` with every character a terminal or a log would act on (a line break, an
+    escape sequence, a bidirectional override) written out as ``\\n`` or ``U+001B``: a
+    partner's file name or key cannot forge lines in ``storefront check`` or the log."""
+    if text.isprintable():
+        return text
+    return "".join(_ESCAPES.get(c, f"U+{ord(c):04X}") if unicodedata.category(c) in _ACTED_ON else c for c in text)
 
 
 class InvalidSite(Exception):

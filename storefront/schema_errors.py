@@ -108,6 +108,8 @@ def _message(err: dict, loc: Loc, model: type[BaseModel]) -> str:
         return f"is too long: at most {ctx.get('max_length')} characters (now {len(err['input'])})"
     if kind == "too_short":
         return "add at least one item to this list"
+    if kind == "too_long":
+        return f"at most {ctx.get('max_length')} items are allowed here (now {ctx.get('actual_length')}); keep the ones that matter"
     if kind in ("string_type", "string_sub_type"):
         return "write text here, not a list or a group of keys"
     if kind in ("model_type", "model_attributes_type", "dict_type"):

@@ -4,11 +4,18 @@ Many partners share one host, so a file under ``sites/<id>/`` may be a symlink t
 partner's data or to ``/etc/passwd``, a FIFO that blocks whoever opens it, a link to
 ``/dev/zero``, or simply enormous. Every read of a partner file goes through here: the
 path must resolve inside the folder it belongs to, be a regular file, and be no larger
-than the limit for its kind. Anything else is an :class:`UnsafeFile` whose message is
-written for the partner.
+than the limit for its kind, and have no other name (a hard link). Anything else is an
+:class:`UnsafeFile` whose message is written for the partner.
+
+The check is made on what was actually opened: the path is resolved, then opened one
+folder at a time from the root without following links (``openat`` with ``O_NOFOLLOW``),
+so a folder on the way swapped for a link after the check is refused, not followed. Links
+that stay inside the folder keep working: they were resolved before. On a system without
+``openat`` (not Linux or BSD) only the check before opening is made.
 """
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -43,19 +50,20 @@ def inside(path: Path, root: Path) -> Path:
     return real
 
 
-def read_bytes(path: Path, root: Path, limit: int) -> bytes:
+def read_bytes(path: Path, root: Path, limit: int, *, site: Path | None = None) -> bytes:
     """The bytes of a regular file inside ``root``, at most ``limit`` of them.
 
     The file is opened without blocking and checked after opening, so a FIFO, a device or
-    a file swapped for a link between the check and the read is refused too.
+    a file or folder swapped for a link between the check and the read is refused too.
+    ``site`` is the partner's folder when ``root`` is a folder inside it (``templates/``):
+    the file is then opened from ``site``, so ``root`` itself may not turn into a link.
     """
     real = inside(path, root)
-    try:
-        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        raise UnsafeFile(f"this file cannot be read ({exc.strerror})") from None
+    start = root.resolve()
+    if site is not None:
+        inside(path, site)
+        start = site.resolve()
+    fd = _open_beneath(start, real)
     try:
         _regular(os.fstat(fd), limit)
     except UnsafeFile:
@@ -66,6 +74,69 @@ def read_bytes(path: Path, root: Path, limit: int) -> bytes:
     if len(data) > limit:
         raise UnsafeFile(f"this file is larger than {_size(limit)}, the largest allowed")
     return data
+
+
+def names(folder: Path, root: Path) -> list[str]:
+    """The names in a partner's ``folder`` (inside ``root``), which may not be a link; the
+    folder actually opened is listed, so one swapped for a link is refused too.
+    Raises :class:`UnsafeFile`, or FileNotFoundError."""
+    if folder.is_symlink():
+        raise UnsafeFile("this folder is a link to another folder; put a real folder here")
+    fd = _open_beneath(root.resolve(), inside(folder, root), folder=True)
+    try:
+        return os.listdir(fd) if os.listdir in os.supports_fd else os.listdir(folder)
+    finally:
+        os.close(fd)
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+
+
+def _swapped() -> UnsafeFile:
+    return UnsafeFile("this file, or a folder on its way, was replaced by a link while it was read; "
+                      "put the real file in the folder")
+
+
+def _open_beneath(start: Path, real: Path, folder: bool = False) -> int:
+    """An fd of ``real`` (resolved, inside ``start``), opened one name at a time from ``start``
+    without following a link: what is opened is what was checked."""
+    last = os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW | (_DIRECTORY if folder else 0)
+    parts = real.relative_to(start).parts
+    if os.open not in os.supports_dir_fd or not parts:
+        return _open(str(real), last, None)
+    fd = _open(str(start), os.O_RDONLY | _DIRECTORY, None)
+    try:
+        for name in parts[:-1]:
+            parent, fd = fd, -1
+            try:
+                fd = _open(name, os.O_RDONLY | _NOFOLLOW | _DIRECTORY, parent)
+            finally:
+                os.close(parent)
+        return _open(parts[-1], last, fd)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def _open(name: str, flags: int, dir_fd: int | None) -> int:
+    try:
+        return os.open(name, flags, dir_fd=dir_fd)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK):
+            raise _swapped() from None
+        if exc.errno == errno.ENOTDIR and _is_link(name, dir_fd):
+            raise _swapped() from None
+        raise UnsafeFile(f"this file cannot be read ({exc.strerror})") from None
+
+
+def _is_link(name: str, dir_fd: int | None) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
 
 
 def check(path: Path, root: Path, limit: int) -> Path:
@@ -88,12 +159,14 @@ def _regular(info: os.stat_result, limit: int) -> None:
                          "replace it with an ordinary file")
     if info.st_size > limit:
         raise UnsafeFile(f"this file is {_size(info.st_size)}; the largest allowed is {_size(limit)}")
+    if info.st_nlink > 1:
+        raise UnsafeFile("this file is a hard link to another file; copy it instead")
 
 
-def read_text(path: Path, root: Path, limit: int) -> str:
+def read_text(path: Path, root: Path, limit: int, *, site: Path | None = None) -> str:
     """UTF-8 text of a partner file (see :func:`read_bytes`)."""
     try:
-        return read_bytes(path, root, limit).decode("utf-8")
+        return read_bytes(path, root, limit, site=site).decode("utf-8")
     except UnicodeDecodeError:
         raise UnsafeFile("the file is not UTF-8 text; save it as UTF-8") from None
 
