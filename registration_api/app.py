@@ -81,12 +81,13 @@ class Service:
             return client_key(request.headers["x-forwarded-for"].split(",")[-1].strip())
         return client_key(request.client.host) if request.client else "unknown"
 
-    def own_origin(self, request: Request) -> str | None:
-        return origin_of(self.public_base(request))
+    def own_origin(self) -> str | None:
+        return origin_of(self.public_base())
 
-    def public_base(self, request: Request) -> str:
-        """This service's public address, for links in e-mails and forms it renders."""
-        return self.settings.public_base_url or str(request.base_url)
+    def public_base(self) -> str:
+        """This service's public address, for links in e-mails, API answers and forms it renders:
+        ``PUBLIC_BASE_URL``, else the address it was started on; never the request's Host header."""
+        return self.settings.public_base
 
     def storefront_base(self, partner: Partner, origin: str | None) -> str:
         """Absolute base URL of the storefront the visitor came from: a local preview this service
@@ -98,7 +99,7 @@ class Service:
 
     def own_url(self, request: Request) -> str:
         """This endpoint's public address (``PUBLIC_BASE_URL`` behind a reverse proxy)."""
-        return self.public_base(request).rstrip("/") + request.url.path
+        return self.public_base().rstrip("/") + request.url.path
 
     # --- answers ---------------------------------------------------------------------
     def page_response(self, partner: Partner, page: Page, status: int, base: str, **extra: Any) -> HTMLResponse:
@@ -185,12 +186,15 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
                 return _cors(JSONResponse({"status": "registered"}, status_code=201), cors_origin)
             return RedirectResponse(thanks, status_code=303)
 
-        outcome = await service.registrar.register(partner, reg, SignUp.from_form(form))
+        signup = SignUp.from_form(form)
+        outcome = await service.registrar.register(partner, reg, signup)
         service.wake.set()
         if wants_json:
-            return _cors(JSONResponse({"status": "registered", "subscriber_number": outcome.number,
-                                       "trial_ends": outcome.trial_ends.isoformat(), "thanks_url": thanks},
-                                      status_code=201), cors_origin)
+            answer = {"status": "registered", "thanks_url": thanks}
+            if outcome.created or (signup.token is not None and outcome.token == signup.token):
+                # a repeat found only by e-mail is someone else's trial, maybe: its number stays private
+                answer.update(subscriber_number=outcome.number, trial_ends=outcome.trial_ends.isoformat())
+            return _cors(JSONResponse(answer, status_code=201), cors_origin)
         return RedirectResponse(thanks, status_code=303)
 
     async def preflight(request: Request) -> Response:
@@ -208,8 +212,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
             await run_in_threadpool(db.ping, service.engine)
         except Exception as exc:  # any database failure means "not healthy", said plainly
             return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok", "sites": service.registry.ids(),
-                             "failed": service.registry.failed()})
+        failed = {site: len(problems) for site, problems in service.registry.failed().items()}
+        return JSONResponse({"status": "ok", "database": "ok", "sites": service.registry.ids(), "failed": failed})
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(openapi_document())

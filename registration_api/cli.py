@@ -133,8 +133,15 @@ def _serve(settings: Settings, host: str, port: int, sender_command: list[str], 
 
     from .app import create_app
 
-    if host in ("127.0.0.1", "localhost", "::1"):
-        settings = dataclasses.replace(settings, allow_loopback_origins=True)
+    local = host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
+    if not local and settings.public_base_url is None:
+        print(f"error: PUBLIC_BASE_URL is not set: a service listening on {host} must be told its public "
+              f"address (e.g. PUBLIC_BASE_URL=https://api.example.ru/) for the links it e-mails and renders; "
+              f"links are never taken from a request's Host header", file=sys.stderr)
+        return 1
+    settings = dataclasses.replace(settings, listen_url=f"http://{f'[{host}]' if ':' in host else host}:{port}/")
+    if settings.allow_loopback_origins is None:  # a local trial run accepts pages on this machine
+        settings = dataclasses.replace(settings, allow_loopback_origins=local and settings.public_base_url is None)
     sender = _Supervised(sender_command) if sender_command else None
     try:
         uvicorn.run(create_app(settings, send_in_background=False), host=host, port=port,
@@ -253,8 +260,7 @@ def _remind(settings: Settings, engine, today: dt.date | None) -> int:
     now = utc_now()
     today = today or now.astimezone(settings.timezone).date()
     registry = _registry(settings)
-    public_base = settings.public_base_url or "http://localhost:8000/"
-    report = Reminder(engine, registry, mail_from=settings.mail_from, public_base=public_base,
+    report = Reminder(engine, registry, mail_from=settings.mail_from, public_base=settings.public_base,
                       secret=db.secret(engine, "links")).run(today, now)
     print(f"{today.isoformat()}: queued {report.reminders} reminder(s) and {report.digests} digest(s)")
     return _send_mail(settings, engine, registry)
@@ -295,7 +301,7 @@ def _invitations(engine, settings: Settings, args: argparse.Namespace) -> int:
             print("error: --count: with --email, one code is created and e-mailed; leave --count out",
                   file=sys.stderr)
             return 2
-        base = settings.public_base_url or "http://localhost:8000/"
+        base = settings.public_base
         try:
             codes = invitations.create(engine, partner, now=utc_now(), email=args.email, tariff=args.tariff,
                                        trial_days=args.trial_days, count=args.count, expires_days=args.expires_days,

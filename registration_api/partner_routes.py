@@ -132,14 +132,14 @@ def routes(service: "Service") -> list[Route]:
                 lambda: invitations.create(
                     engine, partner, now=service.clock(), email=wanted.email, tariff=wanted.tariff,
                     trial_days=wanted.trial_days, count=wanted.count, expires_days=wanted.expires_days,
-                    mail_from=settings.mail_from, activation_base=service.public_base(request),
+                    mail_from=settings.mail_from, activation_base=service.public_base(),
                     mails_per_day=settings.invitation_mails_per_day))
         except invitations.MailQuota as exc:
             raise HTTPException(429, str(exc)) from None
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from None
         service.wake.set()
-        base = service.public_base(request).rstrip("/")
+        base = service.public_base().rstrip("/")
         return JSONResponse({"codes": codes, "links": [f"{base}/invite/{c}" for c in codes]}, status_code=201)
 
     def browser_post_allowed(request: Request) -> None:
@@ -184,7 +184,7 @@ def routes(service: "Service") -> list[Route]:
         if refusal:
             return refusal
         origin = service.request_origin(request)
-        if not (service.origin_allowed(partner, origin) or origin == service.own_origin(request)):
+        if not (service.origin_allowed(partner, origin) or origin == service.own_origin()):
             return service.message_page(partner, f"invite/{invitation.code}/", 403,
                                         partner.site.config.site.base_url, "foreign")
         form = registration_form(partner.site.locale)(data)

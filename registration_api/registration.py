@@ -62,6 +62,7 @@ class Outcome:
     number: str
     trial_ends: dt.date
     created: bool
+    token: str | None = None  # the stored subscriber's form token: a repeat with it is a retry of the same post
 
 
 class Registrar:
@@ -120,12 +121,12 @@ class Registrar:
             mail: list[dict] = []
             for position, subscriber_id, row in zip(creating, ids, rows):
                 number = str(NUMBER_BASE + subscriber_id)
-                outcomes[position] = Outcome(number, row["trial_ends"], created=True)
+                outcomes[position] = Outcome(number, row["trial_ends"], created=True, token=row["token"])
                 mail.extend(self._outbox_rows(requests[position], number, row, now, subscriber_id))
             conn.execute(outbox.insert(), mail)
         for position, original in twin_of.items():
             first = outcomes[original]
-            outcomes[position] = Outcome(first.number, first.trial_ends, created=False)
+            outcomes[position] = Outcome(first.number, first.trial_ends, created=False, token=first.token)
         return outcomes
 
     def _outbox_rows(self, request: _Request, number: str, row: dict, now: dt.datetime,
@@ -170,7 +171,8 @@ def _existing(conn: Connection, requests: Sequence[_Request], today: dt.date) ->
         if tokens:
             for row in conn.execute(sa.select(*columns).where(subscribers.c.site_id == site_id,
                                                               subscribers.c.token.in_(tokens))):
-                found[(site_id, "token", row.token)] = Outcome(row.number, row.trial_ends, created=False)
+                found[(site_id, "token", row.token)] = Outcome(row.number, row.trial_ends, created=False,
+                                                               token=row.token)
         expired = []
         for row in conn.execute(sa.select(*columns).where(
                 subscribers.c.site_id == site_id, subscribers.c.email_key.in_([s.email_key for s in mine]),
@@ -178,7 +180,8 @@ def _existing(conn: Connection, requests: Sequence[_Request], today: dt.date) ->
             if row.trial_ends < today:
                 expired.append(row.id)
             else:
-                found[(site_id, "email", row.email_key)] = Outcome(row.number, row.trial_ends, created=False)
+                found[(site_id, "email", row.email_key)] = Outcome(row.number, row.trial_ends, created=False,
+                                                                   token=row.token)
         if expired:
             conn.execute(subscribers.update().where(subscribers.c.id.in_(expired)).values(status="expired"))
     return found

@@ -30,6 +30,7 @@ class Settings:
     database_url: str = ""
     smtp_url: str | None = None
     public_base_url: str | None = None
+    listen_url: str = "http://127.0.0.1:8000/"  # the address `serve` was started on, when PUBLIC_BASE_URL is unset
     mail_from: str = "noreply@localhost"
     extra_origins: frozenset[str] = field(default_factory=frozenset)
     rate_limit_per_minute: int = 20
@@ -40,7 +41,7 @@ class Settings:
     invitation_mails_per_day: int = 200
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Moscow"))
     trust_proxy: bool = False
-    allow_loopback_origins: bool = False
+    allow_loopback_origins: bool | None = None  # unset: `serve` decides (on for a local trial run)
     webhook_allow_hosts: AllowList = field(default_factory=AllowList)
 
     def is_local_origin(self, origin: str | None) -> bool:
@@ -49,7 +50,13 @@ class Settings:
         canonical = origin_of(origin) if origin else None
         if canonical is None:
             return False
-        return canonical in self.extra_origins or (self.allow_loopback_origins and is_loopback(canonical))
+        return canonical in self.extra_origins or (self.allow_loopback_origins is True and is_loopback(canonical))
+
+    @property
+    def public_base(self) -> str:
+        """This service's address in links that leave a request (e-mails, API answers, forms):
+        never taken from a request's Host header, which the client writes."""
+        return self.public_base_url or self.listen_url
 
     @property
     def maildir(self) -> Path:
@@ -80,7 +87,7 @@ class Settings:
             var_dir=var_dir,
             database_url=database_url,
             smtp_url=smtp_url,
-            public_base_url=env.get("PUBLIC_BASE_URL") or None,
+            public_base_url=_public_base(env.get("PUBLIC_BASE_URL") or None),
             mail_from=env.get("MAIL_FROM", "noreply@localhost"),
             extra_origins=frozenset(_origin(o) for o in env.get("EXTRA_ORIGINS", "").split(",") if o.strip()),
             rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 20),
@@ -91,13 +98,22 @@ class Settings:
             invitation_mails_per_day=_int(env, "INVITATION_MAILS_PER_DAY", 200),
             timezone=timezone,
             trust_proxy=_flag(env, "TRUST_PROXY"),
-            allow_loopback_origins=_flag(env, "ALLOW_LOOPBACK_ORIGINS"),
+            allow_loopback_origins=_optional_flag(env, "ALLOW_LOOPBACK_ORIGINS"),
             webhook_allow_hosts=_allow_list(env),
         )
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
     return env.get(name, "").lower() in ("1", "true", "yes")
+
+
+def _optional_flag(env: Mapping[str, str], name: str) -> bool | None:
+    value = env.get(name, "").strip().lower()
+    if not value:
+        return None
+    if value in ("1", "true", "yes", "0", "false", "no"):
+        return value in ("1", "true", "yes")
+    raise SettingsError(f"{name} must be 1 or 0, not {value!r}")
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -111,6 +127,12 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if number <= 0:
         raise SettingsError(f"{name} must be greater than 0")
     return number
+
+
+def _public_base(url: str | None) -> str | None:
+    if url is not None and origin_of(url) is None:
+        raise SettingsError(f"PUBLIC_BASE_URL: {url!r} is not an address like https://api.example.ru/")
+    return url
 
 
 def _origin(url: str) -> str:

@@ -210,7 +210,7 @@ def serve(site_id: str, sites_dir: Path, themes_dir: Path | None, *, theme: str 
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    settings = dataclasses.replace(settings, allow_loopback_origins=True)
+    settings = dataclasses.replace(settings, allow_loopback_origins=True, listen_url=f"http://{host}:{port}/")
     options = BuildOptions(sites_dir, themes_dir, var_dir / "preview", api_url=f"http://{host}:{port}/",
                            theme=theme)
     preview = Preview(site_id, options)

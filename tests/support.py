@@ -2,6 +2,7 @@
 a movable clock, and the registration API under uvicorn in a background thread."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email
 import email.policy
@@ -92,10 +93,10 @@ class Api:
     """A running registration API and handles on what it stores and sends."""
 
     def __init__(self, settings: Settings, clock: Clock, *, background: bool = True):
-        self.settings = settings
-        self.clock = clock
-        self.app = create_app(settings, clock=clock, send_in_background=background, watch_interval=0.2)
         self.port = free_port()
+        self.settings = dataclasses.replace(settings, listen_url=f"{self.url}/")  # as `registration-api serve` does
+        self.clock = clock
+        self.app = create_app(self.settings, clock=clock, send_in_background=background, watch_interval=0.2)
         self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
                                                     log_level="warning", lifespan="on"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)

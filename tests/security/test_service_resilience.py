@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -79,10 +78,10 @@ def health(api) -> dict:
 
 
 def assert_failed(state: dict, expected: dict[str, str]) -> None:
+    """Failed sites are listed with how many problems they have; what and where is for the operator's log."""
     assert sorted(state["failed"]) == sorted(expected)
-    for name, pattern in expected.items():
-        assert any(re.search(rf"sites/{name}/{pattern}", reason) for reason in state["failed"][name]), \
-            (name, state["failed"][name])
+    assert all(isinstance(count, int) and count >= 1 for count in state["failed"].values()), state["failed"]
+    assert "sites/" not in json.dumps(state)
 
 
 def test_the_service_starts_and_serves_every_valid_partner_beside_hostile_folders(make_api, smtp, sites_dir):
