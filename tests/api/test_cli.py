@@ -205,3 +205,11 @@ def test_keys_revoke_takes_the_site_first_and_the_exact_prefix(tmp_path, databas
     states = _cli(tmp_path, database_url, sites_dir, "keys", "list", "oblako-plus").stdout.splitlines()
     assert ["revoked" in line for line in states] == [True, False] and states[1].startswith(second)
     assert "active" in _cli(tmp_path, database_url, sites_dir, "keys", "list", "buhcentr").stdout
+
+
+def test_serve_on_a_public_address_needs_public_base_url(tmp_path, database_url, sites_dir):
+    for host in ("0.0.0.0", "::", "203.0.113.5"):
+        result = subprocess.run([sys.executable, "-m", "registration_api", "serve", "--host", host, "--port", "1",
+                                 "--sites", str(sites_dir)], env=_env(tmp_path, database_url),
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1 and "PUBLIC_BASE_URL is not set" in result.stderr, (host, result.stderr)
