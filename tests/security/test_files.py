@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import line_of, scaffold_text
-from tests.security.support import published, storefront
+from tests.security.support import assert_refused, output, published, storefront
 
 MARKER = "SECRET-OF-ANOTHER-PARTNER-7f3a"
 LOGO_LINE = "    logo: assets/logo.svg"
@@ -172,3 +174,225 @@ def test_a_logo_path_may_not_leave_the_site_folder(sites, tmp_path, logo, messag
     assert re.search(rf"sites/demo/site\.yaml:{line}:11: site\.brand\.logo: [^\n]*{re.escape(message)}",
                      result.stderr), result.stderr
     assert not (Path("public") / "demo").exists()
+
+
+def _victim_and_attacker(sites) -> tuple[Path, Path]:
+    """Two partners whose news files have the same names; only the victim's hold the marker."""
+    sites.make("acme", news={"2026-01-15-welcome.md": NEWS, f"{MARKER}.md": NEWS})
+    attacker = sites.make("h1")
+    return sites.sites / "acme", attacker
+
+
+def _swap_for_link(folder: Path, target: Path) -> None:
+    """``folder`` becomes a link to ``target`` (its real content kept aside as ``folder.real``)."""
+    folder.rename(folder.with_name(folder.name + ".real"))
+    folder.symlink_to(target, target_is_directory=True)
+
+
+def test_a_news_folder_swapped_for_a_link_while_loading_never_leaks(sites):
+    from storefront.load import load_site
+    from storefront.problems import InvalidSite
+
+    victim, attacker = _victim_and_attacker(sites)
+    news, aside, link = attacker / "news", attacker / "news.real", attacker / "news.link"
+    link.symlink_to(victim / "news", target_is_directory=True)
+    stop = threading.Event()
+
+    def swap() -> None:
+        while not stop.is_set():
+            news.rename(aside)
+            link.rename(news)
+            news.rename(link)
+            aside.rename(news)
+
+    swapper = threading.Thread(target=swap)
+    swapper.start()
+    seen = []
+    try:
+        for _ in range(300):
+            try:
+                site = load_site(Path("sites/h1"))
+            except InvalidSite as exc:
+                seen.append(str(exc))
+            else:
+                seen.extend(f"{item.title} {item.summary} {item.body} {item.source}" for item in site.news)
+    finally:
+        stop.set()
+        swapper.join()
+    assert not [text for text in seen if MARKER in text]
+    assert any("replaced by a link" in text or "is a link" in text for text in seen), "the race was never met"
+
+
+@pytest.mark.parametrize("swapped", ["news", "news-folder"])
+def test_a_folder_swapped_for_a_link_after_the_check_is_refused_when_opened(sites, monkeypatch, swapped):
+    from storefront import untrusted
+
+    victim, attacker = _victim_and_attacker(sites)
+    checked = untrusted.inside
+
+    def inside_then_swap(path: Path, root: Path) -> Path:
+        real = checked(path, root)
+        if not (attacker / "news").is_symlink():
+            _swap_for_link(attacker / "news", victim / "news")
+        return real
+
+    monkeypatch.setattr(untrusted, "inside", inside_then_swap)
+    with pytest.raises(untrusted.UnsafeFile, match="replaced by a link"):
+        if swapped == "news":
+            untrusted.read_text(attacker / "news" / "2026-01-15-welcome.md", attacker, untrusted.LIMITS["news"])
+        else:
+            untrusted.names(attacker / "news", attacker)
+
+
+def test_a_template_folder_swapped_for_a_link_after_the_check_is_refused_when_opened(sites, monkeypatch):
+    from storefront import untrusted
+
+    victim, attacker = sites.make("acme"), sites.make("h1")
+    for site, text in ((victim, MARKER), (attacker, "свой шаблон")):
+        (site / "templates").mkdir()
+        (site / "templates" / "404.html").write_text(text, encoding="utf-8")
+    checked = untrusted.inside
+
+    def inside_then_swap(path: Path, root: Path) -> Path:
+        real = checked(path, root)
+        if not (attacker / "templates").is_symlink():
+            _swap_for_link(attacker / "templates", victim / "templates")
+        return real
+
+    monkeypatch.setattr(untrusted, "inside", inside_then_swap)
+    with pytest.raises(untrusted.UnsafeFile):
+        untrusted.read_text(attacker / "templates" / "404.html", attacker / "templates",
+                            untrusted.LIMITS["template"], site=attacker)
+
+
+PRIVATE = f"# Заметки\n\n{MARKER}\n"
+POLICY_LINE = '  privacy_policy: "https://demo.example/privacy/"'
+
+
+def _hard_linked_policy(sites):
+    other = sites.make("acme")
+    (other / "private-notes.md").write_text(PRIVATE, encoding="utf-8")
+    folder = sites.make(replace={POLICY_LINE: "  privacy_policy: privacy.md"})
+    os.link(other / "private-notes.md", folder / "privacy.md")
+    return rf"sites/demo/site\.yaml:{line_of(scaffold_text(), POLICY_LINE)}:19: partner\.privacy_policy: " \
+           r"'privacy\.md': this file is a hard link to another file; copy it instead"
+
+
+def _hard_linked_news(sites):
+    other = sites.make("acme", news={"secret.md": NEWS})
+    folder = sites.make()
+    os.link(other / "news" / "secret.md", folder / "news" / "leak.md")
+    return r"sites/demo/news/leak\.md:1:1: this file is a hard link to another file; copy it instead"
+
+
+def _hard_linked_logo(sites):
+    other = sites.make("acme")
+    (other / "assets" / "logo.svg").write_text(SVG, encoding="utf-8")
+    folder = sites.make()
+    (folder / "assets" / "logo.svg").unlink()
+    os.link(other / "assets" / "logo.svg", folder / "assets" / "logo.svg")
+    return rf"sites/demo/site\.yaml:{line_of(scaffold_text(), LOGO_LINE)}:11: site\.brand\.logo: " \
+           r"'assets/logo\.svg': this file is a hard link to another file"
+
+
+def _hard_linked_template(sites):
+    other = sites.make("acme")
+    (other / "notes.html").write_text(MARKER, encoding="utf-8")
+    folder = sites.make()
+    (folder / "templates").mkdir()
+    os.link(other / "notes.html", folder / "templates" / "404.html")
+    return r"sites/demo/templates/404\.html:1:1: this file is a hard link to another file"
+
+
+@pytest.mark.parametrize("attack", [_hard_linked_policy, _hard_linked_news, _hard_linked_logo,
+                                    _hard_linked_template])
+def test_a_hard_link_to_another_partners_file_is_never_published(sites, tmp_path, attack):
+    expected = attack(sites)
+    result = build("demo")
+    assert_refused(result, expected, unpublished=Path("public/demo"))
+    assert MARKER not in published(tmp_path) + output(result)
+
+
+def _news_to_another_site(sites, tmp_path):
+    folder = sites.make()
+    shutil.rmtree(folder / "news")
+    (folder / "news").symlink_to(Path("../acme/news"), target_is_directory=True)
+    return r"sites/demo/news:1:1: this folder is a link to another folder; put a real folder here"
+
+
+def _news_to_etc(sites, tmp_path):
+    folder = sites.make()
+    shutil.rmtree(folder / "news")
+    (folder / "news").symlink_to("/etc", target_is_directory=True)
+    return r"sites/demo/news:1:1: this folder is a link to another folder"
+
+
+def _news_to_nowhere(sites, tmp_path):
+    folder = sites.make()
+    shutil.rmtree(folder / "news")
+    (folder / "news").symlink_to("gone", target_is_directory=True)
+    return r"sites/demo/news:1:1: this folder is a link to another folder"
+
+
+def _templates_to_another_site(sites, tmp_path):
+    (sites.sites / "acme" / "templates").mkdir()
+    (sites.sites / "acme" / "templates" / "404.html").write_text(MARKER, encoding="utf-8")
+    (sites.make() / "templates").symlink_to(Path("../acme/templates"), target_is_directory=True)
+    return r"sites/demo/templates:1:1: this folder is a link to another folder"
+
+
+def _templates_to_etc(sites, tmp_path):
+    (sites.make() / "templates").symlink_to("/etc", target_is_directory=True)
+    return r"sites/demo/templates:1:1: this folder is a link to another folder"
+
+
+def _assets_to_another_site(sites, tmp_path):
+    (sites.sites / "acme" / "assets" / "logo.svg").write_text(SVG, encoding="utf-8")
+    folder = sites.make()
+    shutil.rmtree(folder / "assets")
+    (folder / "assets").symlink_to(Path("../acme/assets"), target_is_directory=True)
+    return rf"sites/demo/site\.yaml:{line_of(scaffold_text(), LOGO_LINE)}:11: site\.brand\.logo: " \
+           r"'assets/logo\.svg': this file points outside the site folder"
+
+
+@pytest.mark.parametrize("attack", [_news_to_another_site, _news_to_etc, _news_to_nowhere, _templates_to_another_site,
+                                    _templates_to_etc, _assets_to_another_site])
+def test_a_folder_that_is_a_link_is_refused_before_it_is_listed(sites, tmp_path, attack):
+    sites.make("acme", news={f"{MARKER}.md": NEWS})
+    expected = attack(sites, tmp_path)
+    result = build("demo")
+    assert_refused(result, expected, unpublished=Path("public/demo"))
+    assert MARKER not in published(tmp_path) + output(result)
+    assert "passwd" not in output(result)
+
+
+FORGED = "\x1b[32mf3: OK (17 pages)\x1b[0m"
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    (f"x\n{FORGED}\nq.md", r"x\nU+001B[32mf3: OK (17 pages)U+001B[0m\nq.md"),
+    (f"x\r{FORGED}.md", r"x\rU+001B[32mf3"),
+    ("fake\u202egnp.md", "fakeU+202Egnp.md"),
+    ("bell\x07.md", "bellU+0007.md"),
+    ("line\u2028break.md", "lineU+2028break.md"),
+])
+def test_a_news_file_name_with_control_characters_cannot_forge_output(sites, name, shown):
+    folder = sites.make()
+    (folder / "news" / name).write_text(NEWS.replace(MARKER, "Новость"), encoding="utf-8")
+    for command in ("check", "build"):
+        result = storefront(command, "demo")
+        printed = output(result)
+        assert_refused(result, re.escape(f"sites/demo/news/{shown}") + r"[^\n]*:1:1: the file name contains "
+                       r"the invisible character U\+[0-9A-F]{4}; rename the file")
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u2028\u202e]", printed), printed
+        assert "\nf3: OK" not in printed
+    assert not Path("public/demo").exists()
+
+
+@pytest.mark.parametrize("key", [r"bad\e[31mkey", r"x\nf3: OK (17 pages)", r"\u202ekey"])
+def test_an_unknown_key_with_control_characters_is_shown_escaped(sites, key):
+    sites.make(replace={"  notify:": f'  "{key}": 1\n  notify:'})
+    result = storefront("check", "demo")
+    assert_refused(result, r"sites/demo/site\.yaml:\d+:\d+: ")
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u2028\u202e]", output(result)), output(result)
+    assert "\nf3: OK" not in output(result)
