@@ -63,7 +63,10 @@ Overrides = tuple[tuple[str, str, str], ...]
 def _overrides(folder: Path) -> Overrides:
     """The partner's templates as ``(name, file, text)``, read now and checked as a stranger's files."""
     found: list[tuple[str, str, str]] = []
-    if not folder.is_dir() or folder.is_symlink():
+    if folder.is_symlink():
+        raise RenderError(Problem(display_path(folder), 1, 1, "", "this folder is a link to another folder; "
+                                  "put a real folder here"))
+    if not folder.is_dir():
         return ()
     for parent, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -73,7 +76,7 @@ def _overrides(folder: Path) -> Overrides:
                 raise RenderError(Problem(display_path(folder), 1, 1, "",
                                           f"more than {MAX_TEMPLATES} files in this folder; keep only your templates"))
             try:
-                text = untrusted.read_text(path, folder, untrusted.LIMITS["template"])
+                text = untrusted.read_text(path, folder, untrusted.LIMITS["template"], site=folder.parent)
             except FileNotFoundError:
                 raise RenderError(Problem(display_path(path), 1, 1, "",
                                           "this link points to a file that does not exist")) from None
