@@ -6,13 +6,16 @@ event handler or ``javascript:`` link survives, whatever was pasted into a news 
 from __future__ import annotations
 
 import html as html_module
+import os
 import re
 import signal
 import threading
+import time
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Iterator
+from functools import lru_cache, wraps
+from typing import Callable, Iterator, TypeVar
 
 import markdown
 import nh3
@@ -119,6 +122,44 @@ _local = threading.local()
 
 #: Longest one conversion may take where it can be interrupted (a process's main thread).
 TIME_BUDGET = 5.0
+#: Seconds all conversions of one stage of a site's build may take together: loading (news
+#: bodies, the privacy page), rendering its pages; a forked worker has what was left when
+#: it was forked. ``STOREFRONT_MARKDOWN_SECONDS`` overrides it.
+SITE_BUDGET = 10.0
+
+
+class _SiteBudget:
+    """The seconds left for converting one site's Markdown."""
+
+    def __init__(self, seconds: float):
+        self.left = seconds
+
+
+_site_budget: ContextVar[_SiteBudget | None] = ContextVar("markdown_site_budget", default=None)
+Call = TypeVar("Call", bound=Callable)
+
+
+def site_budget(work: Call) -> Call:
+    """Decorate one stage of a site's build: the conversions it makes share one budget of
+    seconds (the enclosing stage's, when there is one), and are refused once it is spent."""
+    @wraps(work)
+    def budgeted(*args, **kwargs):
+        if _site_budget.get() is not None:
+            return work(*args, **kwargs)
+        token = _site_budget.set(_SiteBudget(_site_seconds()))
+        try:
+            return work(*args, **kwargs)
+        finally:
+            _site_budget.reset(token)
+    return budgeted  # type: ignore[return-value]
+
+
+def _site_seconds() -> float:
+    try:
+        seconds = float(os.environ.get("STOREFRONT_MARKDOWN_SECONDS") or SITE_BUDGET)
+    except ValueError:
+        return SITE_BUDGET
+    return seconds if seconds > 0 else SITE_BUDGET
 
 
 class MarkdownRefused(ValueError):
@@ -133,9 +174,14 @@ class MarkdownRefused(ValueError):
         return (MarkdownRefused, (self.line, str(self)))
 
 
-def render_markdown(text: str, *, shift_headings: int = 0) -> Markup:
+_SITE_TOO_SLOW = ("this site's texts take too long to convert in total; simplify the longest ones (long "
+                  "paragraphs full of headers, links or formatting?) or split them with blank lines")
+
+
+def render_markdown(text: str, *, shift_headings: int = 0, budgeted: bool = True) -> Markup:
     """Markdown → sanitised HTML, ready to drop into a template; raises
-    :class:`MarkdownRefused` for a text python-markdown would take too long over.
+    :class:`MarkdownRefused` for a text python-markdown would take too long over, or once
+    the site's budget (:func:`site_budget`) is spent, unless ``budgeted`` is false.
 
     ``shift_headings`` demotes headings so a partner's ``#`` never competes with the page's
     own ``<h1>``. Characters a page cannot hold (control codes) are dropped.
@@ -144,14 +190,20 @@ def render_markdown(text: str, *, shift_headings: int = 0) -> Markup:
     excess = markdown_limits(text)
     if excess is not None:
         raise MarkdownRefused(excess.line, excess.message)
+    budget = _site_budget.get() if budgeted else None
+    seconds = TIME_BUDGET if budget is None else min(TIME_BUDGET, budget.left)
+    if seconds <= 0:
+        raise MarkdownRefused(1, _SITE_TOO_SLOW)
     converter = getattr(_local, "converter", None)
     if converter is None:  # python-markdown objects are not thread-safe: one per thread
         converter = _local.converter = _converter()
     try:
-        with _time_budget(TIME_BUDGET):
+        with _charged(budget), _time_budget(seconds):
             html = converter.reset().convert(text)
     except _TooSlow:
         _local.converter = None
+        if seconds < TIME_BUDGET:
+            raise MarkdownRefused(1, _SITE_TOO_SLOW) from None
         raise MarkdownRefused(1, "this text takes too long to convert; simplify it "
                                  "(deeply nested brackets or lists?)") from None
     except RecursionError:
@@ -161,6 +213,17 @@ def render_markdown(text: str, *, shift_headings: int = 0) -> Markup:
     if shift_headings:
         html = _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift_headings)}", html)
     return Markup(strip_forbidden(_cleaner().clean(html)))
+
+
+@contextmanager
+def _charged(budget: _SiteBudget | None) -> Iterator[None]:
+    """Take the time the block took from ``budget``."""
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        if budget is not None:
+            budget.left -= time.monotonic() - started
 
 
 class _TooSlow(Exception):

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from .cache import SiteCache
 from .catalogue import Application, catalogue
-from .content import FrontMatterSplit, MarkdownRefused, render_markdown, split_front_matter
+from .content import FrontMatterSplit, MarkdownRefused, render_markdown, site_budget, split_front_matter
 from .model import NewsFrontMatter, SiteConfig, SLUG_PATTERN
 from .news_files import NewsRefused, news_files, unprintable
 from .parallel import fork_map
@@ -76,6 +76,7 @@ class Site:
         return tuple(a for a in self.applications if a.id in tariff.applications)
 
 
+@site_budget
 def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None = None,
               base_url: str | None = None, cache: SiteCache | None = None, workers: int = 1,
               prefetched: MarkdownPrefetch | None = None) -> Site:

@@ -192,7 +192,7 @@ def _tags(text: str) -> _Cost:
                  "&lt; for a '<' that is just text, or finish the tag with '>'")
 
 
-_PARAGRAPH = re.compile(r"(?:[^\n]|\n(?![ \t]*(?:\n|$)))+")
+_PARAGRAPH = re.compile(r"\S(?:[^\n]|\n(?![ \t]*(?:\n|$)))*")
 # A line at which python-markdown's block parser cuts a paragraph: an ATX header, a setext
 # underline, a rule or a reference definition (up to three spaces in front).
 _CUT = re.compile(r"^ {0,3}(?:#|=+[ \t]*$|-+[ \t]*$|([-*_])(?:[ \t]*\1){2,}[ \t]*$|\[[^\]\n]*\]:)", re.M)

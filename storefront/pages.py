@@ -133,12 +133,16 @@ def _text(site: Site, key: str) -> str:
     return Translator(site.locale).text(key)
 
 
+#: Characters of an intro read for its meta description.
+FIRST_LINE_SOURCE = 2_000
+
+
 def _first_line(markdown_text: str) -> str:
     """The first paragraph of partner Markdown as plain text, for a meta description."""
-    paragraph = markdown_text.strip().split("\n\n", 1)[0]
-    try:
-        return plain_text(render_markdown(paragraph))[:300]
-    except MarkdownRefused:  # the page that shows the text reports it, at its template line
+    paragraph = markdown_text.strip()[:FIRST_LINE_SOURCE].split("\n\n", 1)[0]
+    try:  # a prefix of text the model let through converts in milliseconds: outside the site's budget
+        return plain_text(render_markdown(paragraph, budgeted=False))[:300]
+    except MarkdownRefused:  # the whole text was refused too, at its field in site.yaml
         return ""
 
 

@@ -19,7 +19,7 @@ import struct
 from pathlib import Path
 from typing import Callable
 
-from .content import MarkdownRefused, render_markdown, split_front_matter
+from .content import MarkdownRefused, render_markdown, site_budget, split_front_matter
 from .news_files import NewsRefused, news_files
 from .parallel import fork_worker, join_worker
 from .untrusted import LIMITS, UnsafeFile, read_text
@@ -99,6 +99,7 @@ class MarkdownPrefetch:
             except Exception:  # noqa: BLE001 - the build has failed already; that is what it reports
                 pass
 
+    @site_budget
     def _convert_tickets(self) -> dict[int, list[str | None]]:
         done = {}
         while True:

@@ -15,6 +15,7 @@ from typing import Any
 from . import __version__
 from . import assets as assets_mod
 from . import feeds
+from .content import site_budget
 from .i18n import Translator
 from .load import Site
 from .parallel import fork_map
@@ -126,6 +127,7 @@ class SiteRenderer:
             digests[page.output] = digest.hexdigest()
         return digests
 
+    @site_budget
     def files(self, unchanged: set[str] = frozenset(), workers: int = 1) -> dict[str, bytes | None]:
         """Every output file of the site (path → bytes); ``None`` for the pages in ``unchanged``,
         whose published file is known to be what rendering would give. ``workers`` forked

@@ -130,9 +130,35 @@ REAL_TEXT = ("## Тарифы\n\nМы **обновили** тарифы: [под
              "> цитата\n\n| a | b |\n|---|---|\n| [x](y) | `z` |\n\n```\nif a[i] < b: print(`x`)\n```\n\n")
 
 
-def test_real_texts_are_far_from_the_limits():
+def test_real_texts_are_far_from_the_limits(monkeypatch):
     texts = [path.read_text(encoding="utf-8") for path in EXAMPLE_SITES.glob("*/news/*.md")]
     assert texts
     texts.append((REAL_TEXT * 1_000)[:99_000])
+    for name in ("MAX_BRACKET_SEARCH", "MAX_BACKTICK_SEARCH", "MAX_TAG_SEARCH", "MAX_BLOCK_CUTS",
+                 "MAX_INLINE_REBUILDS"):
+        monkeypatch.setattr(markdown_limits, name, getattr(markdown_limits, name) / 10)
     for text in texts:
         assert markdown_limits.markdown_limits(text) is None, text[:80]
+
+
+def test_conversions_of_one_stage_share_the_sites_budget_and_stages_do_not_leak_it(monkeypatch):
+    """In a thread (the service's loader) nothing interrupts a conversion: the budget is
+    checked before each one."""
+    monkeypatch.setenv("STOREFRONT_MARKDOWN_SECONDS", "0.000001")
+    converted, refusals = [], []
+
+    @content.site_budget
+    def stage():
+        converted.append(render_markdown("*first*"))
+        try:
+            render_markdown("*second*")
+        except MarkdownRefused as exc:
+            refusals.append(str(exc))
+
+    for _ in range(2):
+        thread = threading.Thread(target=stage)
+        thread.start()
+        thread.join()
+    assert converted == [Markup("<p><em>first</em></p>")] * 2
+    assert len(refusals) == 2 and all("this site's texts take too long to convert in total" in r for r in refusals)
+    assert render_markdown("*outside*") == Markup("<p><em>outside</em></p>")

@@ -1,17 +1,22 @@
 """Hostile Markdown in a news body, a FAQ answer and the privacy page: texts python-markdown
 would take minutes over (unclosed or deeply nested brackets, broken tags, unpaired
-backticks) or overflow its stack on (lists and quotes a thousand deep), and texts too big.
-Each build finishes, names the file and line (or the field) to simplify, publishes
+backticks, headers and rules packed into one paragraph, long paragraphs full of formatting)
+or overflow its stack on (lists and quotes a thousand deep), and texts too big; many
+texts each just under the limits, which the site's conversion budget stops. Each build finishes, names the file and line (or the field) to simplify, publishes
 nothing and never shows a traceback; long emphasis runs, which convert in linear time,
 are simply built."""
 from __future__ import annotations
 
+import json
 import re
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
 
+from storefront.content import MarkdownRefused, render_markdown
+from storefront.markdown_limits import MAX_CHARS, markdown_limits
 from tests.conftest import line_of, scaffold_text
 from tests.security.support import assert_refused, storefront
 
@@ -23,6 +28,8 @@ ATTACK_LINE = BODY_LINE + INTRO.count("\n")  # the file line where each attack s
 BRACKETS = "'[' that are never closed, or brackets nested too deeply"
 TAGS = "'<' that start no complete HTML tag"
 NESTED = "nested more than 32 levels deep"
+CUTS = "too many headers, rules (---) or reference definitions in one paragraph"
+FORMATTING = "too much formatting"
 
 #: name → (Markdown, its line (from 0) that is named, or None for the text's first line, what is said)
 ATTACKS = {
@@ -43,7 +50,27 @@ ATTACKS = {
     "quotes-in-lists": ("".join("    " * i + "> - a\n" for i in range(200)), 31, NESTED),
     "unpaired-backticks": ("`` `" * 5_000, 0, "too many backticks"),
     "huge": ("word " * 21_000, None, "at most 100,000 are allowed"),
+    "setext-equals": ("a\n=\n" * 8_000, 0, CUTS),
+    "setext-dashes": ("a\n-\n" * 8_000, 0, CUTS),
+    "atx-headers": ("# a\n" * 8_000, 0, CUTS),
+    "empty-headers": ("#\n" * 12_000, 0, CUTS),
+    "dash-rules": ("---\n" * 8_000, 0, CUTS),
+    "star-rules": ("***\n" * 8_000, 0, CUTS),
+    "underscore-rules": ("___\n" * 8_000, 0, CUTS),
+    "items-and-headers": ("- a\n# b\n" * 5_000, 0, CUTS),
+    "text-and-reference-definitions": ("a\n[a]: b\n" * 5_000, 0, CUTS),
+    "hard-breaks": ("a  \n" * 20_000, 0, FORMATTING),
+    "emphasis-words": ("*a* " * 24_000, 0, FORMATTING),
+    "images": ("![a](b) " * 12_000, 0, FORMATTING),
 }
+#: Units python-markdown once took super-linear time over when repeated in one paragraph.
+FAMILIES = [
+    "a\n=\n", "a\n-\n", "abc def\n===\n", "# a\n", "## a ##\n", "#\n", "---\n", "***\n", "___\n", "- - -\n",
+    "- a\n# b\n", "- a\n---\n", "a\n# b\n", "a\n***\n", "a\n[a]: b\n", "[a]: b\n", "<hr>\n", "|a|b|\n|-|-|\n",
+    "a|b\n-|-\n", "```\na\n", "~~~\na\n", "    a\nb\n", "a\n: b\n", "a\n> b\n", "<div>\n", "<div>a\n", "<!--\n",
+    "<?\n", "<![CDATA[\n", "a\n\n", "a  \n", "*a* ", "_a_ ", "**a** ", "[a](b) ", "![a](b) ", "&amp; ", "<b>", "\\* ",
+    "<http://a.example> ", "[a] ", "`a` ", "[", "<a ",
+]
 #: Runs that python-markdown converts in linear time: built, quickly.
 ACCEPTED = {
     "stars": "*" * 20_000,
@@ -108,3 +135,59 @@ def test_long_emphasis_runs_are_built(sites, name):
     assert result.returncode == 0, result.stdout + result.stderr
     assert (Path("public/demo/news/runs/index.html")).is_file()
     assert (Path("public/demo/faq/index.html")).is_file()
+
+
+def longest_let_through(unit: str) -> str:
+    """The longest repetition of ``unit`` (cut anywhere) that the pre-scan does not refuse."""
+    low, high = 0, MAX_CHARS
+    while low < high:
+        middle = (low + high + 1) // 2
+        if markdown_limits((unit * (middle // len(unit) + 1))[:middle]) is None:
+            low = middle
+        else:
+            high = middle - 1
+    return (unit * (low // len(unit) + 1))[:low]
+
+
+@pytest.mark.parametrize("unit", FAMILIES)
+def test_what_the_scan_lets_through_converts_in_a_thread_where_no_timer_runs(unit):
+    """The preview's and the service's threads have no timer: the scan alone must keep
+    every text it lets through short (a regression fails here instead of hanging)."""
+    finished = []
+
+    def convert():
+        for text in (longest_let_through(unit), (unit * (MAX_CHARS // len(unit)))):
+            try:
+                render_markdown(text)
+            except MarkdownRefused:
+                pass
+        finished.append(True)
+
+    worker = threading.Thread(target=convert, daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert finished, f"{unit!r} repeated did not convert within a minute"
+
+
+@pytest.mark.parametrize("name", ["setext-equals", "dash-rules", "items-and-headers", "hard-breaks"])
+def test_registration_intros_that_would_stall_planning_are_refused_even_through_an_alias(sites, name):
+    markdown, _, message = ATTACKS[name]
+    pages = "".join(f"  - id: trial{i}\n    title: \"Страница {i}\"\n    intro: *slow\n    tariff: business\n"
+                    for i in range(6))
+    text = scaffold_text().replace('    intro: "Заполните форму — пробный доступ откроется сразу."\n',
+                                   f"    intro: &slow {json.dumps(markdown)}\n") + pages
+    sites.make(yaml_text=text)
+    for command in ("check", "build"):
+        assert_refused(storefront(command, "demo"),
+                       rf"sites/demo/site\.yaml:{line_of(text, '&slow')}:\d+: registration\[0\]\.intro: "
+                       rf"[^\n]*{re.escape(message)}", unpublished=Path("public/demo"))
+
+
+def test_many_texts_just_under_the_limits_stop_at_the_sites_budget_naming_the_files(sites, monkeypatch):
+    monkeypatch.setenv("STOREFRONT_MARKDOWN_SECONDS", "1")
+    slow = longest_let_through("a\n-\n")
+    sites.make(news={f"2026-02-{day:02d}-slow-{day}.md": HEADER + slow + "\n" for day in range(1, 21)})
+    for command in ("check", "build"):
+        result = storefront(command, "demo")
+        assert_refused(result, r"sites/demo/news/2026-02-\d\d-slow-\d+\.md:\d+:1: this site's texts take too "
+                               r"long to convert in total", unpublished=Path("public/demo"))
