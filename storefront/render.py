@@ -45,16 +45,17 @@ class RenderError(Exception):
         return (RenderError, (self.problem,))
 
 
-def environment(site: Site) -> jinja2.Environment:
-    """A Jinja environment for one site: loaders, filters and globals bound to its locale.
+def environment(site: Site, overrides: bool = True) -> jinja2.Environment:
+    """A Jinja environment for one site: loaders, filters and globals bound to its locale;
+    without ``overrides``, the theme's templates only (the partner's ``templates/`` skipped).
 
     Sites with the same theme, locale and override templates share one environment, so
     a build of many sites compiles each template once per process. Raises
     :class:`RenderError` when a file in the partner's ``templates/`` may not be read.
     """
     theme_dirs = tuple(t.templates for t in site.theme.themes)
-    return _environment(theme_dirs, tuple(t.name for t in site.theme.themes), _overrides(site.root / "templates"),
-                        site.locale, _listing(theme_dirs))
+    return _environment(theme_dirs, tuple(t.name for t in site.theme.themes),
+                        _overrides(site.root / "templates") if overrides else (), site.locale, _listing(theme_dirs))
 
 
 Overrides = tuple[tuple[str, str, str], ...]
@@ -126,14 +127,14 @@ def _environment(theme_dirs: tuple[Path, ...], theme_names: tuple[str, ...], ove
         keep_trailing_newline=True,
     )
     translator = Translator(locale)
-    env.filters.update(
+    env.add_filters(dict(
         money=lambda amount: formatting.money(amount, locale),
         number=lambda value: formatting.number(value, locale),
         date=lambda value: formatting.date(value, locale),
         markdown=render_markdown,
         inline_markdown=render_inline,
         tel=lambda phone: re.sub(r"[^\d+]", "", phone),
-    )
+    ))
     env.globals.update(
         _=translator.text,
         plural=lambda key, n: translator.plural(key, n, formatting.number(n, locale)),
@@ -170,11 +171,12 @@ def _compiled_templates() -> jinja2.BytecodeCache | None:
     return _CompiledTemplates(str(folder))
 
 
-def render(env: jinja2.Environment, template: str, context: dict[str, Any]) -> str:
-    """Render one template within the sandbox's budget and page size; any failure becomes a
-    :class:`RenderError` naming the template line."""
+def render(env: jinja2.Environment, template: str, context: dict[str, Any],
+           seconds: float = sandbox.MAX_SECONDS) -> str:
+    """Render one template within the sandbox's budget, page size and ``seconds``; any failure
+    becomes a :class:`RenderError` naming the template line."""
     try:
-        with budget():
+        with budget(seconds=seconds):
             page = env.get_template(template)
             try:
                 return bounded_output(page.root_render_func(page.new_context(context)))

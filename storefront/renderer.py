@@ -21,6 +21,7 @@ from .load import Site
 from .parallel import fork_map
 from .pages import PRIVACY_URL, Page, navigation, plan, site_context
 from .render import environment, render
+from .sandbox import MAX_SECONDS
 
 DEFAULT_API_URL = "http://localhost:8000/"
 #: The fields of the registration form the service shows again with a visitor's errors.
@@ -34,10 +35,12 @@ def api_url_for(site: Site, override: str | None) -> str:
 
 
 class SiteRenderer:
-    """Renders the pages of one validated site; builds its Jinja environment and assets once."""
+    """Renders the pages of one validated site; builds its Jinja environment and assets once.
+    Each page may take ``seconds`` to render (see :mod:`storefront.sandbox`)."""
 
-    def __init__(self, site: Site, api_url: str | None = None):
+    def __init__(self, site: Site, api_url: str | None = None, seconds: float = MAX_SECONDS):
         self.site = site
+        self.seconds = seconds
         self.api_url = api_url_for(site, api_url)
         self.pages = plan(site)
         self.env = environment(site)
@@ -69,6 +72,15 @@ class SiteRenderer:
 
     def render_page(self, page: Page, **extra: Any) -> str:
         """One page as HTML; ``extra`` overrides context values (e.g. ``form`` with errors)."""
+        return render(self.env, page.template, self._page_context(page, extra), self.seconds)
+
+    def render_theme_page(self, page: Page, **extra: Any) -> str:
+        """One page as :meth:`render_page` does, with the theme's templates only: what the
+        service shows when the partner's own template fails for a visitor."""
+        return render(environment(self.site, overrides=False), page.template, self._page_context(page, extra),
+                      self.seconds)
+
+    def _page_context(self, page: Page, extra: dict[str, Any]) -> dict[str, Any]:
         context = {**self.context, **page.context, "page": page, "nav": navigation(self.site, page)}
         reg = page.context.get("reg")
         if reg is not None:
@@ -76,7 +88,7 @@ class SiteRenderer:
             if page.kind == "embed":
                 context["snippet_code"] = self._snippet(reg.id)
         context.update(extra)
-        return render(self.env, page.template, context)
+        return context
 
     def try_service_pages(self) -> None:
         """Render once what the registration service renders for this site (each registration

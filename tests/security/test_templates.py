@@ -7,12 +7,15 @@ marker file appears, a build never ends) instead of running the attack in the te
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.api.conftest import valid_form
-from tests.security.support import output, published, storefront
+from tests.security.support import TIMEOUT, output, published, storefront
 
 OVERRIDE = "sites/demo/templates/404.html"
 
@@ -173,7 +176,7 @@ RUNAWAY = {
     "padding-width": ("{{ 'x'|center(10**10) }}{{ 'x'.ljust(10**10) }}", "larger than 10,000"),
     "format-width": ("{{ '{:>9999999999}'.format(1) }}", "larger than 10,000"),
     "percent-width": ("{{ '%9999999999d' % 1 }}", "larger than 10,000"),
-    "replace-blowup": ("{{ ('x' * 999999)|replace('x', 'x' * 999999) }}", "longer than 1,000,000"),
+    "replace-blowup": ("{{ ('x' * 1000)|replace('x', 'x' * 10000) }}", "longer than 1,000,000"),
     "batch-fill": ("{{ [1]|batch(10**10, 0)|list|length }}", "larger than 10,000"),
 }
 
@@ -186,6 +189,66 @@ def test_a_runaway_template_stops_with_a_message(sites, body, words):
     assert code == 1 and f"{OVERRIDE}:3:1:" in output and words in output, output
     assert "Traceback" not in output
     assert not (sites.root / "public" / "demo").exists()
+
+
+#: Runs ``storefront check`` and reports the peak memory of it (VmHWM: since its exec).
+MEASURED = """
+import re, sys
+from storefront.cli import main
+code = main(sys.argv[1:])
+with open("/proc/self/status") as status:
+    peak = re.search(r"VmHWM:\\s+(\\d+) kB", status.read()).group(1)
+print(f"peak-kb={peak}", file=sys.stderr)
+sys.exit(code)
+"""
+MEMORY_LIMIT_KB = 400 * 1024
+BIG = "{% set big = '😀' * 1000000 %}"
+
+COSTLY = {
+    "filter-in-a-loop": ("{% set big = 'a' * 1000000 %}{% for i in range(1000) %}{% for j in range(100) %}"
+                         "{% set x = big|upper %}{% endfor %}{% endfor %}", "too much work"),
+    "method-in-a-loop": ("{% set big = 'a' * 300000 %}{% for i in range(100000) %}{{ big.upper()|length }}"
+                         "{% endfor %}", "too much work"),
+    "slow-sort-in-a-loop": ("{% set l = ['a' * 1000] * 1000 %}{% for i in range(100000) %}{{ l|sort|length }}"
+                            "{% endfor %}", "takes too long to render (more than 5 seconds"),
+    "wordwrap": ("{{ ('a' * 1000000)|wordwrap(1)|length }}", "the filter 'wordwrap' takes texts"),
+    "urlize": ("{% set b = 'a ' * 500000 %}{{ b|urlize }}", "the filter 'urlize' takes texts"),
+    "title": ("{{ ('a ' * 499999)|title }}", "the filter 'title' takes texts"),
+    "join-of-copies": (BIG + "{{ ([big] * 300)|join|length }}", "longer than 1,000,000"),
+    "join-of-a-generator": ("{% set b = '😀' * 100000 %}{{ ([b] * 300)|map('string')|join|length }}",
+                            "longer than 1,000,000"),
+    "indent": ("{{ ('a\\n' * 50000)|indent(10000, true)|length }}", "longer than 1,000,000"),
+    "tojson-indent": ("{{ range(100000)|list|tojson(10000)|length }}", "longer than 1,000,000"),
+    "format-filter": ("{{ ('%s' * 10)|format(*(['a' * 200000] * 10))|length }}", "longer than 1,000,000"),
+    "format-method": (BIG + "{{ '{0}{0}{0}{0}{0}{0}'.format(big)|length }}", "longer than 1,000,000"),
+    "percent": (BIG + "{{ (('%s' * 10) % ((big,) * 10))|length }}", "longer than 1,000,000"),
+    "set-block": (BIG + "{% set x %}{% for i in range(400) %}{{ big }}{% endfor %}{% endset %}",
+                  "writes more than 10 MB"),
+    "set-block-of-literal-text": ("{% set x %}{% for i in range(100000) %}{% for j in range(9) %}"
+                                  "LITERALLITERALLITERALLITERAL{% endfor %}{% endfor %}{% endset %}{{ x|length }}",
+                                  "writes more than 10 MB"),
+    "caller-buffer": (BIG + "{% macro m() %}{{ caller()|length }}{% endmacro %}{% call m() %}"
+                      "{% for i in range(300) %}{{ big }}{% endfor %}{% endcall %}", "writes more than 10 MB"),
+    "filter-block": (BIG + "{% filter length %}{% for i in range(300) %}{{ big }}{% endfor %}{% endfilter %}",
+                     "writes more than 10 MB"),
+    "printed-list": (BIG + "{{ [big] * 300 }}", "longer than 1,000,000"),
+    "printed-namespace": (BIG + "{{ namespace(a=[big] * 300) }}", "longer than 1,000,000"),
+    "list-joined-with-tilde": (BIG + "{{ ([big] * 300) ~ '' }}", "longer than 1,000,000"),
+    "list-as-string": (BIG + "{{ ([big] * 300)|string|length }}", "longer than 1,000,000"),
+    "list-upper": (BIG + "{{ ([big] * 300)|upper|length }}", "longer than 1,000,000"),
+}
+
+
+@pytest.mark.parametrize("body, words", COSTLY.values(), ids=COSTLY.keys())
+def test_a_costly_template_stops_in_time_and_memory(sites, body, words):
+    site = sites.make()
+    override(site, body)
+    result = subprocess.run([sys.executable, "-c", MEASURED, "check"], cwd=sites.root, capture_output=True,
+                            text=True, timeout=TIMEOUT, env={**os.environ, "XDG_CACHE_HOME": str(sites.root / ".c")})
+    printed = result.stdout + result.stderr
+    assert result.returncode == 1 and f"{OVERRIDE}:3:1: not allowed: " in printed and words in printed, printed
+    assert "Traceback" not in printed
+    assert int(re.search(r"peak-kb=(\d+)", printed).group(1)) < MEMORY_LIMIT_KB, printed
 
 
 def test_a_self_including_template_stops_with_a_message(sites):
