@@ -16,9 +16,9 @@ import json
 import marshal
 import os
 import sys
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
 from . import __version__
 

@@ -3,9 +3,8 @@ files in its folder. Each cap is far above what a real partner writes; past it t
 gets a positioned message, nothing is published, and no work grows with the excess."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import re
+from pathlib import Path
 
 import pytest
 
@@ -85,6 +84,6 @@ def test_a_site_folder_with_too_many_files_fails_alone_in_the_service(sites, lay
     registry = Registry(sites.sites)
     messages = registry.reload()
     assert registry.ids() == ["demo"]
-    assert messages == [f"sites/crowded:1:1: more than {MAX_SITE_FILES:,} files and folders in this folder; "
-                        "keep only the site's own files (site.yaml, news, images, templates) in it"]
+    assert messages == [(f"sites/crowded:1:1: more than {MAX_SITE_FILES:,} files and folders in this folder; "
+                         "keep only the site's own files (site.yaml, news, images, templates) in it")]
     assert registry.reload() == messages and registry.ids() == ["demo"]
