@@ -16,6 +16,7 @@ from pathlib import Path
 from xml.sax.handler import ContentHandler, feature_namespaces
 
 import filetype
+import tinycss2
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.expatreader import DefusedExpatParser
 
@@ -34,8 +35,15 @@ _REFUSED_ELEMENTS = {
 }
 _ANIMATIONS = {"animate", "set", "animatetransform", "animatemotion", "animatecolor"}
 _LOCAL = re.compile(r"\s*(#|data:image/(png|jpeg|gif|webp)[;,])", re.I)
-_CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]*)", re.I)
-_CSS_ACTIVE = re.compile(r"@import|expression\s*\(|javascript:|behavior\s*:|-moz-binding", re.I)
+_LOADS = ("(url(#id)) or pictures embedded as data:image/png, jpeg, gif or webp")
+#: CSS that fetches a file of its own choosing, or runs code (matched after escapes are decoded).
+_CSS_AT_RULES = {"import": "imports another stylesheet", "font-face": "loads a font from elsewhere",
+                 "namespace": "refers to another document"}
+_CSS_PROPERTIES = {"behavior": "runs code", "-moz-binding": "runs code"}
+_CSS_FUNCTIONS = {"expression": "runs code", "image-set": "can load pictures from elsewhere",
+                  "-webkit-image-set": "can load pictures from elsewhere", "image": "can load pictures from elsewhere",
+                  "element": "shows another part of the page", "-moz-element": "shows another part of the page"}
+_CSS_BLOCKS = {"() block", "[] block", "{} block"}
 
 #: What a raster file's first bytes may be, by its extension (a PNG saved as .ico is fine).
 _RASTER = {".png": {"png"}, ".jpg": {"jpg"}, ".jpeg": {"jpg"}, ".gif": {"gif"}, ".webp": {"webp"},
@@ -106,8 +114,12 @@ class _Inspector(ContentHandler):
         if lowered == "href" and not _LOCAL.match(value):
             raise _Refused(f"<{element}> refers to '{_short(value)}': a logo may only use its own parts "
                            "(#id) or pictures embedded as data:image/png, jpeg, gif or webp")
-        if lowered == "style" or "url(" in value.lower():
-            _check_css(value, f"the {attr} of <{element}>")
+        if lowered == "style":
+            _check_css(tinycss2.parse_blocks_contents(value, skip_comments=True, skip_whitespace=True),
+                       f"the style of <{element}>")
+        elif lowered != "href" and ("(" in value or "\\" in value):  # presentation attributes are CSS values
+            _check_css_values(tinycss2.parse_component_value_list(value, skip_comments=True),
+                              f"the {attr} of <{element}>")
 
     def characters(self, content: str) -> None:
         if self.style is not None:
@@ -116,7 +128,8 @@ class _Inspector(ContentHandler):
     def endElementNS(self, name: tuple[str | None, str], qname: str | None) -> None:
         self.depth -= 1
         if self.style is not None and name[1] == "style":
-            _check_css("".join(self.style), "a <style> block")
+            _check_css(tinycss2.parse_stylesheet("".join(self.style), skip_comments=True, skip_whitespace=True),
+                       "a <style> block")
             self.style = None
 
     def processingInstruction(self, target: str, data: str) -> None:
@@ -145,13 +158,59 @@ def svg_problem(data: bytes) -> ImageProblem | None:
     return None
 
 
-def _check_css(css: str, where: str) -> None:
-    if _CSS_ACTIVE.search(css):
-        raise _Refused(f"{where} imports styles or runs code; remove that rule")
-    for target in _CSS_URL.findall(css):
-        if not _LOCAL.match(target):
-            raise _Refused(f"{where} loads '{_short(target)}' from elsewhere: a logo may only use its own parts "
-                           "(url(#id)) or pictures embedded as data:image/png, jpeg, gif or webp")
+def _check_css(nodes: list, where: str) -> None:
+    """Refuse rules, declarations and values that fetch from elsewhere or run code; CSS is
+    tokenised as a browser does (escapes decoded, comments dropped), so spelling cannot hide them."""
+    for node in nodes:
+        if node.type == "error":
+            _refuse_unreadable(node, where)
+        elif node.type == "at-rule":
+            if node.lower_at_keyword in _CSS_AT_RULES:
+                raise _Refused(f"{where} has @{node.lower_at_keyword}, which "
+                               f"{_CSS_AT_RULES[node.lower_at_keyword]}; remove that rule")
+            _check_css_values(node.prelude, where)
+            if node.content is not None:
+                _check_css(tinycss2.parse_blocks_contents(node.content, skip_comments=True, skip_whitespace=True),
+                           where)
+        elif node.type == "qualified-rule":
+            _check_css_values(node.prelude, where)
+            _check_css(tinycss2.parse_blocks_contents(node.content, skip_comments=True, skip_whitespace=True), where)
+        elif node.type == "declaration":
+            if node.lower_name in _CSS_PROPERTIES:
+                raise _Refused(f"{where} sets {node.lower_name}, which {_CSS_PROPERTIES[node.lower_name]}; remove it")
+            _check_css_values(node.value, where)
+
+
+def _check_css_values(tokens: list, where: str) -> None:
+    for token in tokens:
+        if token.type == "error":
+            _refuse_unreadable(token, where)
+        elif token.type == "url":
+            _check_target(token.value, where)
+        elif token.type == "function":
+            name = token.lower_name
+            if name in _CSS_FUNCTIONS:
+                raise _Refused(f"{where} uses {name}(), which {_CSS_FUNCTIONS[name]}; a logo may only use its own "
+                               f"parts {_LOADS}")
+            if name in ("url", "src"):
+                arguments = [a for a in token.arguments if a.type not in ("whitespace", "comment")]
+                if len(arguments) != 1 or arguments[0].type != "string":
+                    raise _Refused(f"{where} has {name}() with something other than one address in quotes; "
+                                   f"a logo may only use its own parts {_LOADS}")
+                _check_target(arguments[0].value, where)
+            _check_css_values(token.arguments, where)
+        elif token.type in _CSS_BLOCKS:
+            _check_css_values(token.content, where)
+
+
+def _check_target(target: str, where: str) -> None:
+    if not _LOCAL.match(target):
+        raise _Refused(f"{where} loads '{_short(target)}' from elsewhere: a logo may only use its own parts {_LOADS}")
+
+
+def _refuse_unreadable(error, where: str) -> None:
+    raise _Refused(f"{where} has CSS a browser might read differently ({error.message}); "
+                   "export the drawing again from your drawing program")
 
 
 def _is_handler_or_link(attribute: str) -> bool:

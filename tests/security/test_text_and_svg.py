@@ -19,7 +19,7 @@ import pytest
 import yaml
 from lxml import etree
 
-from storefront import feeds
+from storefront import feeds, images
 from storefront.load import load_site
 from storefront.problems import InvalidSite
 from tests.conftest import EXAMPLE_SITES, line_of, scaffold_text
@@ -184,7 +184,16 @@ SVGS = {
     "set-href": (SVG_HEAD + '<a href="#r"><set attributeName="href" to="javascript:alert(1)"/></a></svg>', 2,
                  "<set> changes a link", "javascript:"),
     "style-import": (SVG_HEAD + '<style>@import url("https://evil.example/x.css");</style></svg>', 2,
-                     "a <style> block imports styles", "@import"),
+                     "a <style> block has @import", "@import"),
+    "red-team-escapes": (SVG_HEAD + '<style>@\\69mport "https://evil.example/x.css"; svg{background:image-set('
+                         '"https://evil.example/t.png" 1x)} rect{fill:\\75rl(https://evil.example/p.svg#g)}</style>'
+                         '</svg>', 2, "a <style> block has @import", "evil.example"),
+    "style-attribute-image-set": (SVG_HEAD + '<rect style=\'background: image-set("//evil.example/t.png" 1x)\'/></svg>',
+                                  2, "the style of <rect> uses image-set()", "evil.example"),
+    "font-face": (SVG_HEAD + '<style>@font-face{font-family:x;src:url(https://evil.example/f.woff)}</style></svg>', 2,
+                  "a <style> block has @font-face", "evil.example"),
+    "fill-attribute-escaped-url": (SVG_HEAD + '<rect fill="\\75 rl(https://evil.example/p.svg#g)"/></svg>', 2,
+                                   "the fill of <rect> loads 'https://evil.example/p.svg#g'", "evil.example"),
     "style-url": (SVG_HEAD + '<style>rect { fill: url(https://evil.example/p) }</style></svg>', 2,
                   "a <style> block loads 'https://evil.example/p'", "evil.example"),
     "style-attribute": (SVG_HEAD + '<rect style="fill:url(//evil.example/p)"/></svg>', 2,
@@ -277,3 +286,57 @@ def test_hostile_logo_is_reported_by_check_with_the_other_mistakes(sites):
     assert result.returncode == 1, output
     assert "sites/demo/assets/logo.svg:4:1: site.brand.logo: the attribute onclick on <rect> runs code" in output
     assert re.search(r"sites/demo/news/2026-03-01-item\.md:7:1: too many '\['", output), output
+
+
+#: CSS in a <style> block (and, where it fits, a style attribute) that fetches or runs code,
+#: however it is spelt: escapes, comments, upper case, strings, nested rules.
+HOSTILE_CSS = {
+    "import-escaped": '@\\69mport "https://evil.example/x.css";',
+    "import-escaped-six-digits": '@\\000069mport url(//evil.example/x.css);',
+    "import-after-comment": '/* a comment */@import "https://evil.example/x.css";',
+    "import-upper": '@IMPORT "https://evil.example/x.css";',
+    "import-in-media": '@media screen { @import "https://evil.example/x.css"; }',
+    "url-escaped": 'rect{fill:\\75rl(https://evil.example/p.svg#g)}',
+    "url-escaped-in-name-middle": 'rect{fill:u\\rl(https://evil.example/p)}',
+    "url-string": 'rect{fill:url( "https://evil.example/p" )}',
+    "url-comment-inside": 'rect{fill:url(/**/"https://evil.example/p")}',
+    "url-upper": 'rect{fill:URL(https://evil.example/p)}',
+    "url-in-media": '@media (min-width: 1px) { rect { fill: url(//evil.example/p) } }',
+    "url-in-keyframes": '@keyframes k { from { fill: url(https://evil.example/p) } }',
+    "url-in-selector-block": 'rect:not([x]){cursor:url(https://evil.example/c.cur),auto}',
+    "url-data-svg": 'rect{fill:url("data:image/svg+xml;base64,PHN2Zy8+")}',
+    "src-function": 'rect{background:src("https://evil.example/p.png")}',
+    "image-set": 'svg{background:image-set("https://evil.example/t.png" 1x)}',
+    "webkit-image-set": 'svg{background:-webkit-image-set(url(#a) 1x, "https://evil.example/t.png" 2x)}',
+    "image-function": 'svg{background:image("https://evil.example/t.png")}',
+    "cross-fade": 'svg{background:cross-fade(url(https://evil.example/a.png), url(#b), 50%)}',
+    "font-face": '@font-face{font-family:x;src:url(https://evil.example/f.woff)}',
+    "font-face-escaped": '@font-f\\61 ce{font-family:x;src:local(x)}',
+    "expression": 'rect{width:expression(alert(1))}',
+    "behavior": 'rect{behavior:url(#x)}',
+    "moz-binding": 'rect{-moz-binding:url(#x)}',
+    "javascript-url": 'rect{fill:url(javascript:alert(1))}',
+    "bad-url": 'rect{fill:url(https://evil.example/a b)}',
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_CSS)
+def test_css_that_fetches_or_runs_code_is_refused_however_it_is_spelt(name):
+    css = HOSTILE_CSS[name]
+    in_block = images.svg_problem((SVG_HEAD + f"<style>{css}</style></svg>").encode())
+    assert in_block is not None and in_block.line == 2 and "a <style> block" in in_block.message
+    if "{" not in css:
+        return
+    declarations = css[css.index("{") + 1:css.rindex("}")]
+    if "{" in declarations or "@" in css:
+        return
+    attribute = images.svg_problem((SVG_HEAD + f"<rect style='{declarations}'/></svg>").encode())
+    assert attribute is not None and "the style of <rect>" in attribute.message
+
+
+def test_ordinary_css_from_drawing_programs_is_accepted():
+    svg = (SVG_HEAD + '<style>/* Inkscape */ .cls-1{fill:#0b5fd6;stroke:url(#g);font-family:"PT Sans",sans-serif}'
+           '@media (prefers-color-scheme: dark){.cls-1{fill:#fff}} @keyframes spin{to{transform:rotate(1turn)}}'
+           '.bg{background:url("data:image/png;base64,iVBORw0KGgo=")}</style>'
+           '<rect class="cls-1" transform="rotate(45 5 5)" style="fill:rgb(1,2,3);clip-path:url(#c)"/></svg>')
+    assert images.svg_problem(svg.encode()) is None
