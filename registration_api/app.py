@@ -23,6 +23,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 from storefront.i18n import Translator
 from storefront.pages import Page
+from storefront.render import RenderError
 
 from . import db, errors, partner_routes
 from .forms import errors_of, registration_form, typed_values
@@ -55,6 +56,7 @@ class Service:
         self.api_limiter = RateLimiter(settings.api_rate_limit_per_minute)
         self.auth_failures = RateLimiter(settings.auth_failures_per_minute)
         self.wake = asyncio.Event()
+        self.render_failures: set[tuple[str, str, int]] = set()
 
     # --- who is asking -------------------------------------------------------------
     def request_origin(self, request: Request) -> str | None:
@@ -102,26 +104,59 @@ class Service:
         return self.public_base().rstrip("/") + request.url.path
 
     # --- answers ---------------------------------------------------------------------
-    def page_response(self, partner: Partner, page: Page, status: int, base: str, **extra: Any) -> HTMLResponse:
-        html = partner.renderer.render_page(page, url=lambda target="": base + target, **extra)
-        return HTMLResponse(html, status_code=status)
+    async def page_response(self, partner: Partner, page: Page, status: int, base: str, **extra: Any) -> Response:
+        """A page in the partner's theme, rendered in a worker thread so that no partner's
+        template holds up the others' requests."""
+        return await run_in_threadpool(self._render, partner, page, status, base, extra)
 
-    def message(self, partner: Partner, reg_id: str, status: int, base: str, key: str,
-                headers: dict[str, str] | None = None) -> HTMLResponse:
+    def _render(self, partner: Partner, page: Page, status: int, base: str, extra: dict[str, Any]) -> Response:
+        """The page with the partner's templates; when they fail for this visitor's input (or
+        take too long), with the theme's own, and if even that fails, a short plain page."""
+        extra = {"url": lambda target="": base + target, **extra}
+        try:
+            return HTMLResponse(partner.renderer.render_page(page, **extra), status_code=status)
+        except RenderError as exc:
+            self._report(partner, exc)
+        try:
+            return HTMLResponse(partner.renderer.render_theme_page(page, **extra), status_code=status)
+        except RenderError as exc:
+            self._report(partner, exc)
+        return errors.plain_page(status, *_PLAIN_PAGES.get(status, _PLAIN_PAGES[500]))
+
+    def _report(self, partner: Partner, exc: RenderError) -> None:
+        """Tell the operator once per template line that a partner's page failed for a visitor."""
+        key = (partner.id, exc.problem.path, exc.problem.line)
+        if key not in self.render_failures:
+            if len(self.render_failures) > 10_000:
+                self.render_failures.clear()
+            self.render_failures.add(key)
+            log.error("site %s: a page failed for a visitor and was shown with the theme's template: %s",
+                      partner.id, exc.problem)
+
+    async def message(self, partner: Partner, reg_id: str, status: int, base: str, key: str,
+                      headers: dict[str, str] | None = None) -> Response:
         t = Translator(partner.site.locale).text
-        response = self.message_page(partner, f"register/{reg_id}/", status, base, key,
-                                     back_url=f"{base}register/{reg_id}/", back_text=t("msg_back_to_form"))
+        response = await self.message_page(partner, f"register/{reg_id}/", status, base, key,
+                                           back_url=f"{base}register/{reg_id}/", back_text=t("msg_back_to_form"))
         response.headers.update(headers or {})
         return response
 
-    def message_page(self, partner: Partner, url: str, status: int, base: str, key: str,
-                     values: dict[str, str] | None = None, **extra: Any) -> HTMLResponse:
+    async def message_page(self, partner: Partner, url: str, status: int, base: str, key: str,
+                           values: dict[str, str] | None = None, **extra: Any) -> Response:
         """A short page in the partner's theme: the title and text of ``msg_<key>_...``."""
         t = Translator(partner.site.locale).text
         title = t(f"msg_{key}_title")
         page = Page(url, "message.html", "message", title, title, noindex=True)
-        return self.page_response(partner, page, status, base, message=t(f"msg_{key}_text", **(values or {})),
-                                  **extra)
+        return await self.page_response(partner, page, status, base,
+                                        message=t(f"msg_{key}_text", **(values or {})), **extra)
+
+
+#: What a visitor reads when neither the partner's nor the theme's template could show the page.
+_PLAIN_PAGES = {
+    404: ("Страница не найдена", "Такой страницы нет."),
+    422: ("Проверьте данные", "Форма заполнена не полностью или с ошибками. Вернитесь назад и проверьте её."),
+    500: ("Страница временно недоступна", "Попробуйте ещё раз немного позже."),
+}
 
 
 def _cors(response: Response, origin: str | None) -> Response:
@@ -144,10 +179,6 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
         base = service.storefront_base(partner, origin)
         reg = partner.page(page_id)
         wants_json = errors.wants_json(request)
-        if reg is None:
-            if wants_json:
-                return JSONResponse({"error": f"there is no registration page '{page_id}'"}, status_code=404)
-            return service.page_response(partner, partner.renderer.page("404.html"), 404, base)
         allowed = service.origin_allowed(partner, origin)
         cors_origin = origin if allowed and origin else None
         if not allowed:
@@ -155,18 +186,22 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
             if wants_json:
                 return JSONResponse({"error": f"sign-ups are accepted only from the partner's own sites, "
                                               f"not from {origin}"}, status_code=403)
-            return service.message(partner, page_id, 403, partner.site.config.site.base_url, "foreign")
+            return await service.message(partner, page_id, 403, partner.site.config.site.base_url, "foreign")
         wait = service.limiter.take(service.client(request))
         if wait:
             if wants_json:
                 return _cors(JSONResponse({"error": "too many sign-ups from this address; try again later"},
                                           status_code=429, headers=retry_after(wait)), cors_origin)
-            return service.message(partner, page_id, 429, base, "rate", retry_after(wait))
+            return await service.message(partner, page_id, 429, base, "rate", retry_after(wait))
+        if reg is None:
+            if wants_json:
+                return JSONResponse({"error": f"there is no registration page '{page_id}'"}, status_code=404)
+            return await service.page_response(partner, partner.renderer.page("404.html"), 404, base)
         try:
             data = await read_form(request, cap=settings.max_body_bytes, timeout=settings.read_timeout_seconds)
         except HTTPException as exc:
             if exc.status_code == 413 and not wants_json:
-                return service.message(partner, page_id, 413, base, "large", exc.headers)
+                return await service.message(partner, page_id, 413, base, "large", exc.headers)
             return _cors(errors.refusal(request, exc.status_code, exc.detail, exc.headers), cors_origin)
 
         thanks = f"{base}register/{page_id}/thanks/"
@@ -177,7 +212,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
             if wants_json:
                 return _cors(JSONResponse({"errors": {k: [v] for k, v in problems.items()}}, status_code=422),
                              cors_origin)
-            return service.page_response(
+            return await service.page_response(
                 partner, partner.renderer.page(f"register/{page_id}/"), 422, base,
                 form={"values": typed_values(form), "errors": problems}, form_action=service.own_url(request))
         if form.website.data:  # a bot that filled the hidden field: answered as a success, dropped

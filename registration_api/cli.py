@@ -221,7 +221,7 @@ def _watch_outbox(settings: Settings, engine, interval: float = 0.5, reload_ever
 
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)  # finish the round, then stop
-        reloaded = asyncio.get_running_loop().time()
+        reloading = asyncio.create_task(reload_sites(stop))  # a slow partner's site never holds up delivery
         while not stop.is_set():
             try:
                 await sender.deliver_due(stop=stop)
@@ -231,12 +231,18 @@ def _watch_outbox(settings: Settings, engine, interval: float = 0.5, reload_ever
                 await asyncio.wait_for(stop.wait(), timeout=interval)
             except asyncio.TimeoutError:
                 pass
-            if asyncio.get_running_loop().time() - reloaded > reload_every:
-                try:
-                    await asyncio.to_thread(registry.reload)
-                except Exception:  # noqa: BLE001 - the loaded sites keep serving, as in `serve`
-                    logging.getLogger("registration_api").exception("reloading the sites failed")
-                reloaded = asyncio.get_running_loop().time()
+        reloading.cancel()
+
+    async def reload_sites(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=reload_every)
+            except asyncio.TimeoutError:
+                pass
+            try:
+                await asyncio.to_thread(registry.reload)
+            except Exception:  # noqa: BLE001 - the loaded sites keep serving, as in `serve`
+                logging.getLogger("registration_api").exception("reloading the sites failed")
 
     try:
         asyncio.run(loop())

@@ -149,63 +149,70 @@ def routes(service: "Service") -> list[Route]:
             raise HTTPException(429, "too many posts from this address; try again in a minute", retry_after(wait))
 
     # --- pages a client opens from an e-mail ---------------------------------------------
-    def invite_page(partner: Partner, invitation: invitations.Invitation, request: Request, status: int = 200,
-                    form: dict | None = None) -> Response:
+    async def invite_page(partner: Partner, invitation: invitations.Invitation, request: Request, status: int = 200,
+                          form: dict | None = None) -> Response:
         title = Translator(partner.site.locale).text("invite_title", partner=partner.site.config.partner.name)
         page = Page(f"invite/{invitation.code}/", "invite.html", "invite", title, title, noindex=True)
-        return service.page_response(
+        return await service.page_response(
             partner, page, status, partner.site.config.site.base_url, code=invitation.code,
             reg={"trial_days": invitation.trial_days}, reg_tariff=partner.site.tariff(invitation.tariff),
             form=form or {"values": {}, "errors": {}}, form_action=service.own_url(request))
 
-    def invitation_state(request: Request) -> tuple[Partner | None, invitations.Invitation | None, Response | None]:
+    def invitation_state(request: Request) -> tuple[Partner | None, invitations.Invitation | None, str]:
         code = invitations.normalise_code(request.path_params["code"])
         invitation = invitations.find(engine, code) if _CODE.fullmatch(code) else None
         partner = service.registry.get(invitation.site_id) if invitation else None
         if invitation is None or partner is None:
+            return None, None, "missing"
+        return partner, invitation, invitation.state(service.clock())
+
+    async def open_invitation(request: Request) -> tuple[Partner | None, invitations.Invitation | None,
+                                                         Response | None]:
+        """The invitation a link names, or the page that says why it cannot be used."""
+        partner, invitation, state = await run_in_threadpool(invitation_state, request)
+        if partner is None or invitation is None:
             return None, None, plain_page(404, "Приглашение не найдено",
                                            "Такого кода приглашения нет. Проверьте ссылку из письма.")
-        state = invitation.state(service.clock())
         if state != "open":
-            base = partner.site.config.site.base_url
-            return partner, invitation, service.message_page(partner, f"invite/{invitation.code}/",
-                                                             410 if state == "expired" else 409, base,
-                                                             f"invite_{state}")
+            return partner, invitation, await service.message_page(
+                partner, f"invite/{invitation.code}/", 410 if state == "expired" else 409,
+                partner.site.config.site.base_url, f"invite_{state}")
         return partner, invitation, None
 
     async def show_invitation(request: Request) -> Response:
-        partner, invitation, refusal = await run_in_threadpool(invitation_state, request)
-        return refusal or invite_page(partner, invitation, request)
+        partner, invitation, refusal = await open_invitation(request)
+        return refusal or await invite_page(partner, invitation, request)
 
     async def activate_invitation(request: Request) -> Response:
         browser_post_allowed(request)
         data = await read_form(request, **limits)
-        partner, invitation, refusal = await run_in_threadpool(invitation_state, request)
+        partner, invitation, refusal = await open_invitation(request)
         if refusal:
             return refusal
         origin = service.request_origin(request)
         if not (service.origin_allowed(partner, origin) or origin == service.own_origin()):
-            return service.message_page(partner, f"invite/{invitation.code}/", 403,
-                                        partner.site.config.site.base_url, "foreign")
+            return await service.message_page(partner, f"invite/{invitation.code}/", 403,
+                                              partner.site.config.site.base_url, "foreign")
         form = registration_form(partner.site.locale)(data)
         if not form.validate():
-            return invite_page(partner, invitation, request, 422,
-                               {"values": typed_values(form), "errors": errors_of(form)})
+            return await invite_page(partner, invitation, request, 422,
+                                     {"values": typed_values(form), "errors": errors_of(form)})
         if form.website.data:
-            return service.message_page(partner, f"invite/{invitation.code}/", 200,
-                                        partner.site.config.site.base_url, "invite_used")
+            return await service.message_page(partner, f"invite/{invitation.code}/", 200,
+                                              partner.site.config.site.base_url, "invite_used")
         signup = SignUp.from_form(form, with_token=False)
         try:
             lead = await run_in_threadpool(lambda: invitations.activate(
                 engine, partner, invitation, signup, now=service.clock(), timezone=settings.timezone,
                 mail_from=settings.mail_from))
         except invitations.AlreadyUsed:
-            return service.message_page(partner, f"invite/{invitation.code}/", 409,
-                                        partner.site.config.site.base_url, "invite_used")
+            return await service.message_page(partner, f"invite/{invitation.code}/", 409,
+                                              partner.site.config.site.base_url, "invite_used")
         service.wake.set()
-        return service.message_page(partner, f"invite/{invitation.code}/", 200, partner.site.config.site.base_url,
-                                    "invite_done", {"number": lead.number,
-                                                    "date": format_date(lead.trial_ends, partner.site.locale)})
+        return await service.message_page(partner, f"invite/{invitation.code}/", 200,
+                                          partner.site.config.site.base_url, "invite_done",
+                                          {"number": lead.number,
+                                           "date": format_date(lead.trial_ends, partner.site.locale)})
 
     def extension(request: Request):
         parsed = reminders.read_extension_token(service.secret, request.path_params["token"])
@@ -222,9 +229,9 @@ def routes(service: "Service") -> list[Route]:
             return plain_page(404, "Ссылка не действует", "Эта ссылка не действует. Свяжитесь с партнёром.")
         new_end = period_end + dt.timedelta(days=reminders.EXTENSION_DAYS)
         t = Translator(partner.site.locale).text
-        return service.message_page(partner, "extend/", 200, partner.site.config.site.base_url, "extend",
-                                    {"number": number, "date": format_date(new_end, partner.site.locale)},
-                                    post_url=service.own_url(request), post_text=t("msg_extend_button"))
+        return await service.message_page(partner, "extend/", 200, partner.site.config.site.base_url, "extend",
+                                          {"number": number, "date": format_date(new_end, partner.site.locale)},
+                                          post_url=service.own_url(request), post_text=t("msg_extend_button"))
 
     async def do_extension(request: Request) -> Response:
         browser_post_allowed(request)
@@ -235,9 +242,9 @@ def routes(service: "Service") -> list[Route]:
         new_end = await run_in_threadpool(reminders.extend, engine, partner.id, number, period_end, service.clock())
         base = partner.site.config.site.base_url
         if new_end is None:
-            return service.message_page(partner, "extend/", 409, base, "extend_invalid")
-        return service.message_page(partner, "extend/", 200, base, "extend_done",
-                                    {"number": number, "date": format_date(new_end, partner.site.locale)})
+            return await service.message_page(partner, "extend/", 409, base, "extend_invalid")
+        return await service.message_page(partner, "extend/", 200, base, "extend_done",
+                                          {"number": number, "date": format_date(new_end, partner.site.locale)})
 
     prefix = "/api/v1/sites/{site_id}"
     return [

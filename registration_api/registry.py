@@ -3,7 +3,9 @@
 One source of truth: a site is validated by the generator's own loader, and its pages
 are rendered by the generator's own renderer. A changed site.yaml is picked up on
 SIGHUP or by polling file times; a reload that fails validation keeps the previous
-version serving, so no request is ever lost or answered from a half-read file.
+version serving, so no request is ever lost or answered from a half-read file. Each site
+is served as soon as it has loaded, and its pages (tried once at load) are bounded by a
+render deadline, so a slow partner delays no other partner's reload.
 
 Every partner folder is input from a stranger: whatever one site does (invalid YAML, an
 alias bomb, a FIFO, a link out), the failure is logged with its id and listed by
@@ -28,6 +30,9 @@ from .origins import origin_of
 
 log = logging.getLogger("registration_api")
 
+#: Seconds one of a partner's pages may take to render in the service (the build allows more).
+PAGE_SECONDS = 2.0
+
 #: Most files and folders a site folder may hold: its fingerprint is taken at every poll.
 MAX_SITE_FILES = 5000
 
@@ -51,9 +56,10 @@ class Partner:
 class Registry:
     """Partners by site id, reloadable while requests are served."""
 
-    def __init__(self, sites_dir: Path, themes_dir: Path | None = None):
+    def __init__(self, sites_dir: Path, themes_dir: Path | None = None, seconds: float = PAGE_SECONDS):
         self.sites_dir = sites_dir
         self.themes_dir = themes_dir
+        self.seconds = seconds
         self._partners: dict[str, Partner] = {}
         self._fingerprints: dict[str, str] = {}
         self._failed: dict[str, list[str]] = {}
@@ -115,6 +121,7 @@ class Registry:
                           "; ".join(failed[site_id]))
             else:
                 failed.pop(site_id, None)
+                self._partners = dict(partners)  # served at once, not after the slowest other site
                 log.debug("site %s loaded", site_id)
         self._partners = partners
         self._failed = failed
@@ -126,7 +133,7 @@ class Registry:
 
     def _load(self, site_id: str) -> Partner:
         site = load_site(self.sites_dir / site_id, self.themes_dir)
-        renderer = SiteRenderer(site)
+        renderer = SiteRenderer(site, seconds=self.seconds)
         renderer.try_service_pages()  # a template that fails keeps the last good version serving
         origins = {origin_of(site.config.site.base_url), *(origin_of(o) for o in site.config.site.origins)}
         return Partner(site, renderer, frozenset(origins))

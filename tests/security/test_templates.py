@@ -6,10 +6,13 @@ marker file appears, a build never ends) instead of running the attack in the te
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -300,3 +303,87 @@ def test_the_service_keeps_the_last_good_templates(make_api, smtp, sites_dir, tm
     assert missing.status_code == 404 and "root:" not in missing.text
     assert not marker.exists(), "the service ran the partner's command"
     assert api.subscribers() == []
+
+
+def _register_override(sites_dir: Path, body: str) -> None:
+    """oblako-plus's register.html: the theme's form with ``body`` in its intro."""
+    templates = sites_dir / "oblako-plus" / "templates"
+    templates.mkdir(exist_ok=True)
+    (templates / "register.html").write_text(GOOD.replace("VERSION", "partner" + body), encoding="utf-8")
+
+
+def _is_theme_form(response, name: str) -> bool:
+    """The registration form shown again from the theme's own template, with what was typed."""
+    return (response.status_code == 422 and f'value="{name}"' in response.text and 'id="sf-email-error"' in response.text
+            and '<p id="version">' not in response.text)
+
+
+SLOW_FOR_ONE_NAME = ("{% if form['values'].name == 'slow' %}{% set l = ['a' * 100] * 3000 %}"
+                     "{% for i in range(100000) %}{{ l|sort|length }}{% endfor %}{% endif %}")
+
+
+def test_a_slow_partner_page_holds_up_no_other_partner(make_api, smtp, sites_dir, caplog):
+    _register_override(sites_dir, SLOW_FOR_ONE_NAME)
+    api = make_api(smtp.url)
+    done: dict[str, float] = {}
+    answers = {}
+
+    def post_slow() -> None:
+        with api.client() as client:
+            answers["slow"] = client.post("/r/oblako-plus/trial", data=valid_form(name="slow", email="bad"))
+        done["slow"] = time.monotonic()
+
+    with caplog.at_level(logging.ERROR, logger="registration_api"):
+        slow = threading.Thread(target=post_slow)
+        slow.start()
+        time.sleep(0.5)  # the slow page is being rendered
+        with api.client() as client:
+            answers["other"] = client.post("/r/buhcentr/trial", data=valid_form(email="boris@client.example"))
+            answers["health"] = client.get("/healthz")
+        done["other"] = time.monotonic()
+        slow.join(timeout=60)
+
+    assert answers["other"].status_code == 303 and answers["health"].status_code == 200
+    assert done["other"] < done["slow"], "the other partner's sign-up waited for the slow page"
+    assert _is_theme_form(answers["slow"], "slow"), answers["slow"].text[:500]
+    assert any("oblako-plus" in r.getMessage() and "register.html" in r.getMessage() for r in caplog.records)
+    assert [s.site_id for s in api.subscribers()] == ["buhcentr"]
+
+
+FAILS_FOR_ONE_NAME = {
+    "division-by-zero": "{% if form['values'].name == 'boom' %}{{ 1 / 0 }}{% endif %}",
+    "undefined": "{% if form['values'].name == 'boom' %}{{ form['values'].nosuch.x }}{% endif %}",
+    "escape": "{% if form['values'].name == 'boom' %}{{ cycler.__init__.__globals__.os }}{% endif %}",
+    "runaway-loop": "{% if form['values'].name == 'boom' %}{% for i in range(10**5) %}{% for j in range(10**5) %}"
+                    "{% endfor %}{% endfor %}{% endif %}",
+    "huge-output": "{% if form['values'].name == 'boom' %}{% for i in range(1000) %}{{ 'x' * 999999 }}{% endfor %}"
+                   "{% endif %}",
+    "input-made-huge": "{{ (form['values'].name * 100000)|wordwrap(1) if form['values'].name == 'boom' }}",
+    "captured-output": "{% if form['values'].name == 'boom' %}{% set x %}{% for i in range(400) %}{{ 'ж' * 999999 }}"
+                       "{% endfor %}{% endset %}{% endif %}",
+}
+
+
+@pytest.mark.parametrize("body", FAILS_FOR_ONE_NAME.values(), ids=FAILS_FOR_ONE_NAME.keys())
+def test_a_partner_page_failing_for_a_visitor_is_shown_from_the_theme(make_api, smtp, sites_dir, caplog, body):
+    _register_override(sites_dir, body)
+    api = make_api(smtp.url)
+    with caplog.at_level(logging.ERROR, logger="registration_api"), api.client() as client:
+        failing = client.post("/r/oblako-plus/trial", data=valid_form(name="boom", email="bad"))
+        again = client.post("/r/oblako-plus/trial", data=valid_form(name="boom", email="bad"))
+        ordinary = client.post("/r/oblako-plus/trial", data=valid_form(name="Анна", email="bad"))
+    assert _is_theme_form(failing, "boom") and _is_theme_form(again, "boom"), failing.text[:500]
+    assert ordinary.status_code == 422 and '<p id="version">partner' in ordinary.text
+    reports = [r.getMessage() for r in caplog.records if "oblako-plus" in r.getMessage()]
+    assert len(reports) == 1 and "templates/register.html" in reports[0], reports
+    assert api.subscribers() == []
+
+
+def test_an_unknown_page_is_checked_for_origin_and_rate_before_it_is_rendered(make_api, smtp):
+    api = make_api(smtp.url, rate_limit_per_minute=2)
+    with api.client() as client:
+        foreign = client.post("/r/oblako-plus/no-such-page", data=valid_form(),
+                              headers={"Origin": "https://evil.example"})
+        answers = [client.post("/r/oblako-plus/no-such-page", data=valid_form()).status_code for _ in range(4)]
+    assert foreign.status_code == 403
+    assert answers == [404, 404, 429, 429]
