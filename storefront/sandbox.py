@@ -129,6 +129,14 @@ def budget(steps: int = MAX_STEPS, seconds: float = MAX_SECONDS) -> Iterator[Non
         _budget.reset(token)
 
 
+def _sized_steps(steps: int, *values: Any) -> int:
+    """``steps`` and a step for every :data:`SIZE_PER_STEP` characters or items of ``values``."""
+    for value in values:
+        if isinstance(value, _SIZED):
+            steps += len(value) // SIZE_PER_STEP
+    return steps
+
+
 def _spend(steps: int) -> None:
     current = _budget.get()
     if current is not None:
@@ -164,7 +172,9 @@ def _written(context: jinja2.runtime.Context, value: Any, constant: int = 0) -> 
     """What an output tag writes, counted (with ``constant``, the literal text beside it) before it is joined."""
     current = _budget.get()
     if current is not None:
-        current.write(constant + (len(value) if isinstance(value, str) else _printable_size(value)))
+        current.written += constant + (len(value) if isinstance(value, str) else _printable_size(value))
+        if current.written > MAX_WRITTEN:
+            current.write(0)
     return value
 
 
@@ -287,14 +297,9 @@ def _bounded(name: str, filter_: Callable) -> Callable:
         if consuming and len(args) > passed and not isinstance(args[passed], _SIZED) \
                 and isinstance(args[passed], Iterator):
             args = (*args[:passed], list(islice(args[passed], (slow or MAX_VALUE) + 1)), *args[passed + 1:])
-        cost = CALL_STEPS
-        for value in (*args[passed:], *kwargs.values()):
-            if isinstance(value, _SIZED):
-                cost += len(value) // SIZE_PER_STEP
-                if slow is not None and len(value) > slow:
-                    raise Refused(f"the filter {name!r} takes texts and lists of at most {slow:,} characters or "
-                                  "items")
-        _spend(cost)
+        if slow is not None and any(isinstance(v, _SIZED) and len(v) > slow for v in (*args, *kwargs.values())):
+            raise Refused(f"the filter {name!r} takes texts and lists of at most {slow:,} characters or items")
+        _spend(_sized_steps(CALL_STEPS, *args[passed:], *kwargs.values()))
         if widths:
             _check_width(*args[passed + 1:], *kwargs.values())
         if not structural and len(args) > passed:
@@ -311,7 +316,7 @@ def _bounded(name: str, filter_: Callable) -> Callable:
 def _tested(test: Callable) -> Callable:
     """``test`` spending from the budget in proportion to its inputs."""
     def tested(*args: Any, **kwargs: Any) -> Any:
-        _spend(CALL_STEPS + sum(len(v) // SIZE_PER_STEP for v in (*args, *kwargs.values()) if isinstance(v, _SIZED)))
+        _spend(_sized_steps(CALL_STEPS, *args, *kwargs.values()))
         return test(*args, **kwargs)
     tested.__dict__.update(getattr(test, "__dict__", {}))
     return tested
@@ -478,8 +483,8 @@ class PartnerSandbox(ImmutableSandboxedEnvironment):
     def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         target = getattr(__obj, "__wrapped__", __obj)  # str.format comes wrapped by the sandbox
         owner = getattr(target, "__self__", None)
-        _spend(CALL_STEPS + sum(len(v) // SIZE_PER_STEP for v in (owner, *args, *kwargs.values())
-                                if isinstance(v, _SIZED)))
+        _spend(_sized_steps(CALL_STEPS, owner, *args, *kwargs.values()) if args or kwargs or owner
+               else CALL_STEPS)
         if isinstance(owner, str):
             name = getattr(target, "__name__", "")
             if name in _PADDING:
@@ -496,7 +501,7 @@ class PartnerSandbox(ImmutableSandboxedEnvironment):
         return result
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
-        _spend(sum(len(v) // SIZE_PER_STEP for v in (left, right) if isinstance(v, _SIZED)))
+        _spend(_sized_steps(0, left, right))
         if operator == "+":
             if isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
                 _check_size_of(len(left) + len(right))
