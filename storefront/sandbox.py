@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import re
 import string
+import sys
 import time
 import types
 from contextvars import ContextVar
@@ -44,6 +45,10 @@ MAX_PAGE = 5 * 1024 * 1024
 MAX_WRITTEN = 2 * MAX_PAGE
 #: What a filter or call costs in steps per this many characters or items of its inputs.
 SIZE_PER_STEP = 100
+#: What building texts and lists costs in steps: a step per this many bytes, so that one page
+#: builds at most about 256 MB in all (what it keeps stays well below that).
+BYTES_PER_STEP = 256
+_ITEM_BYTES = 96
 #: Characters or items the slow text and list filters take; a real page stays far below.
 SLOW_INPUT = 300_000
 #: Filters that are slower still on long texts, with their own limit.
@@ -164,7 +169,16 @@ def _counted(context: jinja2.runtime.Context, iterable: Iterable) -> Iterable:
 
 def _sized(value: Any) -> Any:
     _check_size(value)
+    _spend_built(value)
     return value
+
+
+def _spend_built(value: Any) -> None:
+    """Spend for the memory a new text or list takes: what a page builds in all stays bounded."""
+    if isinstance(value, str):
+        _spend(sys.getsizeof(value) // BYTES_PER_STEP)
+    elif isinstance(value, (list, tuple)):
+        _spend(len(value) * _ITEM_BYTES // BYTES_PER_STEP)
 
 
 @jinja2.pass_context
@@ -308,6 +322,7 @@ def _bounded(name: str, filter_: Callable) -> Callable:
             estimate(*args[passed:], **kwargs)
         result = filter_(*args, **kwargs)
         _check_size(result)
+        _spend_built(result)
         return result
     bounded.__dict__.update(getattr(filter_, "__dict__", {}))
     return bounded
@@ -496,6 +511,7 @@ class PartnerSandbox(ImmutableSandboxedEnvironment):
                 _check_replace(owner, str(args[0]), str(args[1]), *args[2:3])
         result = super().call(__context, __obj, *args, **kwargs)
         _check_size(result)
+        _spend_built(result)
         if _forbidden(result):
             raise Refused("templates may not reach files or modules of the server")
         return result
@@ -515,7 +531,9 @@ class PartnerSandbox(ImmutableSandboxedEnvironment):
                 raise Refused(f"this number would have more than {MAX_BITS * 3 // 10:,} digits")
         elif operator == "%" and isinstance(left, str):
             _check_percent(left, right)
-        return super().call_binop(context, operator, left, right)
+        result = super().call_binop(context, operator, left, right)
+        _spend_built(result)
+        return result
 
     def get_template(self, *args: Any, **kwargs: Any) -> jinja2.Template:
         _spend(LOAD_STEPS)

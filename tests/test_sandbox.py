@@ -59,11 +59,15 @@ def test_a_small_budget_and_the_rules_are_enforced(source, words):
      "too much work"),
     ("{% set big = ['a'] * 100000 %}{% for i in range(20) %}{{ (big + big)|length }}{% endfor %}", 10_000,
      "too much work"),
+    ("{% set ns = namespace(l=[]) %}{% for i in range(100) %}{% set ns.l = ns.l + [('ж' * 100000)|list] %}"
+     "{% endfor %}", 1_000_000, "too much work"),
+    ("{% set ns = namespace(l=[]) %}{% for i in range(100) %}{% set ns.l = ns.l + ['ж' * 999999 ~ 'x'] %}"
+     "{% endfor %}", 1_000_000, "too much work"),
     ("{{ ('a' * 20001)|wordwrap(5) }}", 10_000, "the filter 'wordwrap' takes texts and lists of at most 20,000"),
     ("{{ ('a' * 300001)|striptags }}", 10_000, "the filter 'striptags' takes texts and lists of at most 300,000"),
     ("{{ (['a' * 1000] * 1001)|join }}", 10_000, "longer than 1,000,000"),
-    ("{% set x %}{% for i in range(20) %}{{ 'x' * 999999 }}{% endfor %}{% endset %}", 10_000, "writes more than"),
-    ("{% set x %}{% for i in range(20) %}{{ ['x' * 900000] }}{% endfor %}{% endset %}", 10_000, "writes more than"),
+    ("{% set x %}{% for i in range(20) %}{{ 'x' * 999999 }}{% endfor %}{% endset %}", 1_000_000, "writes more than"),
+    ("{% set x %}{% for i in range(20) %}{{ ['x' * 900000] }}{% endfor %}{% endset %}", 1_000_000, "writes more than"),
 ])
 def test_filters_calls_and_captured_output_are_bounded(source, steps, words):
     template = PartnerSandbox().from_string(source)
