@@ -8,11 +8,13 @@ generator's templates in the partner's theme.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import gc
 import logging
 import signal
-from typing import Any, AsyncIterator
+import threading
+from typing import Any, AsyncIterator, Iterator
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -39,6 +41,10 @@ from .settings import Settings
 
 log = logging.getLogger("registration_api")
 
+#: How many of one partner's pages are rendered with its own templates at once; the others are
+#: shown with the theme's straight away, so one partner's slow pages cannot take every worker thread.
+PARTNER_RENDERS = 4
+
 
 class Service:
     """Everything the endpoints share, created at start-up."""
@@ -57,6 +63,8 @@ class Service:
         self.auth_failures = RateLimiter(settings.auth_failures_per_minute)
         self.wake = asyncio.Event()
         self.render_failures: set[tuple[str, str, int]] = set()
+        self.rendering: collections.Counter[str] = collections.Counter()
+        self.rendering_lock = threading.Lock()
 
     # --- who is asking -------------------------------------------------------------
     def request_origin(self, request: Request) -> str | None:
@@ -111,17 +119,34 @@ class Service:
 
     def _render(self, partner: Partner, page: Page, status: int, base: str, extra: dict[str, Any]) -> Response:
         """The page with the partner's templates; when they fail for this visitor's input (or
-        take too long), with the theme's own, and if even that fails, a short plain page."""
+        take too long, or :data:`PARTNER_RENDERS` of its pages are being rendered), with the
+        theme's own; and if even that fails, a short plain page."""
         extra = {"url": lambda target="": base + target, **extra}
-        try:
-            return HTMLResponse(partner.renderer.render_page(page, **extra), status_code=status)
-        except RenderError as exc:
-            self._report(partner, exc)
+        with self._render_slot(partner.id) as free:
+            if free:
+                try:
+                    return HTMLResponse(partner.renderer.render_page(page, **extra), status_code=status)
+                except RenderError as exc:
+                    self._report(partner, exc)
         try:
             return HTMLResponse(partner.renderer.render_theme_page(page, **extra), status_code=status)
         except RenderError as exc:
             self._report(partner, exc)
         return errors.plain_page(status, *_PLAIN_PAGES.get(status, _PLAIN_PAGES[500]))
+
+    @contextlib.contextmanager
+    def _render_slot(self, site_id: str) -> Iterator[bool]:
+        """Whether one more of this partner's pages may be rendered with its own templates now."""
+        with self.rendering_lock:
+            free = self.rendering[site_id] < PARTNER_RENDERS
+            if free:
+                self.rendering[site_id] += 1
+        try:
+            yield free
+        finally:
+            if free:
+                with self.rendering_lock:
+                    self.rendering[site_id] -= 1
 
     def _report(self, partner: Partner, exc: RenderError) -> None:
         """Tell the operator once per template line that a partner's page failed for a visitor."""

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from registration_api.app import PARTNER_RENDERS
 from tests.api.conftest import valid_form
 from tests.security.support import TIMEOUT, output, published, storefront
 
@@ -357,6 +358,26 @@ def test_a_slow_partner_page_holds_up_no_other_partner(make_api, smtp, sites_dir
     assert _is_theme_form(answers["slow"], "slow"), answers["slow"].text[:500]
     assert any("oblako-plus" in r.getMessage() and "register.html" in r.getMessage() for r in caplog.records)
     assert [s.site_id for s in api.subscribers()] == ["buhcentr"]
+
+
+def test_many_slow_pages_of_one_partner_take_only_a_few_threads(make_api, smtp, sites_dir, caplog):
+    _register_override(sites_dir, SLOW_FOR_ONE_NAME)
+    api = make_api(smtp.url)
+    answers = []  # each with the number of the slow pages' failures reported before it came
+
+    def post_slow() -> None:
+        with api.client() as client:
+            answer = client.post("/r/oblako-plus/trial", data=valid_form(name="slow", email="bad"))
+        answers.append((answer, len([r for r in caplog.records if "oblako-plus" in r.getMessage()])))
+
+    posts = [threading.Thread(target=post_slow) for _ in range(PARTNER_RENDERS + 2)]
+    with caplog.at_level(logging.ERROR, logger="registration_api"):
+        for post in posts:
+            post.start()
+        for post in posts:
+            post.join(timeout=60)
+    assert len(answers) == len(posts) and all(_is_theme_form(answer, "slow") for answer, _ in answers)
+    assert [reported for _, reported in answers].count(0) >= 2, "the pages past the limit waited for the slow ones"
 
 
 FAILS_FOR_ONE_NAME = {
