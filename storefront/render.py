@@ -4,6 +4,8 @@ Templates are looked up in the partner's own ``templates/`` first, then in each 
 the chain, child first. ``theme/<name>`` reaches the theme chain while skipping the
 partner's override (so an override can extend the template it replaces), and
 ``<theme-name>/<name>`` reaches one theme exactly (so a child theme extends its parent's).
+An environment without the partner's templates is what the registration service falls back
+to when a partner's page fails for a visitor.
 
 Templates run in :mod:`storefront.sandbox`. A partner's templates are read once, when the
 environment is made, each through :mod:`storefront.untrusted` (inside ``templates/``, a

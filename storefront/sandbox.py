@@ -45,10 +45,9 @@ MAX_PAGE = 5 * 1024 * 1024
 MAX_WRITTEN = 2 * MAX_PAGE
 #: What a filter or call costs in steps per this many characters or items of its inputs.
 SIZE_PER_STEP = 100
-#: What building texts and lists costs in steps: a step per this many bytes, so that one page
-#: builds at most about 256 MB in all (what it keeps stays well below that).
-BYTES_PER_STEP = 256
-_ITEM_BYTES = 96
+#: What building texts and lists costs in steps: a step per this many bytes (a list item
+#: counted as ``ITEM_BYTES``), so that one page builds at most about 256 MB in all.
+BYTES_PER_STEP, ITEM_BYTES = 256, 96
 #: Characters or items the slow text and list filters take; a real page stays far below.
 SLOW_INPUT = 300_000
 #: Filters that are slower still on long texts, with their own limit.
@@ -114,11 +113,9 @@ class _Budget:
                 self.spend(0)
             yield item
 
-    def write(self, characters: int) -> None:
-        self.written += characters
-        if self.written > MAX_WRITTEN:
-            raise Refused(f"this page writes more than {MAX_WRITTEN // (1024 * 1024)} MB of text, counting what "
-                          "its {% set %} blocks and macros capture; make the template's loops smaller")
+    def refuse_written(self) -> None:
+        raise Refused(f"this page writes more than {MAX_WRITTEN // (1024 * 1024)} MB of text, counting what "
+                      "its {% set %} blocks and macros capture; make the template's loops smaller")
 
 
 _budget: ContextVar[_Budget | None] = ContextVar("template_budget", default=None)
@@ -178,7 +175,7 @@ def _spend_built(value: Any) -> None:
     if isinstance(value, str):
         _spend(sys.getsizeof(value) // BYTES_PER_STEP)
     elif isinstance(value, (list, tuple)):
-        _spend(len(value) * _ITEM_BYTES // BYTES_PER_STEP)
+        _spend(len(value) * ITEM_BYTES // BYTES_PER_STEP)
 
 
 @jinja2.pass_context
@@ -188,7 +185,7 @@ def _written(context: jinja2.runtime.Context, value: Any, constant: int = 0) -> 
     if current is not None:
         current.written += constant + (len(value) if isinstance(value, str) else _printable_size(value))
         if current.written > MAX_WRITTEN:
-            current.write(0)
+            current.refuse_written()
     return value
 
 
@@ -199,8 +196,10 @@ def _printable(value: Any) -> Any:
 
 def _printable_size(value: Any) -> int:
     """About how long ``value`` is as text; refused past :data:`MAX_VALUE` before that text is made."""
-    if isinstance(value, str) or not isinstance(value, (*_SIZED, Namespace)):
-        return len(value) if isinstance(value, str) else 0
+    if isinstance(value, str):
+        return len(value)
+    if not isinstance(value, (*_SIZED, Namespace)):
+        return 0
     size = _estimate(value, MAX_VALUE)
     _check_size_of(size)
     return size
@@ -308,8 +307,7 @@ def _bounded(name: str, filter_: Callable) -> Callable:
     estimate = _ESTIMATES.get(name)
 
     def bounded(*args: Any, **kwargs: Any) -> Any:
-        if consuming and len(args) > passed and not isinstance(args[passed], _SIZED) \
-                and isinstance(args[passed], Iterator):
+        if consuming and len(args) > passed and isinstance(args[passed], Iterator):
             args = (*args[:passed], list(islice(args[passed], (slow or MAX_VALUE) + 1)), *args[passed + 1:])
         if slow is not None and any(isinstance(v, _SIZED) and len(v) > slow for v in (*args, *kwargs.values())):
             raise Refused(f"the filter {name!r} takes texts and lists of at most {slow:,} characters or items")

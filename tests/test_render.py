@@ -87,3 +87,18 @@ def test_the_pages_the_service_renders_are_tried_before_it_takes_a_site(sites, n
     with pytest.raises(RenderError) as failed:
         SiteRenderer(load_site(folder)).try_service_pages()
     assert failed.value.problem.path == f"sites/demo/templates/{name}"
+
+
+def test_the_theme_page_skips_the_partners_templates_and_the_deadline_is_the_renderers(sites):
+    folder = sites.make()
+    write(folder, "404.html", "{% extends 'theme/404.html' %}{% block main %}PARTNER {{ 1 / 0 }}{% endblock %}")
+    renderer = SiteRenderer(load_site(folder))
+    page = renderer.page("404.html")
+    with pytest.raises(RenderError, match="division by zero"):
+        renderer.render_page(page)
+    write(folder, "base.html", "PARTNER BASE")
+    theme_page = SiteRenderer(load_site(folder)).render_theme_page(page)
+    assert "PARTNER" not in theme_page and "</html>" in theme_page
+    late = SiteRenderer(load_site(folder), seconds=0)
+    with pytest.raises(RenderError, match="takes too long to render"):
+        late.render_theme_page(page)
