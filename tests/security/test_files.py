@@ -223,20 +223,27 @@ def test_a_news_folder_swapped_for_a_link_while_loading_never_leaks(sites):
     assert any("replaced by a link" in text or "is a link" in text for text in seen), "the race was never met"
 
 
+def _swap_right_after_the_check(monkeypatch, folder: Path, target: Path) -> None:
+    """The worst moment for a swap: ``folder`` becomes a link to ``target`` just after
+    ``untrusted.inside`` has approved the path, before the file is opened."""
+    from storefront import untrusted
+    checked = untrusted.inside
+
+    def inside_then_swap(path: Path, root: Path) -> Path:
+        real = checked(path, root)
+        if not folder.is_symlink():
+            _swap_for_link(folder, target)
+        return real
+
+    monkeypatch.setattr(untrusted, "inside", inside_then_swap)
+
+
 @pytest.mark.parametrize("swapped", ["news", "news-folder"])
 def test_a_folder_swapped_for_a_link_after_the_check_is_refused_when_opened(sites, monkeypatch, swapped):
     from storefront import untrusted
 
     victim, attacker = _victim_and_attacker(sites)
-    checked = untrusted.inside
-
-    def inside_then_swap(path: Path, root: Path) -> Path:
-        real = checked(path, root)
-        if not (attacker / "news").is_symlink():
-            _swap_for_link(attacker / "news", victim / "news")
-        return real
-
-    monkeypatch.setattr(untrusted, "inside", inside_then_swap)
+    _swap_right_after_the_check(monkeypatch, attacker / "news", victim / "news")
     with pytest.raises(untrusted.UnsafeFile, match="replaced by a link"):
         if swapped == "news":
             untrusted.read_text(attacker / "news" / "2026-01-15-welcome.md", attacker, untrusted.LIMITS["news"])
@@ -251,15 +258,7 @@ def test_a_template_folder_swapped_for_a_link_after_the_check_is_refused_when_op
     for site, text in ((victim, MARKER), (attacker, "свой шаблон")):
         (site / "templates").mkdir()
         (site / "templates" / "404.html").write_text(text, encoding="utf-8")
-    checked = untrusted.inside
-
-    def inside_then_swap(path: Path, root: Path) -> Path:
-        real = checked(path, root)
-        if not (attacker / "templates").is_symlink():
-            _swap_for_link(attacker / "templates", victim / "templates")
-        return real
-
-    monkeypatch.setattr(untrusted, "inside", inside_then_swap)
+    _swap_right_after_the_check(monkeypatch, attacker / "templates", victim / "templates")
     with pytest.raises(untrusted.UnsafeFile):
         untrusted.read_text(attacker / "templates" / "404.html", attacker / "templates",
                             untrusted.LIMITS["template"], site=attacker)
