@@ -26,8 +26,14 @@ JSON_TYPE = "application/json"
 MAX_JSON_DEPTH = 16
 CHECKBOX, CONSENT_VALUE = "consent", "yes"  # the form's checkbox (storefront/themes/base/templates/_macros.html)
 
-# the generator's rule (storefront.characters): controls but tab and line breaks, surrogates, non-characters
-TEXT_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff]*$"  # for JSON Schema
+# The generator's rule (storefront.characters) as JSON Schema patterns: no controls but tab and line
+# breaks (none at all in one line), no non-characters; "said" texts hold more than blanks.
+_REFUSED = r"\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff"
+_IN_TEXT, _IN_LINE = r"\u0000-\u0008\u000b\u000c\u000e-\u001f" + _REFUSED, r"\u0000-\u001f" + _REFUSED
+TEXT_PATTERN = rf"^[^{_IN_TEXT}]*$"
+LINE_PATTERN = rf"^[^{_IN_LINE}]*$"
+SAID_PATTERN = rf"^[^{_IN_TEXT}]*[^\s{_IN_TEXT}][^{_IN_TEXT}]*$"
+SAID_LINE_PATTERN = rf"^[^{_IN_LINE}]*[^\s{_IN_LINE}][^{_IN_LINE}]*$"
 
 
 def check_text(value: str, name: str) -> str:

@@ -7,18 +7,16 @@ from typing import Any
 from pydantic import BaseModel
 
 from . import subscriptions
-from .inputs import CONSENT_VALUE, FORM_TYPES, JSON_TYPE, TEXT_PATTERN
+from .inputs import CONSENT_VALUE, FORM_TYPES, JSON_TYPE, LINE_PATTERN, SAID_LINE_PATTERN, TEXT_PATTERN
 from .partner_inputs import Conversion, Departure, ListQuery, NewInvitations, SubscriberQuery
 
-_ONE_LINE = "^[^\\u0000-\\u001f\\u007f]*$"
-_SAID = "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
 _FIELDS = {
-    "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": _SAID,
+    "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": SAID_LINE_PATTERN,
              "description": "Full name, one line."},
     "email": {"type": "string", "format": "email", "maxLength": 254},
     "phone": {"type": "string", "maxLength": 40, "pattern": "^[0-9 \\t\\r\\n()+\\-.]+$",
               "description": "A Russian number, e.g. `8 (912) 345-67-89` or `+7 912 3456789`."},
-    "company": {"type": "string", "maxLength": 300, "pattern": _ONE_LINE},
+    "company": {"type": "string", "maxLength": 300, "pattern": LINE_PATTERN},
     "inn": {"type": "string", "pattern": "^[ \\t\\r\\n]*([0-9]( ?[0-9]){9}(( ?[0-9]){2})?)?[ \\t\\r\\n]*$",
             "description": "ИНН (10 or 12 digits, spaces allowed) with valid check digits; may be empty."},
     "consent": {"type": "string", "enum": [CONSENT_VALUE],

@@ -12,7 +12,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
                       ValidationError, ValidationInfo, field_validator)
 from starlette.exceptions import HTTPException
 
-from .inputs import TEXT_PATTERN
+from .inputs import SAID_PATTERN, TEXT_PATTERN
 from .subscriptions import STATUSES
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -50,7 +50,6 @@ def _said(text: str) -> str:
 Day = Annotated[dt.date, BeforeValidator(_text_date), AfterValidator(_in_range), Field(json_schema_extra={
     "pattern": r"^(20\d\d|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
     "description": f"A day from {EARLIEST} to {LATEST}."})]
-SAID_PATTERN = TEXT_PATTERN[:-1] + r"[^\s\u0000-\u001f\u007f]" + TEXT_PATTERN[1:]  # text, not only spaces
 Reason = Annotated[StrictStr, StringConstraints(max_length=1000), AfterValidator(_said),
                    Field(json_schema_extra={"pattern": SAID_PATTERN})]
 Email = Annotated[StrictStr, StringConstraints(max_length=254), Field(json_schema_extra={"format": "email"})]
