@@ -193,11 +193,11 @@ def test_keys_revoke_takes_the_site_first_and_the_exact_prefix(tmp_path, databas
     listed = _cli(tmp_path, database_url, sites_dir, "keys", "list", "oblako-plus").stdout.splitlines()
     first, second = (line.split()[0] for line in listed)  # as printed: sfk_AbCdEfGh…
     bare = first.removesuffix("…")
-    for wildcard in ("%", "sfk_%", "sfk_________", "_", bare[:-1], bare + "x", bare.swapcase(), f"{bare[:-1]}%"):
-        refused = _cli(tmp_path, database_url, sites_dir, "keys", "revoke", "oblako-plus", wildcard)
-        assert refused.returncode in (1, 2) and "error:" in refused.stderr, wildcard
     shape = _cli(tmp_path, database_url, sites_dir, "keys", "revoke", "oblako-plus", "%")
     assert shape.returncode == 2 and "PREFIX" in shape.stderr and "keys list" in shape.stderr
+    for wildcard in ("sfk_________", f"{bare[:-1]}%", bare.swapcase()):
+        refused = _cli(tmp_path, database_url, sites_dir, "keys", "revoke", "oblako-plus", wildcard)
+        assert refused.returncode in (1, 2) and "error:" in refused.stderr, wildcard
     other = _cli(tmp_path, database_url, sites_dir, "keys", "revoke", "buhcentr", first)
     assert other.returncode == 1 and "buhcentr has no active key" in other.stderr
     revoked = _cli(tmp_path, database_url, sites_dir, "keys", "revoke", "oblako-plus", first)
