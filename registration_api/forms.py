@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from storefront.characters import first_forbidden
 from storefront.i18n import Translator
 from wtforms import BooleanField, Form, StringField, validators
 from wtforms.validators import ValidationError
@@ -36,14 +35,14 @@ class _Inn:
 
 
 class _OneLine:
-    """Names and companies are one line of text: line breaks, tabs and what no page may carry
-    (:mod:`storefront.characters`) are refused, not mailed."""
+    """Names and companies are one line of text: line breaks and tabs are refused, not mailed
+    (what no page may carry never gets this far: :func:`registration_api.inputs.read_form`)."""
 
     def __init__(self, message: str):
         self.message = message
 
     def __call__(self, form: Form, field: StringField) -> None:
-        if field.data and (any(c in "\t\n\r" for c in field.data) or first_forbidden(field.data)):
+        if field.data and any(c in "\t\n\r" for c in field.data):
             raise ValidationError(self.message)
 
 

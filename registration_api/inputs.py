@@ -86,9 +86,9 @@ async def read_form(request: Request, *, cap: int, timeout: float) -> FormData:
     """A form posted as URL-encoded, multipart (text fields only) or a JSON object of strings."""
     body = await read_body(request, cap=cap, timeout=timeout)
     kind = media_type(request)
-    if kind == JSON_TYPE:
-        items = [(key, _form_value(key, value)) for key, value in _json_object(body).items()]
-    elif kind == FORM_TYPES[0]:
+    if kind == JSON_TYPE:  # _json_object has checked every key and text already
+        return FormData([(key, _form_value(key, value)) for key, value in _json_object(body).items()])
+    if kind == FORM_TYPES[0]:
         try:
             items = parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
         except UnicodeDecodeError:
@@ -96,7 +96,7 @@ async def read_form(request: Request, *, cap: int, timeout: float) -> FormData:
     elif kind == FORM_TYPES[1]:
         items = await _text_fields(await request.form(max_files=16, max_fields=64, max_part_size=cap))
     elif not body:
-        items = []
+        return FormData()
     else:
         raise _unsupported(f"{', '.join(FORM_TYPES)} or {JSON_TYPE}")
     for key, value in items:

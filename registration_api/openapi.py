@@ -2,6 +2,7 @@
 an operation answers, and request schemas taken from the models that check the requests."""
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -182,6 +183,7 @@ def _email_pages() -> dict[str, Any]:
     }
 
 
+@cache  # the same for the whole life of the process; answered as is, never changed
 def openapi_document() -> dict[str, Any]:
     registered = {"type": "object", "properties": {
         "status": {"const": "registered"}, "subscriber_number": {"type": "string"},

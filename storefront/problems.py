@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from .characters import code_point
+
 Loc = tuple[str | int, ...]
 
 
@@ -49,7 +51,7 @@ def printable(text: str) -> str:
     partner's file name or key cannot forge lines in ``storefront check`` or the log."""
     if text.isprintable():
         return text
-    return "".join(_ESCAPES.get(c, f"U+{ord(c):04X}") if unicodedata.category(c) in _ACTED_ON else c for c in text)
+    return "".join(_ESCAPES.get(c, code_point(c)) if unicodedata.category(c) in _ACTED_ON else c for c in text)
 
 
 class InvalidSite(Exception):

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from .characters import code_point
 from .problems import Loc, Problem, dotted
 
 try:
@@ -167,7 +168,7 @@ def _refusal(text: str) -> tuple[int, int, str] | None:
         return None
     before = (text[:bad.start()] + "x").splitlines()
     return (len(before), len(before[-1]),
-            f"the invisible control character U+{ord(bad.group()):04X} is not allowed in YAML; delete it "
+            f"the invisible control character {code_point(bad.group())} is not allowed in YAML; delete it "
             "(it often comes with text pasted from another program)")
 
 
