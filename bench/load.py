@@ -149,16 +149,16 @@ def count_stored(database_url: str, emails: list[str] | None = None) -> tuple[in
     import sqlalchemy as sa
 
     sys.path.insert(0, str(REPO))
-    from registration_api import db
+    from registration_api.storage import database
 
-    engine = db.create_engine(database_url)
+    engine = database.create_engine(database_url)
     with engine.connect() as conn:
         if emails is None:
-            stored = conn.execute(sa.select(sa.func.count()).select_from(db.subscribers)).scalar()
+            stored = conn.execute(sa.select(sa.func.count()).select_from(database.subscribers)).scalar()
         else:
-            known = set(conn.execute(sa.select(db.subscribers.c.email)).scalars())
+            known = set(conn.execute(sa.select(database.subscribers.c.email)).scalars())
             stored = sum(1 for e in emails if e in known)
-        unsent = conn.execute(sa.select(sa.func.count()).select_from(db.outbox).where(db.outbox.c.sent_at.is_(None))).scalar()
+        unsent = conn.execute(sa.select(sa.func.count()).select_from(database.outbox).where(database.outbox.c.sent_at.is_(None))).scalar()
     engine.dispose()
     return stored, unsent
 

@@ -1,5 +1,5 @@
 import sys
 
-from .cli import main
+from registration_api.cli import main
 
 sys.exit(main())

@@ -13,14 +13,16 @@ import os
 import sys
 from pathlib import Path
 
-from . import db, invitations, keys
-from .exports import write_csv
-from .outbox import OutboxSender, transport_for
-from .partner_routes import INVITATION_COLUMNS, invitation_row
-from .registration import utc_now
-from .registry import Partner, Registry
-from .reminders import Reminder
-from .settings import Settings, SettingsError
+from registration_api.storage import database
+from registration_api.domain import invitations
+from registration_api.domain import api_keys
+from registration_api.web.csv_export import write_csv
+from registration_api.delivery.outbox import OutboxSender, transport_for
+from registration_api.web.partner_api import INVITATION_COLUMNS, invitation_row
+from registration_api.domain.signups import utc_now
+from registration_api.domain.partner_sites import PartnerSite, PartnerSites
+from registration_api.domain.reminders import Reminder
+from registration_api.settings import Settings, SettingsError
 
 
 def parser() -> argparse.ArgumentParser:
@@ -94,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.verb == "serve":
         return _serve(settings, args.host, args.port, [] if args.no_sender else _sender_command(args),
                       access_log=args.access_log)
-    engine = db.create_engine(settings.database_url)
-    db.migrate(engine)
+    engine = database.create_engine(settings.database_url)
+    database.migrate(engine)
     try:
         if args.verb == "send-mail" and args.watch:
             return _watch_outbox(settings, engine)
@@ -110,14 +112,14 @@ def main(argv: list[str] | None = None) -> int:
         engine.dispose()
 
 
-def _registry(settings: Settings) -> Registry:
-    registry = Registry(settings.sites_dir, settings.themes_dir)
+def _registry(settings: Settings) -> PartnerSites:
+    registry = PartnerSites(settings.sites_dir, settings.themes_dir)
     for failure in registry.reload():
         print(f"warning: {failure}", file=sys.stderr)
     return registry
 
 
-def _partner(settings: Settings, site_id: str) -> Partner | None:
+def _partner(settings: Settings, site_id: str) -> PartnerSite | None:
     partner = _registry(settings).get(site_id)
     if partner is None:
         print(f"error: there is no valid site '{site_id}' in {settings.sites_dir}/", file=sys.stderr)
@@ -131,7 +133,7 @@ def _serve(settings: Settings, host: str, port: int, sender_command: list[str], 
 
     import uvicorn
 
-    from .app import create_app
+    from registration_api.web.app import create_app
 
     local = host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
     if not local and settings.public_base_url is None:
@@ -251,13 +253,13 @@ def _watch_outbox(settings: Settings, engine, interval: float = 0.5, reload_ever
     return 0
 
 
-def _send_mail(settings: Settings, engine, registry: Registry) -> int:
+def _send_mail(settings: Settings, engine, registry: PartnerSites) -> int:
     report = asyncio.run(_sender(settings, engine, registry).deliver_due(limit=10_000))
     print(f"sent {report.sent}, failed {report.failed} (will be retried)")
     return 0 if report.failed == 0 else 1
 
 
-def _sender(settings: Settings, engine, registry: Registry) -> OutboxSender:
+def _sender(settings: Settings, engine, registry: PartnerSites) -> OutboxSender:
     return OutboxSender(engine, transport_for(settings.smtp_url, settings.maildir), site=registry.site,
                         webhook_allow=settings.webhook_allow_hosts)
 
@@ -267,7 +269,7 @@ def _remind(settings: Settings, engine, today: dt.date | None) -> int:
     today = today or now.astimezone(settings.timezone).date()
     registry = _registry(settings)
     report = Reminder(engine, registry, mail_from=settings.mail_from, public_base=settings.public_base,
-                      secret=db.secret(engine, "links")).run(today, now)
+                      secret=database.secret(engine, "links")).run(today, now)
     print(f"{today.isoformat()}: queued {report.reminders} reminder(s) and {report.digests} digest(s)")
     return _send_mail(settings, engine, registry)
 
@@ -276,18 +278,18 @@ def _keys(engine, settings: Settings, args: argparse.Namespace) -> int:
     if _partner(settings, args.site_id) is None:
         return 1
     if args.action == "create":
-        key = keys.create(engine, args.site_id, args.label, utc_now())
+        key = api_keys.create(engine, args.site_id, args.label, utc_now())
         print(key)
         print(f"This is the only time the key is shown. It gives access to {args.site_id}'s data only.",
               file=sys.stderr)
     elif args.action == "list":
-        for info in keys.list_keys(engine, args.site_id):
+        for info in api_keys.list_keys(engine, args.site_id):
             state = f"revoked {info.revoked_at:%Y-%m-%d}" if info.revoked_at else "active"
             print(f"{info.prefix}…  {info.created_at:%Y-%m-%d}  {state:<18}  {info.label or ''}")
     else:
         prefix = args.prefix.removesuffix("…")
         try:
-            count = keys.revoke(engine, args.site_id, prefix, utc_now())
+            count = api_keys.revoke(engine, args.site_id, prefix, utc_now())
         except ValueError as exc:
             print(f"error: PREFIX: {exc}", file=sys.stderr)
             return 2

@@ -13,9 +13,9 @@ from typing import Mapping
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from storefront.destinations import ALLOW_HOSTS_VARIABLE, AllowList
+from storefront.site.webhook_destinations import ALLOW_HOSTS_VARIABLE, AllowList
 
-from .origins import is_loopback, origin_of
+from registration_api.web.origins import is_loopback, origin_of
 
 
 class SettingsError(ValueError):

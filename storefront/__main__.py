@@ -1,3 +1,3 @@
-from .cli import run
+from storefront.cli import run
 
 run()

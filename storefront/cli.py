@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from .commands import build, check, gallery, new, schema, screenshots, serve, themes
+from storefront.commands import build, check, gallery, new, schema, screenshots, serve, themes
 
 VERBS = {"build": build, "check": check, "serve": serve, "gallery": gallery, "screenshots": screenshots,
          "new": new, "schema": schema, "themes": themes}

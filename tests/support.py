@@ -16,8 +16,8 @@ import sqlalchemy as sa
 import uvicorn
 from aiosmtpd.controller import Controller
 
-from registration_api import db
-from registration_api.app import create_app
+from registration_api.storage import database
+from registration_api.web.app import create_app
 from registration_api.settings import Settings
 
 
@@ -123,8 +123,8 @@ class Api:
 
     def subscribers(self) -> list:
         with self.service.engine.connect() as conn:
-            return list(conn.execute(sa.select(db.subscribers).order_by(db.subscribers.c.id)))
+            return list(conn.execute(sa.select(database.subscribers).order_by(database.subscribers.c.id)))
 
     def outbox(self) -> list:
         with self.service.engine.connect() as conn:
-            return list(conn.execute(sa.select(db.outbox).order_by(db.outbox.c.id)))
+            return list(conn.execute(sa.select(database.outbox).order_by(database.outbox.c.id)))

@@ -5,9 +5,10 @@ import threading
 import pytest
 from markupsafe import Markup
 
-from storefront import content, markdown_limits
-from storefront.characters import FORBIDDEN
-from storefront.content import MarkdownRefused, plain_text, render_markdown, split_front_matter
+from storefront.render import markdown_html
+from storefront.site import markdown_limits
+from storefront.site.characters import FORBIDDEN
+from storefront.render.markdown_html import MarkdownRefused, plain_text, render_markdown, split_front_matter
 from tests.conftest import EXAMPLE_SITES
 
 
@@ -70,7 +71,7 @@ MARKDOWN_SAMPLES = [
 def test_fast_converter_gives_exactly_what_python_markdown_gives():
     import markdown
 
-    from storefront.content import _EXTENSIONS, _converter
+    from storefront.render.markdown_html import _EXTENSIONS, _converter
     fast = _converter()
     for sample in MARKDOWN_SAMPLES:
         stock = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
@@ -101,7 +102,7 @@ def test_text_python_markdown_would_stall_on_is_refused_with_its_line(name):
 
 
 def test_conversion_that_runs_out_of_time_is_refused_and_the_alarm_restored(monkeypatch):
-    monkeypatch.setattr(content, "TIME_BUDGET", 0.2)
+    monkeypatch.setattr(markdown_html, "TIME_BUDGET", 0.2)
     monkeypatch.setattr(markdown_limits, "MAX_BRACKET_SEARCH", 10**12)  # as if the scan had missed it
     with pytest.raises(MarkdownRefused, match="takes too long to convert"):
         render_markdown("[" * 20_000)
@@ -147,7 +148,7 @@ def test_conversions_of_one_stage_share_the_sites_budget_and_stages_do_not_leak_
     monkeypatch.setenv("STOREFRONT_MARKDOWN_SECONDS", "0.000001")
     converted, refusals = [], []
 
-    @content.site_budget
+    @markdown_html.site_budget
     def stage():
         converted.append(render_markdown("*first*"))
         try:

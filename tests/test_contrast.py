@@ -1,7 +1,7 @@
 import pytest
 
-from storefront import contrast
-from storefront.theme import available, resolve
+from storefront.site import contrast
+from storefront.site.theme_chain import available, resolve
 
 
 def test_black_on_white_is_21():

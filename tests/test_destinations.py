@@ -5,7 +5,7 @@ import ipaddress
 
 import pytest
 
-from storefront.destinations import AllowList, is_public, literal_address, url_problem
+from storefront.site.webhook_destinations import AllowList, is_public, literal_address, url_problem
 
 
 @pytest.mark.parametrize("text", [

@@ -10,8 +10,8 @@ import pytest
 from lxml import etree, html
 
 from tests.conftest import EXAMPLE_SITES
-from storefront.build import BuildOptions, build_many
-from storefront.load import load_site, site_ids
+from storefront.pipeline import BuildOptions, build_many
+from storefront.site.loader import load_site, site_ids
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

@@ -3,7 +3,7 @@ from pathlib import Path
 from lxml import html
 
 from storefront.cli import main
-from storefront.theme import available
+from storefront.site.theme_chain import available
 
 
 def test_gallery_shows_the_site_in_every_theme(sites, capsys):

@@ -6,8 +6,8 @@ import os
 import pytest
 
 from tests.conftest import line_of, scaffold_text
-from storefront.load import load_site
-from storefront.problems import InvalidSite
+from storefront.site.loader import load_site
+from storefront.site.diagnostics import InvalidSite
 
 
 def problems_of(folder):
@@ -64,7 +64,7 @@ def test_invalid_colour(sites):
 
 
 def test_brand_colour_with_poor_contrast_names_ratio_and_a_passing_colour(sites):
-    from storefront import contrast
+    from storefront.site import contrast
 
     problem = only(problems_of(sites.make(replace={'primary: "#1f5fbf"': 'primary: "#7fb2ff"'})))
     assert problem.field == "site.brand.primary"

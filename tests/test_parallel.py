@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from storefront.build import BuildOptions, build_site
-from storefront.parallel import fork_map
+from storefront.pipeline import BuildOptions, build_site
+from storefront.speedups.fork_map import fork_map
 
 
 def test_fork_map_keeps_order_and_uses_other_processes():

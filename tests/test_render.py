@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from storefront.load import load_site
-from storefront.render import MAX_TEMPLATES, RenderError, environment, render
-from storefront.renderer import SiteRenderer
+from storefront.site.loader import load_site
+from storefront.render.environment import MAX_TEMPLATES, RenderError, environment, render
+from storefront.render.site_renderer import SiteRenderer
 
 
 def write(site: Path, name: str, text: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jinja2
 import pytest
 
-from storefront.sandbox import PartnerSandbox, Refused, bounded_output, budget
+from storefront.render.sandbox import PartnerSandbox, Refused, bounded_output, budget
 
 ORDINARY = [
     "{% for x in items %}{{ x }}{% if not loop.last %}, {% endif %}{% endfor %}",

@@ -1,4 +1,4 @@
-from storefront.yamlsource import parse
+from storefront.site.yaml_positions import parse
 
 
 def test_positions_point_at_values_and_keys():

@@ -4,9 +4,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..build import SiteReport
-from ..paths import site_ids
-from ..problems import display_path
+from storefront.pipeline import SiteReport
+from storefront.paths import site_ids
+from storefront.site.diagnostics import display_path
 
 
 def selected(sites_dir: Path, requested: list[str]) -> tuple[list[str], list[str]]:

@@ -6,8 +6,8 @@ import sys
 import time
 from pathlib import Path
 
-from ..build import BuildOptions, build_many
-from ._sites import print_problems, selected, themes_dir
+from storefront.pipeline import BuildOptions, build_many
+from storefront.commands._sites import print_problems, selected, themes_dir
 
 HELP = "build sites into static HTML"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..build import BuildOptions, build_many
-from ._sites import print_problems, selected, themes_dir
+from storefront.pipeline import BuildOptions, build_many
+from storefront.commands._sites import print_problems, selected, themes_dir
 
 HELP = "validate sites without writing any output"
 

@@ -5,9 +5,9 @@ import argparse
 import time
 from pathlib import Path
 
-from ..problems import InvalidSite, display_path
-from ..build import SiteReport
-from ._sites import one_site, print_problems, themes_dir
+from storefront.site.diagnostics import InvalidSite, display_path
+from storefront.pipeline import SiteReport
+from storefront.commands._sites import one_site, print_problems, themes_dir
 
 HELP = "build a site in every theme and show them side by side"
 
@@ -20,8 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import staticserver
-    from ..gallery import build_gallery
+    from storefront.preview import static_server
+    from storefront.preview.gallery import build_gallery
     if not one_site(args.sites, args.site_id):
         return 1
     out = args.out or Path("var") / "gallery" / args.site_id
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"Wrote {display_path(out / 'index.html')}")
     if args.no_serve:
         return 0
-    server = staticserver.start(out, port=args.port)
+    server = static_server.start(out, port=args.port)
     print(f"Serving the gallery at http://127.0.0.1:{server.server_address[1]}/ ; Ctrl-C stops.", flush=True)
     try:
         while True:

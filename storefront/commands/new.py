@@ -6,7 +6,7 @@ import re
 import sys
 from pathlib import Path
 
-from ..problems import display_path
+from storefront.site.diagnostics import display_path
 
 HELP = "create a new site that builds and passes check"
 
@@ -17,8 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..model import SLUG_PATTERN
-    from .schema import schema_text
+    from storefront.site.schema import SLUG_PATTERN
+    from storefront.commands.schema import schema_text
     if not re.match(SLUG_PATTERN, args.site_id):
         print(f"error: '{args.site_id}' cannot be a site id: use lower-case Latin letters, digits and hyphens, "
               "e.g. oblako-plus", file=sys.stderr)

@@ -8,9 +8,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..problems import InvalidSite
-from ..build import SiteReport
-from ._sites import one_site, print_problems, themes_dir
+from storefront.site.diagnostics import InvalidSite
+from storefront.pipeline import SiteReport
+from storefront.commands._sites import one_site, print_problems, themes_dir
 
 HELP = "photograph the landing, tariffs and registration pages of every theme (desktop and phone)"
 VIEWPORTS = {"desktop": (1280, 800), "phone": (375, 812)}
@@ -31,8 +31,8 @@ def chromium_path() -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import staticserver
-    from ..gallery import build_gallery
+    from storefront.preview import static_server
+    from storefront.preview.gallery import build_gallery
     if not one_site(args.sites, args.site_id):
         return 1
     try:
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
         wanted = [c for c in gallery.copies if not args.theme or c.name in args.theme]
         shots = (("landing", ""), ("tariffs", "tariffs/"), ("registration", gallery.page("Registration")))
-        server = staticserver.start(Path(temp))
+        server = static_server.start(Path(temp))
         base = f"http://127.0.0.1:{server.server_address[1]}"
         args.out.mkdir(parents=True, exist_ok=True)
         written = 0

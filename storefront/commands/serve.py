@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._sites import one_site, themes_dir
+from storefront.commands._sites import one_site, themes_dir
 
 HELP = "preview a site on localhost; it rebuilds and reloads as you edit"
 
@@ -16,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..preview import serve
+    from storefront.preview.server import serve
     if not one_site(args.sites, args.site_id):
         return 1
     return serve(args.site_id, args.sites, themes_dir(args.themes), theme=args.theme, host=args.host, port=args.port)

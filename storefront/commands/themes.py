@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._sites import themes_dir
+from storefront.commands._sites import themes_dir
 
 HELP = "list the available themes"
 
@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..theme import ThemeError, available
+    from storefront.site.theme_chain import ThemeError, available
     try:
         themes = available(themes_dir(args.themes))
     except ThemeError as exc:

@@ -165,7 +165,7 @@ def test_concurrent_double_submit_still_makes_one(api):
 
 
 def test_repeats_within_one_batch_get_the_first_ones_number(api):
-    from registration_api.registration import SignUp, _Request
+    from registration_api.domain.signups import SignUp, _Request
 
     partner = api.service.registry.get(SITE)
     page = partner.page("trial")
@@ -234,7 +234,7 @@ def test_a_batch_of_emails_shares_one_smtp_connection(make_api, smtp):
 
 
 def test_two_senders_at_once_send_each_email_once(make_api, smtp):
-    from registration_api.outbox import OutboxSender
+    from registration_api.delivery.outbox import OutboxSender
 
     api = make_api(smtp.url, background=False)
     for i in range(10):

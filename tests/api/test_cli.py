@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import sqlalchemy as sa
 
-from registration_api import db
+from registration_api.storage import database
 from tests.api.conftest import REPO, valid_form
 from tests.support import free_port, wait_until
 
@@ -92,15 +92,15 @@ def test_send_mail_delivers_what_the_service_could_not(tmp_path, database_url, s
     try:
         assert httpx.post(f"{url}/r/oblako-plus/trial", headers={"Accept": "application/json"},
                           data=valid_form(), timeout=30).status_code == 201
-        engine = db.create_engine(database_url)
+        engine = database.create_engine(database_url)
         wait_until(lambda: _attempted(engine), message="a failed first attempt")
     finally:
         process.terminate()
         process.wait(timeout=10)
     with engine.connect() as conn:  # composed at the first attempt and kept: a retry sends the same message
-        stored = {email.message_from_bytes(m)["Message-ID"] for m in conn.execute(sa.select(db.outbox.c.message)).scalars()}
+        stored = {email.message_from_bytes(m)["Message-ID"] for m in conn.execute(sa.select(database.outbox.c.message)).scalars()}
     with engine.begin() as conn:  # the back-off has passed
-        conn.execute(db.outbox.update().values(next_attempt_at=db.outbox.c.created_at))
+        conn.execute(database.outbox.update().values(next_attempt_at=database.outbox.c.created_at))
     engine.dispose()
     result = subprocess.run([sys.executable, "-m", "registration_api", "send-mail", "--sites", str(sites_dir)],
                             env=_env(tmp_path, database_url, SMTP_URL=smtp.url), capture_output=True, text=True,
@@ -169,8 +169,8 @@ def _up(port: int) -> bool:
 
 def _attempted(engine) -> bool:
     with engine.connect() as conn:
-        return conn.execute(sa.select(sa.func.count()).select_from(db.outbox)
-                            .where(db.outbox.c.attempts > 0)).scalar() == 2
+        return conn.execute(sa.select(sa.func.count()).select_from(database.outbox)
+                            .where(database.outbox.c.attempts > 0)).scalar() == 2
 
 
 def test_bad_settings_are_explained(tmp_path, sites_dir):

@@ -5,44 +5,44 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from registration_api import db
+from registration_api.storage import database
 
 
 def test_migrate_twice_changes_nothing(database_url):
-    engine = db.create_engine(database_url)
-    assert db.migrate(engine) == len(db.MIGRATIONS)
+    engine = database.create_engine(database_url)
+    assert database.migrate(engine) == len(database.MIGRATIONS)
     now = dt.datetime(2026, 3, 10, tzinfo=dt.timezone.utc)
     with engine.begin() as conn:
-        conn.execute(db.subscribers.insert().values(
+        conn.execute(database.subscribers.insert().values(
             number="1000001", site_id="s", page_id="p", tariff="t", name="n", email="e@x.example",
             email_key="e@x.example", phone="+79123456789", trial_ends=now.date(), consent_at=now, created_at=now))
-    assert db.migrate(engine) == len(db.MIGRATIONS)
+    assert database.migrate(engine) == len(database.MIGRATIONS)
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(db.subscribers)).scalar() == 1
-        assert conn.execute(sa.select(sa.func.count()).select_from(db.schema_version)).scalar() == len(db.MIGRATIONS)
+        assert conn.execute(sa.select(sa.func.count()).select_from(database.subscribers)).scalar() == 1
+        assert conn.execute(sa.select(sa.func.count()).select_from(database.schema_version)).scalar() == len(database.MIGRATIONS)
     engine.dispose()
 
 
 def test_a_new_migration_upgrades_an_existing_database_without_losing_rows(database_url, monkeypatch):
-    engine = db.create_engine(database_url)
-    db.migrate(engine)
+    engine = database.create_engine(database_url)
+    database.migrate(engine)
     now = dt.datetime(2026, 3, 10, tzinfo=dt.timezone.utc)
     with engine.begin() as conn:
-        conn.execute(db.subscribers.insert().values(
+        conn.execute(database.subscribers.insert().values(
             number="1000001", site_id="s", page_id="p", tariff="t", name="n", email="e@x.example",
             email_key="e@x.example", phone="+79123456789", trial_ends=now.date(), consent_at=now, created_at=now))
 
     def add_column(conn):
         conn.execute(sa.text("ALTER TABLE subscribers ADD COLUMN note VARCHAR(100) DEFAULT 'kept'"))
-    monkeypatch.setattr(db, "MIGRATIONS", [*db.MIGRATIONS, add_column])
-    assert db.migrate(engine) == len(db.MIGRATIONS)
+    monkeypatch.setattr(database, "MIGRATIONS", [*database.MIGRATIONS, add_column])
+    assert database.migrate(engine) == len(database.MIGRATIONS)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT number, note FROM subscribers")).all() == [("1000001", "kept")]
     engine.dispose()
 
 
 def test_sqlite_is_durable(tmp_path):
-    engine = db.create_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    engine = database.create_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
@@ -51,9 +51,9 @@ def test_sqlite_is_durable(tmp_path):
 
 def test_a_version_1_database_gains_partner_access_and_keeps_its_rows(database_url, monkeypatch):
     """Built as the first release left it: its tables without the columns added since."""
-    engine = db.create_engine(database_url)
-    monkeypatch.setattr(db, "MIGRATIONS", db.MIGRATIONS[:1])
-    assert db.migrate(engine) == 1
+    engine = database.create_engine(database_url)
+    monkeypatch.setattr(database, "MIGRATIONS", database.MIGRATIONS[:1])
+    assert database.migrate(engine) == 1
     with engine.begin() as conn:
         for table, columns in (("subscribers", ["paid_until", "gone_at", "gone_reason", "extended_at",
                                                 "invitation_id"]), ("outbox", ["channel", "target_url", "site_id"])):
@@ -65,10 +65,10 @@ def test_a_version_1_database_gains_partner_access_and_keeps_its_rows(database_u
             "'e@x.example', '+79123456789', 'trial', '2026-04-01', '2026-03-01 10:00:00+00', "
             "'2026-03-01 10:00:00+00')"))
     monkeypatch.undo()
-    assert db.migrate(engine) == len(db.MIGRATIONS)
+    assert database.migrate(engine) == len(database.MIGRATIONS)
     with engine.connect() as conn:
-        row = conn.execute(sa.select(db.subscribers)).one()
+        row = conn.execute(sa.select(database.subscribers)).one()
         assert row.number == "1000001" and row.paid_until is None and row.extended_at is None
-        assert conn.execute(sa.select(sa.func.count()).select_from(db.invitations)).scalar() == 0
-    assert len(db.secret(engine, "links")) >= 32
+        assert conn.execute(sa.select(sa.func.count()).select_from(database.invitations)).scalar() == 0
+    assert len(database.secret(engine, "links")) >= 32
     engine.dispose()

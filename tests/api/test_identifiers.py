@@ -1,6 +1,6 @@
 import pytest
 
-from registration_api.identifiers import inn_is_valid, normalise_phone
+from registration_api.domain.identifiers import inn_is_valid, normalise_phone
 
 
 @pytest.mark.parametrize("typed, expected", [

@@ -5,8 +5,8 @@ import datetime as dt
 import email
 import email.policy
 
-from registration_api import mail
-from storefront.load import load_site
+from registration_api.delivery import messages
+from storefront.site.loader import load_site
 from tests.api.conftest import REPO
 
 
@@ -20,7 +20,7 @@ def test_a_line_break_in_a_partner_text_cannot_add_headers():
     site = _site_named("Облако\nBcc: everyone@evil.example")
     when = dt.datetime(2026, 3, 10, 9, 30, tzinfo=dt.timezone.utc)
     for to in (["anna@client.example"], ["анна@пример.рф"]):  # the classic and the SMTPUTF8 way
-        raw = mail._message(site, "robot@storefront.example", to, "sales@oblako-plus.example",
+        raw = messages._message(site, "robot@storefront.example", to, "sales@oblako-plus.example",
                             "Весна\nReply-To : attacker@evil.example", "текст", "<p>текст</p>", when)
         headers = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0].decode("utf-8").split("\n")
         names = [line.split(":", 1)[0] for line in headers if not line.startswith((" ", "\t"))]
@@ -35,11 +35,11 @@ def test_a_line_break_in_a_partner_text_cannot_add_headers():
 def test_an_email_queued_before_the_partner_renamed_its_tariff_still_goes_out():
     site = load_site(REPO / "sites" / "oblako-plus")
     tariff, app = site.config.tariffs[0], site.applications[0]
-    lead = mail.Lead("1000001", "Иван Петров", "ivan@client.example", "+79123456789", None, None,
+    lead = messages.Lead("1000001", "Иван Петров", "ivan@client.example", "+79123456789", None, None,
                      dt.date(2026, 4, 9), dt.datetime(2026, 3, 10, 9, 30, tzinfo=dt.timezone.utc))
-    [notice, welcome] = mail.registration_mail(site, tariff.id, 30, app.id, ("Пробный доступ", None), lead,
+    [notice, welcome] = messages.registration_mail(site, tariff.id, 30, app.id, ("Пробный доступ", None), lead,
                                                "robot@storefront.example")
     gone = {**notice.compose, "tariff": "renamed-since", "application": "dropped-since"}  # as if edited since
-    raw = mail.compose_queued(site, "partner_notice", notice.recipients, notice.envelope_from, gone)
+    raw = messages.compose_queued(site, "partner_notice", notice.recipients, notice.envelope_from, gone)
     text = email.message_from_bytes(raw, policy=email.policy.default).get_body(("plain",)).get_content()
     assert tariff.name in text and app.name in text and "Иван Петров" in text

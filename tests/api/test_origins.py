@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from registration_api.origins import header_origin, is_loopback, origin_of
+from registration_api.web.origins import header_origin, is_loopback, origin_of
 
 
 @pytest.mark.parametrize("url, origin", [

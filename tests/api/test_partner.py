@@ -13,16 +13,16 @@ import pytest
 from lxml import html
 from standardwebhooks.webhooks import Webhook
 
-from registration_api import keys
+from registration_api.domain import api_keys
 from registration_api.cli import main as cli
-from registration_api.reminders import Reminder
+from registration_api.domain.reminders import Reminder
 from tests.api.conftest import valid_form
 
 SITE = "oblako-plus"
 
 
 def key_for(api, site_id=SITE) -> dict[str, str]:
-    return {"Authorization": f"Bearer {keys.create(api.service.engine, site_id, 'test', api.clock())}"}
+    return {"Authorization": f"Bearer {api_keys.create(api.service.engine, site_id, 'test', api.clock())}"}
 
 
 def register(api, **form) -> dict:
@@ -198,7 +198,7 @@ def test_partner_keys_see_only_their_own_partner(partner_api):
         assert len(client.get(f"/api/v1/sites/{SITE}/subscribers", headers=own).json()) == 1
         assert client.post("/api/v1/sites/buhcentr/subscribers/1000001/convert", headers=other,
                            json={"paid_until": "2026-12-31"}).status_code == 404
-    keys.revoke(api.service.engine, SITE, own["Authorization"][7:19], api.clock())
+    api_keys.revoke(api.service.engine, SITE, own["Authorization"][7:19], api.clock())
     with api.client() as client:
         assert client.get(f"/api/v1/sites/{SITE}/subscribers", headers=own).status_code == 401
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from registration_api.ratelimit import RateLimiter, client_key
+from registration_api.web.rate_limit import RateLimiter, client_key
 
 
 class Ticks:

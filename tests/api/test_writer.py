@@ -5,7 +5,7 @@ import threading
 
 import sqlalchemy as sa
 
-from registration_api.writer import BatchWriter
+from registration_api.storage.batch_writer import BatchWriter
 
 
 def test_a_request_that_gave_up_is_skipped_and_the_writer_goes_on():

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from registration_api.registration import utc_now
+from registration_api.domain.signups import utc_now
 from registration_api.settings import Settings
-from storefront import staticserver
-from storefront.build import BuildOptions, build_many
+from storefront.preview import static_server
+from storefront.pipeline import BuildOptions, build_many
 from storefront.commands.screenshots import CHROMIUM_FLAGS, chromium_path
-from storefront.load import load_site, site_ids
-from storefront.theme import available
+from storefront.site.loader import load_site, site_ids
+from storefront.site.theme_chain import available
 from tests.support import Api, SmtpServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -62,7 +62,7 @@ def storefronts(tmp_path_factory) -> Storefronts:
             mount = docroot / base_path.strip("/") if base_path != "/" else docroot
             mount.parent.mkdir(parents=True, exist_ok=True)
             os.symlink(out / site, mount)
-            server = staticserver.start(docroot)
+            server = static_server.start(docroot)
             servers.append(server)
             urls[(theme, site)] = f"http://127.0.0.1:{server.server_address[1]}{base_path}"
     yield Storefronts(api, smtp, urls, sites_dir)

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from registration_api import db
+from registration_api.storage import database
 from tests.e2e.conftest import THEMES, Storefronts
 from tests.support import wait_until
 
@@ -30,7 +30,7 @@ def fill_form(page: Page, name: str, email: str, phone: str = "8 (912) 345-67-89
 
 def stored(storefronts: Storefronts, email: str):
     with storefronts.api.service.engine.connect() as conn:
-        return conn.execute(sa.select(db.subscribers).where(db.subscribers.c.email == email)).first()
+        return conn.execute(sa.select(database.subscribers).where(database.subscribers.c.email == email)).first()
 
 
 @pytest.mark.parametrize("site", sorted(SITES))

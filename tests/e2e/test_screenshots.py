@@ -5,7 +5,7 @@ import struct
 import subprocess
 import sys
 
-from storefront.theme import available
+from storefront.site.theme_chain import available
 from tests.e2e.conftest import REPO
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from registration_api import keys
+from registration_api.domain import api_keys
 from tests.api.conftest import valid_form
 from tests.support import wait_until
 
@@ -14,7 +14,7 @@ INVITATIONS = f"/api/v1/sites/{SITE}/invitations"
 
 
 def key_for(api, site_id=SITE) -> dict[str, str]:
-    return {"Authorization": f"Bearer {keys.create(api.service.engine, site_id, 'test', api.clock())}"}
+    return {"Authorization": f"Bearer {api_keys.create(api.service.engine, site_id, 'test', api.clock())}"}
 
 
 @pytest.mark.parametrize("body", [
@@ -89,7 +89,7 @@ def test_revoking_by_a_wildcard_revokes_nothing(make_api, smtp, prefix):
     api = make_api(smtp.url)
     headers = key_for(api)
     try:
-        revoked = keys.revoke(api.service.engine, SITE, prefix, api.clock())
+        revoked = api_keys.revoke(api.service.engine, SITE, prefix, api.clock())
     except ValueError as exc:
         assert "keys list" in str(exc)
         revoked = 0

@@ -19,8 +19,10 @@ import sqlalchemy as sa
 from lxml import html
 from openapi_spec_validator import validate
 
-from registration_api import db, keys, reminders
-from registration_api.openapi import openapi_document
+from registration_api.storage import database
+from registration_api.domain import api_keys
+from registration_api.domain import reminders
+from registration_api.web.openapi import openapi_document
 from registration_api.settings import Settings
 from tests.api.conftest import REPO, _postgres_database, valid_form
 from tests.support import Api, Clock
@@ -63,7 +65,7 @@ def serve(root: Path, database: str) -> Iterator[Target]:
     clock = Clock(dt.datetime(2026, 3, 10, 9, 30, tzinfo=dt.timezone.utc))
     api = Api(Settings.from_env(env, sites_dir=root / "sites"), clock, background=False).start()
     try:
-        key = keys.create(api.service.engine, SITE, "test", clock())
+        key = api_keys.create(api.service.engine, SITE, "test", clock())
         with api.client(headers={"Authorization": f"Bearer {key}"}) as client:
             [code] = client.post(f"{API}/invitations", json={}).json()["codes"]
             signed_up = client.post(f"/r/{SITE}/trial", data=valid_form(), headers=JSON).json()
@@ -86,12 +88,12 @@ def stored(api: Api) -> tuple:
     """Everything an attack could change: subscribers, invitations, queued e-mails and events."""
     with api.service.engine.connect() as conn:
         people = conn.execute(sa.select(
-            db.subscribers.c.number, db.subscribers.c.status, db.subscribers.c.trial_ends,
-            db.subscribers.c.paid_until, db.subscribers.c.extended_at, db.subscribers.c.gone_reason,
-        ).order_by(db.subscribers.c.id)).all()
-        codes = conn.execute(sa.select(db.invitations.c.code, db.invitations.c.activated_at)
-                             .order_by(db.invitations.c.id)).all()
-        queued = conn.execute(sa.select(sa.func.count()).select_from(db.outbox)).scalar()
+            database.subscribers.c.number, database.subscribers.c.status, database.subscribers.c.trial_ends,
+            database.subscribers.c.paid_until, database.subscribers.c.extended_at, database.subscribers.c.gone_reason,
+        ).order_by(database.subscribers.c.id)).all()
+        codes = conn.execute(sa.select(database.invitations.c.code, database.invitations.c.activated_at)
+                             .order_by(database.invitations.c.id)).all()
+        queued = conn.execute(sa.select(sa.func.count()).select_from(database.outbox)).scalar()
     return people, codes, queued
 
 
@@ -432,23 +434,23 @@ def test_posts_from_browsers_are_limited_per_address(make_api, path):
 
 def test_the_partner_api_is_limited_per_key_and_per_address(make_api):
     api = make_api(api_rate_limit_per_minute=3, trust_proxy=1)
-    key = {"Authorization": f"Bearer {keys.create(api.service.engine, SITE, 'crm', api.clock())}"}
+    key = {"Authorization": f"Bearer {api_keys.create(api.service.engine, SITE, 'crm', api.clock())}"}
     with api.client() as client:
         answers = [client.get(f"{API}/subscribers", headers={**key, "X-Forwarded-For": f"203.0.113.{n}"})
                    for n in range(4)]
         assert [a.status_code for a in answers] == [200, 200, 200, 429], "one key from four addresses"
         assert "with this API key" in answers[-1].json()["error"] and answers[-1].headers["retry-after"]
-        other_keys = [{"Authorization": f"Bearer {keys.create(api.service.engine, SITE, 'x', api.clock())}",
+        other_keys = [{"Authorization": f"Bearer {api_keys.create(api.service.engine, SITE, 'x', api.clock())}",
                        "X-Forwarded-For": "198.51.100.7"} for _ in range(4)]
         posts = [client.post(f"{API}/invitations", json={}, headers=h).status_code for h in other_keys]
         assert posts == [201, 201, 201, 429], "four keys from one address"
     with api.service.engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(db.invitations)).scalar() == 3
+        assert conn.execute(sa.select(sa.func.count()).select_from(database.invitations)).scalar() == 3
 
 
 def test_wrong_key_guesses_are_limited_per_address(make_api):
     api = make_api(auth_failures_per_minute=3, trust_proxy=1)
-    good = f"Bearer {keys.create(api.service.engine, SITE, 'crm', api.clock())}"
+    good = f"Bearer {api_keys.create(api.service.engine, SITE, 'crm', api.clock())}"
     guesser = "192.0.2.66"
     with api.client() as client:
         guesses = [client.get(f"{API}/subscribers", headers={"Authorization": f"Bearer sfk_guess{n}",
@@ -465,7 +467,7 @@ def test_wrong_key_guesses_are_limited_per_address(make_api):
 @pytest.mark.parametrize("path", [f"/r/{SITE}/trial", "/invite/AAAA-BBBB-CCCC-DDDD", f"{API}/invitations"])
 def test_a_body_trickling_in_is_cut_off_while_others_are_served(make_api, path):
     api = make_api(read_timeout_seconds=1)
-    key = keys.create(api.service.engine, SITE, "crm", api.clock())
+    key = api_keys.create(api.service.engine, SITE, "crm", api.clock())
     head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             f"Authorization: Bearer {key}\r\nAccept: application/json\r\nContent-Length: 1000\r\n\r\n")
     with socket.create_connection(("127.0.0.1", api.port), timeout=60) as slow:

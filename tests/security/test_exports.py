@@ -7,9 +7,9 @@ import io
 
 import pytest
 
-from registration_api import keys
+from registration_api.domain import api_keys
 from registration_api.cli import main as cli
-from registration_api.exports import safe_cell
+from registration_api.web.csv_export import safe_cell
 from tests.api.conftest import valid_form
 
 SITE = "oblako-plus"
@@ -29,7 +29,7 @@ def read_csv(text: str) -> list[dict[str, str]]:
 
 
 def bearer(api) -> dict[str, str]:
-    return {"Authorization": f"Bearer {keys.create(api.service.engine, SITE, 'test', api.clock())}"}
+    return {"Authorization": f"Bearer {api_keys.create(api.service.engine, SITE, 'test', api.clock())}"}
 
 
 @pytest.fixture

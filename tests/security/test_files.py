@@ -190,8 +190,8 @@ def _swap_for_link(folder: Path, target: Path) -> None:
 
 
 def test_a_news_folder_swapped_for_a_link_while_loading_never_leaks(sites):
-    from storefront.load import load_site
-    from storefront.problems import InvalidSite
+    from storefront.site.loader import load_site
+    from storefront.site.diagnostics import InvalidSite
 
     victim, attacker = _victim_and_attacker(sites)
     news, aside, link = attacker / "news", attacker / "news.real", attacker / "news.link"
@@ -225,9 +225,9 @@ def test_a_news_folder_swapped_for_a_link_while_loading_never_leaks(sites):
 
 def _swap_right_after_the_check(monkeypatch, folder: Path, target: Path) -> None:
     """The worst moment for a swap: ``folder`` becomes a link to ``target`` just after
-    ``untrusted.inside`` has approved the path, before the file is opened."""
-    from storefront import untrusted
-    checked = untrusted.inside
+    ``partner_files.inside`` has approved the path, before the file is opened."""
+    from storefront.site import partner_files
+    checked = partner_files.inside
 
     def inside_then_swap(path: Path, root: Path) -> Path:
         real = checked(path, root)
@@ -235,33 +235,33 @@ def _swap_right_after_the_check(monkeypatch, folder: Path, target: Path) -> None
             _swap_for_link(folder, target)
         return real
 
-    monkeypatch.setattr(untrusted, "inside", inside_then_swap)
+    monkeypatch.setattr(partner_files, "inside", inside_then_swap)
 
 
 @pytest.mark.parametrize("swapped", ["news", "news-folder"])
 def test_a_folder_swapped_for_a_link_after_the_check_is_refused_when_opened(sites, monkeypatch, swapped):
-    from storefront import untrusted
+    from storefront.site import partner_files
 
     victim, attacker = _victim_and_attacker(sites)
     _swap_right_after_the_check(monkeypatch, attacker / "news", victim / "news")
-    with pytest.raises(untrusted.UnsafeFile, match="replaced by a link"):
+    with pytest.raises(partner_files.UnsafeFile, match="replaced by a link"):
         if swapped == "news":
-            untrusted.read_text(attacker / "news" / "2026-01-15-welcome.md", attacker, untrusted.LIMITS["news"])
+            partner_files.read_text(attacker / "news" / "2026-01-15-welcome.md", attacker, partner_files.LIMITS["news"])
         else:
-            untrusted.names(attacker / "news", attacker)
+            partner_files.names(attacker / "news", attacker)
 
 
 def test_a_template_folder_swapped_for_a_link_after_the_check_is_refused_when_opened(sites, monkeypatch):
-    from storefront import untrusted
+    from storefront.site import partner_files
 
     victim, attacker = sites.make("acme"), sites.make("h1")
     for site, text in ((victim, MARKER), (attacker, "свой шаблон")):
         (site / "templates").mkdir()
         (site / "templates" / "404.html").write_text(text, encoding="utf-8")
     _swap_right_after_the_check(monkeypatch, attacker / "templates", victim / "templates")
-    with pytest.raises(untrusted.UnsafeFile):
-        untrusted.read_text(attacker / "templates" / "404.html", attacker / "templates",
-                            untrusted.LIMITS["template"], site=attacker)
+    with pytest.raises(partner_files.UnsafeFile):
+        partner_files.read_text(attacker / "templates" / "404.html", attacker / "templates",
+                            partner_files.LIMITS["template"], site=attacker)
 
 
 PRIVATE = f"# Заметки\n\n{MARKER}\n"

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storefront.load import load_site
-from storefront.problems import InvalidSite, Problem
-from storefront.yamlsource import parse
+from storefront.site.loader import load_site
+from storefront.site.diagnostics import InvalidSite, Problem
+from storefront.site.yaml_positions import parse
 from tests.conftest import scaffold_text
 
 #: Pieces a hostile or clumsy partner types: keys, anchors and aliases, brackets, indentation,

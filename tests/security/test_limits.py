@@ -73,7 +73,7 @@ def test_the_list_caps_leave_room_for_a_real_site(sites):
 
 @pytest.mark.parametrize("layout", ["flat", "nested"])
 def test_a_site_folder_with_too_many_files_fails_alone_in_the_service(sites, layout):
-    from registration_api.registry import MAX_SITE_FILES, Registry
+    from registration_api.domain.partner_sites import MAX_SITE_FILES, PartnerSites
 
     sites.make()
     crowded = sites.make("crowded")
@@ -81,7 +81,7 @@ def test_a_site_folder_with_too_many_files_fails_alone_in_the_service(sites, lay
         folder = crowded / "junk" if layout == "flat" else crowded / "junk" / f"d{i % 50}"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"f{i}").touch()
-    registry = Registry(sites.sites)
+    registry = PartnerSites(sites.sites)
     messages = registry.reload()
     assert registry.ids() == ["demo"]
     assert messages == [(f"sites/crowded:1:1: more than {MAX_SITE_FILES:,} files and folders in this folder; "

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from storefront.content import MarkdownRefused, render_markdown
-from storefront.markdown_limits import MAX_CHARS, markdown_limits
+from storefront.render.markdown_html import MarkdownRefused, render_markdown
+from storefront.site.markdown_limits import MAX_CHARS, markdown_limits
 from tests.conftest import line_of, scaffold_text
 from tests.security.support import assert_refused, storefront
 

@@ -125,8 +125,8 @@ def test_a_hostile_edit_while_serving_keeps_the_last_good_version(make_api, smtp
 MEASURED_RELOAD = """
 import json, re, sys
 from pathlib import Path
-from registration_api.registry import Registry
-registry = Registry(Path(sys.argv[1]))
+from registration_api.domain.partner_sites import PartnerSites
+registry = PartnerSites(Path(sys.argv[1]))
 registry.reload()
 registry.reload()
 with open("/proc/self/status") as status:

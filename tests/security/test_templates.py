@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from registration_api.app import PARTNER_RENDERS
+from registration_api.web.app import PARTNER_RENDERS
 from tests.api.conftest import valid_form
 from tests.security.support import TIMEOUT, output, published, storefront
 

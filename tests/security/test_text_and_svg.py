@@ -19,9 +19,10 @@ import pytest
 import yaml
 from lxml import etree
 
-from storefront import feeds, images
-from storefront.load import load_site
-from storefront.problems import InvalidSite
+from storefront.render import feeds
+from storefront.site import images
+from storefront.site.loader import load_site
+from storefront.site.diagnostics import InvalidSite
 from tests.conftest import EXAMPLE_SITES, line_of, scaffold_text
 from tests.security.support import assert_refused, storefront
 

@@ -12,10 +12,11 @@ import threading
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from registration_api import webhook_delivery, webhooks
-from registration_api.db import outbox
+from registration_api.delivery import webhook_post
+from registration_api.domain import webhook_events
+from registration_api.storage.database import outbox
 from storefront.cli import main as storefront
-from storefront.destinations import AllowList
+from storefront.site.webhook_destinations import AllowList
 from tests.api.conftest import valid_form
 from tests.conftest import line_of
 
@@ -98,7 +99,7 @@ def with_webhook(sites_dir, url: str) -> None:
 def queue_event(api, url: str) -> int:
     """An event already in the outbox for ``url`` (queued before the address or the operator's
     list changed, say): the sender must judge the address again when it sends."""
-    row = webhooks.event_row(api.service.registry.get(SITE), "subscriber.registered",
+    row = webhook_events.event_row(api.service.registry.get(SITE), "subscriber.registered",
                              {"subscriber_number": "000001", "email": "anna@client.example"}, api.clock())
     with api.service.engine.begin() as conn:
         return conn.execute(outbox.insert().values(**{**row, "target_url": url}).returning(outbox.c.id)).scalar()
@@ -208,17 +209,17 @@ def addresses(*texts: str) -> list:
     ("nothing.attacker.example", ()),
 ])
 def test_a_name_that_resolves_inside_is_refused(host, resolved):
-    with pytest.raises(webhook_delivery.Refused, match="not a public address"):
-        webhook_delivery.permitted(host, addresses(*resolved), AllowList())
+    with pytest.raises(webhook_post.Refused, match="not a public address"):
+        webhook_post.permitted(host, addresses(*resolved), AllowList())
 
 
 def test_of_mixed_answers_only_the_public_addresses_are_used():
     mixed = addresses("127.0.0.1", "10.1.1.1", "93.184.216.34", "::1", "2606:4700::6810:84e5")
-    assert webhook_delivery.permitted("crm.example", mixed, AllowList()) == addresses("93.184.216.34",
+    assert webhook_post.permitted("crm.example", mixed, AllowList()) == addresses("93.184.216.34",
                                                                                       "2606:4700::6810:84e5")
     allow = AllowList.parse("10.1.1.0/24")
-    assert webhook_delivery.permitted("crm.example", mixed, allow)[0] == ipaddress.ip_address("10.1.1.1")
-    assert webhook_delivery.permitted("CRM.internal.", addresses("10.9.9.9"), AllowList.parse("crm.internal"))
+    assert webhook_post.permitted("crm.example", mixed, allow)[0] == ipaddress.ip_address("10.1.1.1")
+    assert webhook_post.permitted("CRM.internal.", addresses("10.9.9.9"), AllowList.parse("crm.internal"))
 
 
 def test_a_name_resolving_to_loopback_is_refused_end_to_end(make_api, smtp, sites_dir, listener):
@@ -268,8 +269,8 @@ def test_a_huge_answer_is_not_read_to_the_end(make_api, smtp, sites_dir, listene
 
 
 def test_a_receiver_that_never_answers_is_given_up(make_api, smtp, sites_dir, listener, monkeypatch):
-    monkeypatch.setattr(webhook_delivery, "READ_SECONDS", 0.5)
-    monkeypatch.setattr(webhook_delivery, "TOTAL_SECONDS", 1.0)
+    monkeypatch.setattr(webhook_post, "READ_SECONDS", 0.5)
+    monkeypatch.setattr(webhook_post, "TOTAL_SECONDS", 1.0)
     target = listener("silent")
     with_webhook(sites_dir, f"http://localhost:{target.port}/hook")
     api = make_api(smtp.url, background=False, webhook_allow_hosts="127.0.0.1")

@@ -1,0 +1,285 @@
+"""Delivering the outbox: every stored e-mail reaches SMTP (or the local Maildir) once.
+
+A message is claimed before sending (so two senders never send it twice), marked sent
+after the server accepted it, and on failure retried with exponential back-off. Messages
+live in the database, so they survive restarts; a server that was down gets them once it
+is back.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import mailbox
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import AsyncIterator, Callable, Protocol
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from storefront.site.webhook_destinations import AllowList
+from storefront.site.loader import Site
+
+from registration_api.delivery import webhook_post
+from registration_api.domain import webhook_events
+from registration_api.storage.database import outbox
+from registration_api.delivery.messages import compose_queued
+from registration_api.domain.signups import Clock, utc_now
+
+log = logging.getLogger("registration_api")
+
+CLAIM_SECONDS = 120
+MAX_BACKOFF_SECONDS = 3600
+
+
+class Transport(Protocol):
+    def session(self) -> contextlib.AbstractAsyncContextManager["Session"]:
+        """What a batch of messages is sent through (one SMTP connection, say)."""
+
+
+class Session(Protocol):
+    async def send(self, envelope_from: str, recipients: list[str], message: bytes) -> None: ...
+
+
+class MaildirTransport:
+    """Local use without a mail server: each message becomes a file in a Maildir."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator["MaildirTransport"]:
+        yield self
+
+    async def send(self, envelope_from: str, recipients: list[str], message: bytes) -> None:
+        await asyncio.to_thread(self._add, message)
+
+    def _add(self, message: bytes) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        mailbox.Maildir(self.path, create=True).add(message)
+
+    def __str__(self) -> str:
+        return f"Maildir {self.path}"
+
+
+class SmtpTransport:
+    """A real SMTP server from ``SMTP_URL``: smtp:// (STARTTLS when offered), smtp+starttls://, smtps://."""
+
+    def __init__(self, url: str, timeout: float = 30):
+        parts = urlsplit(url)
+        self.hostname = parts.hostname or "localhost"
+        self.use_tls = parts.scheme == "smtps"
+        self.start_tls = True if parts.scheme == "smtp+starttls" else None
+        self.port = parts.port or (465 if self.use_tls else 587 if self.start_tls else 25)
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.timeout = timeout
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator["_SmtpSession"]:
+        session = _SmtpSession(self)
+        try:
+            yield session
+        finally:
+            await session.close()
+
+    def client(self) -> aiosmtplib.SMTP:
+        return aiosmtplib.SMTP(hostname=self.hostname, port=self.port, username=self.username,
+                               password=self.password, use_tls=self.use_tls, start_tls=self.start_tls,
+                               timeout=self.timeout)
+
+    def __str__(self) -> str:
+        return f"SMTP {self.hostname}:{self.port}"
+
+
+class _SmtpSession:
+    """One SMTP connection for a batch of messages (opened at the first, logged in once),
+    opened again if the server closed it; after a failed message the next one starts on a
+    fresh connection, whatever state the failure left."""
+
+    def __init__(self, transport: SmtpTransport):
+        self.transport = transport
+        self.client: aiosmtplib.SMTP | None = None
+
+    async def send(self, envelope_from: str, recipients: list[str], message: bytes) -> None:
+        headers = message.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+        international = not headers.isascii() or not all(a.isascii() for a in (envelope_from, *recipients))
+        for attempt in (1, 2):
+            if self.client is None:
+                self.client = self.transport.client()
+                await self.client.connect()
+            try:
+                await self.client.sendmail(envelope_from, recipients, message,
+                                           mail_options=["SMTPUTF8"] if international else None)
+                return
+            except aiosmtplib.SMTPServerDisconnected:
+                self.client = None  # e.g. the server's limit of messages per connection: once more
+                if attempt == 2:
+                    raise
+            except Exception:
+                await self.close()
+                raise
+
+    async def close(self) -> None:
+        client, self.client = self.client, None
+        if client is not None and client.is_connected:
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+                await client.quit()
+            client.close()
+
+
+def transport_for(smtp_url: str | None, maildir: Path) -> Transport:
+    return SmtpTransport(smtp_url) if smtp_url else MaildirTransport(maildir)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """30 s, 1 min, 2 min, ... capped at an hour."""
+    return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+
+
+class DeliveryError(Exception):
+    """A message cannot be delivered now: its site is not served, or no longer has a webhook."""
+
+
+class OutboxSender:
+    """Delivers e-mail through ``transport`` and webhook events over HTTP.
+
+    ``site(site_id)`` gives a served site (None: not served), whose templates compose the
+    e-mails queued without their bytes and whose webhook secret signs its events;
+    ``webhook_allow`` names the internal hosts events may go to besides public ones.
+    """
+
+    def __init__(self, engine: Engine, transport: Transport, clock: Clock = utc_now,
+                 site: Callable[[str], Site | None] = lambda site_id: None, webhook_allow: AllowList = AllowList()):
+        self.engine = engine
+        self.transport = transport
+        self.clock = clock
+        self.site = site
+        self.webhook_allow = webhook_allow
+
+    def _compose(self, rows: list) -> tuple[dict[int, bytes], list[tuple[int, int, str]]]:
+        """Compose the e-mails among ``rows`` queued without their bytes and store them, so a
+        retry sends the same message; returns them by id, and the rows that failed."""
+        composed: dict[int, bytes] = {}
+        failed: list[tuple[int, int, str]] = []
+        for row in rows:
+            if row.channel != "email" or row.message or not row.compose:
+                continue
+            try:
+                site = self.site(row.site_id)
+                if site is None:
+                    raise DeliveryError(f"site {row.site_id} is not served here, so its e-mail cannot be composed")
+                composed[row.id] = compose_queued(site, row.purpose, list(row.recipients), row.envelope_from,
+                                                  row.compose)
+            except Exception as exc:  # noqa: BLE001 - one message that cannot be composed waits; others go
+                failed.append((row.id, row.attempts + 1, f"{type(exc).__name__}: {exc}"))
+        if composed:
+            with self.engine.begin() as conn:
+                for message_id, message in composed.items():
+                    conn.execute(outbox.update().where(outbox.c.id == message_id).values(message=message, compose=None))
+        return composed, failed
+
+    async def _deliver(self, row, message: bytes, mail: Session) -> str:
+        """Send one outbox row; returns where it went, raises on failure."""
+        if row.channel == "webhook":
+            site = self.site(row.site_id)
+            secret = site.config.webhook.secret if site and site.config.webhook else None
+            if secret is None:
+                raise DeliveryError(f"site {row.site_id} no longer has a webhook")
+            timestamp = int(time.time())  # the receiver checks freshness against its own wall clock
+            try:
+                await webhook_post.post(row.target_url, row.message,
+                                            webhook_events.headers(secret, f"msg_{row.id}", timestamp, row.message),
+                                            self.webhook_allow)
+            except webhook_post.Refused as exc:
+                log.warning("webhook id=%s site=%s to %s refused: %s", row.id, row.site_id, row.target_url, exc)
+                raise
+            return f"webhook {row.target_url}"
+        await mail.send(row.envelope_from, list(row.recipients), message)
+        return str(self.transport)
+
+    def _claim_due(self, limit: int) -> list:
+        """Claim up to ``limit`` due messages with one statement; rows another sender holds are
+        skipped (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: one writer at a time anyway)."""
+        now = self.clock()
+        unclaimed = sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now)
+        due = sa.select(outbox.c.id).where(outbox.c.sent_at.is_(None), outbox.c.next_attempt_at <= now, unclaimed) \
+            .order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True)
+        with self.engine.begin() as conn:
+            rows = conn.execute(outbox.update().where(outbox.c.id.in_(due.scalar_subquery()), unclaimed)
+                                .values(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
+                                .returning(*outbox.c)).all()
+        return sorted(rows, key=lambda row: row.id)
+
+    def _record(self, sent: list[int], failed: list[tuple[int, int, str]]) -> None:
+        """Mark a batch's outcomes in one transaction: sent, or rescheduled with back-off."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            if sent:
+                conn.execute(outbox.update().where(outbox.c.id.in_(sent)).values(
+                    sent_at=now, claimed_until=None, attempts=outbox.c.attempts + 1, last_error=None))
+            for message_id, attempts, error in failed:
+                conn.execute(outbox.update().where(outbox.c.id == message_id).values(
+                    attempts=attempts, next_attempt_at=now + backoff(attempts), claimed_until=None,
+                    last_error=error[:500]))
+
+    async def deliver_due(self, limit: int = 100, stop: asyncio.Event | None = None) -> DeliveryReport:
+        """Send every message that is due now (or until ``stop`` is set: then after the batch in
+        hand); failures are rescheduled, never dropped."""
+        report = DeliveryReport()
+        while stop is None or not stop.is_set():
+            rows = await asyncio.to_thread(self._claim_due, limit)
+            if not rows:
+                return report
+            composed, failed = await asyncio.to_thread(self._compose, rows)
+            for message_id, attempt, error in failed:
+                log.warning("email id=%s attempt=%s could not be composed (%s); retry in %s", message_id, attempt,
+                            error, backoff(attempt))
+            sent: list[int] = []
+            unready = {message_id for message_id, _, _ in failed}
+            async with self.transport.session() as mail:
+                for row in rows:
+                    if row.id in unready:
+                        continue
+                    attempt = row.attempts + 1
+                    try:
+                        via = await self._deliver(row, composed.get(row.id, row.message), mail)
+                    except Exception as exc:  # noqa: BLE001 - any failure of one message reschedules that message only
+                        failed.append((row.id, attempt, f"{type(exc).__name__}: {exc}"))
+                        log.warning("%s id=%s purpose=%s attempt=%s failed (%s); retry in %s", row.channel, row.id,
+                                    row.purpose, attempt, type(exc).__name__, backoff(attempt))
+                        continue
+                    sent.append(row.id)
+                    log.info("%s id=%s purpose=%s attempt=%s via %s sent", row.channel, row.id, row.purpose,
+                             attempt, via)
+            await asyncio.to_thread(self._record, sent, failed)
+            report.sent += len(sent)
+            report.failed += len(failed)
+            if len(rows) < limit:
+                return report
+        return report
+
+    async def run(self, wake: asyncio.Event, interval: float = 5.0) -> None:
+        """Deliver forever: right after each registration (``wake``) and every ``interval`` seconds."""
+        while True:
+            try:
+                await self.deliver_due()
+            except sa.exc.SQLAlchemyError as exc:
+                log.error("outbox: database unavailable (%s); trying again", type(exc).__name__)
+            except Exception:  # noqa: BLE001 - the sender must outlive any one bad batch
+                log.exception("outbox: delivery round failed; trying again")
+            try:
+                await asyncio.wait_for(wake.wait(), timeout=interval)
+            except asyncio.TimeoutError:
+                pass
+            wake.clear()

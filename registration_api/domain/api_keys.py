@@ -1,0 +1,61 @@
+"""Partner API keys: shown once, stored only as a SHA-256 hash, each bound to one site."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from registration_api.storage.database import api_keys
+
+PREFIX = re.compile(r"sfk_[A-Za-z0-9_-]{8}")  # what `keys list` prints: a key's first 12 characters
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    id: int
+    site_id: str
+    prefix: str
+    label: str | None
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create(engine: Engine, site_id: str, label: str | None, now: dt.datetime) -> str:
+    """A new key for ``site_id``; the caller shows it once, it cannot be read back."""
+    key = f"sfk_{secrets.token_urlsafe(30)}"
+    with engine.begin() as conn:
+        conn.execute(api_keys.insert().values(site_id=site_id, prefix=key[:12], key_hash=_hash(key), label=label,
+                                              created_at=now))
+    return key
+
+
+def list_keys(engine: Engine, site_id: str) -> list[KeyInfo]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(api_keys).where(api_keys.c.site_id == site_id).order_by(api_keys.c.id))
+        return [KeyInfo(r.id, r.site_id, r.prefix, r.label, r.created_at, r.revoked_at) for r in rows]
+
+
+def revoke(engine: Engine, site_id: str, prefix: str, now: dt.datetime) -> int:
+    """Revoke the site's active key whose stored prefix is exactly ``prefix``; returns how many (0 or 1)."""
+    if not PREFIX.fullmatch(prefix):
+        raise ValueError(f"{prefix!r} is not a key prefix; write it as `keys list` prints it, e.g. sfk_AbCdEfGh")
+    with engine.begin() as conn:
+        return conn.execute(api_keys.update().where(
+            api_keys.c.site_id == site_id, api_keys.c.prefix == prefix,
+            api_keys.c.revoked_at.is_(None)).values(revoked_at=now)).rowcount
+
+
+def site_of(engine: Engine, key: str) -> str | None:
+    """The site a live key belongs to, or None."""
+    with engine.connect() as conn:
+        return conn.execute(sa.select(api_keys.c.site_id).where(
+            api_keys.c.key_hash == _hash(key), api_keys.c.revoked_at.is_(None))).scalar()

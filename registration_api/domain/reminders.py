@@ -1,0 +1,143 @@
+"""Subscription reminders and the partners' Monday digest, for a daily cron run.
+
+Clients hear 7 and 3 days before access ends, on the last day and 5 days after; a run
+that missed a day catches up with the latest reminder due. Each reminder is a row keyed
+by (subscriber, kind, end of period) written with its e-mail in one transaction, so it
+goes out at most once even when two runs overlap. The 7-day reminder carries a signed
+link with which the client may extend access by 7 days, once.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from registration_api.storage.database import digests, reminders, subscribers
+from registration_api.delivery.messages import compose
+from registration_api.domain.signups import queue_mail
+from registration_api.domain.partner_sites import PartnerSites
+from registration_api.domain.subscriptions import access_ends
+
+log = logging.getLogger("registration_api")
+
+# kind, and the days left before the end of access during which it is due (latest first)
+WINDOWS = (("after_5", -9, -5), ("end_day", 0, 0), ("before_3", 1, 3), ("before_7", 4, 7))
+EXTENSION_DAYS = 7
+DIGEST_HORIZON_DAYS = 14
+
+
+@dataclass
+class RemindReport:
+    reminders: int = 0
+    digests: int = 0
+
+
+def due_kind(days_left: int) -> str | None:
+    for kind, low, high in WINDOWS:
+        if low <= days_left <= high:
+            return kind
+    return None
+
+
+def extension_token(secret: str, number: str, period_end: dt.date) -> str:
+    message = f"{number}:{period_end.isoformat()}".encode()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()[:18]
+    return f"{number}.{period_end.isoformat()}.{base64.urlsafe_b64encode(digest).decode()}"
+
+
+def read_extension_token(secret: str, token: str) -> tuple[str, dt.date] | None:
+    """(number, end of period) from a genuine token, else None."""
+    if not token.isascii():
+        return None
+    try:
+        number, day, _ = token.split(".")
+        period_end = dt.date.fromisoformat(day)
+    except ValueError:
+        return None
+    return (number, period_end) if hmac.compare_digest(extension_token(secret, number, period_end), token) else None
+
+
+def extend(engine: Engine, site_id: str, number: str, period_end: dt.date, now: dt.datetime) -> dt.date | None:
+    """Add 7 days to the period the link was made for; None when already used or no longer current."""
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(subscribers).where(subscribers.c.site_id == site_id,
+                                                        subscribers.c.number == number)).first()
+        if row is None or row.extended_at is not None or access_ends(row) != period_end:
+            return None
+        new_end = period_end + dt.timedelta(days=EXTENSION_DAYS)
+        column = "paid_until" if row.status == "paid" and row.paid_until else "trial_ends"
+        claimed = conn.execute(subscribers.update().where(
+            subscribers.c.id == row.id, subscribers.c.extended_at.is_(None),
+        ).values(**{column: new_end}, extended_at=now)).rowcount
+        return new_end if claimed else None
+
+
+class Reminder:
+    def __init__(self, engine: Engine, registry: PartnerSites, *, mail_from: str, public_base: str, secret: str):
+        self.engine = engine
+        self.registry = registry
+        self.mail_from = mail_from
+        self.public_base = public_base.rstrip("/")
+        self.secret = secret
+
+    def run(self, today: dt.date, now: dt.datetime) -> RemindReport:
+        report = RemindReport()
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(subscribers).where(subscribers.c.status.in_(("trial", "paid")))).all()
+        for row in rows:
+            end = access_ends(row)
+            kind = due_kind((end - today).days)
+            if kind and self._send_once(row, kind, end, now):
+                report.reminders += 1
+        if today.weekday() == 0:
+            for site_id in self.registry.ids():
+                if self._digest_once(site_id, today, now, rows):
+                    report.digests += 1
+        return report
+
+    def _send_once(self, row, kind: str, end: dt.date, now: dt.datetime) -> bool:
+        partner = self.registry.get(row.site_id)
+        if partner is None:
+            return False
+        link = None
+        if kind == "before_7" and row.extended_at is None:
+            link = f"{self.public_base}/extend/{extension_token(self.secret, row.number, end)}"
+        context = {"kind": kind, "name": row.name, "number": row.number, "ends": end, "link": link,
+                   "days": EXTENSION_DAYS}
+        message = compose(partner.site, "reminder", context, [row.email], str(partner.site.config.partner.email),
+                          self.mail_from, now, purpose=f"reminder_{kind}")
+        return self._once(lambda conn: conn.execute(reminders.insert().values(
+            subscriber_id=row.id, kind=kind, period_end=end, sent_at=now)),
+            lambda conn: queue_mail(conn, partner, [message], now, row.id),
+            f"reminder {kind} subscriber={row.number}")
+
+    def _digest_once(self, site_id: str, today: dt.date, now: dt.datetime, rows) -> bool:
+        partner = self.registry.get(site_id)
+        ending = sorted((r for r in rows if r.site_id == site_id
+                         and 0 <= (access_ends(r) - today).days <= DIGEST_HORIZON_DAYS), key=access_ends)
+        if not ending:
+            return False
+        items = [{"number": r.number, "name": r.name, "email": r.email, "phone": r.phone, "status": r.status,
+                  "ends": access_ends(r)} for r in ending]
+        notify = [str(a) for a in partner.site.config.partner.notify]
+        message = compose(partner.site, "digest", {"items": items, "today": today}, notify,
+                          str(partner.site.config.partner.email), self.mail_from, now)
+        return self._once(lambda conn: conn.execute(digests.insert().values(site_id=site_id, day=today, sent_at=now)),
+                          lambda conn: queue_mail(conn, partner, [message], now, None), f"digest site={site_id}")
+
+    def _once(self, claim, then, what: str) -> bool:
+        """Run ``claim`` (an insert guarded by a unique key) and ``then`` together, or neither."""
+        try:
+            with self.engine.begin() as conn:
+                claim(conn)
+                then(conn)
+        except sa.exc.IntegrityError:
+            return False
+        log.info("%s queued", what)
+        return True

@@ -1,0 +1,240 @@
+"""A valid sign-up becomes a trial subscriber and its e-mails, in one transaction.
+
+"Registered" is only ever answered after the commit: the subscriber row and the outbox
+rows are written together or not at all. Repeats never make a second subscriber: the
+same form token, or the same e-mail while that partner's trial is active, gives back the
+subscriber already stored, and no second partner e-mail.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from storefront.site.schema import RegistrationPage
+
+from registration_api.domain import webhook_events
+from registration_api.storage.database import outbox, subscribers
+from registration_api.delivery.messages import Lead, Outgoing, registration_mail
+from registration_api.domain.partner_sites import PartnerSite
+from registration_api.storage.batch_writer import BatchWriter
+
+log = logging.getLogger("registration_api")
+
+NUMBER_BASE = 1_000_000
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class SignUp:
+    """Validated, normalised form data."""
+
+    name: str
+    email: str
+    phone: str
+    company: str | None
+    inn: str | None
+    token: str | None
+
+    @classmethod
+    def from_form(cls, form, *, with_token: bool = True) -> "SignUp":
+        """The validated registration form (see :mod:`registration_api.web.forms`), normalised."""
+        return cls(name=form.name.data, email=form.email.data, phone=form.phone.normalised,
+                   company=form.company.data or None, inn=(form.inn.data or "").replace(" ", "") or None,
+                   token=(form.token.data or None) if with_token else None)
+
+    @property
+    def email_key(self) -> str:
+        """The e-mail as the "one active trial per partner" rule compares it."""
+        return self.email.strip().lower()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    number: str
+    trial_ends: dt.date
+    created: bool
+    token: str | None = None  # the stored subscriber's form token: a repeat with it is a retry of the same post
+
+
+class SignupService:
+    """Stores sign-ups through one writer thread (group commit); safe with many processes too."""
+
+    def __init__(self, engine: Engine, *, mail_from: str, timezone: dt.tzinfo, clock: Clock = utc_now):
+        self.writer: BatchWriter[_Request] = BatchWriter(engine, self._register_batch)
+        self.mail_from = mail_from
+        self.timezone = timezone
+        self.clock = clock
+
+    async def register(self, partner: PartnerSite, page: RegistrationPage, signup: SignUp) -> Outcome:
+        """Store the sign-up; returns once its batch is committed."""
+        for attempt in range(3):
+            try:
+                outcome = await asyncio.wrap_future(self.writer.submit(_Request(partner, page, signup)))
+                break
+            except sa.exc.IntegrityError:
+                # a twin in another process (same token or e-mail) committed first: look again, find it
+                if attempt == 2:
+                    raise
+        log.info("registration site=%s page=%s subscriber=%s %s", partner.id, page.id, outcome.number,
+                 "created" if outcome.created else "repeat")
+        return outcome
+
+    def _register_batch(self, conn: Connection, requests: Sequence[_Request]) -> list[Outcome]:
+        """Store a batch of sign-ups with a handful of statements, whatever its size.
+
+        Repeats are found for the whole batch at once (by form token, then by e-mail among
+        the partner's running trials), including repeats within the batch; then the new
+        subscribers, their numbers and their outbox rows are each written in one statement.
+        """
+        now = self.clock()
+        today = now.astimezone(self.timezone).date()
+        seen: dict[tuple, Outcome | int] = _existing(conn, requests, today)  # key → stored, or batch position
+        outcomes: list[Outcome | None] = [None] * len(requests)
+        twin_of: dict[int, int] = {}  # position → position of the earlier sign-up in this batch it repeats
+        creating: list[int] = []
+        for position, request in enumerate(requests):
+            keys = _keys(request)
+            known = next((seen[key] for key in keys if key in seen), None)
+            if isinstance(known, Outcome):
+                outcomes[position] = known
+            elif known is not None:
+                twin_of[position] = known
+            else:
+                creating.append(position)
+                seen.update((key, position) for key in keys)
+        if creating:
+            rows = [_subscriber_row(requests[position], now, today) for position in creating]
+            ids = conn.execute(subscribers.insert().returning(subscribers.c.id, sort_by_parameter_order=True),
+                               rows).scalars().all()
+            conn.execute(subscribers.update().where(subscribers.c.id == sa.bindparam("row_id")).values(
+                number=sa.bindparam("row_number")),
+                [{"row_id": i, "row_number": str(NUMBER_BASE + i)} for i in ids])
+            mail: list[dict] = []
+            for position, subscriber_id, row in zip(creating, ids, rows):
+                number = str(NUMBER_BASE + subscriber_id)
+                outcomes[position] = Outcome(number, row["trial_ends"], created=True, token=row["token"])
+                mail.extend(self._outbox_rows(requests[position], number, row, now, subscriber_id))
+            conn.execute(outbox.insert(), mail)
+        for position, original in twin_of.items():
+            first = outcomes[original]
+            outcomes[position] = Outcome(first.number, first.trial_ends, created=False, token=first.token)
+        return outcomes
+
+    def _outbox_rows(self, request: _Request, number: str, row: dict, now: dt.datetime,
+                     subscriber_id: int) -> list[dict]:
+        """The new subscriber's e-mails (composed later, by the sender) and webhook event."""
+        partner, page, signup = request.partner, request.page, request.signup
+        lead = Lead(number, signup.name, signup.email, signup.phone, signup.company, signup.inn, row["trial_ends"],
+                    now.astimezone(self.timezone))
+        source = (page.title, f"{partner.site.config.site.base_url}register/{page.id}/")
+        messages = registration_mail(partner.site, page.tariff, page.trial_days, page.application, source, lead,
+                                     self.mail_from)
+        rows = [mail_row(partner, message, now, subscriber_id) for message in messages]
+        event = webhook_events.event_row(partner, "subscriber.registered",
+                                   event_data(lead, page.tariff, page.application, source[0]), now, subscriber_id)
+        return rows + ([event] if event else [])
+
+
+@dataclass(frozen=True)
+class _Request:
+    partner: PartnerSite
+    page: RegistrationPage
+    signup: SignUp
+
+
+def _keys(request: _Request) -> list[tuple]:
+    """What makes two sign-ups the same: the form token, and the e-mail (within one partner)."""
+    site_id, signup = request.partner.id, request.signup
+    return ([(site_id, "token", signup.token)] if signup.token else []) + [(site_id, "email", signup.email_key)]
+
+
+def _existing(conn: Connection, requests: Sequence[_Request], today: dt.date) -> dict[tuple, Outcome]:
+    """Stored subscribers that a batch's sign-ups repeat, by the keys of :func:`_keys`: the
+    same token, or the same e-mail among the partner's running trials. A trial that has
+    ended is marked expired instead (one active trial per partner and e-mail is what the
+    unique index allows)."""
+    found: dict[tuple, Outcome] = {}
+    columns = (subscribers.c.id, subscribers.c.number, subscribers.c.trial_ends, subscribers.c.token,
+               subscribers.c.email_key)
+    for site_id in {request.partner.id for request in requests}:
+        mine = [request.signup for request in requests if request.partner.id == site_id]
+        tokens = [signup.token for signup in mine if signup.token]
+        if tokens:
+            for row in conn.execute(sa.select(*columns).where(subscribers.c.site_id == site_id,
+                                                              subscribers.c.token.in_(tokens))):
+                found[(site_id, "token", row.token)] = Outcome(row.number, row.trial_ends, created=False,
+                                                               token=row.token)
+        expired = []
+        for row in conn.execute(sa.select(*columns).where(
+                subscribers.c.site_id == site_id, subscribers.c.email_key.in_([s.email_key for s in mine]),
+                subscribers.c.status == "trial")):
+            if row.trial_ends < today:
+                expired.append(row.id)
+            else:
+                found[(site_id, "email", row.email_key)] = Outcome(row.number, row.trial_ends, created=False,
+                                                                   token=row.token)
+        if expired:
+            conn.execute(subscribers.update().where(subscribers.c.id.in_(expired)).values(status="expired"))
+    return found
+
+
+def _subscriber_row(request: _Request, now: dt.datetime, today: dt.date) -> dict:
+    signup, page = request.signup, request.page
+    return {"name": signup.name, "email": signup.email, "email_key": signup.email_key, "phone": signup.phone,
+            "company": signup.company, "inn": signup.inn, "status": "trial", "consent_at": now, "created_at": now,
+            "site_id": request.partner.id, "page_id": page.id, "tariff": page.tariff, "application": page.application,
+            "trial_ends": today + dt.timedelta(days=page.trial_days), "token": signup.token}
+
+
+def create_subscriber(conn: Connection, signup: SignUp, now: dt.datetime, **columns) -> tuple[int, str]:
+    """Insert a trial subscriber; returns its row id and its subscriber number (from the row's identity,
+    so processes sharing a database never hand out the same number)."""
+    subscriber_id = conn.execute(subscribers.insert().values(
+        name=signup.name, email=signup.email, email_key=signup.email_key, phone=signup.phone,
+        company=signup.company, inn=signup.inn, status="trial", consent_at=now, created_at=now, **columns,
+    ).returning(subscribers.c.id)).scalar_one()
+    number = str(NUMBER_BASE + subscriber_id)
+    conn.execute(subscribers.update().where(subscribers.c.id == subscriber_id).values(number=number))
+    return subscriber_id, number
+
+
+def active_trial(conn: Connection, site_id: str, email_key: str, today: dt.date):
+    """The person's running trial with this partner, if any; a trial that has ended is marked expired
+    (one active trial per partner and e-mail is what the unique index allows)."""
+    row = conn.execute(sa.select(subscribers.c.id, subscribers.c.number, subscribers.c.trial_ends).where(
+        subscribers.c.site_id == site_id, subscribers.c.email_key == email_key,
+        subscribers.c.status == "trial")).first()
+    if row and row.trial_ends < today:
+        conn.execute(subscribers.update().where(subscribers.c.id == row.id).values(status="expired"))
+        return None
+    return row
+
+
+def queue_mail(conn: Connection, partner: PartnerSite, messages, now: dt.datetime, subscriber_id: int | None) -> None:
+    """Write e-mails to the outbox, in the caller's transaction."""
+    rows = [mail_row(partner, message, now, subscriber_id) for message in messages]
+    if rows:
+        conn.execute(outbox.insert(), rows)
+
+
+def mail_row(partner: PartnerSite, message: Outgoing, now: dt.datetime, subscriber_id: int | None) -> dict:
+    """The outbox row of one e-mail."""
+    return {"purpose": message.purpose, "channel": "email", "site_id": partner.id, "subscriber_id": subscriber_id,
+            "envelope_from": message.envelope_from, "recipients": message.recipients, "message": message.message,
+            "compose": message.compose, "created_at": now, "next_attempt_at": now, "target_url": None}
+
+
+def event_data(lead: Lead, tariff: str, application: str | None, source: str) -> dict:
+    """What a webhook receiver learns of a subscriber."""
+    return {"subscriber_number": lead.number, "name": lead.name, "email": lead.email, "phone": lead.phone,
+            "company": lead.company, "inn": lead.inn, "tariff": tariff, "application": application,
+            "trial_ends": lead.trial_ends.isoformat(), "source": source}

@@ -1,0 +1,234 @@
+"""The OpenAPI 3.1 description served at ``/openapi.json``: every path parameter, every status
+an operation answers, and request schemas taken from the models that check the requests."""
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+
+from registration_api.domain import subscriptions
+from registration_api.web.inputs import CONSENT_VALUE, FORM_TYPES, JSON_TYPE, LINE_PATTERN, SAID_LINE_PATTERN, TEXT_PATTERN
+from registration_api.web.partner_inputs import Conversion, Departure, ListQuery, NewInvitations, SubscriberQuery
+
+_FIELDS = {
+    "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": SAID_LINE_PATTERN,
+             "description": "Full name, one line."},
+    "email": {"type": "string", "format": "email", "maxLength": 254},
+    "phone": {"type": "string", "maxLength": 40, "pattern": "^[0-9 \\t\\r\\n()+\\-.]+$",
+              "description": "A Russian number, e.g. `8 (912) 345-67-89` or `+7 912 3456789`."},
+    "company": {"type": "string", "maxLength": 300, "pattern": LINE_PATTERN},
+    "inn": {"type": "string", "pattern": "^[ \\t\\r\\n]*([0-9]( ?[0-9]){9}(( ?[0-9]){2})?)?[ \\t\\r\\n]*$",
+            "description": "ИНН (10 or 12 digits, spaces allowed) with valid check digits; may be empty."},
+    "consent": {"type": "string", "enum": [CONSENT_VALUE],
+                "description": "Consent to personal data processing (152-FZ): exactly the checkbox's value."},
+    "website": {"type": "string", "pattern": TEXT_PATTERN,
+                "description": "Honeypot: leave empty. A valid form with it filled is answered as a success and "
+                               "dropped."},
+    "token": {"type": "string", "maxLength": 100, "pattern": TEXT_PATTERN,
+              "description": "Idempotency token: a repeated post with the same token answers with the same "
+                             "subscriber."},
+}
+_TEXT = {"type": "string", "pattern": TEXT_PATTERN}
+_FORM = {"type": "object", "required": ["name", "email", "phone", "consent"], "properties": _FIELDS,
+         "propertyNames": {"pattern": TEXT_PATTERN}, "additionalProperties": _TEXT}
+_JSON_FORM = {**_FORM, "properties": {**_FIELDS, "consent": {
+    "enum": [CONSENT_VALUE, True], "description": "Consent to personal data processing (152-FZ)."}}}
+_ANY_FORM = {"type": "object", "propertyNames": {"pattern": TEXT_PATTERN}, "additionalProperties": _TEXT}
+_FORM_BODY = {"required": True, "content": {
+    FORM_TYPES[0]: {"schema": _FORM}, FORM_TYPES[1]: {"schema": _FORM}, JSON_TYPE: {"schema": _JSON_FORM}}}
+
+_ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+_WHY = {
+    400: "The request cannot be read: not UTF-8, broken JSON or multipart, JSON nested too deep or with "
+         "NaN/Infinity, a file where text is expected, or a control character in the address, a query "
+         "parameter or a field.",
+    401: "No API key, or an unknown or revoked one.",
+    403: "Refused: a key of another partner, or a post from a site that is not the partner's.",
+    404: "No such storefront, page, subscriber, invitation or link.",
+    408: "The body did not arrive within the read timeout (READ_TIMEOUT_SECONDS).",
+    409: "Already used.",
+    410: "Expired.",
+    413: "The body is larger than MAX_BODY_BYTES.",
+    415: "A body in a content type this operation does not take.",
+    422: "A value of the wrong type, out of its range or not in its set; the message names the field.",
+    429: "Too many requests from this address (or with this key, or wrong keys from this address).",
+}
+_RETRY_AFTER = {"Retry-After": {"required": True, "description": "Seconds to wait.",
+                                "schema": {"type": "string", "pattern": "^\\d+$"}}}
+
+
+def _refusals(*statuses: int, html: bool = True) -> dict[str, Any]:
+    """Refusals as JSON ``{"error"}`` (scripts, and the partner API always) or, with ``html``, a page."""
+    content = {"application/json": {"schema": _ERROR}, **(_HTML if html else {})}
+    answers: dict[str, Any] = {}
+    for status in statuses:
+        answers[str(status)] = {"description": _WHY[status], "content": content}
+        if status == 429:
+            answers["429"]["headers"] = _RETRY_AFTER
+        if status == 401:
+            answers["401"]["headers"] = {"WWW-Authenticate": {"required": True, "schema": {"type": "string"}}}
+    return answers
+
+
+def _schema(model: type[BaseModel]) -> dict[str, Any]:
+    return _without_titles(model.model_json_schema())
+
+
+def _without_titles(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        return {key: _without_titles(value) for key, value in schema.items() if key != "title"}
+    if isinstance(schema, list):
+        return [_without_titles(item) for item in schema]
+    return schema
+
+
+def _query(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """A model's fields as optional query parameters (an absent or empty one is no filter)."""
+    parameters = []
+    for name, schema in _schema(model)["properties"].items():
+        schema = next((s for s in schema.get("anyOf", []) if s.get("type") != "null"), schema)
+        schema = {key: value for key, value in schema.items() if key not in ("default", "anyOf")}
+        parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
+    return parameters
+
+
+def _path(name: str, description: str, **schema: Any) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": {"type": "string", "minLength": 1, "pattern": TEXT_PATTERN, **schema}}
+
+
+def _json_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {JSON_TYPE: {"schema": _schema(model)}}}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_NULLABLE = {"type": ["string", "null"]}
+_SUBSCRIBER = {"type": "object", "properties": {column: _NULLABLE for column in subscriptions.COLUMNS}}
+_INVITATION = {"type": "object", "properties": {
+    "code": {"type": "string"}, "created_at": {"type": "string"}, "email": _NULLABLE, "tariff": {"type": "string"},
+    "trial_days": {"type": "integer"}, "expires_at": _NULLABLE, "subscriber_number": _NULLABLE,
+    "activated_at": _NULLABLE}}
+_CSV = {"text/csv": {"schema": {"type": "string"}}}
+_SITE = _path("site_id", "The storefront's id (its folder under `sites/`).")
+_NUMBER = _path("number", "The subscriber number.")
+_AUTH = [{"partnerKey": []}]
+_API_REFUSALS = (400, 401, 403, 404, 422, 429)
+_API_BODY_REFUSALS = (400, 401, 403, 404, 408, 413, 415, 422, 429)
+
+
+def _listing(summary: str, query: type[BaseModel], row: dict[str, Any]) -> dict[str, Any]:
+    return {"get": {
+        "summary": summary, "security": _AUTH, "parameters": [_SITE, *_query(query)],
+        "responses": {"200": {"description": "A JSON list, or CSV with `?format=csv`.", "content": {
+            "application/json": {"schema": {"type": "array", "items": row}}, **_CSV}},
+            **_refusals(*_API_REFUSALS, html=False)}}}
+
+
+def _change(summary: str, body: type[BaseModel], done: dict[str, Any]) -> dict[str, Any]:
+    return {"post": {
+        "summary": summary, "security": _AUTH, "parameters": [_SITE, _NUMBER], "requestBody": _json_body(body),
+        "responses": {"200": _json(done, "Done"), **_refusals(*_API_BODY_REFUSALS, html=False)}}}
+
+
+def _partner_paths() -> dict[str, Any]:
+    base = "/api/v1/sites/{site_id}"
+    number = {"subscriber_number": {"type": "string"}}
+    invitations = _listing("Invitation codes with their subscriber and activation date", ListQuery, _INVITATION)
+    invitations["post"] = {
+        "summary": "Create invitation codes (and e-mail one to a prospect)", "security": _AUTH,
+        "parameters": [_SITE], "requestBody": _json_body(NewInvitations, required=False),
+        "responses": {"201": _json({"type": "object", "properties": {
+            "codes": {"type": "array", "items": {"type": "string"}},
+            "links": {"type": "array", "items": {"type": "string", "format": "uri"}}}},
+            "The codes and their activation links"), **_refusals(*_API_BODY_REFUSALS, html=False)}}
+    return {
+        f"{base}/subscribers": _listing("The partner's subscribers, newest first", SubscriberQuery, _SUBSCRIBER),
+        f"{base}/subscribers/{{number}}/convert": _change(
+            "Convert a trial to a paid subscription", Conversion,
+            {"type": "object", "properties": {**number, "status": {"const": "paid"},
+                                              "paid_until": {"type": "string", "format": "date"}}}),
+        f"{base}/subscribers/{{number}}/gone": _change(
+            "Record that a client left, and why", Departure,
+            {"type": "object", "properties": {**number, "status": {"const": "gone"}, "reason": {"type": "string"}}}),
+        f"{base}/invitations": invitations,
+    }
+
+
+def _email_pages() -> dict[str, Any]:
+    code = _path("code", "An invitation code such as `7KQ2-M9XD-4RTA-WB3H` (case-insensitive).", maxLength=100)
+    token = _path("token", "The signed token of an extension link from a reminder e-mail.", maxLength=200)
+    page = {"text/html": {"schema": {"type": "string"}}}
+    return {
+        "/invite/{code}": {
+            "parameters": [code],
+            "get": {"summary": "The activation page of an invitation", "responses": {
+                "200": {"description": "The form", "content": page}, **_refusals(400, 404, 409, 410)}},
+            "post": {"summary": "Activate an invitation: creates the trial subscriber", "requestBody": _FORM_BODY,
+                     "responses": {"200": {"description": "Activated (or a honeypot post, dropped)", "content": page},
+                                   **_refusals(400, 403, 404, 408, 409, 410, 413, 415, 422, 429)}}},
+        "/extend/{token}": {
+            "parameters": [token],
+            "get": {"summary": "Confirm extending access by 7 days (from the 7-day reminder)", "responses": {
+                "200": {"description": "The confirmation page", "content": page}, **_refusals(400, 404)}},
+            "post": {"summary": "Extend access by 7 days, once",
+                     "requestBody": {"required": False, "content": {kind: {"schema": _ANY_FORM} for kind in
+                                                                    (*FORM_TYPES, JSON_TYPE)}},
+                     "responses": {"200": {"description": "Extended", "content": page},
+                                   **_refusals(400, 404, 408, 409, 413, 415, 422, 429)}}},
+    }
+
+
+@cache  # the same for the whole life of the process; answered as is, never changed
+def openapi_document() -> dict[str, Any]:
+    registered = {"type": "object", "properties": {
+        "status": {"const": "registered"}, "subscriber_number": {"type": "string"},
+        "trial_ends": {"type": "string", "format": "date"}, "thanks_url": {"type": "string", "format": "uri"}}}
+    field_errors = {"type": "object", "properties": {
+        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        "error": {"type": "string"}}}
+    return {
+        "openapi": "3.1.0",
+        "components": {"securitySchemes": {"partnerKey": {
+            "type": "http", "scheme": "bearer",
+            "description": "A key from `registration-api keys create SITE_ID`; it sees only that site's data."}}},
+        "info": {"title": "storefront registration API", "version": "1.0.0",
+                 "description": "Turns a storefront's registration form into a trial subscriber. A method an "
+                                "address does not list is answered 405 with `Allow`."},
+        "paths": {
+            "/r/{site_id}/{page_id}": {
+                "parameters": [_SITE, _path("page_id", "A registration page of the storefront (`registration[].id`).")],
+                "post": {
+                    "summary": "Register a prospect for a free trial",
+                    "requestBody": _FORM_BODY,
+                    "responses": {
+                        "201": _json(registered, "Registered (with `Accept: application/json`)."),
+                        "303": {"description": "Registered: the browser goes to the thank-you page.",
+                                "headers": {"Location": {"required": True, "schema": {"type": "string"}}}},
+                        **_refusals(400, 403, 404, 408, 413, 415),
+                        "422": {"description": "Invalid fields: the form again with messages, or errors per field.",
+                                "content": {"application/json": {"schema": field_errors}, **_HTML}},
+                        **_refusals(429),
+                    },
+                },
+                "options": {
+                    "summary": "CORS preflight for a form posted by script from the partner's own site",
+                    "responses": {"204": {"description": "Allowed: the CORS headers."},
+                                  "403": {"description": "Unknown storefront, or an origin not the partner's."},
+                                  **_refusals(400)}},
+            },
+            **_partner_paths(),
+            **_email_pages(),
+            "/healthz": {"get": {"summary": "Service and database health", "responses": {
+                "200": {"description": "Up", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "503": {"description": "The database is unavailable",
+                        "content": {"application/json": {"schema": {"type": "object"}}}},
+                **_refusals(400, html=False)}}},
+            "/openapi.json": {"get": {"summary": "This document", "responses": {
+                "200": _json({"type": "object"}, "The OpenAPI document"), **_refusals(400, html=False)}}},
+        },
+    }

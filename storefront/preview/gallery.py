@@ -1,0 +1,53 @@
+"""One partner's content in every theme, side by side, so the partner can choose.
+
+Each theme's copy is built under ``<out>/<theme>/<site-id>/`` with a matching base path,
+and ``<out>/index.html`` shows them next to each other. ``storefront screenshots`` reuses
+the same copies to photograph the key pages.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from storefront.pipeline import BuildOptions, build_site
+from storefront.site.loader import load_site
+from storefront.site.theme_chain import available
+
+GALLERY_TEMPLATE = Path(__file__).parent / "templates"
+PAGES = (("Landing", ""), ("Tariffs", "tariffs/"), ("Registration", "register/"), ("FAQ", "faq/"))
+
+
+@dataclass(frozen=True)
+class ThemeCopy:
+    name: str
+    description: str
+    url: str
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Gallery:
+    copies: list[ThemeCopy]
+    pages: list[tuple[str, str]]
+
+    def page(self, label: str) -> str:
+        return dict(self.pages)[label]
+
+
+def build_gallery(site_id: str, sites_dir: Path, themes_dir: Path | None, out: Path) -> Gallery:
+    """Build the site in every available theme and write the side-by-side page."""
+    registration = load_site(sites_dir / site_id, themes_dir).config.registration[0].id
+    copies = []
+    for name, theme in sorted(available(themes_dir).items()):
+        path = f"/{name}/{site_id}/"
+        options = BuildOptions(sites_dir, themes_dir, out / name, theme=name, base_url=f"http://localhost{path}")
+        report = build_site(site_id, options)
+        copies.append(ThemeCopy(name, theme.manifest.description, path, tuple(str(p) for p in report.problems)))
+    pages = [(label, f"register/{registration}/" if url == "register/" else url) for label, url in PAGES]
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(GALLERY_TEMPLATE), autoescape=True)
+    html = env.get_template("gallery.html").render(site_id=site_id, themes=copies, pages=pages)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "index.html").write_text(html, encoding="utf-8")
+    return Gallery(copies, pages)

@@ -1,0 +1,222 @@
+"""``storefront serve``: the site and its registration API on localhost, rebuilt on every save.
+
+One process serves the built pages, mounts the registration API (SQLite and a Maildir
+under ``var/`` unless the environment says otherwise, so the form works), watches the
+site and theme files, rebuilds after a burst of saves settles, and tells open browsers
+over server-sent events to reload, to swap stylesheets, or to show the build errors.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import mimetypes
+import re
+import sys
+import time
+from pathlib import Path
+from typing import AsyncIterator
+
+import watchfiles
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from storefront.pipeline import BuildOptions, SiteReport, build_site
+from storefront.paths import SITE_FILE, search_path
+from storefront.site.theme_chain import ThemeError, resolve
+from storefront.site.partner_files import LIMITS, UnsafeFile, read_text
+from storefront.site.yaml_positions import parse
+
+LIVERELOAD_JS = Path(__file__).parent / "static" / "livereload.js"
+SCRIPT_TAG = b'<script src="/_storefront/livereload.js" defer></script>'
+KEEPALIVE_SECONDS = 15
+
+
+class Preview:
+    """The state of one previewed site: its latest build and the browsers listening."""
+
+    def __init__(self, site_id: str, options: BuildOptions):
+        self.site_id = site_id
+        self.options = options
+        self.report: SiteReport | None = None
+        self.listeners: set[asyncio.Queue] = set()
+        self.base_path = "/"
+
+    @property
+    def root(self) -> Path:
+        assert self.options.out_dir is not None
+        return self.options.out_dir / self.site_id
+
+    def watched(self) -> list[Path]:
+        """The site folder and every theme of its chain (a broken chain: all theme folders)."""
+        paths = [self.options.sites_dir / self.site_id]
+        try:
+            theme_name = self.options.theme or _theme_in_yaml(self.options.sites_dir / self.site_id)
+            paths.extend(t.path for t in resolve(theme_name, self.options.themes_dir).themes)
+        except (ThemeError, OSError, UnsafeFile):
+            paths.extend(search_path(self.options.themes_dir))
+        return [p for p in paths if p.exists()]
+
+    def build(self) -> SiteReport:
+        started = time.perf_counter()
+        report = build_site(self.site_id, self.options)
+        self.report = report
+        if report.ok:
+            self.base_path = _base_path_of(self.root)
+            print(f"{self.site_id}: rebuilt in {time.perf_counter() - started:.2f} s, "
+                  f"{report.written} files written, {report.unchanged} unchanged", flush=True)
+        else:
+            print(f"{self.site_id}: {len(report.problems)} problem(s); the browser shows them:", file=sys.stderr)
+            for problem in report.problems:
+                print(f"  {problem}", file=sys.stderr, flush=True)
+        return report
+
+    def state_message(self) -> dict:
+        if self.report is not None and not self.report.ok:
+            return {"type": "error", "problems": [str(p) for p in self.report.problems]}
+        return {"type": "ok"}
+
+    def broadcast(self, message: dict) -> None:
+        for queue in list(self.listeners):
+            queue.put_nowait(message)
+
+    async def rebuild(self, sources: set[str]) -> None:
+        was_failing = self.report is not None and not self.report.ok
+        report = await run_in_threadpool(self.build)
+        if not report.ok:
+            self.broadcast(self.state_message())
+        elif report.changed or was_failing:
+            css_only = all(s.endswith(".css") for s in sources) and not was_failing
+            self.broadcast({"type": "css" if css_only else "reload"})
+
+    async def watch(self) -> None:
+        """Rebuild after each burst of saves (watchfiles waits for the burst to settle)."""
+        while True:
+            async for changes in watchfiles.awatch(*self.watched(), debounce=150, step=50,
+                                                   watch_filter=_interesting):
+                await self.rebuild({path for _, path in changes})
+                break  # the set of watched folders may have changed (another theme): watch anew
+
+
+def _interesting(change: watchfiles.Change, path: str) -> bool:
+    name = Path(path).name
+    return not (name.startswith(".") or name.endswith(("~", ".swp", ".tmp")) or "__pycache__" in path)
+
+
+def _theme_in_yaml(site_dir: Path) -> str:
+    data = parse(read_text(site_dir / SITE_FILE, site_dir, LIMITS["site.yaml"]), SITE_FILE).data
+    site = data.get("site") if isinstance(data, dict) else None
+    theme = site.get("theme") if isinstance(site, dict) else None
+    return str(theme or "bright")
+
+
+def _base_path_of(root: Path) -> str:
+    """The path the built site lives under, read from its canonical link."""
+    text = (root / "index.html").read_text(encoding="utf-8")
+    match = re.search(r'<link rel="canonical" href="https?://[^/"]+(/[^"]*)">', text)
+    return match.group(1) if match else "/"
+
+
+def _inject(html: bytes) -> bytes:
+    marker = html.rfind(b"</body>")
+    return html[:marker] + SCRIPT_TAG + html[marker:] if marker != -1 else html + SCRIPT_TAG
+
+
+def create_preview_app(preview: Preview, api_app) -> Starlette:
+    async def events(request: Request) -> Response:
+        queue: asyncio.Queue = asyncio.Queue()
+        preview.listeners.add(queue)
+
+        async def stream() -> AsyncIterator[str]:
+            try:
+                yield f"data: {json.dumps(preview.state_message())}\n\n"
+                while True:
+                    try:
+                        message = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_SECONDS)
+                    except asyncio.TimeoutError:
+                        yield ": keep-alive\n\n"
+                        continue
+                    yield f"data: {json.dumps(message, ensure_ascii=False)}\n\n"
+            finally:
+                preview.listeners.discard(queue)
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    async def livereload(request: Request) -> Response:
+        return FileResponse(LIVERELOAD_JS, media_type="text/javascript", headers={"Cache-Control": "no-store"})
+
+    async def pages(request: Request) -> Response:
+        path = request.url.path
+        if not path.startswith(preview.base_path):
+            if path == "/":
+                return RedirectResponse(preview.base_path)
+            return Response("Not found", status_code=404)
+        if preview.report is None or not preview.report.ok and not (preview.root / "index.html").exists():
+            return _html(b"<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Build failed</title>"
+                         b"<body><p>The site has not been built yet.</p></body></html>", 200)
+        relative = path[len(preview.base_path):]
+        target = (preview.root / relative).resolve()
+        if not target.is_relative_to(preview.root.resolve()):
+            return Response("Not found", status_code=404)
+        if target.is_dir():
+            if not path.endswith("/"):
+                return RedirectResponse(path + "/")
+            target = target / "index.html"
+        if not target.is_file():
+            return _html((preview.root / "404.html").read_bytes(), 404)
+        if target.suffix == ".html":
+            return _html(target.read_bytes(), 200)
+        media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        return FileResponse(target, media_type=media_type)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with api_app.router.lifespan_context(api_app):
+            watcher = asyncio.create_task(preview.watch())
+            try:
+                yield
+            finally:
+                watcher.cancel()
+                await asyncio.gather(watcher, return_exceptions=True)
+
+    return Starlette(routes=[
+        Route("/_storefront/events", events),
+        Route("/_storefront/livereload.js", livereload),
+        Route("/r/{site_id}/{page_id}", api_app, methods=["POST", "OPTIONS"]),
+        Route("/healthz", api_app),
+        Route("/openapi.json", api_app),
+        Route("/{path:path}", pages),
+    ], lifespan=lifespan)
+
+
+def _html(body: bytes, status: int) -> Response:
+    return Response(_inject(body), status_code=status, media_type="text/html; charset=utf-8",
+                    headers={"Cache-Control": "no-store"})
+
+
+def serve(site_id: str, sites_dir: Path, themes_dir: Path | None, *, theme: str | None, host: str,
+          port: int, var_dir: Path = Path("var")) -> int:
+    """Build, then serve until Ctrl-C."""
+    import uvicorn
+    from registration_api.web.app import create_app
+    from registration_api.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env(sites_dir=sites_dir, themes_dir=themes_dir)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    settings = dataclasses.replace(settings, allow_loopback_origins=True, listen_url=f"http://{host}:{port}/")
+    options = BuildOptions(sites_dir, themes_dir, var_dir / "preview", api_url=f"http://{host}:{port}/",
+                           theme=theme)
+    preview = Preview(site_id, options)
+    preview.build()
+    app = create_preview_app(preview, create_app(settings))
+    print(f"Serving {site_id} at http://{host}:{port}{preview.base_path} with its registration form; "
+          "saving a file rebuilds it. Ctrl-C stops.", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=1)
+    return 0

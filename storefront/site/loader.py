@@ -1,0 +1,310 @@
+"""Load a partner's site folder into one validated model, or every problem it has.
+
+Reads ``site.yaml`` and ``news/*.md``, validates them against :mod:`storefront.site.schema`,
+runs the cross-checks of :mod:`storefront.site.cross_checks`, and returns a :class:`Site` that the
+rest of the pipeline treats as read-only. Nothing here writes anything.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from storefront.site import cross_checks
+from markupsafe import Markup
+
+from storefront.publish.build_cache import SiteCache
+from storefront.site.catalogue import Application, catalogue
+from storefront.render.markdown_html import FrontMatterSplit, MarkdownRefused, render_markdown, site_budget, split_front_matter
+from storefront.site.schema import NewsFrontMatter, SiteConfig, SLUG_PATTERN
+from storefront.site.news_folder import NewsRefused, news_files, unprintable
+from storefront.speedups.fork_map import fork_map
+from storefront.speedups.prefetch import MarkdownPrefetch, news_body_html
+from storefront.paths import SITE_FILE, is_url, site_ids  # noqa: F401 - site_ids is part of this module's interface
+from storefront.site.diagnostics import InvalidSite, Problem, display_path
+from storefront.site.schema_messages import problems_from
+from storefront.site.theme_chain import ThemeChain, ThemeError, resolve
+from storefront.site.partner_files import LIMITS, UnsafeFile, read_text
+from storefront.site.yaml_positions import Document, parse
+
+
+
+@dataclass(frozen=True)
+class NewsItem:
+    slug: str
+    title: str
+    date: dt.date
+    summary: str
+    body: str  # sanitised HTML
+    source: Path
+
+
+@dataclass(frozen=True)
+class Site:
+    """A partner's storefront, validated and ready to render."""
+
+    id: str
+    root: Path
+    config: SiteConfig
+    applications: tuple[Application, ...]
+    news: tuple[NewsItem, ...]
+    theme: ThemeChain
+    privacy_page: str | None = None
+
+    @property
+    def locale(self) -> str:
+        return self.config.site.locale
+
+    @property
+    def base_path(self) -> str:
+        """The URL path the site lives under, always ending in ``/``."""
+        after_host = self.config.site.base_url.split("://", 1)[1]
+        return "/" + after_host.split("/", 1)[1] if "/" in after_host else "/"
+
+    def application(self, app_id: str) -> Application:
+        return next(a for a in self.applications if a.id == app_id)
+
+    def tariff(self, tariff_id: str):
+        return next(t for t in self.config.tariffs if t.id == tariff_id)
+
+    def tariff_applications(self, tariff) -> tuple[Application, ...]:
+        if tariff.applications == "all":
+            return self.applications
+        return tuple(a for a in self.applications if a.id in tariff.applications)
+
+
+@site_budget
+def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None = None,
+              base_url: str | None = None, cache: SiteCache | None = None, workers: int = 1,
+              prefetched: MarkdownPrefetch | None = None) -> Site:
+    """Validate the site in ``root``; raise :class:`InvalidSite` with every problem found.
+
+    ``theme`` previews the site in another theme and ``base_url`` at another address,
+    without editing its YAML (the preview and the theme gallery use both). ``workers``
+    forked processes convert the news Markdown (see :mod:`storefront.speedups.fork_map`), unless
+    ``prefetched`` has converted it already (:mod:`storefront.speedups.prefetch`).
+    """
+    site_file = root / SITE_FILE
+    shown = display_path(site_file)
+    if not root.is_dir():
+        raise InvalidSite([Problem(display_path(root), 1, 1, "", "there is no such site folder")])
+    if not re.match(SLUG_PATTERN, root.name):
+        raise InvalidSite([Problem(display_path(root), 1, 1, "", "a site folder name must use lower-case "
+                                   "Latin letters, digits and hyphens, e.g. oblako-plus")])
+    try:
+        text = read_text(site_file, root, LIMITS["site.yaml"])
+    except FileNotFoundError:
+        raise InvalidSite([Problem(shown, 1, 1, "", f"{SITE_FILE} is missing; "
+                                   "`storefront new` creates a working one")]) from None
+    except UnsafeFile as exc:
+        raise InvalidSite([Problem(shown, 1, 1, "", str(exc))]) from None
+
+    doc = parse(text, shown)
+    problems = list(doc.problems)
+    config = _validate(doc, shown, problems)
+    news = _load_news(root, problems, cache, workers, prefetched)
+
+    chain = None
+    theme_name = theme or (config.site.theme if config else None)
+    if theme_name:
+        try:
+            chain = resolve(theme_name, themes_dir)
+        except ThemeError as exc:
+            loc = ("site", "theme")
+            line, col = doc.positions.of(loc)
+            problems.append(Problem(shown, line, col, "site.theme", str(exc)))
+
+    privacy_page = None
+    if config is not None:
+        problems.extend(cross_checks.check_site(config, root, doc.positions, shown, chain))
+        privacy_page = _privacy_page(root, config, doc, shown, problems)
+    if problems or config is None or chain is None:
+        raise InvalidSite(problems)
+    if base_url is not None:
+        config = config.model_copy(update={"site": config.site.model_copy(update={"base_url": base_url})})
+
+    return Site(
+        id=root.name, root=root, config=config,
+        applications=_applications(config),
+        news=tuple(sorted(news, key=lambda n: (n.date, n.slug), reverse=True)),
+        theme=chain,
+        privacy_page=privacy_page,
+    )
+
+
+def _validate(doc: Document, shown: str, problems: list[Problem]) -> SiteConfig | None:
+    if doc.data is None and doc.problems:
+        return None
+    if not isinstance(doc.data, dict):
+        problems.append(Problem(shown, 1, 1, "", "site.yaml must be a set of 'key: value' lines (partner:, site:, ...)"))
+        return None
+    try:
+        return SiteConfig.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(problems_from(exc, doc.data, doc.positions, shown, SiteConfig))
+        return None
+
+
+def _applications(config: SiteConfig) -> tuple[Application, ...]:
+    known = catalogue().applications
+    out = []
+    for choice in config.applications:
+        if isinstance(choice, str):
+            out.append(known[choice])
+            continue
+        base = known[choice.id]
+        out.append(Application(
+            id=base.id, name=base.name, segment=base.segment, certified_only=base.certified_only,
+            summary=choice.summary or base.summary, description=choice.description or base.description))
+    return tuple(out)
+
+
+def _privacy_page(root: Path, config: SiteConfig, doc: Document, shown: str,
+                  problems: list[Problem]) -> str | None:
+    """The policy as sanitised HTML when the partner publishes it on the storefront
+    (:mod:`storefront.site.cross_checks` has reported a file that is missing or may not be read)."""
+    policy = config.partner.privacy_policy
+    if is_url(policy) or any(p.field == "partner.privacy_policy" for p in problems):
+        return None
+    try:
+        text = read_text(root / policy, root, LIMITS["markdown"])
+    except (OSError, UnsafeFile) as exc:  # changed since it was checked
+        line, col = doc.positions.of(("partner", "privacy_policy"))
+        problems.append(Problem(shown, line, col, "partner.privacy_policy", f"'{policy}': {_reason(exc)}"))
+        return None
+    try:
+        return render_markdown(text, shift_headings=1)
+    except MarkdownRefused as exc:
+        problems.append(Problem(display_path(root / policy), exc.line, 1, "", str(exc)))
+        return None
+
+
+def _load_news(root: Path, problems: list[Problem], cache: SiteCache | None, workers: int,
+               prefetched: MarkdownPrefetch | None = None) -> list[NewsItem]:
+    """Every news item of the site, its body converted to HTML.
+
+    Files are read here; what costs (validating a header, converting a body) is done only
+    for what the cache does not remember, spread over ``workers`` processes.
+    """
+    try:
+        files = news_files(root)
+    except NewsRefused as exc:
+        problems.append(Problem(display_path(root / "news"), 1, 1, "", str(exc)))
+        return []
+    refused = {path: unprintable(path.name) for path in files if unprintable(path.name)}
+    problems.extend(Problem(display_path(path), 1, 1, "", why) for path, why in refused.items())
+    files = [path for path in files if path not in refused]
+    splits = [_read_news_file(path, root, problems) for path in files]
+    tasks, known = [], []
+    for path, split in zip(files, splits):
+        if split is None:
+            continue
+        front = cache.recall("front-matter", split.header) if cache else None
+        html = cache.recall("markdown", split.body) if cache else None
+        if html is None and prefetched is not None:
+            html = prefetched.html(split.body)
+            if html is not None and cache:
+                cache.remember("markdown", split.body, html)
+        known.append((path, split, front, html))
+        if front is None or html is None:
+            tasks.append((display_path(path), None if front else split.header, None if html else split.body,
+                          split.body_line))
+    answers = iter(fork_map(_parse_news, tasks, workers))
+    items: list[NewsItem] = []
+    for path, split, front_data, html in known:
+        if front_data is None or html is None:
+            parsed, found, converted = next(answers)
+            problems.extend(found)
+            if cache and front_data is None and parsed is not None:
+                cache.remember("front-matter", split.header, parsed)
+            if cache and converted is not None:
+                cache.remember("markdown", split.body, converted)
+            front_data = parsed if front_data is None else front_data
+            html = converted if html is None else html
+        if front_data is None or html is None:
+            continue
+        front = NewsFrontMatter.model_construct(**{**front_data, "date": dt.date.fromisoformat(front_data["date"])})
+        if front.draft:
+            continue
+        item = _news_item(path, front, html, problems)
+        if item is not None:
+            items.append(item)
+    seen: dict[str, Path] = {}
+    for item in items:
+        if item.slug in seen:
+            problems.append(Problem(display_path(item.source), 1, 1, "slug",
+                                    f"the news address /news/{item.slug}/ is already used by "
+                                    f"{seen[item.slug].name}; give one of them another slug"))
+        seen[item.slug] = item.source
+    return items
+
+
+def _read_news_file(path: Path, root: Path, problems: list[Problem]) -> FrontMatterSplit | None:
+    try:
+        text = read_text(path, root, LIMITS["news"])
+    except (OSError, UnsafeFile) as exc:
+        problems.append(Problem(display_path(path), 1, 1, "", _reason(exc)))
+        return None
+    split = split_front_matter(text)
+    if split is None:
+        problems.append(Problem(display_path(path), 1, 1, "", "a news file starts with a '---' line, then title:, "
+                                "date: and summary:, then another '---' line"))
+    return split
+
+
+def _parse_news(task: tuple[str, str | None, str | None, int]) -> tuple[dict | None, list[Problem], str | None]:
+    """Validate a news header (giving its fields as JSON data) and convert a news body
+    starting on line ``body_line``; either may be None: already known."""
+    shown, header, body, body_line = task
+    problems: list[Problem] = []
+    front = _front_matter(header, shown, problems) if header is not None else None
+    html = None
+    if body is not None:
+        try:
+            html = news_body_html(body)
+        except MarkdownRefused as exc:
+            problems.append(Problem(shown, body_line + exc.line - 1, 1, "", str(exc)))
+    return front.model_dump(mode="json") if front else None, problems, html
+
+
+def _news_item(path: Path, front: NewsFrontMatter, html: str, problems: list[Problem]) -> NewsItem | None:
+    slug = front.slug or _slug_from_filename(path.stem)
+    if not re.match(SLUG_PATTERN, slug):
+        problems.append(Problem(display_path(path), 1, 1, "slug", f"the file name gives the address '{slug}', "
+                                "which is not a valid id; rename the file with Latin letters, digits and "
+                                "hyphens, or add slug:"))
+        return None
+    return NewsItem(slug=slug, title=front.title, date=front.date, summary=front.summary, body=Markup(html),
+                    source=path)
+
+
+def _front_matter(header: str, shown: str, problems: list[Problem]) -> NewsFrontMatter | None:
+    doc = parse(header, shown, line_offset=1)
+    problems.extend(doc.problems)
+    if doc.data is None or doc.problems:
+        return None
+    if not isinstance(doc.data, dict):
+        problems.append(Problem(shown, 2, 1, "", "the header must be 'key: value' lines (title:, date:, summary:)"))
+        return None
+    try:
+        return NewsFrontMatter.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(problems_from(exc, doc.data, doc.positions, shown, NewsFrontMatter))
+        return None
+
+
+def _reason(exc: OSError | UnsafeFile) -> str:
+    """Why a partner's file was not read, for the partner."""
+    if isinstance(exc, FileNotFoundError):
+        return "there is no such file (a link to a file that is gone?); put the real file in the folder"
+    if isinstance(exc, OSError):
+        return f"this file cannot be read ({exc.strerror})"
+    return str(exc)
+
+
+def _slug_from_filename(stem: str) -> str:
+    """``2026-03-15-new-prices`` → ``new-prices``: the date prefix only sorts files."""
+    return re.sub(r"^\d{4}-\d{2}-\d{2}-", "", stem).lower()

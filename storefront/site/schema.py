@@ -1,0 +1,294 @@
+"""The shape of ``site.yaml`` and of a news item's front matter, as pydantic models.
+
+These models are the single declaration of what a partner may write: they validate the
+input, and ``storefront schema`` exports them as the JSON Schema that editors use.
+Checks that need more than one field (references between sections, files on disk,
+colour contrast) live in :mod:`storefront.site.cross_checks`.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BeforeValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from storefront.site.characters import code_point, first_forbidden
+from storefront.site.markdown_limits import markdown_limits
+
+from storefront.site.webhook_destinations import url_problem
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=60,
+                            description="Latin lower-case letters, digits and hyphens, e.g. `trial-30`.")]
+Text = Annotated[str, Field(min_length=1)]
+
+
+def _convertible(value: str) -> str:
+    """Markdown that python-markdown converts quickly (see :mod:`storefront.site.markdown_limits`)."""
+    excess = markdown_limits(value)
+    if excess is not None:
+        raise ValueError(excess.message + (f" (line {excess.line} of this text)" if excess.line > 1 else ""))
+    return value
+
+
+Markdown = Annotated[str, AfterValidator(_convertible), Field(description="Markdown text.")]
+
+
+def _money_text(value: object) -> object:
+    """Accept prices as a partner writes them: «1 490», «1 490,50», «1490 ₽»."""
+    if isinstance(value, str):
+        value = re.sub(r"[\s\u00a0\u202f]|₽|руб\.?$", "", value).replace(",", ".")
+    return value
+
+
+Money = Annotated[Decimal, BeforeValidator(_money_text), Field(ge=0, max_digits=12, decimal_places=2,
+                  description="Price in roubles, e.g. 1490 or 1490.50.")]
+Period = Literal["month", "year"]
+ExtraPeriod = Literal["month", "year", "once"]
+StandardTariff = Literal["base", "prof", "spec", "korp"]
+
+_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+
+def _colour(value: str) -> str:
+    if not _HEX.match(value):
+        raise ValueError("a colour is written as #RRGGBB, e.g. #1a73e8")
+    if len(value) == 4:
+        value = "#" + "".join(c * 2 for c in value[1:])
+    return value.lower()
+
+
+def _policy(value: str) -> str:
+    if not re.match(r"^(https?://[^\s/]+(/\S*)?|[\w][\w./-]*\.md)$", value):
+        raise ValueError("write the full address of the policy (https://...) or the name of a Markdown file "
+                         "in the site folder, e.g. privacy.md, to publish it on the storefront")
+    return value
+
+
+def _base_url(value: str) -> str:
+    if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+        raise ValueError("write the full address of the storefront, e.g. https://cloud.example.ru/")
+    return value if value.endswith("/") else value + "/"
+
+
+def _endpoint(value: str) -> str:
+    if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+        raise ValueError("write the full address that receives the events, e.g. https://crm.example.ru/hooks/storefront")
+    problem = url_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _distinct_addresses(value: list[str]) -> list[str]:
+    seen: set[str] = set()
+    for address in value:
+        if address.lower() in seen:
+            raise ValueError(f"'{address}' is listed twice; list each address once")
+        seen.add(address.lower())
+    return value
+
+
+Colour = Annotated[str, AfterValidator(_colour), Field(description="Colour as #RRGGBB.")]
+PolicyLink = Annotated[str, AfterValidator(_policy)]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo must never be silently ignored. No text may hold a
+    character that a page or a feed cannot (control codes and the like)."""
+
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, str_strip_whitespace=True,
+                              frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _publishable(cls, value: object) -> object:
+        texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        for number, text in enumerate(texts, 1):
+            char = first_forbidden(text) if isinstance(text, str) else None
+            if char is not None:
+                where = f"item {number} contains" if isinstance(value, list) else "contains"
+                raise ValueError(f"{where} the invisible character {code_point(char)}, which a web page or a feed "
+                                 "cannot hold; delete it (it often comes with text pasted from another program)")
+        return value
+
+
+class PartnerSection(Strict):
+    """Who runs the storefront; shown in the header, footer, contacts and e-mails."""
+
+    model_config = ConfigDict(title="Partner")
+
+    name: Text = Field(description="Display name, e.g. «Облако Плюс».")
+    legal_name: Text = Field(description="Full legal name, e.g. ООО «Облако Плюс».")
+    inn: str | None = Field(None, pattern=r"^\d{10}(\d{2})?$", description="Taxpayer number (ИНН), 10 or 12 digits.")
+    phone: Text
+    email: EmailStr
+    address: Text
+    hours: Text = Field(description="Working hours, e.g. «Пн–Пт, 9:00–18:00».")
+    certified: bool = Field(False, description="Holds the vendor's certificate to sell КОРП, КА and ERP.")
+    privacy_policy: PolicyLink = Field(
+        description="The personal-data policy (152-FZ): its https:// address, or a Markdown file such as "
+                    "privacy.md that the storefront publishes at /privacy/.")
+    notify: Annotated[list[EmailStr], AfterValidator(_distinct_addresses)] = Field(
+        min_length=1, max_length=10, description="Addresses that receive every new registration (at most 10).")
+
+
+class Brand(Strict):
+    """The partner's colours, fonts and images; each overrides the theme's default."""
+
+    primary: Colour | None = None
+    accent: Colour | None = None
+    logo: str | None = Field(None, description="Image file, relative to the site folder.")
+    favicon: str | None = Field(None, description="Icon file (.svg, .png or .ico), relative to the site folder.")
+    font: str | None = Field(None, pattern=r"^[\w -]+$", description="One font family name, e.g. Inter; the theme's fonts follow it.")
+
+
+class Seo(Strict):
+    title: Text = Field(max_length=70)
+    description: Text = Field(max_length=300)
+
+
+class SiteSection(Strict):
+    """Where and how the storefront is published, in which language and theme."""
+
+    model_config = ConfigDict(title="Site")
+
+    base_url: Annotated[str, AfterValidator(_base_url)] = Field(
+        description="Where the storefront is published; may include a sub-path.")
+    locale: Literal["ru", "en"] = "ru"
+    theme: Slug = "bright"
+    brand: Brand = Brand()
+    seo: Seo
+    api_url: Annotated[str, AfterValidator(_base_url)] | None = Field(
+        None, description="Address of the registration service; `storefront build --api-url` overrides it.")
+    origins: list[Annotated[str, AfterValidator(_base_url)]] = Field(
+        [], max_length=20, description="Other websites of the partner where the registration form is embedded.")
+
+
+class Benefit(Strict):
+    title: Text
+    text: Text
+
+
+class CallToAction(Strict):
+    text: Text
+    registration: Slug | None = Field(None, description="Registration page the button opens; the first one if omitted.")
+
+
+class Landing(Strict):
+    headline: Text
+    subheadline: Text
+    benefits: list[Benefit] = Field([], max_length=50)
+    cta: CallToAction
+
+
+class ApplicationChoice(Strict):
+    """An application from the catalogue, with the partner's own texts if it wants."""
+
+    id: Slug
+    summary: str | None = None
+    description: Markdown | None = None
+
+
+class Extra(Strict):
+    name: Text
+    price: Money
+    period: ExtraPeriod = "month"
+    description: str | None = None
+
+
+class Tariff(Strict):
+    id: Slug
+    name: Text
+    based_on: StandardTariff = Field(description="The standard tariff this one resells.")
+    price: Money | None = Field(description="Price in roubles; `null` for «по запросу».")
+    period: Period = "month"
+    sessions: int = Field(ge=1, le=10_000, description="Simultaneous sessions.")
+    bases: int | Literal["unlimited"] = Field(description="Number of data areas, or `unlimited`.")
+    applications: Literal["all"] | list[Slug] = Field(
+        "all", max_length=100, description="`all` of the partner's applications, or a list of their ids.")
+    features: list[Text] = Field([], max_length=50)
+    recommended: bool = False
+    extras: list[Extra] = Field([], max_length=50)
+    description: Markdown | None = None
+
+
+class Reaction(Strict):
+    priority: Text = Field(description="E.g. «Критическая ошибка».")
+    time: Text = Field(description="E.g. «30 минут» or «1–3 рабочих дня».")
+
+
+class Service(Strict):
+    id: Slug
+    name: Text
+    description: Markdown = ""
+    price: Money | None = Field(None, description="Omit for «по договорённости».")
+    unit: Literal["month", "hour", "once"] = "month"
+    hours_included: int | None = Field(None, ge=1)
+    reaction: list[Reaction] = Field([], max_length=20)
+    channels: list[Text] = Field([], max_length=20)
+
+
+class FaqEntry(Strict):
+    question: Text
+    answer: Markdown = Field(min_length=1)
+    group: str | None = None
+
+
+class RegistrationPage(Strict):
+    id: Slug
+    title: Text
+    intro: Markdown = ""
+    tariff: Slug = Field(description="Id of one of the partner's tariffs.")
+    trial_days: int = Field(30, ge=1, le=30, description="Length of the free trial, 1 to 30 days.")
+    application: Slug | None = Field(None, description="Application created and opened right after registration.")
+
+
+def _webhook_secret(value: str) -> str:
+    try:
+        key = base64.b64decode(value.removeprefix("whsec_"), validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if not value.startswith("whsec_") or len(key) < 24:
+        raise ValueError("write whsec_ followed by at least 24 random bytes in base64; make one with: python3 -c "
+                         "\"import base64, os; print('whsec_' + base64.b64encode(os.urandom(24)).decode())\"")
+    return value
+
+
+class Webhook(Strict):
+    """Where registration, activation and conversion events are POSTed (Standard Webhooks)."""
+
+    url: Annotated[str, AfterValidator(_endpoint)] = Field(description="https:// address that receives the events.")
+    secret: Annotated[str, AfterValidator(_webhook_secret)] = Field(
+        description="Signing secret: whsec_ followed by at least 24 random bytes in base64.")
+
+
+class SiteConfig(Strict):
+    """Everything a partner writes in ``sites/<site-id>/site.yaml``."""
+
+    model_config = ConfigDict(title="storefront site.yaml", json_schema_extra={
+        "$schema": "https://json-schema.org/draft/2020-12/schema"})
+
+    partner: PartnerSection
+    site: SiteSection
+    landing: Landing
+    applications: list[Slug | ApplicationChoice] = Field(min_length=1, max_length=100)
+    tariffs: list[Tariff] = Field(min_length=1, max_length=50)
+    services: list[Service] = Field([], max_length=50)
+    faq: list[FaqEntry] = Field([], max_length=200)
+    registration: list[RegistrationPage] = Field(min_length=1, max_length=50)
+    webhook: Webhook | None = None
+
+
+class NewsFrontMatter(Strict):
+    """The YAML block between ``---`` lines at the top of ``news/*.md``."""
+
+    title: Text
+    date: dt.date
+    summary: Text
+    slug: Slug | None = None
+    draft: bool = False

@@ -1,0 +1,163 @@
+"""Pydantic's validation errors, rewritten for a partner who is not a programmer.
+
+Each error gets the YAML position of the value (or of the key, for an unknown key), the
+dotted field path as written in the file, and a message that says what to write instead.
+"""
+from __future__ import annotations
+
+import difflib
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from storefront.site.diagnostics import Loc, Problem, dotted
+from storefront.site.yaml_positions import Positions
+
+
+def problems_from(exc: ValidationError, data: Any, positions: Positions, path: str,
+                  model: type[BaseModel]) -> list[Problem]:
+    errors = [(_data_loc(err["loc"], data, err["type"]), err) for err in exc.errors()]
+    misspelt = _misspelt_keys(errors, model)
+    problems = []
+    for loc, err in errors:
+        if _is_losing_union_branch(loc, err, errors) or (err["type"] == "missing" and loc in misspelt):
+            continue
+        message = _message(err, loc, model)
+        line, col = positions.of(loc, key=err["type"] == "extra_forbidden")
+        problems.append(Problem(path, line, col, dotted(loc), message))
+    return _merge_alternatives(problems)
+
+
+def _data_loc(loc: tuple, data: Any, error_type: str) -> Loc:
+    """Drop the union-branch tags pydantic puts in ``loc``, keeping the path in the file."""
+    out: list[str | int] = []
+    current = data
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(current, dict) and part in current:
+            out.append(part)
+            current = current[part]
+        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
+            out.append(part)
+            current = current[part]
+        elif last and error_type in ("missing", "extra_forbidden"):
+            out.append(part)
+    return tuple(out)
+
+
+def _misspelt_keys(errors: list, model: type[BaseModel]) -> set[Loc]:
+    """Required keys that are «missing» only because an unknown key is their typo: say it once."""
+    found = set()
+    for loc, err in errors:
+        if err["type"] == "extra_forbidden":
+            close = difflib.get_close_matches(str(loc[-1]), _fields_at(model, err["loc"][:-1]), n=1, cutoff=0.6)
+            if close:
+                found.add(loc[:-1] + (close[0],))
+    return found
+
+
+def _is_losing_union_branch(loc: Loc, err: dict, errors: list) -> bool:
+    """A value that is a mapping failed the «plain text» branch of a union: not worth saying."""
+    if not err["type"].endswith("_type") or len(err["loc"]) == len(loc):
+        return False
+    return any(other is not err and other_loc[:len(loc)] == loc and len(other_loc) > len(loc)
+               for other_loc, other in errors)
+
+
+def _merge_alternatives(problems: list[Problem]) -> list[Problem]:
+    """Several branches of a union failing at one place read as one message with «or»."""
+    merged: dict[tuple, Problem] = {}
+    for p in problems:
+        key = (p.line, p.col, p.field)
+        if key in merged and p.message not in merged[key].message:
+            old = merged[key]
+            merged[key] = Problem(old.path, old.line, old.col, old.field, f"{old.message}, or {p.message}")
+        else:
+            merged.setdefault(key, p)
+    return list(merged.values())
+
+
+def _message(err: dict, loc: Loc, model: type[BaseModel]) -> str:
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return _unknown_key(str(loc[-1]), _fields_at(model, err["loc"][:-1]))
+    if kind == "missing":
+        return f"the required key '{loc[-1]}' is missing; add it"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return "write a whole number, e.g. 5"
+    if kind in ("decimal_type", "decimal_parsing", "float_parsing", "float_type"):
+        return "write a number, e.g. 1490 or 1490.50"
+    if kind == "decimal_max_places":
+        return "a price has at most 2 digits after the point (kopecks)"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"must be at least {ctx.get('ge', ctx.get('gt'))} (now {err['input']})"
+    if kind in ("less_than_equal", "less_than"):
+        return f"must be at most {ctx.get('le', ctx.get('lt'))} (now {err['input']})"
+    if kind in ("bool_type", "bool_parsing"):
+        return "write true or false"
+    if kind in ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"):
+        return f"'{err['input']}' is not a real date; write it as YYYY-MM-DD, e.g. 2026-03-15"
+    if kind == "literal_error":
+        return f"'{err['input']}' is not allowed here; write {ctx.get('expected')}"
+    if kind == "string_pattern_mismatch":
+        return _pattern_message(ctx.get("pattern", ""), err["input"])
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "string_too_long":
+        return f"is too long: at most {ctx.get('max_length')} characters (now {len(err['input'])})"
+    if kind == "too_short":
+        return "add at least one item to this list"
+    if kind == "too_long":
+        return f"at most {ctx.get('max_length')} items are allowed here (now {ctx.get('actual_length')}); keep the ones that matter"
+    if kind in ("string_type", "string_sub_type"):
+        return "write text here, not a list or a group of keys"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "this should be a group of 'key: value' lines indented under it"
+    if kind == "list_type":
+        return "this should be a list: one item per line, each starting with '- '"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"])).removeprefix("Value error, ")
+    return err["msg"][0].lower() + err["msg"][1:]
+
+
+def _pattern_message(pattern: str, value: Any) -> str:
+    if "a-z0-9" in pattern:
+        return f"'{value}' is not a valid id: use lower-case Latin letters, digits and hyphens, e.g. trial-30"
+    if r"\d{10}" in pattern:
+        return f"'{value}' is not an INN: write 10 or 12 digits"
+    return f"'{value}' is not in the expected form"
+
+
+def _unknown_key(key: str, allowed: list[str]) -> str:
+    message = f"unknown key '{key}'"
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    if close:
+        return f"{message}; did you mean '{close[0]}'?"
+    if allowed:
+        return f"{message}; allowed here: {', '.join(allowed)}"
+    return message
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+
+
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Field names of the model that sits at ``loc`` (pydantic's loc, branch tags included)."""
+    candidates = [model]
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        by_name = [m for m in candidates if m.__name__ == part]
+        if by_name:
+            candidates = by_name
+            continue
+        nxt: list[type[BaseModel]] = []
+        for m in candidates:
+            if part in m.model_fields:
+                nxt.extend(_models_in(m.model_fields[part].annotation))
+        candidates = nxt
+    return sorted({name for m in candidates for name in m.model_fields})

@@ -1,0 +1,241 @@
+"""YAML that remembers where every value came from, and cannot be made to blow up.
+
+PyYAML's safe loader forgets node positions once it builds Python objects. Here the node
+tree is walked by hand so that each key path maps to its line and column, which is what
+turns a schema error into ``site.yaml:12:5`` instead of a bare field name.
+
+A partner's YAML is input from a stranger: before anything is built, the parser's events
+are counted as if every alias (``*name``) were written out, so a 450-byte alias bomb, an
+alias inside the value it names, or ``[[[[...`` ten thousand deep is refused at the line
+that does it, within the bounds below, instead of taking the memory or the stack.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from storefront.site.characters import code_point
+from storefront.site.diagnostics import Loc, Problem, dotted
+
+try:
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # libyaml missing: the pure-Python loader gives the same nodes
+    _Loader = yaml.SafeLoader
+
+#: Most characters, nesting levels and values (aliases counted as the copies they make)
+#: one document may have; far beyond any real site.yaml or news header.
+MAX_CHARS = 256 * 1024
+MAX_DEPTH = 50
+MAX_VALUES = 100_000
+
+_NOT_YAML = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+
+@dataclass
+class Positions:
+    """Line and column (1-based) of each value and each mapping key, by key path."""
+
+    values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    line_offset: int = 0
+
+    def of(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
+        """Where ``loc`` is written; for a missing key, where its parent is."""
+        loc = tuple(loc)
+        if key and loc in self.keys:
+            return self._shift(self.keys[loc])
+        while loc:
+            if loc in self.values:
+                return self._shift(self.values[loc])
+            if loc in self.keys:
+                return self._shift(self.keys[loc])
+            loc = loc[:-1]
+        return self._shift(self.values.get((), (1, 1)))
+
+    def _shift(self, pos: tuple[int, int]) -> tuple[int, int]:
+        return pos[0] + self.line_offset, pos[1]
+
+
+@dataclass
+class Document:
+    """A parsed YAML document: plain Python data plus the positions of its parts."""
+
+    data: Any
+    positions: Positions
+    problems: list[Problem]
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _Builder:
+    def __init__(self, path: str, line_offset: int, text: str):
+        self.path = path
+        self.lines = text.splitlines()
+        self.line_offset = line_offset
+        self.positions = Positions(line_offset=line_offset)
+        self.problems: list[Problem] = []
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def build(self, node: yaml.Node, loc: Loc) -> Any:
+        self.positions.values[loc] = _mark(node)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, loc)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, loc + (i,)) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._problem(key_node, loc, "a key must be a plain word")
+                continue
+            key = str(key_node.value)
+            if key == "<<":
+                self._problem(key_node, loc, "merge keys (<<) are not supported; write the values out")
+                continue
+            if key in out:
+                first = self.positions.of(loc + (key,), key=True)[0]
+                self._problem(key_node, loc + (key,), f"this key is written twice (first on line {first}); keep one")
+                continue
+            self.positions.keys[loc + (key,)] = _mark(key_node)
+            if self._empty_before_comment(key_node, value_node):
+                self._problem(value_node, loc + (key,), "this value is empty because in YAML '#' starts a comment; "
+                              "put the value in quotes, e.g. \"#1a73e8\"")
+            out[key] = self.build(value_node, loc + (key,))
+        return out
+
+    def _empty_before_comment(self, key_node: yaml.Node, value_node: yaml.Node) -> bool:
+        """``primary: #0b5fd6`` reads as an empty value: the most common YAML trap for colours."""
+        if not (isinstance(value_node, yaml.ScalarNode) and value_node.value == "" and not value_node.style):
+            return False
+        line = key_node.end_mark.line
+        rest = self.lines[line][key_node.end_mark.column:] if line < len(self.lines) else ""
+        return bool(re.match(r"^\s*:\s+#", rest))
+
+    def _problem(self, node: yaml.Node, loc: Loc, message: str) -> None:
+        line, col = _mark(node)
+        self.problems.append(Problem(self.path, line + self.line_offset, col, dotted(loc), message))
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except Exception:  # noqa: BLE001 - PyYAML fails in many ways on a tag like `!!timestamp x` or `!!bool maybe`
+            # e.g. a date like 2026-02-30: keep the text so the schema reports it in place
+            return node.value
+        if isinstance(value, int) and value.bit_length() > 64:
+            return node.value  # digits like an account number are text; a huge int cannot even be printed
+        return value
+
+
+def parse(text: str, path: str, *, line_offset: int = 0) -> Document:
+    """Parse one YAML document; syntax errors and documents too big or too deep become
+    problems rather than exceptions."""
+    builder = _Builder(path, line_offset, text)
+
+    def failed(line: int, col: int, message: str) -> Document:
+        return Document(None, builder.positions, [Problem(path, line + line_offset, col, "", message)])
+
+    try:
+        refused = _refusal(text) or _shape(text)
+        if refused is not None:
+            return failed(*refused)
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = exc.problem or "this is not valid YAML"
+        return failed(mark.line + 1 if mark else 1, mark.column + 1 if mark else 1,
+                      f"YAML syntax: {what}{_syntax_hint(what, _char_at(text, mark))}")
+    except yaml.YAMLError as exc:
+        return failed(1, 1, f"YAML syntax: {exc}")
+    if node is None:
+        return Document({}, builder.positions, [])
+    data = builder.build(node, ())
+    return Document(data, builder.positions, builder.problems)
+
+
+def _refusal(text: str) -> tuple[int, int, str] | None:
+    """Text that is not worth parsing: too long, or with characters YAML does not allow."""
+    if len(text) > MAX_CHARS:
+        return 1, 1, f"this YAML is longer than {MAX_CHARS // 1024} KB, the most allowed; shorten it"
+    bad = _NOT_YAML.search(text)
+    if bad is None:
+        return None
+    before = (text[:bad.start()] + "x").splitlines()
+    return (len(before), len(before[-1]),
+            f"the invisible control character {code_point(bad.group())} is not allowed in YAML; delete it "
+            "(it often comes with text pasted from another program)")
+
+
+def _shape(text: str) -> tuple[int, int, str] | None:
+    """Where the document, with every alias written out, becomes too deep or too big, or an
+    alias names a value that contains it: found from the parser's events, before building."""
+    values = 0
+    open_: list[list] = []  # per open mapping or sequence: its anchor, values before it, its height
+    sizes: dict[str, tuple[int, int]] = {}  # anchor → values and height of what it names
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            open_.append([event.anchor, values, 0])
+            size, height = 1, 0
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, before, height = open_.pop()
+            if anchor is not None:
+                sizes[anchor] = (values - before, height + 1)
+            if open_:
+                open_[-1][2] = max(open_[-1][2], height + 1)
+            continue
+        elif isinstance(event, yaml.ScalarEvent):
+            size, height = 1, 0
+            if event.anchor is not None:
+                sizes[event.anchor] = (1, 0)
+        elif isinstance(event, yaml.AliasEvent):
+            if any(anchor == event.anchor for anchor, _, _ in open_):
+                return _at(event, f"the alias *{event.anchor} is inside the value &{event.anchor} it "
+                                  "repeats, so it would never end; write the values out")
+            size, height = sizes.get(event.anchor, (1, 0))
+        else:
+            continue
+        values += size
+        if open_ and not isinstance(event, yaml.CollectionStartEvent):
+            open_[-1][2] = max(open_[-1][2], height)
+        if len(open_) + height > MAX_DEPTH:
+            return _at(event, f"values are nested more than {MAX_DEPTH} levels deep{_through(event)}; "
+                              "flatten the structure")
+        if values > MAX_VALUES:
+            fix = "repeat only small parts through aliases" if isinstance(event, yaml.AliasEvent) else "shorten it"
+            return _at(event, f"the document has more than {MAX_VALUES:,} values{_through(event)}; {fix}")
+    return None
+
+
+def _at(event: yaml.Event, message: str) -> tuple[int, int, str]:
+    return event.start_mark.line + 1, event.start_mark.column + 1, message
+
+
+def _through(event: yaml.Event) -> str:
+    if isinstance(event, yaml.AliasEvent):
+        return f" once the alias *{event.anchor} is written out"
+    return ""
+
+
+def _char_at(text: str, mark: yaml.Mark | None) -> str:
+    lines = text.splitlines()
+    if mark is None or mark.line >= len(lines) or mark.column >= len(lines[mark.line]):
+        return ""
+    return lines[mark.line][mark.column]
+
+
+def _syntax_hint(problem: str, char: str) -> str:
+    if "mapping values are not allowed" in problem:
+        return " (a value containing ': ' must be put in quotes)"
+    if "found character '\\t'" in problem or char == "\t":
+        return " (indent with spaces, not tabs)"
+    if "could not find expected ':'" in problem:
+        return " (each line needs 'key: value', or check the indentation above)"
+    if "maximum nesting depth" in problem:
+        return f" (values may be nested at most {MAX_DEPTH} levels deep; flatten the structure)"
+    return ""
