@@ -5,6 +5,7 @@
 ``synchronous=FULL``, a connection per thread, one transaction per request): the plain
 way to store a sign-up, against which the service's write path is measured.
 """
+
 import os
 import sqlite3
 import threading
@@ -31,8 +32,10 @@ def _connection() -> sqlite3.Connection:
 def _insert(form: dict) -> None:
     conn = _connection()
     conn.execute("BEGIN IMMEDIATE")
-    conn.execute("INSERT INTO signups (email, name, form) VALUES (?, ?, ?)",
-                 (form.get("email"), form.get("name"), repr(sorted(form.items()))))
+    conn.execute(
+        "INSERT INTO signups (email, name, form) VALUES (?, ?, ?)",
+        (form.get("email"), form.get("name"), repr(sorted(form.items()))),
+    )
     conn.execute("COMMIT")
 
 
@@ -47,5 +50,9 @@ async def insert(request):
     return JSONResponse({"status": "registered"}, status_code=201)
 
 
-app = Starlette(routes=[Route("/trivial/r/{site_id}/{page_id}", trivial, methods=["POST"]),
-                        Route("/insert/r/{site_id}/{page_id}", insert, methods=["POST"])])
+app = Starlette(
+    routes=[
+        Route("/trivial/r/{site_id}/{page_id}", trivial, methods=["POST"]),
+        Route("/insert/r/{site_id}/{page_id}", insert, methods=["POST"]),
+    ]
+)

@@ -8,6 +8,7 @@ landing page, tariffs, the applications list and a page per application, FAQ, co
 news list pages (10 per page), a page per news item, sitemap.xml and an Atom feed.
 The same seed always gives the same bytes.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,9 +18,41 @@ import sys
 from pathlib import Path
 
 PEERS = Path(__file__).parent / "peers"
-WORDS = ("облако бухгалтерия отчётность сеанс тариф программа база данные клиент партнёр поддержка обновление "
-         "налог зарплата касса склад продажи перенос настройка резервная копия интернет браузер организация "
-         "предприниматель декларация сотрудник договор оплата подписка доступ безопасность сервер").split()
+WORDS = [
+    "облако",
+    "бухгалтерия",
+    "отчётность",
+    "сеанс",
+    "тариф",
+    "программа",
+    "база",
+    "данные",
+    "клиент",
+    "партнёр",
+    "поддержка",
+    "обновление",
+    "налог",
+    "зарплата",
+    "касса",
+    "склад",
+    "продажи",
+    "перенос",
+    "настройка",
+    "резервная",
+    "копия",
+    "интернет",
+    "браузер",
+    "организация",
+    "предприниматель",
+    "декларация",
+    "сотрудник",
+    "договор",
+    "оплата",
+    "подписка",
+    "доступ",
+    "безопасность",
+    "сервер",
+]
 APPS = ["bp", "ip", "unf", "zup", "kassa", "kamin", "bp-spec"]
 SCENARIOS = {"many-sites": (200, 20, (120, 250)), "news-heavy": (1, 1000, (300, 600))}
 
@@ -41,20 +74,38 @@ def paragraphs(rng: random.Random, words: int) -> list[str]:
 def site_content(rng: random.Random, index: int, news_count: int, words: tuple[int, int]) -> dict:
     site_id = f"partner-{index:03d}"
     apps = sorted(rng.sample(APPS, 5))
-    tariffs = [{"id": f"t{i}", "name": f"Тариф {i}", "based_on": ("base", "prof", "spec")[i % 3],
-                "price": rng.randrange(900, 5000, 10), "sessions": rng.randint(1, 10),
-                "bases": rng.choice([1, 2, 5, "unlimited"]), "features": [sentence(rng, 5) for _ in range(4)],
-                "recommended": i == 1} for i in range(3)]
-    faq = [{"question": sentence(rng, 7)[:-1] + "?", "answer": " ".join(sentence(rng, 12) for _ in range(3))}
-           for _ in range(8)]
+    tariffs = [
+        {
+            "id": f"t{i}",
+            "name": f"Тариф {i}",
+            "based_on": ("base", "prof", "spec")[i % 3],
+            "price": rng.randrange(900, 5000, 10),
+            "sessions": rng.randint(1, 10),
+            "bases": rng.choice([1, 2, 5, "unlimited"]),
+            "features": [sentence(rng, 5) for _ in range(4)],
+            "recommended": i == 1,
+        }
+        for i in range(3)
+    ]
+    faq = [
+        {"question": sentence(rng, 7)[:-1] + "?", "answer": " ".join(sentence(rng, 12) for _ in range(3))}
+        for _ in range(8)
+    ]
     news = []
     for n in range(news_count):
         day = 1 + n % 28
         month = 1 + (n // 28) % 12
         year = 2020 + n // (28 * 12)
         body = paragraphs(rng, rng.randint(*words))
-        news.append({"slug": f"news-{n:04d}", "title": sentence(rng, 6)[:-1], "date": f"{year}-{month:02d}-{day:02d}",
-                     "summary": sentence(rng, 12), "body": body})
+        news.append(
+            {
+                "slug": f"news-{n:04d}",
+                "title": sentence(rng, 6)[:-1],
+                "date": f"{year}-{month:02d}-{day:02d}",
+                "summary": sentence(rng, 12),
+                "body": body,
+            }
+        )
     return {"id": site_id, "name": f"Партнёр {index}", "apps": apps, "tariffs": tariffs, "faq": faq, "news": news}
 
 
@@ -62,15 +113,27 @@ def write_storefront(root: Path, site: dict) -> None:
     folder = root / "storefront" / "sites" / site["id"]
     (folder / "news").mkdir(parents=True)
     config = {
-        "partner": {"name": site["name"], "legal_name": f"ООО «{site['name']}»", "phone": "+7 (495) 000-00-00",
-                    "email": f"info@{site['id']}.example", "address": "г. Москва", "hours": "Пн–Пт 9–18",
-                    "privacy_policy": f"https://{site['id']}.example/privacy/",
-                    "notify": [f"sales@{site['id']}.example"]},
-        "site": {"base_url": f"https://{site['id']}.example/", "theme": "minimal",
-                 "seo": {"title": site["name"], "description": f"{site['name']}: 1С в облаке"}},
-        "landing": {"headline": f"{site['name']}: 1С в облаке", "subheadline": "Работайте из любого места",
-                    "benefits": [{"title": f"Преимущество {i}", "text": "Описание преимущества."} for i in range(4)],
-                    "cta": {"text": "Попробовать"}},
+        "partner": {
+            "name": site["name"],
+            "legal_name": f"ООО «{site['name']}»",
+            "phone": "+7 (495) 000-00-00",
+            "email": f"info@{site['id']}.example",
+            "address": "г. Москва",
+            "hours": "Пн–Пт 9–18",
+            "privacy_policy": f"https://{site['id']}.example/privacy/",
+            "notify": [f"sales@{site['id']}.example"],
+        },
+        "site": {
+            "base_url": f"https://{site['id']}.example/",
+            "theme": "minimal",
+            "seo": {"title": site["name"], "description": f"{site['name']}: 1С в облаке"},
+        },
+        "landing": {
+            "headline": f"{site['name']}: 1С в облаке",
+            "subheadline": "Работайте из любого места",
+            "benefits": [{"title": f"Преимущество {i}", "text": "Описание преимущества."} for i in range(4)],
+            "cta": {"text": "Попробовать"},
+        },
         "applications": site["apps"],
         "tariffs": site["tariffs"],
         "faq": site["faq"],
@@ -85,8 +148,13 @@ def write_storefront(root: Path, site: dict) -> None:
 def write_hugo(root: Path, site: dict) -> None:
     folder = root / "hugo" / site["id"]
     shutil.copytree(PEERS / "hugo", folder)
-    (folder / "hugo.toml").write_text((PEERS / "hugo" / "hugo.toml").read_text().replace(
-        "__BASE__", f"https://{site['id']}.example/").replace("__TITLE__", site["name"]), encoding="utf-8")
+    (folder / "hugo.toml").write_text(
+        (PEERS / "hugo" / "hugo.toml")
+        .read_text()
+        .replace("__BASE__", f"https://{site['id']}.example/")
+        .replace("__TITLE__", site["name"]),
+        encoding="utf-8",
+    )
     (folder / "data").mkdir()
     (folder / "data" / "site.json").write_text(json.dumps(site | {"news": []}, ensure_ascii=False), encoding="utf-8")
     content = folder / "content"
@@ -97,15 +165,18 @@ def write_hugo(root: Path, site: dict) -> None:
         (content / f"{page}.md").write_text(f'---\ntitle: "{page}"\nlayout: {page}\n---\n', encoding="utf-8")
     (content / "apps" / "_index.md").write_text('---\ntitle: "Программы"\n---\n', encoding="utf-8")
     for app in site["apps"]:
-        (content / "apps" / f"{app}.md").write_text(f'---\ntitle: "{app}"\n---\nОписание программы {app}.\n',
-                                                    encoding="utf-8")
-    (content / "news" / "_index.md").write_text('---\ntitle: "Новости"\noutputs: ["HTML", "Atom"]\n---\n',
-                                              encoding="utf-8")
+        (content / "apps" / f"{app}.md").write_text(
+            f'---\ntitle: "{app}"\n---\nОписание программы {app}.\n', encoding="utf-8"
+        )
+    (content / "news" / "_index.md").write_text(
+        '---\ntitle: "Новости"\noutputs: ["HTML", "Atom"]\n---\n', encoding="utf-8"
+    )
     for item in site["news"]:
-        front = (f'---\ntitle: "{item["title"]}"\ndate: {item["date"]}\nsummary: "{item["summary"]}"\n'
-                 f'slug: {item["slug"]}\n---\n')
-        (content / "news" / f"{item['slug']}.md").write_text(front + "\n\n".join(item["body"]) + "\n",
-                                                             encoding="utf-8")
+        front = (
+            f'---\ntitle: "{item["title"]}"\ndate: {item["date"]}\nsummary: "{item["summary"]}"\n'
+            f"slug: {item['slug']}\n---\n"
+        )
+        (content / "news" / f"{item['slug']}.md").write_text(front + "\n\n".join(item["body"]) + "\n", encoding="utf-8")
 
 
 def write_pelican(root: Path, site: dict) -> None:
@@ -113,24 +184,29 @@ def write_pelican(root: Path, site: dict) -> None:
     (folder / "content" / "news").mkdir(parents=True)
     (folder / "content" / "pages").mkdir()
     settings = (PEERS / "pelican" / "pelicanconf.py").read_text()
-    (folder / "pelicanconf.py").write_text(settings.replace("__BASE__", f"https://{site['id']}.example")
-                                           .replace("__TITLE__", site["name"])
-                                           .replace("__DATA__", repr(site | {"news": []}))
-                                           .replace("__THEME__", str((PEERS / "pelican" / "theme").resolve())),
-                                           encoding="utf-8")
+    (folder / "pelicanconf.py").write_text(
+        settings.replace("__BASE__", f"https://{site['id']}.example")
+        .replace("__TITLE__", site["name"])
+        .replace("__DATA__", repr(site | {"news": []}))
+        .replace("__THEME__", str((PEERS / "pelican" / "theme").resolve())),
+        encoding="utf-8",
+    )
     pages = folder / "content" / "pages"
-    (pages / "landing.md").write_text(f"Title: {site['name']}\nSlug: landing\nSave_as: index.html\n"
-                                      "Template: landing\n\n", encoding="utf-8")
+    (pages / "landing.md").write_text(
+        f"Title: {site['name']}\nSlug: landing\nSave_as: index.html\nTemplate: landing\n\n", encoding="utf-8"
+    )
     for page in ("tariffs", "faq", "contacts"):
         (pages / f"{page}.md").write_text(f"Title: {page}\nSlug: {page}\nTemplate: {page}\n\n", encoding="utf-8")
     (pages / "apps.md").write_text("Title: Программы\nSlug: apps\nTemplate: apps\n\n", encoding="utf-8")
     for app in site["apps"]:
-        (pages / f"app-{app}.md").write_text(f"Title: {app}\nSlug: apps/{app}\n\nОписание программы {app}.\n",
-                                             encoding="utf-8")
+        (pages / f"app-{app}.md").write_text(
+            f"Title: {app}\nSlug: apps/{app}\n\nОписание программы {app}.\n", encoding="utf-8"
+        )
     for item in site["news"]:
         header = f"Title: {item['title']}\nDate: {item['date']}\nSlug: {item['slug']}\nSummary: {item['summary']}\n\n"
-        (folder / "content" / "news" / f"{item['slug']}.md").write_text(header + "\n\n".join(item["body"]) + "\n",
-                                                                       encoding="utf-8")
+        (folder / "content" / "news" / f"{item['slug']}.md").write_text(
+            header + "\n\n".join(item["body"]) + "\n", encoding="utf-8"
+        )
 
 
 def generate(scenario: str, out: Path, seed: int = 2026) -> None:
@@ -143,8 +219,9 @@ def generate(scenario: str, out: Path, seed: int = 2026) -> None:
         write_storefront(out, site)
         write_hugo(out, site)
         write_pelican(out, site)
-    (out / "scenario.json").write_text(json.dumps({"scenario": scenario, "sites": count, "news_per_site": news,
-                                                   "seed": seed}))
+    (out / "scenario.json").write_text(
+        json.dumps({"scenario": scenario, "sites": count, "news_per_site": news, "seed": seed})
+    )
 
 
 if __name__ == "__main__":

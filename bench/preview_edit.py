@@ -9,6 +9,7 @@ saves to settle, 150 ms), and the rebuild itself as the server reports it. With
 ``--hugo``, Hugo's full build of the same site is timed in the same run, between edits,
 for the ratio.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,10 +58,26 @@ def main() -> int:
     site = sorted(p.name for p in sites.iterdir())[0]
     work = Path(tempfile.mkdtemp(prefix="storefront-preview-"))
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "storefront", "serve", site, "--sites", str(sites.resolve()),
-                               "--themes", str(work / "no-themes"), "--port", str(port)],
-                              cwd=work, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                              env={**os.environ, "PYTHONPATH": str(REPO)})
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "storefront",
+            "serve",
+            site,
+            "--sites",
+            str(sites.resolve()),
+            "--themes",
+            str(work / "no-themes"),
+            "--port",
+            str(port),
+        ],
+        cwd=work,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in server.stdout], daemon=True).start()
     try:
@@ -72,8 +89,9 @@ def main() -> int:
             except httpx.HTTPError:
                 time.sleep(0.2)
         events: queue.Queue = queue.Queue()
-        threading.Thread(target=listen, args=(f"http://127.0.0.1:{port}/_storefront/events", events),
-                         daemon=True).start()
+        threading.Thread(
+            target=listen, args=(f"http://127.0.0.1:{port}/_storefront/events", events), daemon=True
+        ).start()
         events.get(timeout=10)  # the state message every new listener gets
         news = sorted((sites / site / "news").glob("*.md"))[len(list((sites / site / "news").glob("*.md"))) // 2]
         original = news.read_text(encoding="utf-8")
@@ -98,8 +116,9 @@ def main() -> int:
                     out = work / "hugo-out"
                     shutil.rmtree(out, ignore_errors=True)
                     started = time.perf_counter()
-                    subprocess.run([args.hugo, "--quiet", "-s", str(args.corpus / "hugo" / site), "-d", str(out)],
-                                   check=True)
+                    subprocess.run(
+                        [args.hugo, "--quiet", "-s", str(args.corpus / "hugo" / site), "-d", str(out)], check=True
+                    )
                     hugo.append(time.perf_counter() - started)
                 time.sleep(0.5)
         finally:
@@ -111,13 +130,16 @@ def main() -> int:
 
     def figure(values: list[float]) -> str:
         return f"median {statistics.median(values):.3f} s ({min(values):.3f}–{max(values):.3f})"
+
     print(f"{site}: {args.runs} edits of {news.name}")
     print(f"  save → page told to reload: {figure(seen)}")
     print(f"  the rebuild itself:         {figure(rebuilds)}")
     if hugo:
         print(f"  Hugo full build, same run:  {figure(hugo)}")
-        print(f"  rebuild ÷ Hugo full build:  {statistics.median(rebuilds) / statistics.median(hugo):.2f}; "
-              f"save → reload ÷ Hugo full build: {statistics.median(seen) / statistics.median(hugo):.2f}")
+        print(
+            f"  rebuild ÷ Hugo full build:  {statistics.median(rebuilds) / statistics.median(hugo):.2f}; "
+            f"save → reload ÷ Hugo full build: {statistics.median(seen) / statistics.median(hugo):.2f}"
+        )
     return 0
 
 

@@ -7,6 +7,7 @@ Each figure is a whole process (start-up included), measured after a warm-up, as
 median of ``--runs`` with min–max. Runs alternate between tools so that the machine's
 state is shared fairly. Ratios compare medians measured in this same run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,18 @@ class Storefront(Tool):
     name = "storefront"
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "storefront", "build", "--sites", str(self.corpus / "storefront" / "sites"),
-                "--themes", str(self.work / "no-themes"), "--out", str(self.out)]
+        return [
+            sys.executable,
+            "-m",
+            "storefront",
+            "build",
+            "--sites",
+            str(self.corpus / "storefront" / "sites"),
+            "--themes",
+            str(self.work / "no-themes"),
+            "--out",
+            str(self.out),
+        ]
 
     def clean(self) -> None:
         super().clean()
@@ -73,8 +84,12 @@ class Pelican(Tool):
 def run_once(tool: Tool) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of the tool's largest process."""
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, str(BENCH / "drivers" / "peak.py"), *tool.command()],
-                            cwd=tool.work, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "drivers" / "peak.py"), *tool.command()],
+        cwd=tool.work,
+        capture_output=True,
+        text=True,
+    )
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(f"{tool.name} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
@@ -90,9 +105,11 @@ def edit_news(corpus: Path, n: int) -> None:
     """Change the body of one news item of the first site, identically in all three corpora."""
     site = first_site(corpus)
     line = f"\nПравка номер {n}: уточнили формулировку.\n"
-    for path in (corpus / "storefront" / "sites" / site / "news" / "news-0005.md",
-                 corpus / "hugo" / site / "content" / "news" / "news-0005.md",
-                 corpus / "pelican" / site / "content" / "news" / "news-0005.md"):
+    for path in (
+        corpus / "storefront" / "sites" / site / "news" / "news-0005.md",
+        corpus / "hugo" / site / "content" / "news" / "news-0005.md",
+        corpus / "pelican" / site / "content" / "news" / "news-0005.md",
+    ):
         text = path.read_text(encoding="utf-8")
         path.write_text(re.sub(r"\nПравка номер \d+: уточнили формулировку.\n", "", text) + line, encoding="utf-8")
 
@@ -101,8 +118,11 @@ def edit_tariffs(corpus: Path, n: int) -> None:
     """Change one price in the first site's tariff list, in all three corpora."""
     site = first_site(corpus)
     price = 1000 + n
-    for path in (corpus / "storefront" / "sites" / site / "site.yaml", corpus / "hugo" / site / "data" / "site.json",
-                 corpus / "pelican" / site / "pelicanconf.py"):
+    for path in (
+        corpus / "storefront" / "sites" / site / "site.yaml",
+        corpus / "hugo" / site / "data" / "site.json",
+        corpus / "pelican" / site / "pelicanconf.py",
+    ):
         text = path.read_text(encoding="utf-8")
         text = re.sub(r'("price": |\'price\': )\d+', lambda m: f"{m.group(1)}{price}", text, count=1)
         path.write_text(text, encoding="utf-8")
@@ -151,8 +171,10 @@ def main() -> int:
     Hugo.binary, Pelican.python = args.hugo, args.pelican_python
     tools: list[Tool] = [Storefront(corpus, work), Hugo(corpus, work), Pelican(corpus, work)]
     info = json.loads((corpus / "scenario.json").read_text())
-    print(f"corpus: {info['scenario']} ({info['sites']} sites, {info['news_per_site']} news each, seed {info['seed']}); "
-          f"{args.runs} runs after {args.warmup} warm-up; {os.cpu_count()} cores")
+    print(
+        f"corpus: {info['scenario']} ({info['sites']} sites, {info['news_per_site']} news each, seed {info['seed']}); "
+        f"{args.runs} runs after {args.warmup} warm-up; {os.cpu_count()} cores"
+    )
     results = {}
     hugo_full = None
     for scenario in args.scenarios.split(","):
@@ -160,20 +182,29 @@ def main() -> int:
         rows = {}
         for tool in tools:
             times = [t for t, _ in samples[tool.name]]
-            rows[tool.name] = {"median": statistics.median(times), "min": min(times), "max": max(times),
-                               "peak_mib": max(p for _, p in samples[tool.name]), "pages": count_pages(tool.out)}
+            rows[tool.name] = {
+                "median": statistics.median(times),
+                "min": min(times),
+                "max": max(times),
+                "peak_mib": max(p for _, p in samples[tool.name]),
+                "pages": count_pages(tool.out),
+            }
         if scenario == "cold":
             hugo_full = rows["hugo"]["median"]
         results[scenario] = rows
         print(f"\n{scenario}: {SCENARIOS[scenario]}")
-        print(f"  {'tool':<11}{'median s':>10}{'min–max s':>16}{'pages/s':>10}{'peak MiB':>10}"
-              f"{'×hugo':>8}{'×pelican':>10}{'×hugo full':>12}")
+        print(
+            f"  {'tool':<11}{'median s':>10}{'min–max s':>16}{'pages/s':>10}{'peak MiB':>10}"
+            f"{'×hugo':>8}{'×pelican':>10}{'×hugo full':>12}"
+        )
         for name, row in rows.items():
             span = f"{row['min']:.3f}–{row['max']:.3f}"
             full = f"{row['median'] / hugo_full:.2f}" if hugo_full else "—"
-            print(f"  {name:<11}{row['median']:>10.3f}{span:>16}{row['pages'] / row['median']:>10.0f}"
-                  f"{row['peak_mib']:>10.0f}{row['median'] / rows['hugo']['median']:>8.2f}"
-                  f"{row['median'] / rows['pelican']['median']:>10.2f}{full:>12}")
+            print(
+                f"  {name:<11}{row['median']:>10.3f}{span:>16}{row['pages'] / row['median']:>10.0f}"
+                f"{row['peak_mib']:>10.0f}{row['median'] / rows['hugo']['median']:>8.2f}"
+                f"{row['median'] / rows['pelican']['median']:>10.2f}{full:>12}"
+            )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

@@ -3,6 +3,7 @@
 Settings come from the environment (see :mod:`registration_api.settings`); every verb
 takes ``--sites DIR``. Exit codes: 0 success, 1 a setting or site is wrong, 2 wrong usage.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,36 +14,45 @@ import os
 import sys
 from pathlib import Path
 
-from registration_api.storage import database
-from registration_api.domain import invitations
-from registration_api.domain import api_keys
-from registration_api.web.csv_export import write_csv
 from registration_api.delivery.outbox import OutboxSender, transport_for
-from registration_api.web.partner_api import INVITATION_COLUMNS, invitation_row
-from registration_api.domain.signups import utc_now
+from registration_api.domain import api_keys, invitations
 from registration_api.domain.partner_sites import PartnerSite, PartnerSites
 from registration_api.domain.reminders import Reminder
+from registration_api.domain.signups import utc_now
 from registration_api.settings import Settings, SettingsError
+from registration_api.storage import engines, migrations
+from registration_api.web.csv_export import write_csv
+from registration_api.web.partner_api import INVITATION_COLUMNS, invitation_row
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="registration-api",
-                                   description="The registration service behind storefront forms.")
+    root = argparse.ArgumentParser(
+        prog="registration-api", description="The registration service behind storefront forms."
+    )
     verbs = root.add_subparsers(dest="verb", metavar="VERB", required=True)
     serve = verbs.add_parser("serve", help="run the HTTP service, and the e-mail sender in a process of its own")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
-    serve.add_argument("--access-log", action="store_true",
-                       help="log every HTTP request (the service logs each sign-up, refusal and error anyway)")
-    serve.add_argument("--no-sender", action="store_true",
-                       help="do not start the sender (run `send-mail --watch` or a cron of `send-mail` elsewhere)")
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log every HTTP request (the service logs each sign-up, refusal and error anyway)",
+    )
+    serve.add_argument(
+        "--no-sender",
+        action="store_true",
+        help="do not start the sender (run `send-mail --watch` or a cron of `send-mail` elsewhere)",
+    )
     send = verbs.add_parser("send-mail", help="deliver every e-mail and webhook that is due, once (for cron)")
-    send.add_argument("--watch", action="store_true",
-                      help="keep running and deliver what becomes due (what `serve` starts)")
-    remind = verbs.add_parser("remind", help="queue the day's subscription reminders and the Monday digest "
-                                             "(daily cron), then deliver them")
-    remind.add_argument("--today", type=date_argument, metavar="YYYY-MM-DD",
-                        help="act as on this day (default: today in TIMEZONE)")
+    send.add_argument(
+        "--watch", action="store_true", help="keep running and deliver what becomes due (what `serve` starts)"
+    )
+    remind = verbs.add_parser(
+        "remind", help="queue the day's subscription reminders and the Monday digest (daily cron), then deliver them"
+    )
+    remind.add_argument(
+        "--today", type=date_argument, metavar="YYYY-MM-DD", help="act as on this day (default: today in TIMEZONE)"
+    )
 
     keys_parser = verbs.add_parser("keys", help="a partner's API keys")
     key_verbs = keys_parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -65,12 +75,23 @@ def parser() -> argparse.ArgumentParser:
     for sub in (*[serve, send, remind], *key_verbs.choices.values(), *inv_verbs.choices.values()):
         if sub in key_verbs.choices.values() or sub in inv_verbs.choices.values():
             sub.add_argument("site_id", metavar="SITE_ID")
-        sub.add_argument("--sites", type=Path, default=Path("sites"), metavar="DIR",
-                         help="folder with the partners' sites (default: sites)")
-        sub.add_argument("--themes", type=Path, default=Path("themes"), metavar="DIR",
-                         help="folder with extra themes (default: themes, if it exists)")
-    key_revoke.add_argument("prefix", metavar="PREFIX",
-                            help="the key's prefix exactly as `keys list` prints it, e.g. sfk_AbCdEfGh")
+        sub.add_argument(
+            "--sites",
+            type=Path,
+            default=Path("sites"),
+            metavar="DIR",
+            help="folder with the partners' sites (default: sites)",
+        )
+        sub.add_argument(
+            "--themes",
+            type=Path,
+            default=Path("themes"),
+            metavar="DIR",
+            help="folder with extra themes (default: themes, if it exists)",
+        )
+    key_revoke.add_argument(
+        "prefix", metavar="PREFIX", help="the key's prefix exactly as `keys list` prints it, e.g. sfk_AbCdEfGh"
+    )
     return root
 
 
@@ -85,8 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        settings = Settings.from_env(sites_dir=args.sites,
-                                     themes_dir=args.themes if args.themes.is_dir() else None)
+        settings = Settings.from_env(sites_dir=args.sites, themes_dir=args.themes if args.themes.is_dir() else None)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -94,10 +114,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: there is no sites folder {args.sites}/ (use --sites DIR)", file=sys.stderr)
         return 1
     if args.verb == "serve":
-        return _serve(settings, args.host, args.port, [] if args.no_sender else _sender_command(args),
-                      access_log=args.access_log)
-    engine = database.create_engine(settings.database_url)
-    database.migrate(engine)
+        return _serve(
+            settings, args.host, args.port, [] if args.no_sender else _sender_command(args), access_log=args.access_log
+        )
+    engine = engines.create_engine(settings.database_url)
+    migrations.migrate(engine)
     try:
         if args.verb == "send-mail" and args.watch:
             return _watch_outbox(settings, engine)
@@ -137,18 +158,27 @@ def _serve(settings: Settings, host: str, port: int, sender_command: list[str], 
 
     local = host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
     if not local and settings.public_base_url is None:
-        print(f"error: PUBLIC_BASE_URL is not set: a service listening on {host} must be told its public "
-              f"address (e.g. PUBLIC_BASE_URL=https://api.example.ru/) for the links it e-mails and renders; "
-              f"links are never taken from a request's Host header", file=sys.stderr)
+        print(
+            f"error: PUBLIC_BASE_URL is not set: a service listening on {host} must be told its public "
+            f"address (e.g. PUBLIC_BASE_URL=https://api.example.ru/) for the links it e-mails and renders; "
+            f"links are never taken from a request's Host header",
+            file=sys.stderr,
+        )
         return 1
     settings = dataclasses.replace(settings, listen_url=f"http://{f'[{host}]' if ':' in host else host}:{port}/")
     if settings.allow_loopback_origins is None:  # a local trial run accepts pages on this machine
         settings = dataclasses.replace(settings, allow_loopback_origins=local and settings.public_base_url is None)
     sender = _Supervised(sender_command) if sender_command else None
     try:
-        uvicorn.run(create_app(settings, send_in_background=False), host=host, port=port,
-                    proxy_headers=settings.trust_proxy, forwarded_allow_ips="*" if settings.trust_proxy else None,
-                    log_level="info", access_log=access_log)
+        uvicorn.run(
+            create_app(settings, send_in_background=False),
+            host=host,
+            port=port,
+            proxy_headers=settings.trust_proxy,
+            forwarded_allow_ips="*" if settings.trust_proxy else None,
+            log_level="info",
+            access_log=access_log,
+        )
     finally:
         if sender is not None:
             sender.stop()
@@ -173,7 +203,8 @@ class _Supervised:
             if self.stopping.wait(self.pause):
                 return
             logging.getLogger("registration_api").error(
-                "the e-mail sender stopped (exit code %s); starting it again", code)
+                "the e-mail sender stopped (exit code %s); starting it again", code
+            )
             self.process = _start_child(self.command)
 
     def stop(self, timeout: float = 30) -> None:
@@ -189,8 +220,17 @@ class _Supervised:
 
 
 def _sender_command(args: argparse.Namespace) -> list[str]:
-    return [sys.executable, "-m", "registration_api", "send-mail", "--watch", "--sites", str(args.sites),
-            "--themes", str(args.themes)]
+    return [
+        sys.executable,
+        "-m",
+        "registration_api",
+        "send-mail",
+        "--watch",
+        "--sites",
+        str(args.sites),
+        "--themes",
+        str(args.themes),
+    ]
 
 
 def _start_child(command: list[str]):
@@ -206,6 +246,7 @@ def _start_child(command: list[str]):
             return
         try:
             import ctypes
+
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
@@ -227,11 +268,11 @@ def _watch_outbox(settings: Settings, engine, interval: float = 0.5, reload_ever
         while not stop.is_set():
             try:
                 await sender.deliver_due(stop=stop)
-            except Exception:  # noqa: BLE001 - the sender outlives any failed round, as in `serve`
+            except Exception:
                 logging.getLogger("registration_api").exception("outbox: delivery round failed; trying again")
             try:
                 await asyncio.wait_for(stop.wait(), timeout=interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         reloading.cancel()
 
@@ -239,11 +280,11 @@ def _watch_outbox(settings: Settings, engine, interval: float = 0.5, reload_ever
         while not stop.is_set():
             try:
                 await asyncio.wait_for(stop.wait(), timeout=reload_every)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             try:
                 await asyncio.to_thread(registry.reload)
-            except Exception:  # noqa: BLE001 - the loaded sites keep serving, as in `serve`
+            except Exception:
                 logging.getLogger("registration_api").exception("reloading the sites failed")
 
     try:
@@ -260,16 +301,25 @@ def _send_mail(settings: Settings, engine, registry: PartnerSites) -> int:
 
 
 def _sender(settings: Settings, engine, registry: PartnerSites) -> OutboxSender:
-    return OutboxSender(engine, transport_for(settings.smtp_url, settings.maildir), site=registry.site,
-                        webhook_allow=settings.webhook_allow_hosts)
+    return OutboxSender(
+        engine,
+        transport_for(settings.smtp_url, settings.maildir),
+        site=registry.site,
+        webhook_allow=settings.webhook_allow_hosts,
+    )
 
 
 def _remind(settings: Settings, engine, today: dt.date | None) -> int:
     now = utc_now()
     today = today or now.astimezone(settings.timezone).date()
     registry = _registry(settings)
-    report = Reminder(engine, registry, mail_from=settings.mail_from, public_base=settings.public_base,
-                      secret=database.secret(engine, "links")).run(today, now)
+    report = Reminder(
+        engine,
+        registry,
+        mail_from=settings.mail_from,
+        public_base=settings.public_base,
+        secret=engines.secret(engine, "links"),
+    ).run(today, now)
     print(f"{today.isoformat()}: queued {report.reminders} reminder(s) and {report.digests} digest(s)")
     return _send_mail(settings, engine, registry)
 
@@ -280,8 +330,9 @@ def _keys(engine, settings: Settings, args: argparse.Namespace) -> int:
     if args.action == "create":
         key = api_keys.create(engine, args.site_id, args.label, utc_now())
         print(key)
-        print(f"This is the only time the key is shown. It gives access to {args.site_id}'s data only.",
-              file=sys.stderr)
+        print(
+            f"This is the only time the key is shown. It gives access to {args.site_id}'s data only.", file=sys.stderr
+        )
     elif args.action == "list":
         for info in api_keys.list_keys(engine, args.site_id):
             state = f"revoked {info.revoked_at:%Y-%m-%d}" if info.revoked_at else "active"
@@ -306,15 +357,23 @@ def _invitations(engine, settings: Settings, args: argparse.Namespace) -> int:
         return 1
     if args.action == "create":
         if args.email and args.count != 1:
-            print("error: --count: with --email, one code is created and e-mailed; leave --count out",
-                  file=sys.stderr)
+            print("error: --count: with --email, one code is created and e-mailed; leave --count out", file=sys.stderr)
             return 2
         base = settings.public_base
         try:
-            codes = invitations.create(engine, partner, now=utc_now(), email=args.email, tariff=args.tariff,
-                                       trial_days=args.trial_days, count=args.count, expires_days=args.expires_days,
-                                       mail_from=settings.mail_from, activation_base=base,
-                                       mails_per_day=settings.invitation_mails_per_day)
+            codes = invitations.create(
+                engine,
+                partner,
+                now=utc_now(),
+                email=args.email,
+                tariff=args.tariff,
+                trial_days=args.trial_days,
+                count=args.count,
+                expires_days=args.expires_days,
+                mail_from=settings.mail_from,
+                activation_base=base,
+                mails_per_day=settings.invitation_mails_per_day,
+            )
         except (ValueError, invitations.MailQuota) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
@@ -328,8 +387,16 @@ def _invitations(engine, settings: Settings, args: argparse.Namespace) -> int:
         write_csv(sys.stdout, INVITATION_COLUMNS, rows, lineterminator="\n")
         return 0
     header = ("code", "created", "for", "subscriber", "activated")
-    table = [(r["code"], r["created_at"][:10], r["email"] or "—", r["subscriber_number"] or "",
-              (r["activated_at"] or "")[:16].replace("T", " ")) for r in rows]
+    table = [
+        (
+            r["code"],
+            r["created_at"][:10],
+            r["email"] or "—",
+            r["subscriber_number"] or "",
+            (r["activated_at"] or "")[:16].replace("T", " "),
+        )
+        for r in rows
+    ]
     widths = [max(len(str(x)) for x in column) for column in zip(header, *table)]
     for line in (header, *table):
         print("  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip())

@@ -4,18 +4,18 @@ Every verb of ``registration-api`` shares them: ``DATABASE_URL`` (default an SQL
 under ``var/``), ``SMTP_URL`` (unset: a Maildir under ``var/mail/``), ``PUBLIC_BASE_URL``
 and the few knobs below. Errors name the variable and say what to write.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from storefront.site.webhook_destinations import ALLOW_HOSTS_VARIABLE, AllowList
-
 from registration_api.web.origins import is_loopback, origin_of
+from storefront.site.webhook_destinations import ALLOW_HOSTS_VARIABLE, AllowList
 
 
 class SettingsError(ValueError):
@@ -63,17 +63,18 @@ class Settings:
         return self.var_dir / "mail"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, *, sites_dir: Path = Path("sites"),
-                 themes_dir: Path | None = None) -> "Settings":
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, sites_dir: Path = Path("sites"), themes_dir: Path | None = None
+    ) -> Settings:
         env = os.environ if env is None else env
         var_dir = Path(env.get("VAR_DIR", "var"))
         database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'registrations.sqlite3'}"
         if not database_url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
             raise SettingsError("DATABASE_URL must start with sqlite:/// or postgresql://")
         if database_url.startswith("postgres:"):
-            database_url = "postgresql:" + database_url[len("postgres:"):]
+            database_url = "postgresql:" + database_url[len("postgres:") :]
         if database_url.startswith("postgresql://"):
-            database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+            database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
         smtp_url = env.get("SMTP_URL") or None
         if smtp_url and urlsplit(smtp_url).scheme not in ("smtp", "smtps", "smtp+starttls"):
             raise SettingsError("SMTP_URL must look like smtp://user:password@host:587 (or smtps://, smtp+starttls://)")
@@ -146,5 +147,7 @@ def _allow_list(env: Mapping[str, str]) -> AllowList:
     try:
         return AllowList.parse(env.get(ALLOW_HOSTS_VARIABLE, ""))
     except ValueError as exc:
-        raise SettingsError(f"{ALLOW_HOSTS_VARIABLE}: {exc}; write host names or addresses separated by commas, "
-                            f"e.g. crm.internal,10.0.0.5,192.168.10.0/24") from None
+        raise SettingsError(
+            f"{ALLOW_HOSTS_VARIABLE}: {exc}; write host names or addresses separated by commas, "
+            f"e.g. crm.internal,10.0.0.5,192.168.10.0/24"
+        ) from None

@@ -1,3 +1,75 @@
-"""storefront: a white-label storefront generator for partners of a cloud accounting service."""
+"""storefront: a white-label storefront generator for partners of a cloud accounting service.
+
+What other code may use (the registration service does, and nothing else of the generator):
+loading a site, rendering one of its pages, translations and formatting, the partner-file
+and webhook-address rules the service must share, and the error types. Everything else is
+internal and may change.
+
+Names are imported on first use (PEP 562): ``import storefront`` stays as cheap as the
+command line needs for a rebuild with nothing to do.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# Public name → the module that defines it.
+_EXPORTS = {
+    # loading a site
+    "load_site": "storefront.site.loader",
+    "site_ids": "storefront.site.loader",
+    "Site": "storefront.site.loader",
+    "NewsItem": "storefront.site.loader",
+    "RegistrationPage": "storefront.site.schema",
+    "search_path": "storefront.paths",
+    # rendering one page
+    "SiteRenderer": "storefront.render.site_renderer",
+    "Page": "storefront.render.pages",
+    # errors and problems
+    "InvalidSite": "storefront.site.diagnostics",
+    "Problem": "storefront.site.diagnostics",
+    "display_path": "storefront.site.diagnostics",
+    "RenderError": "storefront.render.environment",
+    # translations and formatting
+    "Translator": "storefront.i18n",
+    "formatting": "storefront.formatting",
+    # rules the service shares with the generator
+    "first_forbidden": "storefront.site.characters",
+    "code_point": "storefront.site.characters",
+    "AllowList": "storefront.site.webhook_destinations",
+    "Address": "storefront.site.webhook_destinations",
+    "url_problem": "storefront.site.webhook_destinations",
+    "ALLOW_HOSTS_VARIABLE": "storefront.site.webhook_destinations",
+    "fingerprint": "storefront.publish.build_cache",
+    "TooManyFiles": "storefront.publish.build_cache",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from storefront import formatting
+    from storefront.i18n import Translator
+    from storefront.paths import search_path
+    from storefront.publish.build_cache import TooManyFiles, fingerprint
+    from storefront.render.environment import RenderError
+    from storefront.render.pages import Page
+    from storefront.render.site_renderer import SiteRenderer
+    from storefront.site.characters import code_point, first_forbidden
+    from storefront.site.diagnostics import InvalidSite, Problem, display_path
+    from storefront.site.loader import NewsItem, Site, load_site, site_ids
+    from storefront.site.schema import RegistrationPage
+    from storefront.site.webhook_destinations import ALLOW_HOSTS_VARIABLE, Address, AllowList, url_problem
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'storefront' has no attribute {name!r}")
+    if name == "formatting":
+        return importlib.import_module(module)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

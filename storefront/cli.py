@@ -2,6 +2,7 @@
 
 Exit codes: 0 success, 1 invalid input (every problem printed first), 2 wrong usage.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -11,21 +12,39 @@ from pathlib import Path
 
 from storefront.commands import build, check, gallery, new, schema, screenshots, serve, themes
 
-VERBS = {"build": build, "check": check, "serve": serve, "gallery": gallery, "screenshots": screenshots,
-         "new": new, "schema": schema, "themes": themes}
+VERBS = {
+    "build": build,
+    "check": check,
+    "serve": serve,
+    "gallery": gallery,
+    "screenshots": screenshots,
+    "new": new,
+    "schema": schema,
+    "themes": themes,
+}
 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
-        prog="storefront",
-        description="Build partners' branded storefronts from YAML and Markdown.")
+        prog="storefront", description="Build partners' branded storefronts from YAML and Markdown."
+    )
     verbs = root.add_subparsers(dest="verb", metavar="VERB", required=True)
     for name, module in VERBS.items():
         sub = verbs.add_parser(name, help=module.HELP, description=module.HELP)
-        sub.add_argument("--sites", type=Path, default=Path("sites"), metavar="DIR",
-                         help="folder with one sub-folder per site (default: sites)")
-        sub.add_argument("--themes", type=Path, default=Path("themes"), metavar="DIR",
-                         help="folder with extra themes (default: themes, if it exists)")
+        sub.add_argument(
+            "--sites",
+            type=Path,
+            default=Path("sites"),
+            metavar="DIR",
+            help="folder with one sub-folder per site (default: sites)",
+        )
+        sub.add_argument(
+            "--themes",
+            type=Path,
+            default=Path("themes"),
+            metavar="DIR",
+            help="folder with extra themes (default: themes, if it exists)",
+        )
         module.add_arguments(sub)
     return root
 

@@ -1,4 +1,5 @@
 """Money, numbers and dates written the way a reader in the site's locale expects."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,8 +19,7 @@ def money(amount: Decimal | int | float, locale: str) -> str:
     amount = Decimal(str(amount))
     digits = "" if amount == amount.to_integral_value() else ".00"
     symbol = "¤" if locale == "ru" else "¤¤"
-    text = format_currency(amount, "RUB", locale=locale, currency_digits=False,
-                           format=f"#,##0{digits}\xa0{symbol}")
+    text = format_currency(amount, "RUB", locale=locale, currency_digits=False, format=f"#,##0{digits}\xa0{symbol}")
     return text.replace("\xa0", NARROW_NBSP) if locale == "ru" else text
 
 

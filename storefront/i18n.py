@@ -4,9 +4,10 @@ Texts are YAML catalogues (``locales/<locale>.yaml``). A plural entry maps CLDR 
 categories (one, few, many, other) to forms containing ``{n}``; Babel decides which
 category a number falls in, so «1 сеанс, 2 сеанса, 5 сеансов» come out right.
 """
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -24,7 +25,7 @@ class MissingTranslation(LookupError):
         super().__init__(f"no '{locale}' translation for the text '{key}' (add it to storefront/locales/{locale}.yaml)")
 
 
-@lru_cache(maxsize=None)
+@cache
 def messages(locale: str) -> dict[str, Any]:
     text = resources.files("storefront").joinpath(f"locales/{locale}.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)

@@ -3,6 +3,7 @@
 A rebuild with nothing to do touches only this, the cache and the command line, so it
 starts in a few tens of milliseconds instead of importing the whole pipeline.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

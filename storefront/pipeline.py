@@ -3,15 +3,16 @@
 Every site is independent: many sites build in parallel processes, and one broken site
 never stops the others. Nothing is written until the whole site has rendered.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from storefront.publish.build_cache import SiteCache, fingerprint
-from storefront.speedups.fork_map import default_workers
 from storefront.paths import search_path
+from storefront.publish.build_cache import SiteCache, fingerprint
 from storefront.site.diagnostics import InvalidSite, Problem
+from storefront.speedups.fork_map import default_workers
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,10 @@ def build_site(site_id: str, options: BuildOptions, workers: int = 1) -> SiteRep
     report = SiteReport(site_id)
     publishing = options.out_dir is not None
     cache = SiteCache(options.cache_dir if publishing else None, site_id)
-    inputs = fingerprint([options.sites_dir / site_id, *search_path(options.themes_dir)],
-                         (options.api_url, options.theme, options.base_url, str(options.out_dir)))
+    inputs = fingerprint(
+        [options.sites_dir / site_id, *search_path(options.themes_dir)],
+        (options.api_url, options.theme, options.base_url, str(options.out_dir)),
+    )
     if publishing and cache.fingerprint == inputs and (options.out_dir / site_id).is_dir():
         report.pages, report.unchanged = cache.pages, cache.files
         return report
@@ -62,8 +65,10 @@ def build_site(site_id: str, options: BuildOptions, workers: int = 1) -> SiteRep
     prefetch = None
     if workers > 1:  # a big site's Markdown starts converting before the pipeline is even imported
         from storefront.speedups.prefetch import MarkdownPrefetch
-        prefetch = MarkdownPrefetch.start(options.sites_dir / site_id / "news",
-                                          lambda body: cache.recall("markdown", body) is not None, workers)
+
+        prefetch = MarkdownPrefetch.start(
+            options.sites_dir / site_id / "news", lambda body: cache.recall("markdown", body) is not None, workers
+        )
     try:
         return _build_loaded(site_id, options, workers, report, cache, inputs, prefetch)
     finally:
@@ -71,22 +76,37 @@ def build_site(site_id: str, options: BuildOptions, workers: int = 1) -> SiteRep
             prefetch.close()
 
 
-def _build_loaded(site_id: str, options: BuildOptions, workers: int, report: SiteReport, cache: SiteCache,
-                  inputs: str, prefetch) -> SiteReport:
-    from storefront.site.loader import load_site  # the pipeline is imported only when there is work to do
+def _build_loaded(
+    site_id: str, options: BuildOptions, workers: int, report: SiteReport, cache: SiteCache, inputs: str, prefetch
+) -> SiteReport:
+    from storefront.publish.atomic_output import publish
     from storefront.render.environment import RenderError
     from storefront.render.site_renderer import SiteRenderer
-    from storefront.publish.atomic_output import publish
+    from storefront.site.loader import load_site  # the pipeline is imported only when there is work to do
 
     publishing = options.out_dir is not None
     try:
-        site = load_site(options.sites_dir / site_id, options.themes_dir, theme=options.theme,
-                         base_url=options.base_url, cache=cache, workers=workers, prefetched=prefetch)
+        site = load_site(
+            options.sites_dir / site_id,
+            options.themes_dir,
+            theme=options.theme,
+            base_url=options.base_url,
+            cache=cache,
+            workers=workers,
+            prefetched=prefetch,
+        )
         renderer = SiteRenderer(site, options.api_url)
         digests = renderer.page_digests()
         published = options.out_dir / site_id if publishing else None
-        unchanged = {path for path, digest in digests.items()
-                     if cache.pages_digests.get(path) == digest and (published / path).is_file()} if published else set()
+        unchanged = (
+            {
+                path
+                for path, digest in digests.items()
+                if cache.pages_digests.get(path) == digest and (published / path).is_file()
+            }
+            if published
+            else set()
+        )
         files = renderer.files(unchanged, workers)
     except InvalidSite as exc:
         report.problems = exc.problems
@@ -117,6 +137,7 @@ def build_many(site_ids: list[str], options: BuildOptions) -> list[SiteReport]:
         reports = [build_site(site_id, options, cores) for site_id in site_ids]
     else:
         from concurrent.futures import ProcessPoolExecutor  # costs start-up time: only when needed
+
         with ProcessPoolExecutor(max_workers=workers) as pool:
             reports = list(pool.map(build_site, site_ids, [options] * len(site_ids), chunksize=1))
     return reports

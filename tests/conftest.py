@@ -1,57 +1,82 @@
-"""Fixtures shared by the generator tests: throwaway sites built from the scaffold."""
+"""Fixtures for every test: throwaway sites built from the scaffold, and the service's real
+components (uvicorn, an SMTP server, SQLite files and PostgreSQL databases). Helpers they use
+live in :mod:`tests.support`."""
+
 from __future__ import annotations
 
+import datetime as dt
 import shutil
-from importlib import resources
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLE_SITES = REPO / "sites"
-
-
-def scaffold_text() -> str:
-    """The site.yaml that ``storefront new`` writes, with a fixed id."""
-    text = resources.files("storefront").joinpath("scaffold/site.yaml").read_text(encoding="utf-8")
-    return text.replace("__SITE_ID__", "demo").replace("__THEME__", "minimal")
-
-
-def line_of(text: str, needle: str) -> int:
-    """1-based number of the first line containing ``needle``."""
-    for number, line in enumerate(text.splitlines(), 1):
-        if needle in line:
-            return number
-    raise AssertionError(f"{needle!r} not in text")
-
-
-class SiteFactory:
-    """Writes sites under a temporary ``sites/`` folder, each starting from the scaffold."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.sites = root / "sites"
-        self.sites.mkdir()
-
-    def make(self, site_id: str = "demo", yaml_text: str | None = None, news: dict[str, str] | None = None,
-             replace: dict[str, str] | None = None) -> Path:
-        folder = self.sites / site_id
-        scaffold = Path(str(resources.files("storefront").joinpath("scaffold")))
-        shutil.copytree(scaffold, folder)
-        text = yaml_text if yaml_text is not None else scaffold_text()
-        for old, new in (replace or {}).items():
-            assert old in text, f"{old!r} is not in the scaffold"
-            text = text.replace(old, new)
-        (folder / "site.yaml").write_text(text, encoding="utf-8")
-        for name, body in (news or {}).items():
-            (folder / "news" / name).write_text(body, encoding="utf-8")
-        return folder
+from registration_api.settings import Settings
+from tests.support import LOCAL_ORIGIN, REPO, Api, Clock, SiteFactory, SmtpServer, postgres_database
 
 
 @pytest.fixture
 def sites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SiteFactory:
     monkeypatch.chdir(tmp_path)
     return SiteFactory(tmp_path)
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'var' / 'registrations.sqlite3'}"
+        return
+    url, drop = postgres_database()
+    yield url
+    drop()
+
+
+@pytest.fixture
+def sites_dir(tmp_path) -> Path:
+    """A private copy of the example sites, so tests may edit them."""
+    target = tmp_path / "sites"
+    shutil.copytree(REPO / "sites", target)
+    return target
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(dt.datetime(2026, 3, 10, 9, 30, tzinfo=dt.UTC))
+
+
+@pytest.fixture
+def make_api(tmp_path, database_url, sites_dir, clock):
+    started: list[Api] = []
+
+    def make(smtp_url: str | None = None, *, background: bool = True, **overrides) -> Api:
+        env = {
+            "DATABASE_URL": database_url,
+            "VAR_DIR": str(tmp_path / "var"),
+            "MAIL_FROM": "robot@storefront.example",
+            "EXTRA_ORIGINS": LOCAL_ORIGIN,
+            "RATE_LIMIT_PER_MINUTE": "10000",
+        }
+        if smtp_url:
+            env["SMTP_URL"] = smtp_url
+        env.update({k.upper(): str(v) for k, v in overrides.items()})
+        api = Api(Settings.from_env(env, sites_dir=sites_dir), clock, background=background).start()
+        started.append(api)
+        return api
+
+    yield make
+    for api in started:
+        api.stop()
+
+
+@pytest.fixture
+def api(make_api, smtp) -> Api:
+    return make_api(smtp.url)
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

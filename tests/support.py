@@ -1,24 +1,157 @@
-"""Real components the API and browser tests share: free ports, an aiosmtpd SMTP server,
-a movable clock, and the registration API under uvicorn in a background thread."""
+"""What the tests share, in one module: throwaway sites from the scaffold, the CLI run as a
+partner runs it, a valid sign-up form, free ports, an aiosmtpd SMTP server, a movable clock,
+the registration API under uvicorn in a background thread, and throwaway PostgreSQL databases.
+
+Fixtures live in ``tests/conftest.py`` and are built from these; tests import helpers from
+here, never from a conftest file."""
+
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import email
 import email.policy
+import os
+import re
+import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
 
 import httpx
+import pytest
 import sqlalchemy as sa
 import uvicorn
 from aiosmtpd.controller import Controller
 
-from registration_api.storage import database
-from registration_api.web.app import create_app
 from registration_api.settings import Settings
+from registration_api.storage import tables
+from registration_api.web.app import create_app
+from storefront.site.theme_chain import available
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_SITES = REPO / "sites"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+LOCAL_ORIGIN = "http://127.0.0.1:9999"
+TIMEOUT = 120
+THEMES = sorted(available(None))
+
+
+def scaffold_text() -> str:
+    """The site.yaml that ``storefront new`` writes, with a fixed id."""
+    text = resources.files("storefront").joinpath("scaffold/site.yaml").read_text(encoding="utf-8")
+    return text.replace("__SITE_ID__", "demo").replace("__THEME__", "minimal")
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based number of the first line containing ``needle``."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in text")
+
+
+class SiteFactory:
+    """Writes sites under a temporary ``sites/`` folder, each starting from the scaffold."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.sites = root / "sites"
+        self.sites.mkdir()
+
+    def make(
+        self,
+        site_id: str = "demo",
+        yaml_text: str | None = None,
+        news: dict[str, str] | None = None,
+        replace: dict[str, str] | None = None,
+    ) -> Path:
+        folder = self.sites / site_id
+        scaffold = Path(str(resources.files("storefront").joinpath("scaffold")))
+        shutil.copytree(scaffold, folder)
+        text = yaml_text if yaml_text is not None else scaffold_text()
+        for old, new in (replace or {}).items():
+            assert old in text, f"{old!r} is not in the scaffold"
+            text = text.replace(old, new)
+        (folder / "site.yaml").write_text(text, encoding="utf-8")
+        for name, body in (news or {}).items():
+            (folder / "news" / name).write_text(body, encoding="utf-8")
+        return folder
+
+
+def valid_form(**changes) -> dict[str, str]:
+    form = {
+        "name": "Анна Петрова",
+        "email": "anna@client.example",
+        "phone": "8 (912) 345-67-89",
+        "company": "ООО «Ромашка»",
+        "inn": "6671045280",
+        "consent": "yes",
+        "website": "",
+        "token": "",
+    }
+    form.update(changes)
+    return {k: v for k, v in form.items() if v is not None}
+
+
+def postgres_database() -> tuple[str, Callable[[], None]]:
+    """A new, empty database on the test PostgreSQL server, and how to drop it."""
+    name = f"sf_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(
+        POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {POSTGRES_URL} ({exc.orig}); "
+            "run the tests through ./scripts/test, which starts one"
+        )
+    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url, drop
+
+
+def storefront(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """``storefront <args>`` in a child process, with its own compiled-template cache."""
+    env = {**os.environ, "XDG_CACHE_HOME": str((cwd or Path.cwd()) / ".test-cache")}
+    return subprocess.run(
+        [sys.executable, "-m", "storefront", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT
+    )
+
+
+def output(result: subprocess.CompletedProcess) -> str:
+    return result.stdout + result.stderr
+
+
+def assert_refused(result: subprocess.CompletedProcess, pattern: str, *, unpublished: Path | None = None) -> None:
+    """Exit 1 with a message matching ``pattern`` and no traceback; ``unpublished`` (a site's
+    output folder) was not written."""
+    printed = output(result)
+    assert result.returncode == 1, printed
+    assert re.search(pattern, printed), printed
+    assert "Traceback" not in printed and "RecursionError" not in printed, printed
+    assert unpublished is None or not unpublished.exists()
+
+
+def published(root: Path) -> str:
+    """Everything under ``root/public/``, as one text."""
+    public = root / "public"
+    files = [p for p in public.rglob("*") if p.is_file()] if public.is_dir() else []
+    return "".join(p.read_bytes().decode("utf-8", "replace") for p in files)
 
 
 def free_port() -> int:
@@ -61,7 +194,7 @@ class SmtpServer:
         self.mailbox = Mailbox()
         self.controller: Controller | None = None
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=True)
         self.controller.start()
         return self
@@ -97,11 +230,12 @@ class Api:
         self.settings = dataclasses.replace(settings, listen_url=f"{self.url}/")  # as `registration-api serve` does
         self.clock = clock
         self.app = create_app(self.settings, clock=clock, send_in_background=background, watch_interval=0.2)
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="on"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def start(self) -> "Api":
+    def start(self) -> Api:
         self.thread.start()
         wait_until(lambda: self.server.started, message="uvicorn to start")
         return self
@@ -123,8 +257,19 @@ class Api:
 
     def subscribers(self) -> list:
         with self.service.engine.connect() as conn:
-            return list(conn.execute(sa.select(database.subscribers).order_by(database.subscribers.c.id)))
+            return list(conn.execute(sa.select(tables.subscribers).order_by(tables.subscribers.c.id)))
 
     def outbox(self) -> list:
         with self.service.engine.connect() as conn:
-            return list(conn.execute(sa.select(database.outbox).order_by(database.outbox.c.id)))
+            return list(conn.execute(sa.select(tables.outbox).order_by(tables.outbox.c.id)))
+
+
+@dataclass
+class Storefronts:
+    api: Api
+    smtp: SmtpServer
+    urls: dict[tuple[str, str], str]
+    sites_dir: Path
+
+    def url(self, theme: str, site: str, path: str = "") -> str:
+        return self.urls[(theme, site)] + path

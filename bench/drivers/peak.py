@@ -1,4 +1,5 @@
 """Runs a command and prints the peak resident memory (MiB) of its largest process on stderr."""
+
 import resource
 import subprocess
 import sys

@@ -1,7 +1,8 @@
 """Pelican's best case: every site from one Python process, a pool of two workers.
 
-    python bench/drivers/pelican_all.py CORPUS/pelican OUT
+python bench/drivers/pelican_all.py CORPUS/pelican OUT
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,8 +16,9 @@ def build(args: tuple[str, str]) -> None:
     from pelican.settings import read_settings
 
     site, out = args
-    settings = read_settings(str(Path(site) / "pelicanconf.py"),
-                             override={"PATH": str(Path(site) / "content"), "OUTPUT_PATH": out})
+    settings = read_settings(
+        str(Path(site) / "pelicanconf.py"), override={"PATH": str(Path(site) / "content"), "OUTPUT_PATH": out}
+    )
     Pelican(settings).run()
 
 

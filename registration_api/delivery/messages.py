@@ -8,6 +8,7 @@ and the sender composes the message when it first takes the row
 the very same message. Other e-mails (invitations, reminders, digests) are composed
 when they are queued.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,12 +20,13 @@ from email.message import EmailMessage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, make_msgid
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
 from storefront import formatting
 from storefront.i18n import Translator
 from storefront.site.loader import Site
@@ -49,9 +51,14 @@ class Lead:
         return {**self.__dict__, "trial_ends": self.trial_ends.isoformat(), "created_at": self.created_at.isoformat()}
 
     @classmethod
-    def from_json(cls, data: dict) -> "Lead":
-        return cls(**{**data, "trial_ends": dt.date.fromisoformat(data["trial_ends"]),
-                      "created_at": dt.datetime.fromisoformat(data["created_at"])})
+    def from_json(cls, data: dict) -> Lead:
+        return cls(
+            **{
+                **data,
+                "trial_ends": dt.date.fromisoformat(data["trial_ends"]),
+                "created_at": dt.datetime.fromisoformat(data["created_at"]),
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -66,14 +73,18 @@ class Outgoing:
     compose: dict | None = None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _environment(locale: str, html: bool) -> jinja2.Environment:
     # sandboxed: the templates are ours, but the texts they show are partners' and prospects'
-    env = ImmutableSandboxedEnvironment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=html,
-                                        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=html,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     translator = Translator(locale)
-    env.globals.update(_=translator.text,
-                       plural=lambda key, n: translator.plural(key, n, formatting.number(n, locale)))
+    env.globals.update(_=translator.text, plural=lambda key, n: translator.plural(key, n, formatting.number(n, locale)))
     env.filters.update(money=lambda a: formatting.money(a, locale), date=lambda d: formatting.date(d, locale))
     return env
 
@@ -82,12 +93,16 @@ def _render(site: Site, name: str, context: dict) -> tuple[str, str, str]:
     """Subject, text and HTML of one message template."""
     text_env, html_env = _environment(site.locale, False), _environment(site.locale, True)
     subject = text_env.get_template(f"{name}.subject.txt").render(context).strip()
-    return subject, text_env.get_template(f"{name}.txt").render(context), \
-        html_env.get_template(f"{name}.html").render(context)
+    return (
+        subject,
+        text_env.get_template(f"{name}.txt").render(context),
+        html_env.get_template(f"{name}.html").render(context),
+    )
 
 
-def _message(site: Site, sender: str, to: list[str], reply_to: str, subject: str, text: str, html: str,
-             when: dt.datetime) -> bytes:
+def _message(
+    site: Site, sender: str, to: list[str], reply_to: str, subject: str, text: str, html: str, when: dt.datetime
+) -> bytes:
     """A text + HTML message. The classic MIME classes build one several times faster than
     ``EmailMessage`` (whose header objects dominated the sender's time); addresses with
     non-ASCII characters, which need SMTPUTF8, take ``EmailMessage``."""
@@ -116,19 +131,34 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def registration_mail(site: Site, tariff_id: str, trial_days: int, application_id: str | None,
-                      source: tuple[str, str | None], lead: Lead, sender: str) -> list[Outgoing]:
+def registration_mail(
+    site: Site,
+    tariff_id: str,
+    trial_days: int,
+    application_id: str | None,
+    source: tuple[str, str | None],
+    lead: Lead,
+    sender: str,
+) -> list[Outgoing]:
     """The partner's notice of a new lead and the prospect's welcome, to be composed by the sender.
 
     ``source`` names where the lead came from: a registration page or an invitation (title, link).
     """
-    facts = {"kind": "registration", "tariff": tariff_id, "trial_days": trial_days, "application": application_id,
-             "source": list(source), "lead": lead.as_json(),
-             # the names as they were, should the partner rename or drop them before the e-mail goes
-             "tariff_name": site.tariff(tariff_id).name,
-             "application_name": site.application(application_id).name if application_id else None}
-    return [Outgoing("partner_notice", sender, [str(a) for a in site.config.partner.notify], b"", facts),
-            Outgoing("welcome", sender, [lead.email], b"", facts)]
+    facts = {
+        "kind": "registration",
+        "tariff": tariff_id,
+        "trial_days": trial_days,
+        "application": application_id,
+        "source": list(source),
+        "lead": lead.as_json(),
+        # the names as they were, should the partner rename or drop them before the e-mail goes
+        "tariff_name": site.tariff(tariff_id).name,
+        "application_name": site.application(application_id).name if application_id else None,
+    }
+    return [
+        Outgoing("partner_notice", sender, [str(a) for a in site.config.partner.notify], b"", facts),
+        Outgoing("welcome", sender, [lead.email], b"", facts),
+    ]
 
 
 def compose_queued(site: Site, purpose: str, recipients: list[str], sender: str, facts: dict) -> bytes:
@@ -136,29 +166,60 @@ def compose_queued(site: Site, purpose: str, recipients: list[str], sender: str,
     if facts.get("kind") != "registration" or purpose not in ("partner_notice", "welcome"):
         raise ValueError(f"cannot compose a queued {purpose!r} e-mail of kind {facts.get('kind')!r}")
     lead = Lead.from_json(facts["lead"])
-    tariff = next((t for t in site.config.tariffs if t.id == facts["tariff"]), None) \
-        or SimpleNamespace(id=facts["tariff"], name=facts.get("tariff_name", facts["tariff"]))
+    tariff = next((t for t in site.config.tariffs if t.id == facts["tariff"]), None) or SimpleNamespace(
+        id=facts["tariff"], name=facts.get("tariff_name", facts["tariff"])
+    )
     application = None
     if facts["application"]:
-        application = next((a for a in site.applications if a.id == facts["application"]), None) \
-            or SimpleNamespace(id=facts["application"], name=facts.get("application_name", facts["application"]))
-    context = {"tariff": tariff, "lead": lead, "trial_days": facts["trial_days"], "application": application,
-               "source_title": facts["source"][0], "source_url": facts["source"][1]}
+        application = next((a for a in site.applications if a.id == facts["application"]), None) or SimpleNamespace(
+            id=facts["application"], name=facts.get("application_name", facts["application"])
+        )
+    context = {
+        "tariff": tariff,
+        "lead": lead,
+        "trial_days": facts["trial_days"],
+        "application": application,
+        "source_title": facts["source"][0],
+        "source_url": facts["source"][1],
+    }
     reply_to = lead.email if purpose == "partner_notice" else str(site.config.partner.email)
     return compose(site, purpose, context, recipients, reply_to, sender, lead.created_at).message
 
 
-def compose(site: Site, template: str, context: dict, to: list[str], reply_to: str, sender: str,
-            when: dt.datetime, purpose: str | None = None) -> Outgoing:
+def compose(
+    site: Site,
+    template: str,
+    context: dict,
+    to: list[str],
+    reply_to: str,
+    sender: str,
+    when: dt.datetime,
+    purpose: str | None = None,
+) -> Outgoing:
     """One message from ``templates/mail/<template>.{subject.txt,txt,html}``."""
     context = {"site": site, "partner": site.config.partner, "storefront": site.config.site.base_url, **context}
-    return Outgoing(purpose or template, sender, to, _message(site, sender, to, reply_to,
-                                                              *_render(site, template, context), when))
+    return Outgoing(
+        purpose or template, sender, to, _message(site, sender, to, reply_to, *_render(site, template, context), when)
+    )
 
 
-def invitation_mail(site: Site, code: str, link: str, tariff_id: str, trial_days: int,
-                    expires: dt.datetime | None, email: str, sender: str, when: dt.datetime) -> Outgoing:
+def invitation_mail(
+    site: Site,
+    code: str,
+    link: str,
+    tariff_id: str,
+    trial_days: int,
+    expires: dt.datetime | None,
+    email: str,
+    sender: str,
+    when: dt.datetime,
+) -> Outgoing:
     """The invitation itself: the code, the activation link, what it gives."""
-    context = {"code": code, "link": link, "tariff": site.tariff(tariff_id), "trial_days": trial_days,
-               "expires": expires.date() if expires else None}
+    context = {
+        "code": code,
+        "link": link,
+        "tariff": site.tariff(tariff_id),
+        "trial_days": trial_days,
+        "expires": expires.date() if expires else None,
+    }
     return compose(site, "invitation", context, [email], str(site.config.partner.email), sender, when)

@@ -5,6 +5,7 @@ after the server accepted it, and on failure retried with exponential back-off. 
 live in the database, so they survive restarts; a server that was down gets them once it
 is back.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -13,22 +14,23 @@ import datetime as dt
 import logging
 import mailbox
 import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Callable, Protocol
+from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from storefront.site.webhook_destinations import AllowList
-from storefront.site.loader import Site
 
 from registration_api.delivery import webhook_post
-from registration_api.domain import webhook_events
-from registration_api.storage.database import outbox
 from registration_api.delivery.messages import compose_queued
+from registration_api.domain import webhook_events
 from registration_api.domain.signups import Clock, utc_now
+from registration_api.storage.tables import outbox
+from storefront.site.loader import Site
+from storefront.site.webhook_destinations import AllowList
 
 log = logging.getLogger("registration_api")
 
@@ -37,7 +39,7 @@ MAX_BACKOFF_SECONDS = 3600
 
 
 class Transport(Protocol):
-    def session(self) -> contextlib.AbstractAsyncContextManager["Session"]:
+    def session(self) -> contextlib.AbstractAsyncContextManager[Session]:
         """What a batch of messages is sent through (one SMTP connection, say)."""
 
 
@@ -52,7 +54,7 @@ class MaildirTransport:
         self.path = path
 
     @contextlib.asynccontextmanager
-    async def session(self) -> AsyncIterator["MaildirTransport"]:
+    async def session(self) -> AsyncIterator[MaildirTransport]:
         yield self
 
     async def send(self, envelope_from: str, recipients: list[str], message: bytes) -> None:
@@ -80,7 +82,7 @@ class SmtpTransport:
         self.timeout = timeout
 
     @contextlib.asynccontextmanager
-    async def session(self) -> AsyncIterator["_SmtpSession"]:
+    async def session(self) -> AsyncIterator[_SmtpSession]:
         session = _SmtpSession(self)
         try:
             yield session
@@ -88,9 +90,15 @@ class SmtpTransport:
             await session.close()
 
     def client(self) -> aiosmtplib.SMTP:
-        return aiosmtplib.SMTP(hostname=self.hostname, port=self.port, username=self.username,
-                               password=self.password, use_tls=self.use_tls, start_tls=self.start_tls,
-                               timeout=self.timeout)
+        return aiosmtplib.SMTP(
+            hostname=self.hostname,
+            port=self.port,
+            username=self.username,
+            password=self.password,
+            use_tls=self.use_tls,
+            start_tls=self.start_tls,
+            timeout=self.timeout,
+        )
 
     def __str__(self) -> str:
         return f"SMTP {self.hostname}:{self.port}"
@@ -113,8 +121,9 @@ class _SmtpSession:
                 self.client = self.transport.client()
                 await self.client.connect()
             try:
-                await self.client.sendmail(envelope_from, recipients, message,
-                                           mail_options=["SMTPUTF8"] if international else None)
+                await self.client.sendmail(
+                    envelope_from, recipients, message, mail_options=["SMTPUTF8"] if international else None
+                )
                 return
             except aiosmtplib.SMTPServerDisconnected:
                 self.client = None  # e.g. the server's limit of messages per connection: once more
@@ -159,8 +168,14 @@ class OutboxSender:
     ``webhook_allow`` names the internal hosts events may go to besides public ones.
     """
 
-    def __init__(self, engine: Engine, transport: Transport, clock: Clock = utc_now,
-                 site: Callable[[str], Site | None] = lambda site_id: None, webhook_allow: AllowList = AllowList()):
+    def __init__(
+        self,
+        engine: Engine,
+        transport: Transport,
+        clock: Clock = utc_now,
+        site: Callable[[str], Site | None] = lambda site_id: None,
+        webhook_allow: AllowList = AllowList(),
+    ):
         self.engine = engine
         self.transport = transport
         self.clock = clock
@@ -179,9 +194,10 @@ class OutboxSender:
                 site = self.site(row.site_id)
                 if site is None:
                     raise DeliveryError(f"site {row.site_id} is not served here, so its e-mail cannot be composed")
-                composed[row.id] = compose_queued(site, row.purpose, list(row.recipients), row.envelope_from,
-                                                  row.compose)
-            except Exception as exc:  # noqa: BLE001 - one message that cannot be composed waits; others go
+                composed[row.id] = compose_queued(
+                    site, row.purpose, list(row.recipients), row.envelope_from, row.compose
+                )
+            except Exception as exc:
                 failed.append((row.id, row.attempts + 1, f"{type(exc).__name__}: {exc}"))
         if composed:
             with self.engine.begin() as conn:
@@ -198,9 +214,12 @@ class OutboxSender:
                 raise DeliveryError(f"site {row.site_id} no longer has a webhook")
             timestamp = int(time.time())  # the receiver checks freshness against its own wall clock
             try:
-                await webhook_post.post(row.target_url, row.message,
-                                            webhook_events.headers(secret, f"msg_{row.id}", timestamp, row.message),
-                                            self.webhook_allow)
+                await webhook_post.post(
+                    row.target_url,
+                    row.message,
+                    webhook_events.headers(secret, f"msg_{row.id}", timestamp, row.message),
+                    self.webhook_allow,
+                )
             except webhook_post.Refused as exc:
                 log.warning("webhook id=%s site=%s to %s refused: %s", row.id, row.site_id, row.target_url, exc)
                 raise
@@ -213,12 +232,20 @@ class OutboxSender:
         skipped (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: one writer at a time anyway)."""
         now = self.clock()
         unclaimed = sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now)
-        due = sa.select(outbox.c.id).where(outbox.c.sent_at.is_(None), outbox.c.next_attempt_at <= now, unclaimed) \
-            .order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True)
+        due = (
+            sa.select(outbox.c.id)
+            .where(outbox.c.sent_at.is_(None), outbox.c.next_attempt_at <= now, unclaimed)
+            .order_by(outbox.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
         with self.engine.begin() as conn:
-            rows = conn.execute(outbox.update().where(outbox.c.id.in_(due.scalar_subquery()), unclaimed)
-                                .values(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
-                                .returning(*outbox.c)).all()
+            rows = conn.execute(
+                outbox.update()
+                .where(outbox.c.id.in_(due.scalar_subquery()), unclaimed)
+                .values(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
+                .returning(*outbox.c)
+            ).all()
         return sorted(rows, key=lambda row: row.id)
 
     def _record(self, sent: list[int], failed: list[tuple[int, int, str]]) -> None:
@@ -226,12 +253,22 @@ class OutboxSender:
         now = self.clock()
         with self.engine.begin() as conn:
             if sent:
-                conn.execute(outbox.update().where(outbox.c.id.in_(sent)).values(
-                    sent_at=now, claimed_until=None, attempts=outbox.c.attempts + 1, last_error=None))
+                conn.execute(
+                    outbox.update()
+                    .where(outbox.c.id.in_(sent))
+                    .values(sent_at=now, claimed_until=None, attempts=outbox.c.attempts + 1, last_error=None)
+                )
             for message_id, attempts, error in failed:
-                conn.execute(outbox.update().where(outbox.c.id == message_id).values(
-                    attempts=attempts, next_attempt_at=now + backoff(attempts), claimed_until=None,
-                    last_error=error[:500]))
+                conn.execute(
+                    outbox.update()
+                    .where(outbox.c.id == message_id)
+                    .values(
+                        attempts=attempts,
+                        next_attempt_at=now + backoff(attempts),
+                        claimed_until=None,
+                        last_error=error[:500],
+                    )
+                )
 
     async def deliver_due(self, limit: int = 100, stop: asyncio.Event | None = None) -> DeliveryReport:
         """Send every message that is due now (or until ``stop`` is set: then after the batch in
@@ -243,8 +280,13 @@ class OutboxSender:
                 return report
             composed, failed = await asyncio.to_thread(self._compose, rows)
             for message_id, attempt, error in failed:
-                log.warning("email id=%s attempt=%s could not be composed (%s); retry in %s", message_id, attempt,
-                            error, backoff(attempt))
+                log.warning(
+                    "email id=%s attempt=%s could not be composed (%s); retry in %s",
+                    message_id,
+                    attempt,
+                    error,
+                    backoff(attempt),
+                )
             sent: list[int] = []
             unready = {message_id for message_id, _, _ in failed}
             async with self.transport.session() as mail:
@@ -254,14 +296,22 @@ class OutboxSender:
                     attempt = row.attempts + 1
                     try:
                         via = await self._deliver(row, composed.get(row.id, row.message), mail)
-                    except Exception as exc:  # noqa: BLE001 - any failure of one message reschedules that message only
+                    except Exception as exc:
                         failed.append((row.id, attempt, f"{type(exc).__name__}: {exc}"))
-                        log.warning("%s id=%s purpose=%s attempt=%s failed (%s); retry in %s", row.channel, row.id,
-                                    row.purpose, attempt, type(exc).__name__, backoff(attempt))
+                        log.warning(
+                            "%s id=%s purpose=%s attempt=%s failed (%s); retry in %s",
+                            row.channel,
+                            row.id,
+                            row.purpose,
+                            attempt,
+                            type(exc).__name__,
+                            backoff(attempt),
+                        )
                         continue
                     sent.append(row.id)
-                    log.info("%s id=%s purpose=%s attempt=%s via %s sent", row.channel, row.id, row.purpose,
-                             attempt, via)
+                    log.info(
+                        "%s id=%s purpose=%s attempt=%s via %s sent", row.channel, row.id, row.purpose, attempt, via
+                    )
             await asyncio.to_thread(self._record, sent, failed)
             report.sent += len(sent)
             report.failed += len(failed)
@@ -276,10 +326,10 @@ class OutboxSender:
                 await self.deliver_due()
             except sa.exc.SQLAlchemyError as exc:
                 log.error("outbox: database unavailable (%s); trying again", type(exc).__name__)
-            except Exception:  # noqa: BLE001 - the sender must outlive any one bad batch
+            except Exception:
                 log.exception("outbox: delivery round failed; trying again")
             try:
                 await asyncio.wait_for(wake.wait(), timeout=interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             wake.clear()

@@ -6,6 +6,7 @@ is public or that the operator allowed (``WEBHOOK_ALLOW_HOSTS``), with the origi
 and the certificate checked for the host name. Redirects are not followed, time is bounded,
 and at most ``RESPONSE_CAP`` bytes of the answer are read.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -13,10 +14,11 @@ import functools
 import ipaddress
 import socket
 import ssl
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import httpcore
 import httpx
+
 from storefront.site.webhook_destinations import Address, AllowList, url_problem
 
 CONNECT_SECONDS = 5.0
@@ -48,8 +50,10 @@ def permitted(host: str, addresses: Iterable[Address], allow: AllowList) -> list
     allowed = [address for address in addresses if allow.permits(host, address)]
     if not allowed:
         listed = ", ".join(map(str, addresses)) or "no address"
-        raise Refused(f"{host} resolves to {listed}, not a public address; events are not sent into the "
-                      f"host's own network (the operator may allow an internal host in WEBHOOK_ALLOW_HOSTS)")
+        raise Refused(
+            f"{host} resolves to {listed}, not a public address; events are not sent into the "
+            f"host's own network (the operator may allow an internal host in WEBHOOK_ALLOW_HOSTS)"
+        )
     return allowed
 
 
@@ -61,19 +65,22 @@ class _CheckedBackend(httpcore.AsyncNetworkBackend):
         self.allow = allow
         self.inner = httpcore.AnyIOBackend()
 
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                          local_address: str | None = None, socket_options=None) -> httpcore.AsyncNetworkStream:
+    async def connect_tcp(
+        self, host: str, port: int, timeout: float | None = None, local_address: str | None = None, socket_options=None
+    ) -> httpcore.AsyncNetworkStream:
         failure: Exception | None = None
         for address in await addresses_for(host, port, self.allow):
             try:
-                return await self.inner.connect_tcp(str(address), port, timeout=timeout,
-                                                    local_address=local_address, socket_options=socket_options)
+                return await self.inner.connect_tcp(
+                    str(address), port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 failure = exc
         raise failure
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options=None) -> httpcore.AsyncNetworkStream:
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options=None
+    ) -> httpcore.AsyncNetworkStream:
         raise Refused("events are never sent to a local socket")
 
     async def sleep(self, seconds: float) -> None:
@@ -89,18 +96,22 @@ async def post(url: str, body: bytes, headers: Mapping[str, str], allow: AllowLi
         target = httpx.URL(url)
     except httpx.InvalidURL as exc:
         raise Refused(f"the address cannot be used ({exc})") from None
-    request_headers = [(b"Host", target.netloc), (b"User-Agent", b"storefront-webhooks"),
-                       (b"Content-Length", str(len(body)).encode()),
-                       *((name.encode(), value.encode()) for name, value in headers.items())]
+    request_headers = [
+        (b"Host", target.netloc),
+        (b"User-Agent", b"storefront-webhooks"),
+        (b"Content-Length", str(len(body)).encode()),
+        *((name.encode(), value.encode()) for name, value in headers.items()),
+    ]
     timeouts = {"connect": CONNECT_SECONDS, "read": READ_SECONDS, "write": READ_SECONDS, "pool": CONNECT_SECONDS}
-    destination = httpcore.URL(scheme=target.raw_scheme, host=target.raw_host, port=target.port,
-                               target=target.raw_path)
+    destination = httpcore.URL(scheme=target.raw_scheme, host=target.raw_host, port=target.port, target=target.raw_path)
     try:
         async with asyncio.timeout(TOTAL_SECONDS):
-            async with httpcore.AsyncConnectionPool(ssl_context=_tls(), retries=0,
-                                                    network_backend=_CheckedBackend(allow)) as pool:
-                async with pool.stream("POST", destination, headers=request_headers, content=body,
-                                       extensions={"timeout": timeouts}) as response:
+            async with httpcore.AsyncConnectionPool(
+                ssl_context=_tls(), retries=0, network_backend=_CheckedBackend(allow)
+            ) as pool:
+                async with pool.stream(
+                    "POST", destination, headers=request_headers, content=body, extensions={"timeout": timeouts}
+                ) as response:
                     await _read_at_most(response, RESPONSE_CAP)
     except TimeoutError:
         raise Failed(f"the receiver did not answer within {TOTAL_SECONDS:g} s") from None
@@ -109,8 +120,10 @@ async def post(url: str, body: bytes, headers: Mapping[str, str], allow: AllowLi
     except (httpcore.NetworkError, httpcore.ProtocolError, OSError) as exc:
         raise Failed(f"the receiver could not be reached ({type(exc).__name__}: {exc})") from None
     if 300 <= response.status < 400:
-        raise Failed(f"the receiver answered {response.status} (a redirect), which is not followed: "
-                     f"write the final address in webhook.url")
+        raise Failed(
+            f"the receiver answered {response.status} (a redirect), which is not followed: "
+            f"write the final address in webhook.url"
+        )
     if not 200 <= response.status < 300:
         raise Failed(f"the receiver answered {response.status}")
     return response.status

@@ -1,4 +1,5 @@
 """Partner API keys: shown once, stored only as a SHA-256 hash, each bound to one site."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from registration_api.storage.database import api_keys
+from registration_api.storage.tables import api_keys
 
 PREFIX = re.compile(r"sfk_[A-Za-z0-9_-]{8}")  # what `keys list` prints: a key's first 12 characters
 
@@ -33,8 +34,9 @@ def create(engine: Engine, site_id: str, label: str | None, now: dt.datetime) ->
     """A new key for ``site_id``; the caller shows it once, it cannot be read back."""
     key = f"sfk_{secrets.token_urlsafe(30)}"
     with engine.begin() as conn:
-        conn.execute(api_keys.insert().values(site_id=site_id, prefix=key[:12], key_hash=_hash(key), label=label,
-                                              created_at=now))
+        conn.execute(
+            api_keys.insert().values(site_id=site_id, prefix=key[:12], key_hash=_hash(key), label=label, created_at=now)
+        )
     return key
 
 
@@ -49,13 +51,16 @@ def revoke(engine: Engine, site_id: str, prefix: str, now: dt.datetime) -> int:
     if not PREFIX.fullmatch(prefix):
         raise ValueError(f"{prefix!r} is not a key prefix; write it as `keys list` prints it, e.g. sfk_AbCdEfGh")
     with engine.begin() as conn:
-        return conn.execute(api_keys.update().where(
-            api_keys.c.site_id == site_id, api_keys.c.prefix == prefix,
-            api_keys.c.revoked_at.is_(None)).values(revoked_at=now)).rowcount
+        return conn.execute(
+            api_keys.update()
+            .where(api_keys.c.site_id == site_id, api_keys.c.prefix == prefix, api_keys.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        ).rowcount
 
 
 def site_of(engine: Engine, key: str) -> str | None:
     """The site a live key belongs to, or None."""
     with engine.connect() as conn:
-        return conn.execute(sa.select(api_keys.c.site_id).where(
-            api_keys.c.key_hash == _hash(key), api_keys.c.revoked_at.is_(None))).scalar()
+        return conn.execute(
+            sa.select(api_keys.c.site_id).where(api_keys.c.key_hash == _hash(key), api_keys.c.revoked_at.is_(None))
+        ).scalar()

@@ -2,11 +2,14 @@
 
 Pure functions, so the form, the tests and later the partner API agree on one rule.
 """
+
 from __future__ import annotations
 
 import re
 
-_PHONE_CHARS = re.compile("^[0-9 \t\u00a0()+\\-.]+$")  # ASCII digits only: ٩ or ９ are digits to Python, not to an operator
+_PHONE_CHARS = re.compile(
+    "^[0-9 \t\u00a0()+\\-.]+$"
+)  # ASCII digits only: ٩ or ９ are digits to Python, not to an operator
 _INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN11_WEIGHTS = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN12_WEIGHTS = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -41,6 +44,5 @@ def inn_is_valid(inn: str) -> bool:
     if len(inn) == 10:
         return _check_digit(inn, _INN10_WEIGHTS) == int(inn[9])
     if len(inn) == 12:
-        return (_check_digit(inn, _INN11_WEIGHTS) == int(inn[10])
-                and _check_digit(inn, _INN12_WEIGHTS) == int(inn[11]))
+        return _check_digit(inn, _INN11_WEIGHTS) == int(inn[10]) and _check_digit(inn, _INN12_WEIGHTS) == int(inn[11])
     return False

@@ -4,6 +4,7 @@ Codes are 80 random bits in Crockford base32 (``7KQ2-M9XD-4RTA-WB3H``): unguessa
 to read aloud, case-insensitive. Activation and the new subscriber commit together, and
 only one activation of a code can ever win.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,15 +12,15 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
 from email_validator import EmailNotValidError, validate_email
-from storefront.i18n import Translator
+from sqlalchemy.engine import Connection, Engine
 
-from registration_api.domain import webhook_events
-from registration_api.storage.database import invitations, subscribers
 from registration_api.delivery.messages import Lead, invitation_mail, registration_mail
-from registration_api.domain.signups import SignUp, active_trial, create_subscriber, event_data, queue_mail
+from registration_api.domain import webhook_events
 from registration_api.domain.partner_sites import PartnerSite
+from registration_api.domain.signups import SignUp, active_trial, create_subscriber, event_data, queue_mail
+from registration_api.storage.tables import invitations, subscribers
+from storefront.i18n import Translator
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 MAILS_PER_RECIPIENT = 3  # invitations e-mailed to one address by one site in 24 hours
@@ -31,12 +32,12 @@ class MailQuota(Exception):
 
 def new_code() -> str:
     raw = "".join(secrets.choice(_ALPHABET) for _ in range(16))
-    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
 
 def normalise_code(code: str) -> str:
     cleaned = code.strip().upper().replace("O", "0").replace("I", "1").replace("L", "1").replace("-", "")
-    return "-".join(cleaned[i:i + 4] for i in range(0, len(cleaned), 4))
+    return "-".join(cleaned[i : i + 4] for i in range(0, len(cleaned), 4))
 
 
 @dataclass(frozen=True)
@@ -60,31 +61,53 @@ class Invitation:
 
 
 _SELECT = sa.select(invitations, subscribers.c.number).select_from(
-    invitations.outerjoin(subscribers, invitations.c.subscriber_id == subscribers.c.id))
+    invitations.outerjoin(subscribers, invitations.c.subscriber_id == subscribers.c.id)
+)
 
 
 def _invitation(row) -> Invitation:
-    return Invitation(row.code, row.site_id, row.email, row.tariff, row.trial_days, _aware(row.created_at),
-                      _aware(row.expires_at), _aware(row.activated_at), row.number)
+    return Invitation(
+        row.code,
+        row.site_id,
+        row.email,
+        row.tariff,
+        row.trial_days,
+        _aware(row.created_at),
+        _aware(row.expires_at),
+        _aware(row.activated_at),
+        row.number,
+    )
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
     """SQLite hands back naive datetimes; everything stored is UTC."""
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC)
     return value
 
 
-def create(engine: Engine, partner: PartnerSite, *, now: dt.datetime, email: str | None = None,
-           tariff: str | None = None, trial_days: int = 30, count: int = 1, expires_days: int | None = None,
-           mail_from: str, activation_base: str, mails_per_day: int = 200) -> list[str]:
+def create(
+    engine: Engine,
+    partner: PartnerSite,
+    *,
+    now: dt.datetime,
+    email: str | None = None,
+    tariff: str | None = None,
+    trial_days: int = 30,
+    count: int = 1,
+    expires_days: int | None = None,
+    mail_from: str,
+    activation_base: str,
+    mails_per_day: int = 200,
+) -> list[str]:
     """Create ``count`` codes; with an e-mail, one code and its link are sent to that person, within
     the site's quotas of e-mailed invitations (raises :class:`MailQuota`)."""
     site = partner.site
     tariff = tariff or site.config.registration[0].tariff
     if tariff not in {t.id for t in site.config.tariffs}:
-        raise ValueError(f"there is no tariff '{tariff}' in {site.id} "
-                         f"(tariffs: {', '.join(t.id for t in site.config.tariffs)})")
+        raise ValueError(
+            f"there is no tariff '{tariff}' in {site.id} (tariffs: {', '.join(t.id for t in site.config.tariffs)})"
+        )
     if not 1 <= trial_days <= 30:
         raise ValueError("the trial lasts 1 to 30 days")
     if not 1 <= count <= 1000:
@@ -105,28 +128,54 @@ def create(engine: Engine, partner: PartnerSite, *, now: dt.datetime, email: str
             _check_quota(conn, site.id, email, now, mails_per_day)
         for _ in range(count):
             code = new_code()
-            conn.execute(invitations.insert().values(site_id=site.id, code=code, email=email, tariff=tariff,
-                                                     trial_days=trial_days, created_at=now, expires_at=expires))
+            conn.execute(
+                invitations.insert().values(
+                    site_id=site.id,
+                    code=code,
+                    email=email,
+                    tariff=tariff,
+                    trial_days=trial_days,
+                    created_at=now,
+                    expires_at=expires,
+                )
+            )
             if email:
                 link = f"{activation_base.rstrip('/')}/invite/{code}"
-                queue_mail(conn, partner, [invitation_mail(site, code, link, tariff, trial_days, expires, email,
-                                                           mail_from, now)], now, None)
+                queue_mail(
+                    conn,
+                    partner,
+                    [invitation_mail(site, code, link, tariff, trial_days, expires, email, mail_from, now)],
+                    now,
+                    None,
+                )
             codes.append(code)
     return codes
 
 
 def _check_quota(conn: Connection, site_id: str, email: str, now: dt.datetime, per_day: int) -> None:
     """Nobody gets a stream of invitations, and no site's key sends mail without end."""
-    mailed = sa.select(sa.func.count()).select_from(invitations).where(
-        invitations.c.site_id == site_id, invitations.c.email.is_not(None),
-        invitations.c.created_at > now - dt.timedelta(days=1))
-    if conn.execute(mailed.where(sa.func.lower(invitations.c.email) == email.lower())).scalar_one() \
-            >= MAILS_PER_RECIPIENT:
-        raise MailQuota(f"{email} was sent {MAILS_PER_RECIPIENT} invitations in the last 24 hours; "
-                        f"send the codes you have, or try again tomorrow")
+    mailed = (
+        sa.select(sa.func.count())
+        .select_from(invitations)
+        .where(
+            invitations.c.site_id == site_id,
+            invitations.c.email.is_not(None),
+            invitations.c.created_at > now - dt.timedelta(days=1),
+        )
+    )
+    if (
+        conn.execute(mailed.where(sa.func.lower(invitations.c.email) == email.lower())).scalar_one()
+        >= MAILS_PER_RECIPIENT
+    ):
+        raise MailQuota(
+            f"{email} was sent {MAILS_PER_RECIPIENT} invitations in the last 24 hours; "
+            f"send the codes you have, or try again tomorrow"
+        )
     if conn.execute(mailed).scalar_one() >= per_day:
-        raise MailQuota(f"{site_id} has e-mailed {per_day} invitations in the last 24 hours, its daily quota "
-                        f"(INVITATION_MAILS_PER_DAY); create codes without email, or try again tomorrow")
+        raise MailQuota(
+            f"{site_id} has e-mailed {per_day} invitations in the last 24 hours, its daily quota "
+            f"(INVITATION_MAILS_PER_DAY); create codes without email, or try again tomorrow"
+        )
 
 
 def find(engine: Engine, code: str) -> Invitation | None:
@@ -145,18 +194,38 @@ class AlreadyUsed(Exception):
     """The code was activated (by someone else, or a second click) before this activation."""
 
 
-def activate(engine: Engine, partner: PartnerSite, invitation: Invitation, signup: SignUp, *, now: dt.datetime,
-             timezone: dt.tzinfo, mail_from: str) -> Lead:
+def activate(
+    engine: Engine,
+    partner: PartnerSite,
+    invitation: Invitation,
+    signup: SignUp,
+    *,
+    now: dt.datetime,
+    timezone: dt.tzinfo,
+    mail_from: str,
+) -> Lead:
     """Create the trial subscriber of an invitation and tell the partner; once per code."""
     with engine.begin() as conn:
         return _activate(conn, partner, invitation, signup, now, timezone, mail_from)
 
 
-def _activate(conn: Connection, partner: PartnerSite, invitation: Invitation, signup: SignUp, now: dt.datetime,
-              timezone: dt.tzinfo, mail_from: str) -> Lead:
-    claimed = conn.execute(invitations.update().where(
-        invitations.c.code == invitation.code, invitations.c.activated_at.is_(None),
-    ).values(activated_at=now)).rowcount
+def _activate(
+    conn: Connection,
+    partner: PartnerSite,
+    invitation: Invitation,
+    signup: SignUp,
+    now: dt.datetime,
+    timezone: dt.tzinfo,
+    mail_from: str,
+) -> Lead:
+    claimed = conn.execute(
+        invitations.update()
+        .where(
+            invitations.c.code == invitation.code,
+            invitations.c.activated_at.is_(None),
+        )
+        .values(activated_at=now)
+    ).rowcount
     if not claimed:
         raise AlreadyUsed(invitation.code)
     invitation_id = conn.execute(sa.select(invitations.c.id).where(invitations.c.code == invitation.code)).scalar_one()
@@ -165,18 +234,40 @@ def _activate(conn: Connection, partner: PartnerSite, invitation: Invitation, si
         subscriber_id, number, trial_ends = existing
     else:
         trial_ends = now.astimezone(timezone).date() + dt.timedelta(days=invitation.trial_days)
-        subscriber_id, number = create_subscriber(conn, signup, now, site_id=partner.id, page_id="invitation",
-                                                  tariff=invitation.tariff, trial_ends=trial_ends,
-                                                  invitation_id=invitation_id)
+        subscriber_id, number = create_subscriber(
+            conn,
+            signup,
+            now,
+            site_id=partner.id,
+            page_id="invitation",
+            tariff=invitation.tariff,
+            trial_ends=trial_ends,
+            invitation_id=invitation_id,
+        )
     conn.execute(invitations.update().where(invitations.c.id == invitation_id).values(subscriber_id=subscriber_id))
-    lead = Lead(number, signup.name, signup.email, signup.phone, signup.company, signup.inn, trial_ends,
-                now.astimezone(timezone))
+    lead = Lead(
+        number,
+        signup.name,
+        signup.email,
+        signup.phone,
+        signup.company,
+        signup.inn,
+        trial_ends,
+        now.astimezone(timezone),
+    )
     source = Translator(partner.site.locale).text("mail_invitation_source", code=invitation.code)
-    messages = registration_mail(partner.site, invitation.tariff, invitation.trial_days, None,
-                                 (source, None), lead, mail_from)
-    queue_mail(conn, partner, [m for m in messages if not existing or m.purpose == "partner_notice"], now,
-               subscriber_id)
-    webhook_events.enqueue(conn, partner, "subscriber.activated",
-                     {**event_data(lead, invitation.tariff, None, "invitation"), "invitation": invitation.code},
-                     now, subscriber_id)
+    messages = registration_mail(
+        partner.site, invitation.tariff, invitation.trial_days, None, (source, None), lead, mail_from
+    )
+    queue_mail(
+        conn, partner, [m for m in messages if not existing or m.purpose == "partner_notice"], now, subscriber_id
+    )
+    webhook_events.enqueue(
+        conn,
+        partner,
+        "subscriber.activated",
+        {**event_data(lead, invitation.tariff, None, "invitation"), "invitation": invitation.code},
+        now,
+        subscriber_id,
+    )
     return lead

@@ -11,6 +11,7 @@ Every partner folder is input from a stranger: whatever one site does (invalid Y
 alias bomb, a FIFO, a link out), the failure is logged with its id and listed by
 :meth:`PartnerSites.failed`, and every other site loads and serves as before.
 """
+
 from __future__ import annotations
 
 import logging
@@ -18,15 +19,14 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from storefront.publish.build_cache import TooManyFiles, fingerprint
-from storefront.site.loader import Site, load_site, site_ids
-from storefront.site.schema import RegistrationPage
+from registration_api.web.origins import origin_of
 from storefront.paths import search_path
-from storefront.site.diagnostics import InvalidSite, Problem, display_path
+from storefront.publish.build_cache import TooManyFiles, fingerprint
 from storefront.render.environment import RenderError
 from storefront.render.site_renderer import SiteRenderer
-
-from registration_api.web.origins import origin_of
+from storefront.site.diagnostics import InvalidSite, Problem, display_path
+from storefront.site.loader import Site, load_site, site_ids
+from storefront.site.schema import RegistrationPage
 
 log = logging.getLogger("registration_api")
 
@@ -114,11 +114,14 @@ class PartnerSites:
             self._fingerprints[site_id] = current
             try:
                 partners[site_id] = self._load(site_id)
-            except Exception as exc:  # noqa: BLE001 - one partner's folder never stops the others
+            except Exception as exc:
                 failed[site_id] = _reasons(site_id, exc)
-                log.error("site %s not (re)loaded%s: %s", site_id,
-                          ", keeping the previous version" if site_id in partners else "",
-                          "; ".join(failed[site_id]))
+                log.error(
+                    "site %s not (re)loaded%s: %s",
+                    site_id,
+                    ", keeping the previous version" if site_id in partners else "",
+                    "; ".join(failed[site_id]),
+                )
             else:
                 failed.pop(site_id, None)
                 self._partners = dict(partners)  # served at once, not after the slowest other site

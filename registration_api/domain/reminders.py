@@ -6,6 +6,7 @@ by (subscriber, kind, end of period) written with its e-mail in one transaction,
 goes out at most once even when two runs overlap. The 7-day reminder carries a signed
 link with which the client may extend access by 7 days, once.
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,11 +19,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from registration_api.storage.database import digests, reminders, subscribers
 from registration_api.delivery.messages import compose
-from registration_api.domain.signups import queue_mail
 from registration_api.domain.partner_sites import PartnerSites
+from registration_api.domain.signups import queue_mail
 from registration_api.domain.subscriptions import access_ends
+from registration_api.storage.tables import digests, reminders, subscribers
 
 log = logging.getLogger("registration_api")
 
@@ -66,15 +67,21 @@ def read_extension_token(secret: str, token: str) -> tuple[str, dt.date] | None:
 def extend(engine: Engine, site_id: str, number: str, period_end: dt.date, now: dt.datetime) -> dt.date | None:
     """Add 7 days to the period the link was made for; None when already used or no longer current."""
     with engine.begin() as conn:
-        row = conn.execute(sa.select(subscribers).where(subscribers.c.site_id == site_id,
-                                                        subscribers.c.number == number)).first()
+        row = conn.execute(
+            sa.select(subscribers).where(subscribers.c.site_id == site_id, subscribers.c.number == number)
+        ).first()
         if row is None or row.extended_at is not None or access_ends(row) != period_end:
             return None
         new_end = period_end + dt.timedelta(days=EXTENSION_DAYS)
         column = "paid_until" if row.status == "paid" and row.paid_until else "trial_ends"
-        claimed = conn.execute(subscribers.update().where(
-            subscribers.c.id == row.id, subscribers.c.extended_at.is_(None),
-        ).values(**{column: new_end}, extended_at=now)).rowcount
+        claimed = conn.execute(
+            subscribers.update()
+            .where(
+                subscribers.c.id == row.id,
+                subscribers.c.extended_at.is_(None),
+            )
+            .values(**{column: new_end}, extended_at=now)
+        ).rowcount
         return new_end if claimed else None
 
 
@@ -108,28 +115,66 @@ class Reminder:
         link = None
         if kind == "before_7" and row.extended_at is None:
             link = f"{self.public_base}/extend/{extension_token(self.secret, row.number, end)}"
-        context = {"kind": kind, "name": row.name, "number": row.number, "ends": end, "link": link,
-                   "days": EXTENSION_DAYS}
-        message = compose(partner.site, "reminder", context, [row.email], str(partner.site.config.partner.email),
-                          self.mail_from, now, purpose=f"reminder_{kind}")
-        return self._once(lambda conn: conn.execute(reminders.insert().values(
-            subscriber_id=row.id, kind=kind, period_end=end, sent_at=now)),
+        context = {
+            "kind": kind,
+            "name": row.name,
+            "number": row.number,
+            "ends": end,
+            "link": link,
+            "days": EXTENSION_DAYS,
+        }
+        message = compose(
+            partner.site,
+            "reminder",
+            context,
+            [row.email],
+            str(partner.site.config.partner.email),
+            self.mail_from,
+            now,
+            purpose=f"reminder_{kind}",
+        )
+        return self._once(
+            lambda conn: conn.execute(
+                reminders.insert().values(subscriber_id=row.id, kind=kind, period_end=end, sent_at=now)
+            ),
             lambda conn: queue_mail(conn, partner, [message], now, row.id),
-            f"reminder {kind} subscriber={row.number}")
+            f"reminder {kind} subscriber={row.number}",
+        )
 
     def _digest_once(self, site_id: str, today: dt.date, now: dt.datetime, rows) -> bool:
         partner = self.registry.get(site_id)
-        ending = sorted((r for r in rows if r.site_id == site_id
-                         and 0 <= (access_ends(r) - today).days <= DIGEST_HORIZON_DAYS), key=access_ends)
+        ending = sorted(
+            (r for r in rows if r.site_id == site_id and 0 <= (access_ends(r) - today).days <= DIGEST_HORIZON_DAYS),
+            key=access_ends,
+        )
         if not ending:
             return False
-        items = [{"number": r.number, "name": r.name, "email": r.email, "phone": r.phone, "status": r.status,
-                  "ends": access_ends(r)} for r in ending]
+        items = [
+            {
+                "number": r.number,
+                "name": r.name,
+                "email": r.email,
+                "phone": r.phone,
+                "status": r.status,
+                "ends": access_ends(r),
+            }
+            for r in ending
+        ]
         notify = [str(a) for a in partner.site.config.partner.notify]
-        message = compose(partner.site, "digest", {"items": items, "today": today}, notify,
-                          str(partner.site.config.partner.email), self.mail_from, now)
-        return self._once(lambda conn: conn.execute(digests.insert().values(site_id=site_id, day=today, sent_at=now)),
-                          lambda conn: queue_mail(conn, partner, [message], now, None), f"digest site={site_id}")
+        message = compose(
+            partner.site,
+            "digest",
+            {"items": items, "today": today},
+            notify,
+            str(partner.site.config.partner.email),
+            self.mail_from,
+            now,
+        )
+        return self._once(
+            lambda conn: conn.execute(digests.insert().values(site_id=site_id, day=today, sent_at=now)),
+            lambda conn: queue_mail(conn, partner, [message], now, None),
+            f"digest site={site_id}",
+        )
 
     def _once(self, claim, then, what: str) -> bool:
         """Run ``claim`` (an insert guarded by a unique key) and ``then`` together, or neither."""

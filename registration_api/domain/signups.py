@@ -5,23 +5,24 @@ rows are written together or not at all. Repeats never make a second subscriber:
 same form token, or the same e-mail while that partner's trial is active, gives back the
 subscriber already stored, and no second partner e-mail.
 """
+
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from storefront.site.schema import RegistrationPage
 
-from registration_api.domain import webhook_events
-from registration_api.storage.database import outbox, subscribers
 from registration_api.delivery.messages import Lead, Outgoing, registration_mail
+from registration_api.domain import webhook_events
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.storage.batch_writer import BatchWriter
+from registration_api.storage.tables import outbox, subscribers
+from storefront.site.schema import RegistrationPage
 
 log = logging.getLogger("registration_api")
 
@@ -30,7 +31,7 @@ Clock = Callable[[], dt.datetime]
 
 
 def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,16 @@ class SignUp:
     token: str | None
 
     @classmethod
-    def from_form(cls, form, *, with_token: bool = True) -> "SignUp":
+    def from_form(cls, form, *, with_token: bool = True) -> SignUp:
         """The validated registration form (see :mod:`registration_api.web.forms`), normalised."""
-        return cls(name=form.name.data, email=form.email.data, phone=form.phone.normalised,
-                   company=form.company.data or None, inn=(form.inn.data or "").replace(" ", "") or None,
-                   token=(form.token.data or None) if with_token else None)
+        return cls(
+            name=form.name.data,
+            email=form.email.data,
+            phone=form.phone.normalised,
+            company=form.company.data or None,
+            inn=(form.inn.data or "").replace(" ", "") or None,
+            token=(form.token.data or None) if with_token else None,
+        )
 
     @property
     def email_key(self) -> str:
@@ -84,8 +90,13 @@ class SignupService:
                 # a twin in another process (same token or e-mail) committed first: look again, find it
                 if attempt == 2:
                     raise
-        log.info("registration site=%s page=%s subscriber=%s %s", partner.id, page.id, outcome.number,
-                 "created" if outcome.created else "repeat")
+        log.info(
+            "registration site=%s page=%s subscriber=%s %s",
+            partner.id,
+            page.id,
+            outcome.number,
+            "created" if outcome.created else "repeat",
+        )
         return outcome
 
     def _register_batch(self, conn: Connection, requests: Sequence[_Request]) -> list[Outcome]:
@@ -113,11 +124,17 @@ class SignupService:
                 seen.update((key, position) for key in keys)
         if creating:
             rows = [_subscriber_row(requests[position], now, today) for position in creating]
-            ids = conn.execute(subscribers.insert().returning(subscribers.c.id, sort_by_parameter_order=True),
-                               rows).scalars().all()
-            conn.execute(subscribers.update().where(subscribers.c.id == sa.bindparam("row_id")).values(
-                number=sa.bindparam("row_number")),
-                [{"row_id": i, "row_number": str(NUMBER_BASE + i)} for i in ids])
+            ids = (
+                conn.execute(subscribers.insert().returning(subscribers.c.id, sort_by_parameter_order=True), rows)
+                .scalars()
+                .all()
+            )
+            conn.execute(
+                subscribers.update()
+                .where(subscribers.c.id == sa.bindparam("row_id"))
+                .values(number=sa.bindparam("row_number")),
+                [{"row_id": i, "row_number": str(NUMBER_BASE + i)} for i in ids],
+            )
             mail: list[dict] = []
             for position, subscriber_id, row in zip(creating, ids, rows):
                 number = str(NUMBER_BASE + subscriber_id)
@@ -129,18 +146,33 @@ class SignupService:
             outcomes[position] = Outcome(first.number, first.trial_ends, created=False, token=first.token)
         return outcomes
 
-    def _outbox_rows(self, request: _Request, number: str, row: dict, now: dt.datetime,
-                     subscriber_id: int) -> list[dict]:
+    def _outbox_rows(
+        self, request: _Request, number: str, row: dict, now: dt.datetime, subscriber_id: int
+    ) -> list[dict]:
         """The new subscriber's e-mails (composed later, by the sender) and webhook event."""
         partner, page, signup = request.partner, request.page, request.signup
-        lead = Lead(number, signup.name, signup.email, signup.phone, signup.company, signup.inn, row["trial_ends"],
-                    now.astimezone(self.timezone))
+        lead = Lead(
+            number,
+            signup.name,
+            signup.email,
+            signup.phone,
+            signup.company,
+            signup.inn,
+            row["trial_ends"],
+            now.astimezone(self.timezone),
+        )
         source = (page.title, f"{partner.site.config.site.base_url}register/{page.id}/")
-        messages = registration_mail(partner.site, page.tariff, page.trial_days, page.application, source, lead,
-                                     self.mail_from)
+        messages = registration_mail(
+            partner.site, page.tariff, page.trial_days, page.application, source, lead, self.mail_from
+        )
         rows = [mail_row(partner, message, now, subscriber_id) for message in messages]
-        event = webhook_events.event_row(partner, "subscriber.registered",
-                                   event_data(lead, page.tariff, page.application, source[0]), now, subscriber_id)
+        event = webhook_events.event_row(
+            partner,
+            "subscriber.registered",
+            event_data(lead, page.tariff, page.application, source[0]),
+            now,
+            subscriber_id,
+        )
         return rows + ([event] if event else [])
 
 
@@ -163,25 +195,37 @@ def _existing(conn: Connection, requests: Sequence[_Request], today: dt.date) ->
     ended is marked expired instead (one active trial per partner and e-mail is what the
     unique index allows)."""
     found: dict[tuple, Outcome] = {}
-    columns = (subscribers.c.id, subscribers.c.number, subscribers.c.trial_ends, subscribers.c.token,
-               subscribers.c.email_key)
+    columns = (
+        subscribers.c.id,
+        subscribers.c.number,
+        subscribers.c.trial_ends,
+        subscribers.c.token,
+        subscribers.c.email_key,
+    )
     for site_id in {request.partner.id for request in requests}:
         mine = [request.signup for request in requests if request.partner.id == site_id]
         tokens = [signup.token for signup in mine if signup.token]
         if tokens:
-            for row in conn.execute(sa.select(*columns).where(subscribers.c.site_id == site_id,
-                                                              subscribers.c.token.in_(tokens))):
-                found[(site_id, "token", row.token)] = Outcome(row.number, row.trial_ends, created=False,
-                                                               token=row.token)
+            for row in conn.execute(
+                sa.select(*columns).where(subscribers.c.site_id == site_id, subscribers.c.token.in_(tokens))
+            ):
+                found[(site_id, "token", row.token)] = Outcome(
+                    row.number, row.trial_ends, created=False, token=row.token
+                )
         expired = []
-        for row in conn.execute(sa.select(*columns).where(
-                subscribers.c.site_id == site_id, subscribers.c.email_key.in_([s.email_key for s in mine]),
-                subscribers.c.status == "trial")):
+        for row in conn.execute(
+            sa.select(*columns).where(
+                subscribers.c.site_id == site_id,
+                subscribers.c.email_key.in_([s.email_key for s in mine]),
+                subscribers.c.status == "trial",
+            )
+        ):
             if row.trial_ends < today:
                 expired.append(row.id)
             else:
-                found[(site_id, "email", row.email_key)] = Outcome(row.number, row.trial_ends, created=False,
-                                                                   token=row.token)
+                found[(site_id, "email", row.email_key)] = Outcome(
+                    row.number, row.trial_ends, created=False, token=row.token
+                )
         if expired:
             conn.execute(subscribers.update().where(subscribers.c.id.in_(expired)).values(status="expired"))
     return found
@@ -189,19 +233,44 @@ def _existing(conn: Connection, requests: Sequence[_Request], today: dt.date) ->
 
 def _subscriber_row(request: _Request, now: dt.datetime, today: dt.date) -> dict:
     signup, page = request.signup, request.page
-    return {"name": signup.name, "email": signup.email, "email_key": signup.email_key, "phone": signup.phone,
-            "company": signup.company, "inn": signup.inn, "status": "trial", "consent_at": now, "created_at": now,
-            "site_id": request.partner.id, "page_id": page.id, "tariff": page.tariff, "application": page.application,
-            "trial_ends": today + dt.timedelta(days=page.trial_days), "token": signup.token}
+    return {
+        "name": signup.name,
+        "email": signup.email,
+        "email_key": signup.email_key,
+        "phone": signup.phone,
+        "company": signup.company,
+        "inn": signup.inn,
+        "status": "trial",
+        "consent_at": now,
+        "created_at": now,
+        "site_id": request.partner.id,
+        "page_id": page.id,
+        "tariff": page.tariff,
+        "application": page.application,
+        "trial_ends": today + dt.timedelta(days=page.trial_days),
+        "token": signup.token,
+    }
 
 
 def create_subscriber(conn: Connection, signup: SignUp, now: dt.datetime, **columns) -> tuple[int, str]:
     """Insert a trial subscriber; returns its row id and its subscriber number (from the row's identity,
     so processes sharing a database never hand out the same number)."""
-    subscriber_id = conn.execute(subscribers.insert().values(
-        name=signup.name, email=signup.email, email_key=signup.email_key, phone=signup.phone,
-        company=signup.company, inn=signup.inn, status="trial", consent_at=now, created_at=now, **columns,
-    ).returning(subscribers.c.id)).scalar_one()
+    subscriber_id = conn.execute(
+        subscribers.insert()
+        .values(
+            name=signup.name,
+            email=signup.email,
+            email_key=signup.email_key,
+            phone=signup.phone,
+            company=signup.company,
+            inn=signup.inn,
+            status="trial",
+            consent_at=now,
+            created_at=now,
+            **columns,
+        )
+        .returning(subscribers.c.id)
+    ).scalar_one()
     number = str(NUMBER_BASE + subscriber_id)
     conn.execute(subscribers.update().where(subscribers.c.id == subscriber_id).values(number=number))
     return subscriber_id, number
@@ -210,9 +279,11 @@ def create_subscriber(conn: Connection, signup: SignUp, now: dt.datetime, **colu
 def active_trial(conn: Connection, site_id: str, email_key: str, today: dt.date):
     """The person's running trial with this partner, if any; a trial that has ended is marked expired
     (one active trial per partner and e-mail is what the unique index allows)."""
-    row = conn.execute(sa.select(subscribers.c.id, subscribers.c.number, subscribers.c.trial_ends).where(
-        subscribers.c.site_id == site_id, subscribers.c.email_key == email_key,
-        subscribers.c.status == "trial")).first()
+    row = conn.execute(
+        sa.select(subscribers.c.id, subscribers.c.number, subscribers.c.trial_ends).where(
+            subscribers.c.site_id == site_id, subscribers.c.email_key == email_key, subscribers.c.status == "trial"
+        )
+    ).first()
     if row and row.trial_ends < today:
         conn.execute(subscribers.update().where(subscribers.c.id == row.id).values(status="expired"))
         return None
@@ -228,13 +299,32 @@ def queue_mail(conn: Connection, partner: PartnerSite, messages, now: dt.datetim
 
 def mail_row(partner: PartnerSite, message: Outgoing, now: dt.datetime, subscriber_id: int | None) -> dict:
     """The outbox row of one e-mail."""
-    return {"purpose": message.purpose, "channel": "email", "site_id": partner.id, "subscriber_id": subscriber_id,
-            "envelope_from": message.envelope_from, "recipients": message.recipients, "message": message.message,
-            "compose": message.compose, "created_at": now, "next_attempt_at": now, "target_url": None}
+    return {
+        "purpose": message.purpose,
+        "channel": "email",
+        "site_id": partner.id,
+        "subscriber_id": subscriber_id,
+        "envelope_from": message.envelope_from,
+        "recipients": message.recipients,
+        "message": message.message,
+        "compose": message.compose,
+        "created_at": now,
+        "next_attempt_at": now,
+        "target_url": None,
+    }
 
 
 def event_data(lead: Lead, tariff: str, application: str | None, source: str) -> dict:
     """What a webhook receiver learns of a subscriber."""
-    return {"subscriber_number": lead.number, "name": lead.name, "email": lead.email, "phone": lead.phone,
-            "company": lead.company, "inn": lead.inn, "tariff": tariff, "application": application,
-            "trial_ends": lead.trial_ends.isoformat(), "source": source}
+    return {
+        "subscriber_number": lead.number,
+        "name": lead.name,
+        "email": lead.email,
+        "phone": lead.phone,
+        "company": lead.company,
+        "inn": lead.inn,
+        "tariff": tariff,
+        "application": application,
+        "trial_ends": lead.trial_ends.isoformat(),
+        "source": source,
+    }

@@ -5,6 +5,7 @@ written to the outbox in the transaction that caused them and delivered with the
 retries as e-mail. The signature is made at send time, so a retried delivery carries a
 fresh timestamp: ``webhook-signature: v1,base64(HMAC-SHA256(secret, id.timestamp.body))``.
 """
+
 from __future__ import annotations
 
 import base64
@@ -16,8 +17,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from registration_api.storage.database import outbox
 from registration_api.domain.partner_sites import PartnerSite
+from registration_api.storage.tables import outbox
 
 
 def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
@@ -27,27 +28,48 @@ def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 
 
 def headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-    return {"webhook-id": message_id, "webhook-timestamp": str(timestamp),
-            "webhook-signature": signature(secret, message_id, timestamp, body),
-            "content-type": "application/json"}
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature(secret, message_id, timestamp, body),
+        "content-type": "application/json",
+    }
 
 
-def enqueue(conn: Connection, partner: PartnerSite, event: str, data: dict[str, Any], now: dt.datetime,
-            subscriber_id: int | None = None) -> None:
+def enqueue(
+    conn: Connection,
+    partner: PartnerSite,
+    event: str,
+    data: dict[str, Any],
+    now: dt.datetime,
+    subscriber_id: int | None = None,
+) -> None:
     """Queue ``event`` for the partner's webhook, if it has one, in the caller's transaction."""
     row = event_row(partner, event, data, now, subscriber_id)
     if row is not None:
         conn.execute(outbox.insert().values(**row))
 
 
-def event_row(partner: PartnerSite, event: str, data: dict[str, Any], now: dt.datetime,
-              subscriber_id: int | None = None) -> dict | None:
+def event_row(
+    partner: PartnerSite, event: str, data: dict[str, Any], now: dt.datetime, subscriber_id: int | None = None
+) -> dict | None:
     """The outbox row of ``event`` for the partner's webhook; None when it has no webhook."""
     webhook = partner.site.config.webhook
     if webhook is None:
         return None
-    body = json.dumps({"type": event, "timestamp": now.isoformat(), "data": data},
-                      ensure_ascii=False, sort_keys=True, default=str).encode()
-    return {"purpose": event, "channel": "webhook", "target_url": webhook.url, "site_id": partner.id,
-            "subscriber_id": subscriber_id, "envelope_from": "", "recipients": [], "message": body,
-            "compose": None, "created_at": now, "next_attempt_at": now}
+    body = json.dumps(
+        {"type": event, "timestamp": now.isoformat(), "data": data}, ensure_ascii=False, sort_keys=True, default=str
+    ).encode()
+    return {
+        "purpose": event,
+        "channel": "webhook",
+        "target_url": webhook.url,
+        "site_id": partner.id,
+        "subscriber_id": subscriber_id,
+        "envelope_from": "",
+        "recipients": [],
+        "message": body,
+        "compose": None,
+        "created_at": now,
+        "next_attempt_at": now,
+    }

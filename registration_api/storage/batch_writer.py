@@ -11,13 +11,15 @@ queue, so one fsync and one round of statements serve many sign-ups.
 If a batch fails as a whole (say a twin committed by another process breaks a unique
 index), each of its items is retried alone, so one bad item never fails the others.
 """
+
 from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generic, Sequence, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -34,8 +36,9 @@ class _Job(Generic[Item]):
 class BatchWriter(Generic[Item]):
     """Runs ``handle(conn, items) -> results`` (one result per item, in order) in batches."""
 
-    def __init__(self, engine: Engine, handle: Callable[[Connection, Sequence[Item]], list[Any]],
-                 max_batch: int = MAX_BATCH):
+    def __init__(
+        self, engine: Engine, handle: Callable[[Connection, Sequence[Item]], list[Any]], max_batch: int = MAX_BATCH
+    ):
         self.engine = engine
         self.handle = handle
         self.max_batch = max_batch
@@ -82,7 +85,7 @@ class BatchWriter(Generic[Item]):
                 continue
             try:
                 results = self._write(batch)
-            except BaseException:  # noqa: BLE001 - the batch as a whole failed: each item on its own
+            except BaseException:
                 for job in batch:
                     try:
                         [result] = self._write([job])

@@ -5,6 +5,7 @@ form again with errors (``422``), and a script (``Accept: application/json``) wi
 or ``422`` and errors per field. Everything a prospect sees is rendered by the
 generator's templates in the partner's theme.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -14,7 +15,8 @@ import gc
 import logging
 import signal
 import threading
-from typing import Any, AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -23,23 +25,22 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
-from storefront.i18n import Translator
-from storefront.render.pages import Page
-from storefront.render.environment import RenderError
 
-from registration_api.storage import database
-from registration_api.web import errors
-from registration_api.web import partner_api
+from registration_api.delivery.outbox import OutboxSender, transport_for
+from registration_api.domain.partner_sites import PartnerSite, PartnerSites
+from registration_api.domain.signups import Clock, SignUp, SignupService, utc_now
+from registration_api.settings import Settings
+from registration_api.storage import engines, migrations
+from registration_api.web import errors, partner_api
 from registration_api.web.forms import errors_of, registration_form, typed_values
 from registration_api.web.inputs import CleanAddress, read_form
 from registration_api.web.openapi import openapi_document
-from registration_api.delivery.outbox import OutboxSender, transport_for
+from registration_api.web.origins import header_origin, origin_of
 from registration_api.web.rate_limit import RateLimiter, client_key, retry_after
 from registration_api.web.routing import resource
-from registration_api.domain.signups import Clock, SignupService, SignUp, utc_now
-from registration_api.web.origins import header_origin, origin_of
-from registration_api.domain.partner_sites import PartnerSite, PartnerSites
-from registration_api.settings import Settings
+from storefront.i18n import Translator
+from storefront.render.environment import RenderError
+from storefront.render.pages import Page
 
 log = logging.getLogger("registration_api")
 
@@ -54,11 +55,18 @@ class Service:
     def __init__(self, settings: Settings, clock: Clock):
         self.settings = settings
         self.clock = clock
-        self.engine = database.create_engine(settings.database_url)
+        self.engine = engines.create_engine(settings.database_url)
         self.registry = PartnerSites(settings.sites_dir, settings.themes_dir)
-        self.registrar = SignupService(self.engine, mail_from=settings.mail_from, timezone=settings.timezone, clock=clock)
-        self.sender = OutboxSender(self.engine, transport_for(settings.smtp_url, settings.maildir), clock=clock,
-                                   site=self.registry.site, webhook_allow=settings.webhook_allow_hosts)
+        self.registrar = SignupService(
+            self.engine, mail_from=settings.mail_from, timezone=settings.timezone, clock=clock
+        )
+        self.sender = OutboxSender(
+            self.engine,
+            transport_for(settings.smtp_url, settings.maildir),
+            clock=clock,
+            site=self.registry.site,
+            webhook_allow=settings.webhook_allow_hosts,
+        )
         self.secret = ""  # read from the database at start-up
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
         self.api_limiter = RateLimiter(settings.api_rate_limit_per_minute)
@@ -157,25 +165,45 @@ class Service:
             if len(self.render_failures) > 10_000:
                 self.render_failures.clear()
             self.render_failures.add(key)
-            log.error("site %s: a page failed for a visitor and was shown with the theme's template: %s",
-                      partner.id, exc.problem)
+            log.error(
+                "site %s: a page failed for a visitor and was shown with the theme's template: %s",
+                partner.id,
+                exc.problem,
+            )
 
-    async def message(self, partner: PartnerSite, reg_id: str, status: int, base: str, key: str,
-                      headers: dict[str, str] | None = None) -> Response:
+    async def message(
+        self, partner: PartnerSite, reg_id: str, status: int, base: str, key: str, headers: dict[str, str] | None = None
+    ) -> Response:
         t = Translator(partner.site.locale).text
-        response = await self.message_page(partner, f"register/{reg_id}/", status, base, key,
-                                           back_url=f"{base}register/{reg_id}/", back_text=t("msg_back_to_form"))
+        response = await self.message_page(
+            partner,
+            f"register/{reg_id}/",
+            status,
+            base,
+            key,
+            back_url=f"{base}register/{reg_id}/",
+            back_text=t("msg_back_to_form"),
+        )
         response.headers.update(headers or {})
         return response
 
-    async def message_page(self, partner: PartnerSite, url: str, status: int, base: str, key: str,
-                           values: dict[str, str] | None = None, **extra: Any) -> Response:
+    async def message_page(
+        self,
+        partner: PartnerSite,
+        url: str,
+        status: int,
+        base: str,
+        key: str,
+        values: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> Response:
         """A short page in the partner's theme: the title and text of ``msg_<key>_...``."""
         t = Translator(partner.site.locale).text
         title = t(f"msg_{key}_title")
         page = Page(url, "message.html", "message", title, title, noindex=True)
-        return await self.page_response(partner, page, status, base,
-                                        message=t(f"msg_{key}_text", **(values or {})), **extra)
+        return await self.page_response(
+            partner, page, status, base, message=t(f"msg_{key}_text", **(values or {})), **extra
+        )
 
 
 #: What a visitor reads when neither the partner's nor the theme's template could show the page.
@@ -193,8 +221,9 @@ def _cors(response: Response, origin: str | None) -> Response:
     return response
 
 
-def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background: bool = True,
-               watch_interval: float = 2.0) -> Starlette:
+def create_app(
+    settings: Settings, *, clock: Clock = utc_now, send_in_background: bool = True, watch_interval: float = 2.0
+) -> Starlette:
     service = Service(settings, clock)
 
     async def register(request: Request) -> Response:
@@ -211,14 +240,22 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
         if not allowed:
             log.warning("refused site=%s page=%s: foreign origin %s", site_id, page_id, origin)
             if wants_json:
-                return JSONResponse({"error": f"sign-ups are accepted only from the partner's own sites, "
-                                              f"not from {origin}"}, status_code=403)
+                return JSONResponse(
+                    {"error": f"sign-ups are accepted only from the partner's own sites, not from {origin}"},
+                    status_code=403,
+                )
             return await service.message(partner, page_id, 403, partner.site.config.site.base_url, "foreign")
         wait = service.limiter.take(service.client(request))
         if wait:
             if wants_json:
-                return _cors(JSONResponse({"error": "too many sign-ups from this address; try again later"},
-                                          status_code=429, headers=retry_after(wait)), cors_origin)
+                return _cors(
+                    JSONResponse(
+                        {"error": "too many sign-ups from this address; try again later"},
+                        status_code=429,
+                        headers=retry_after(wait),
+                    ),
+                    cors_origin,
+                )
             return await service.message(partner, page_id, 429, base, "rate", retry_after(wait))
         if reg is None:
             if wants_json:
@@ -237,11 +274,17 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
             problems = errors_of(form)
             log.info("invalid site=%s page=%s fields=%s", site_id, page_id, ",".join(sorted(problems)))
             if wants_json:
-                return _cors(JSONResponse({"errors": {k: [v] for k, v in problems.items()}}, status_code=422),
-                             cors_origin)
+                return _cors(
+                    JSONResponse({"errors": {k: [v] for k, v in problems.items()}}, status_code=422), cors_origin
+                )
             return await service.page_response(
-                partner, partner.renderer.page(f"register/{page_id}/"), 422, base,
-                form={"values": typed_values(form), "errors": problems}, form_action=service.own_url(request))
+                partner,
+                partner.renderer.page(f"register/{page_id}/"),
+                422,
+                base,
+                form={"values": typed_values(form), "errors": problems},
+                form_action=service.own_url(request),
+            )
         if form.website.data:  # a bot that filled the hidden field: answered as a success, dropped
             log.info("honeypot site=%s page=%s: dropped", site_id, page_id)
             if wants_json:
@@ -264,14 +307,21 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
         origin = request.headers.get("origin")
         if partner is None or not origin or not service.origin_allowed(partner, origin):
             return Response(status_code=403)
-        return _cors(Response(status_code=204, headers={
-            "Access-Control-Allow-Methods": "POST",
-            "Access-Control-Allow-Headers": "Content-Type, Accept",
-            "Access-Control-Max-Age": "600"}), origin)
+        return _cors(
+            Response(
+                status_code=204,
+                headers={
+                    "Access-Control-Allow-Methods": "POST",
+                    "Access-Control-Allow-Headers": "Content-Type, Accept",
+                    "Access-Control-Max-Age": "600",
+                },
+            ),
+            origin,
+        )
 
     async def healthz(request: Request) -> Response:
         try:
-            await run_in_threadpool(database.ping, service.engine)
+            await run_in_threadpool(engines.ping, service.engine)
         except Exception as exc:  # any database failure means "not healthy", said plainly
             return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
         failed = {site: len(problems) for site, problems in service.registry.failed().items()}
@@ -282,8 +332,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await run_in_threadpool(database.migrate, service.engine)
-        service.secret = await run_in_threadpool(database.secret, service.engine, "links")
+        await run_in_threadpool(migrations.migrate, service.engine)
+        service.secret = await run_in_threadpool(engines.secret, service.engine, "links")
         await run_in_threadpool(service.registry.reload)
         gc.collect()
         gc.freeze()  # what start-up loaded lives as long as the process: keep it out of every collection
@@ -300,13 +350,17 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, send_in_background
             await run_in_threadpool(service.registrar.writer.close)
             service.engine.dispose()
 
-    app = Starlette(routes=[
-        resource("/r/{site_id}/{page_id}", POST=register, OPTIONS=preflight),
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/openapi.json", openapi, methods=["GET"]),
-        *partner_api.routes(service),
-    ], lifespan=lifespan, middleware=[Middleware(CleanAddress)],
-        exception_handlers={HTTPException: errors.http_error, Exception: errors.server_error})
+    app = Starlette(
+        routes=[
+            resource("/r/{site_id}/{page_id}", POST=register, OPTIONS=preflight),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/openapi.json", openapi, methods=["GET"]),
+            *partner_api.routes(service),
+        ],
+        lifespan=lifespan,
+        middleware=[Middleware(CleanAddress)],
+        exception_handlers={HTTPException: errors.http_error, Exception: errors.server_error},
+    )
     app.state.service = service
     return app
 
@@ -323,7 +377,7 @@ async def _watch(registry: PartnerSites, interval: float) -> None:
         await asyncio.sleep(interval)
         try:
             await run_in_threadpool(registry.reload)
-        except Exception:  # noqa: BLE001 - a failed look at the files must not end the watching
+        except Exception:
             log.exception("reloading the sites failed; the loaded versions keep serving")
 
 

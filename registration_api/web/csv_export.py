@@ -1,9 +1,11 @@
 """CSV files for the partner: every text cell that a spreadsheet would read as a formula is
 neutralised, whoever typed it (OWASP's advice on CSV injection)."""
+
 from __future__ import annotations
 
 import csv
-from typing import Any, Iterable, Mapping, TextIO
+from collections.abc import Iterable, Mapping
+from typing import Any, TextIO
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 

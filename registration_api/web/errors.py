@@ -1,5 +1,6 @@
 """How refusals and failures are answered: JSON for scripts, a short page for browsers, and
 never a traceback (the operator finds it in the log)."""
+
 from __future__ import annotations
 
 import logging
@@ -53,8 +54,11 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 def plain_page(status: int, title: str, text: str) -> Response:
     """A page for when no partner is known (an unknown site, code or link)."""
-    return Response(f"<!doctype html><html lang=\"ru\"><meta charset=\"utf-8\"><meta name=\"viewport\" "
-                    f"content=\"width=device-width, initial-scale=1\"><title>{escape(title)}</title>"
-                    f"<main style=\"font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem\">"
-                    f"<h1>{escape(title)}</h1><p>{escape(text)}</p></main></html>",
-                    status_code=status, media_type="text/html; charset=utf-8")
+    return Response(
+        f'<!doctype html><html lang="ru"><meta charset="utf-8"><meta name="viewport" '
+        f'content="width=device-width, initial-scale=1"><title>{escape(title)}</title>'
+        f'<main style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem">'
+        f"<h1>{escape(title)}</h1><p>{escape(text)}</p></main></html>",
+        status_code=status,
+        media_type="text/html; charset=utf-8",
+    )

@@ -1,14 +1,15 @@
 """The registration form: WTForms fields and validators, with messages in the site's locale."""
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
-from storefront.i18n import Translator
 from wtforms import BooleanField, Form, StringField, validators
 from wtforms.validators import ValidationError
 
 from registration_api.domain.identifiers import inn_is_valid, normalise_phone
 from registration_api.web.inputs import CONSENT_VALUE
+from storefront.i18n import Translator
 
 FIELDS = ("name", "email", "phone", "company", "inn", "consent")
 
@@ -57,25 +58,44 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-@lru_cache(maxsize=None)
+@cache
 def registration_form(locale: str) -> type[Form]:
     """The form class for one locale (messages are fixed per class, so classes are cached)."""
     t = Translator(locale).text
 
     class RegistrationForm(Form):
-        name = StringField(filters=[_strip], validators=[
-            validators.DataRequired(t("err_name_required")),
-            validators.Length(max=200, message=t("err_too_long")), _OneLine(t("err_one_line"))])
-        email = StringField(filters=[_strip], validators=[
-            validators.DataRequired(t("err_email_required")),
-            validators.Length(max=254, message=t("err_too_long")),
-            validators.Email(t("err_email_invalid"), granular_message=False)])
-        phone = StringField(filters=[_strip], validators=[
-            validators.DataRequired(t("err_phone_required")),
-            validators.Length(max=40, message=t("err_too_long")),
-            _Phone(t("err_phone_invalid"))])
-        company = StringField(filters=[_strip], validators=[
-            validators.Optional(), validators.Length(max=300, message=t("err_too_long")), _OneLine(t("err_one_line"))])
+        name = StringField(
+            filters=[_strip],
+            validators=[
+                validators.DataRequired(t("err_name_required")),
+                validators.Length(max=200, message=t("err_too_long")),
+                _OneLine(t("err_one_line")),
+            ],
+        )
+        email = StringField(
+            filters=[_strip],
+            validators=[
+                validators.DataRequired(t("err_email_required")),
+                validators.Length(max=254, message=t("err_too_long")),
+                validators.Email(t("err_email_invalid"), granular_message=False),
+            ],
+        )
+        phone = StringField(
+            filters=[_strip],
+            validators=[
+                validators.DataRequired(t("err_phone_required")),
+                validators.Length(max=40, message=t("err_too_long")),
+                _Phone(t("err_phone_invalid")),
+            ],
+        )
+        company = StringField(
+            filters=[_strip],
+            validators=[
+                validators.Optional(),
+                validators.Length(max=300, message=t("err_too_long")),
+                _OneLine(t("err_one_line")),
+            ],
+        )
         inn = StringField(filters=[_strip], validators=[validators.Optional(), _Inn(t("err_inn_invalid"))])
         consent = _Checkbox(validators=[validators.DataRequired(t("err_consent_required"))])
         website = StringField(filters=[_strip])

@@ -6,6 +6,7 @@ what cannot be read (broken encoding, JSON or multipart; NaN, Infinity, too deep
 field; a control character), 408 for a body too slow to arrive, 413 for one too large, 415 for
 a content type the endpoint does not take, 422 for a form field in JSON that is not a string.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,6 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
+
 from storefront.site.characters import code_point, first_forbidden
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -70,8 +72,9 @@ async def read_body(request: Request, *, cap: int, timeout: float) -> bytes:
                     raise _too_large(cap)
                 chunks.append(chunk)
     except TimeoutError:
-        raise HTTPException(408, f"the request body did not arrive within {timeout:g} seconds",
-                            headers={"Connection": "close"}) from None
+        raise HTTPException(
+            408, f"the request body did not arrive within {timeout:g} seconds", headers={"Connection": "close"}
+        ) from None
     except ClientDisconnect:
         raise HTTPException(400, "the client disconnected before the body arrived") from None
     request._body = b"".join(chunks)  # Starlette's form parser reads the cached body

@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 description served at ``/openapi.json``: every path parameter, every status
 an operation answers, and request schemas taken from the models that check the requests."""
+
 from __future__ import annotations
 
 from functools import cache
@@ -8,42 +9,81 @@ from typing import Any
 from pydantic import BaseModel
 
 from registration_api.domain import subscriptions
-from registration_api.web.inputs import CONSENT_VALUE, FORM_TYPES, JSON_TYPE, LINE_PATTERN, SAID_LINE_PATTERN, TEXT_PATTERN
+from registration_api.web.inputs import (
+    CONSENT_VALUE,
+    FORM_TYPES,
+    JSON_TYPE,
+    LINE_PATTERN,
+    SAID_LINE_PATTERN,
+    TEXT_PATTERN,
+)
 from registration_api.web.partner_inputs import Conversion, Departure, ListQuery, NewInvitations, SubscriberQuery
 
 _FIELDS = {
-    "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": SAID_LINE_PATTERN,
-             "description": "Full name, one line."},
+    "name": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 200,
+        "pattern": SAID_LINE_PATTERN,
+        "description": "Full name, one line.",
+    },
     "email": {"type": "string", "format": "email", "maxLength": 254},
-    "phone": {"type": "string", "maxLength": 40, "pattern": "^[0-9 \\t\\r\\n()+\\-.]+$",
-              "description": "A Russian number, e.g. `8 (912) 345-67-89` or `+7 912 3456789`."},
+    "phone": {
+        "type": "string",
+        "maxLength": 40,
+        "pattern": "^[0-9 \\t\\r\\n()+\\-.]+$",
+        "description": "A Russian number, e.g. `8 (912) 345-67-89` or `+7 912 3456789`.",
+    },
     "company": {"type": "string", "maxLength": 300, "pattern": LINE_PATTERN},
-    "inn": {"type": "string", "pattern": "^[ \\t\\r\\n]*([0-9]( ?[0-9]){9}(( ?[0-9]){2})?)?[ \\t\\r\\n]*$",
-            "description": "ИНН (10 or 12 digits, spaces allowed) with valid check digits; may be empty."},
-    "consent": {"type": "string", "enum": [CONSENT_VALUE],
-                "description": "Consent to personal data processing (152-FZ): exactly the checkbox's value."},
-    "website": {"type": "string", "pattern": TEXT_PATTERN,
-                "description": "Honeypot: leave empty. A valid form with it filled is answered as a success and "
-                               "dropped."},
-    "token": {"type": "string", "maxLength": 100, "pattern": TEXT_PATTERN,
-              "description": "Idempotency token: a repeated post with the same token answers with the same "
-                             "subscriber."},
+    "inn": {
+        "type": "string",
+        "pattern": "^[ \\t\\r\\n]*([0-9]( ?[0-9]){9}(( ?[0-9]){2})?)?[ \\t\\r\\n]*$",
+        "description": "ИНН (10 or 12 digits, spaces allowed) with valid check digits; may be empty.",
+    },
+    "consent": {
+        "type": "string",
+        "enum": [CONSENT_VALUE],
+        "description": "Consent to personal data processing (152-FZ): exactly the checkbox's value.",
+    },
+    "website": {
+        "type": "string",
+        "pattern": TEXT_PATTERN,
+        "description": "Honeypot: leave empty. A valid form with it filled is answered as a success and dropped.",
+    },
+    "token": {
+        "type": "string",
+        "maxLength": 100,
+        "pattern": TEXT_PATTERN,
+        "description": "Idempotency token: a repeated post with the same token answers with the same subscriber.",
+    },
 }
 _TEXT = {"type": "string", "pattern": TEXT_PATTERN}
-_FORM = {"type": "object", "required": ["name", "email", "phone", "consent"], "properties": _FIELDS,
-         "propertyNames": {"pattern": TEXT_PATTERN}, "additionalProperties": _TEXT}
-_JSON_FORM = {**_FORM, "properties": {**_FIELDS, "consent": {
-    "enum": [CONSENT_VALUE, True], "description": "Consent to personal data processing (152-FZ)."}}}
+_FORM = {
+    "type": "object",
+    "required": ["name", "email", "phone", "consent"],
+    "properties": _FIELDS,
+    "propertyNames": {"pattern": TEXT_PATTERN},
+    "additionalProperties": _TEXT,
+}
+_JSON_FORM = {
+    **_FORM,
+    "properties": {
+        **_FIELDS,
+        "consent": {"enum": [CONSENT_VALUE, True], "description": "Consent to personal data processing (152-FZ)."},
+    },
+}
 _ANY_FORM = {"type": "object", "propertyNames": {"pattern": TEXT_PATTERN}, "additionalProperties": _TEXT}
-_FORM_BODY = {"required": True, "content": {
-    FORM_TYPES[0]: {"schema": _FORM}, FORM_TYPES[1]: {"schema": _FORM}, JSON_TYPE: {"schema": _JSON_FORM}}}
+_FORM_BODY = {
+    "required": True,
+    "content": {FORM_TYPES[0]: {"schema": _FORM}, FORM_TYPES[1]: {"schema": _FORM}, JSON_TYPE: {"schema": _JSON_FORM}},
+}
 
 _ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
 _HTML = {"text/html": {"schema": {"type": "string"}}}
 _WHY = {
     400: "The request cannot be read: not UTF-8, broken JSON or multipart, JSON nested too deep or with "
-         "NaN/Infinity, a file where text is expected, or a control character in the address, a query "
-         "parameter or a field.",
+    "NaN/Infinity, a file where text is expected, or a control character in the address, a query "
+    "parameter or a field.",
     401: "No API key, or an unknown or revoked one.",
     403: "Refused: a key of another partner, or a post from a site that is not the partner's.",
     404: "No such storefront, page, subscriber, invitation or link.",
@@ -55,8 +95,13 @@ _WHY = {
     422: "A value of the wrong type, out of its range or not in its set; the message names the field.",
     429: "Too many requests from this address (or with this key, or wrong keys from this address).",
 }
-_RETRY_AFTER = {"Retry-After": {"required": True, "description": "Seconds to wait.",
-                                "schema": {"type": "string", "pattern": "^\\d+$"}}}
+_RETRY_AFTER = {
+    "Retry-After": {
+        "required": True,
+        "description": "Seconds to wait.",
+        "schema": {"type": "string", "pattern": "^\\d+$"},
+    }
+}
 
 
 def _refusals(*statuses: int, html: bool = True) -> dict[str, Any]:
@@ -95,8 +140,13 @@ def _query(model: type[BaseModel]) -> list[dict[str, Any]]:
 
 
 def _path(name: str, description: str, **schema: Any) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "description": description,
-            "schema": {"type": "string", "minLength": 1, "pattern": TEXT_PATTERN, **schema}}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", "minLength": 1, "pattern": TEXT_PATTERN, **schema},
+    }
 
 
 def _json_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
@@ -109,10 +159,19 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 _NULLABLE = {"type": ["string", "null"]}
 _SUBSCRIBER = {"type": "object", "properties": {column: _NULLABLE for column in subscriptions.COLUMNS}}
-_INVITATION = {"type": "object", "properties": {
-    "code": {"type": "string"}, "created_at": {"type": "string"}, "email": _NULLABLE, "tariff": {"type": "string"},
-    "trial_days": {"type": "integer"}, "expires_at": _NULLABLE, "subscriber_number": _NULLABLE,
-    "activated_at": _NULLABLE}}
+_INVITATION = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "created_at": {"type": "string"},
+        "email": _NULLABLE,
+        "tariff": {"type": "string"},
+        "trial_days": {"type": "integer"},
+        "expires_at": _NULLABLE,
+        "subscriber_number": _NULLABLE,
+        "activated_at": _NULLABLE,
+    },
+}
 _CSV = {"text/csv": {"schema": {"type": "string"}}}
 _SITE = _path("site_id", "The storefront's id (its folder under `sites/`).")
 _NUMBER = _path("number", "The subscriber number.")
@@ -122,17 +181,32 @@ _API_BODY_REFUSALS = (400, 401, 403, 404, 408, 413, 415, 422, 429)
 
 
 def _listing(summary: str, query: type[BaseModel], row: dict[str, Any]) -> dict[str, Any]:
-    return {"get": {
-        "summary": summary, "security": _AUTH, "parameters": [_SITE, *_query(query)],
-        "responses": {"200": {"description": "A JSON list, or CSV with `?format=csv`.", "content": {
-            "application/json": {"schema": {"type": "array", "items": row}}, **_CSV}},
-            **_refusals(*_API_REFUSALS, html=False)}}}
+    return {
+        "get": {
+            "summary": summary,
+            "security": _AUTH,
+            "parameters": [_SITE, *_query(query)],
+            "responses": {
+                "200": {
+                    "description": "A JSON list, or CSV with `?format=csv`.",
+                    "content": {"application/json": {"schema": {"type": "array", "items": row}}, **_CSV},
+                },
+                **_refusals(*_API_REFUSALS, html=False),
+            },
+        }
+    }
 
 
 def _change(summary: str, body: type[BaseModel], done: dict[str, Any]) -> dict[str, Any]:
-    return {"post": {
-        "summary": summary, "security": _AUTH, "parameters": [_SITE, _NUMBER], "requestBody": _json_body(body),
-        "responses": {"200": _json(done, "Done"), **_refusals(*_API_BODY_REFUSALS, html=False)}}}
+    return {
+        "post": {
+            "summary": summary,
+            "security": _AUTH,
+            "parameters": [_SITE, _NUMBER],
+            "requestBody": _json_body(body),
+            "responses": {"200": _json(done, "Done"), **_refusals(*_API_BODY_REFUSALS, html=False)},
+        }
+    }
 
 
 def _partner_paths() -> dict[str, Any]:
@@ -140,21 +214,43 @@ def _partner_paths() -> dict[str, Any]:
     number = {"subscriber_number": {"type": "string"}}
     invitations = _listing("Invitation codes with their subscriber and activation date", ListQuery, _INVITATION)
     invitations["post"] = {
-        "summary": "Create invitation codes (and e-mail one to a prospect)", "security": _AUTH,
-        "parameters": [_SITE], "requestBody": _json_body(NewInvitations, required=False),
-        "responses": {"201": _json({"type": "object", "properties": {
-            "codes": {"type": "array", "items": {"type": "string"}},
-            "links": {"type": "array", "items": {"type": "string", "format": "uri"}}}},
-            "The codes and their activation links"), **_refusals(*_API_BODY_REFUSALS, html=False)}}
+        "summary": "Create invitation codes (and e-mail one to a prospect)",
+        "security": _AUTH,
+        "parameters": [_SITE],
+        "requestBody": _json_body(NewInvitations, required=False),
+        "responses": {
+            "201": _json(
+                {
+                    "type": "object",
+                    "properties": {
+                        "codes": {"type": "array", "items": {"type": "string"}},
+                        "links": {"type": "array", "items": {"type": "string", "format": "uri"}},
+                    },
+                },
+                "The codes and their activation links",
+            ),
+            **_refusals(*_API_BODY_REFUSALS, html=False),
+        },
+    }
     return {
         f"{base}/subscribers": _listing("The partner's subscribers, newest first", SubscriberQuery, _SUBSCRIBER),
         f"{base}/subscribers/{{number}}/convert": _change(
-            "Convert a trial to a paid subscription", Conversion,
-            {"type": "object", "properties": {**number, "status": {"const": "paid"},
-                                              "paid_until": {"type": "string", "format": "date"}}}),
+            "Convert a trial to a paid subscription",
+            Conversion,
+            {
+                "type": "object",
+                "properties": {
+                    **number,
+                    "status": {"const": "paid"},
+                    "paid_until": {"type": "string", "format": "date"},
+                },
+            },
+        ),
         f"{base}/subscribers/{{number}}/gone": _change(
-            "Record that a client left, and why", Departure,
-            {"type": "object", "properties": {**number, "status": {"const": "gone"}, "reason": {"type": "string"}}}),
+            "Record that a client left, and why",
+            Departure,
+            {"type": "object", "properties": {**number, "status": {"const": "gone"}, "reason": {"type": "string"}}},
+        ),
         f"{base}/invitations": invitations,
     }
 
@@ -166,39 +262,75 @@ def _email_pages() -> dict[str, Any]:
     return {
         "/invite/{code}": {
             "parameters": [code],
-            "get": {"summary": "The activation page of an invitation", "responses": {
-                "200": {"description": "The form", "content": page}, **_refusals(400, 404, 409, 410)}},
-            "post": {"summary": "Activate an invitation: creates the trial subscriber", "requestBody": _FORM_BODY,
-                     "responses": {"200": {"description": "Activated (or a honeypot post, dropped)", "content": page},
-                                   **_refusals(400, 403, 404, 408, 409, 410, 413, 415, 422, 429)}}},
+            "get": {
+                "summary": "The activation page of an invitation",
+                "responses": {"200": {"description": "The form", "content": page}, **_refusals(400, 404, 409, 410)},
+            },
+            "post": {
+                "summary": "Activate an invitation: creates the trial subscriber",
+                "requestBody": _FORM_BODY,
+                "responses": {
+                    "200": {"description": "Activated (or a honeypot post, dropped)", "content": page},
+                    **_refusals(400, 403, 404, 408, 409, 410, 413, 415, 422, 429),
+                },
+            },
+        },
         "/extend/{token}": {
             "parameters": [token],
-            "get": {"summary": "Confirm extending access by 7 days (from the 7-day reminder)", "responses": {
-                "200": {"description": "The confirmation page", "content": page}, **_refusals(400, 404)}},
-            "post": {"summary": "Extend access by 7 days, once",
-                     "requestBody": {"required": False, "content": {kind: {"schema": _ANY_FORM} for kind in
-                                                                    (*FORM_TYPES, JSON_TYPE)}},
-                     "responses": {"200": {"description": "Extended", "content": page},
-                                   **_refusals(400, 404, 408, 409, 413, 415, 422, 429)}}},
+            "get": {
+                "summary": "Confirm extending access by 7 days (from the 7-day reminder)",
+                "responses": {"200": {"description": "The confirmation page", "content": page}, **_refusals(400, 404)},
+            },
+            "post": {
+                "summary": "Extend access by 7 days, once",
+                "requestBody": {
+                    "required": False,
+                    "content": {kind: {"schema": _ANY_FORM} for kind in (*FORM_TYPES, JSON_TYPE)},
+                },
+                "responses": {
+                    "200": {"description": "Extended", "content": page},
+                    **_refusals(400, 404, 408, 409, 413, 415, 422, 429),
+                },
+            },
+        },
     }
 
 
 @cache  # the same for the whole life of the process; answered as is, never changed
 def openapi_document() -> dict[str, Any]:
-    registered = {"type": "object", "properties": {
-        "status": {"const": "registered"}, "subscriber_number": {"type": "string"},
-        "trial_ends": {"type": "string", "format": "date"}, "thanks_url": {"type": "string", "format": "uri"}}}
-    field_errors = {"type": "object", "properties": {
-        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
-        "error": {"type": "string"}}}
+    registered = {
+        "type": "object",
+        "properties": {
+            "status": {"const": "registered"},
+            "subscriber_number": {"type": "string"},
+            "trial_ends": {"type": "string", "format": "date"},
+            "thanks_url": {"type": "string", "format": "uri"},
+        },
+    }
+    field_errors = {
+        "type": "object",
+        "properties": {
+            "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            "error": {"type": "string"},
+        },
+    }
     return {
         "openapi": "3.1.0",
-        "components": {"securitySchemes": {"partnerKey": {
-            "type": "http", "scheme": "bearer",
-            "description": "A key from `registration-api keys create SITE_ID`; it sees only that site's data."}}},
-        "info": {"title": "storefront registration API", "version": "1.0.0",
-                 "description": "Turns a storefront's registration form into a trial subscriber. A method an "
-                                "address does not list is answered 405 with `Allow`."},
+        "components": {
+            "securitySchemes": {
+                "partnerKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A key from `registration-api keys create SITE_ID`; it sees only that site's data.",
+                }
+            }
+        },
+        "info": {
+            "title": "storefront registration API",
+            "version": "1.0.0",
+            "description": "Turns a storefront's registration form into a trial subscriber. A method an "
+            "address does not list is answered 405 with `Allow`.",
+        },
         "paths": {
             "/r/{site_id}/{page_id}": {
                 "parameters": [_SITE, _path("page_id", "A registration page of the storefront (`registration[].id`).")],
@@ -207,28 +339,50 @@ def openapi_document() -> dict[str, Any]:
                     "requestBody": _FORM_BODY,
                     "responses": {
                         "201": _json(registered, "Registered (with `Accept: application/json`)."),
-                        "303": {"description": "Registered: the browser goes to the thank-you page.",
-                                "headers": {"Location": {"required": True, "schema": {"type": "string"}}}},
+                        "303": {
+                            "description": "Registered: the browser goes to the thank-you page.",
+                            "headers": {"Location": {"required": True, "schema": {"type": "string"}}},
+                        },
                         **_refusals(400, 403, 404, 408, 413, 415),
-                        "422": {"description": "Invalid fields: the form again with messages, or errors per field.",
-                                "content": {"application/json": {"schema": field_errors}, **_HTML}},
+                        "422": {
+                            "description": "Invalid fields: the form again with messages, or errors per field.",
+                            "content": {"application/json": {"schema": field_errors}, **_HTML},
+                        },
                         **_refusals(429),
                     },
                 },
                 "options": {
                     "summary": "CORS preflight for a form posted by script from the partner's own site",
-                    "responses": {"204": {"description": "Allowed: the CORS headers."},
-                                  "403": {"description": "Unknown storefront, or an origin not the partner's."},
-                                  **_refusals(400)}},
+                    "responses": {
+                        "204": {"description": "Allowed: the CORS headers."},
+                        "403": {"description": "Unknown storefront, or an origin not the partner's."},
+                        **_refusals(400),
+                    },
+                },
             },
             **_partner_paths(),
             **_email_pages(),
-            "/healthz": {"get": {"summary": "Service and database health", "responses": {
-                "200": {"description": "Up", "content": {"application/json": {"schema": {"type": "object"}}}},
-                "503": {"description": "The database is unavailable",
-                        "content": {"application/json": {"schema": {"type": "object"}}}},
-                **_refusals(400, html=False)}}},
-            "/openapi.json": {"get": {"summary": "This document", "responses": {
-                "200": _json({"type": "object"}, "The OpenAPI document"), **_refusals(400, html=False)}}},
+            "/healthz": {
+                "get": {
+                    "summary": "Service and database health",
+                    "responses": {
+                        "200": {"description": "Up", "content": {"application/json": {"schema": {"type": "object"}}}},
+                        "503": {
+                            "description": "The database is unavailable",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        },
+                        **_refusals(400, html=False),
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "responses": {
+                        "200": _json({"type": "object"}, "The OpenAPI document"),
+                        **_refusals(400, html=False),
+                    },
+                }
+            },
         },
     }

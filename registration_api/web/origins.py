@@ -3,6 +3,7 @@
 ``https://Облако.рф:443/path`` and ``https://xn--80ab2acne.xn--p1ai`` are the same origin; a
 user name, a host with a trailing dot, ``null`` or anything that is not http(s) has none.
 """
+
 from __future__ import annotations
 
 import ipaddress

@@ -4,6 +4,7 @@ an e-mail (an invitation to activate, a link to extend access).
 Every partner endpoint needs ``Authorization: Bearer <key>`` and sees only the data of the
 site its key belongs to.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,24 +18,28 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from registration_api.domain import api_keys, invitations, reminders, subscriptions
+from registration_api.domain.partner_sites import PartnerSite
+from registration_api.domain.signups import SignUp
+from registration_api.storage.tables import subscribers
+from registration_api.web.csv_export import write_csv
+from registration_api.web.errors import plain_page
+from registration_api.web.forms import errors_of, registration_form, typed_values
+from registration_api.web.inputs import read_form, read_json
+from registration_api.web.partner_inputs import (
+    Conversion,
+    Departure,
+    ListQuery,
+    NewInvitations,
+    SubscriberQuery,
+    validated,
+)
+from registration_api.web.rate_limit import retry_after
+from registration_api.web.routing import resource
 from storefront.formatting import date as format_date
 from storefront.i18n import Translator
 from storefront.render.pages import Page
-
-from registration_api.domain import invitations
-from registration_api.domain import api_keys
-from registration_api.domain import reminders
-from registration_api.domain import subscriptions
-from registration_api.storage.database import subscribers
-from registration_api.web.errors import plain_page
-from registration_api.web.csv_export import write_csv
-from registration_api.web.forms import errors_of, registration_form, typed_values
-from registration_api.web.inputs import read_form, read_json
-from registration_api.web.partner_inputs import Conversion, Departure, ListQuery, NewInvitations, SubscriberQuery, validated
-from registration_api.web.rate_limit import retry_after
-from registration_api.domain.signups import SignUp
-from registration_api.domain.partner_sites import PartnerSite
-from registration_api.web.routing import resource
 
 if TYPE_CHECKING:
     from registration_api.web.app import Service
@@ -45,8 +50,11 @@ def _table(rows: list[dict], columns: list[str], wants_csv: bool, filename: str)
         return JSONResponse(rows)
     out = io.StringIO()
     write_csv(out, columns, rows)
-    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        "\ufeff" + out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 _CODE = re.compile(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}")
@@ -54,18 +62,31 @@ _BEARER = {"WWW-Authenticate": "Bearer"}
 
 
 def invitation_row(invitation: invitations.Invitation) -> dict[str, Any]:
-    return {"code": invitation.code, "created_at": invitation.created_at.isoformat(), "email": invitation.email,
-            "tariff": invitation.tariff, "trial_days": invitation.trial_days,
-            "expires_at": invitation.expires_at.isoformat() if invitation.expires_at else None,
-            "subscriber_number": invitation.subscriber_number,
-            "activated_at": invitation.activated_at.isoformat() if invitation.activated_at else None}
+    return {
+        "code": invitation.code,
+        "created_at": invitation.created_at.isoformat(),
+        "email": invitation.email,
+        "tariff": invitation.tariff,
+        "trial_days": invitation.trial_days,
+        "expires_at": invitation.expires_at.isoformat() if invitation.expires_at else None,
+        "subscriber_number": invitation.subscriber_number,
+        "activated_at": invitation.activated_at.isoformat() if invitation.activated_at else None,
+    }
 
 
-INVITATION_COLUMNS = ["code", "created_at", "email", "tariff", "trial_days", "expires_at", "subscriber_number",
-                      "activated_at"]
+INVITATION_COLUMNS = [
+    "code",
+    "created_at",
+    "email",
+    "tariff",
+    "trial_days",
+    "expires_at",
+    "subscriber_number",
+    "activated_at",
+]
 
 
-def routes(service: "Service") -> list[Route]:
+def routes(service: Service) -> list[Route]:
     engine, settings = service.engine, service.settings
     limits = {"cap": settings.max_body_bytes, "timeout": settings.read_timeout_seconds}
 
@@ -80,8 +101,9 @@ def routes(service: "Service") -> list[Route]:
             raise HTTPException(429, "too many wrong API keys from this address; try again later", retry_after(wait))
         header = request.headers.get("authorization", "")
         if not header.startswith("Bearer "):
-            raise HTTPException(401, "send your API key as 'Authorization: Bearer <key>' (registration-api keys "
-                                     "create)", _BEARER)
+            raise HTTPException(
+                401, "send your API key as 'Authorization: Bearer <key>' (registration-api keys create)", _BEARER
+            )
         key = header[7:].strip()
         site_id = await run_in_threadpool(api_keys.site_of, engine, key)
         if site_id is None:
@@ -100,8 +122,9 @@ def routes(service: "Service") -> list[Route]:
     async def list_subscribers(request: Request) -> Response:
         partner = await partner_for(request)
         query = validated(SubscriberQuery, request.query_params)
-        rows = await run_in_threadpool(subscriptions.list_for, engine, partner.id, status=query.status,
-                                       since=query.since, until=query.until)
+        rows = await run_in_threadpool(
+            subscriptions.list_for, engine, partner.id, status=query.status, since=query.since, until=query.until
+        )
         return _table(rows, list(subscriptions.COLUMNS), query.format == "csv", f"{partner.id}-subscribers.csv")
 
     async def convert(request: Request) -> Response:
@@ -133,10 +156,19 @@ def routes(service: "Service") -> list[Route]:
         try:
             codes = await run_in_threadpool(
                 lambda: invitations.create(
-                    engine, partner, now=service.clock(), email=wanted.email, tariff=wanted.tariff,
-                    trial_days=wanted.trial_days, count=wanted.count, expires_days=wanted.expires_days,
-                    mail_from=settings.mail_from, activation_base=service.public_base(),
-                    mails_per_day=settings.invitation_mails_per_day))
+                    engine,
+                    partner,
+                    now=service.clock(),
+                    email=wanted.email,
+                    tariff=wanted.tariff,
+                    trial_days=wanted.trial_days,
+                    count=wanted.count,
+                    expires_days=wanted.expires_days,
+                    mail_from=settings.mail_from,
+                    activation_base=service.public_base(),
+                    mails_per_day=settings.invitation_mails_per_day,
+                )
+            )
         except invitations.MailQuota as exc:
             raise HTTPException(429, str(exc)) from None
         except ValueError as exc:
@@ -152,14 +184,26 @@ def routes(service: "Service") -> list[Route]:
             raise HTTPException(429, "too many posts from this address; try again in a minute", retry_after(wait))
 
     # --- pages a client opens from an e-mail ---------------------------------------------
-    async def invite_page(partner: PartnerSite, invitation: invitations.Invitation, request: Request, status: int = 200,
-                          form: dict | None = None) -> Response:
+    async def invite_page(
+        partner: PartnerSite,
+        invitation: invitations.Invitation,
+        request: Request,
+        status: int = 200,
+        form: dict | None = None,
+    ) -> Response:
         title = Translator(partner.site.locale).text("invite_title", partner=partner.site.config.partner.name)
         page = Page(f"invite/{invitation.code}/", "invite.html", "invite", title, title, noindex=True)
         return await service.page_response(
-            partner, page, status, partner.site.config.site.base_url, code=invitation.code,
-            reg={"trial_days": invitation.trial_days}, reg_tariff=partner.site.tariff(invitation.tariff),
-            form=form or {"values": {}, "errors": {}}, form_action=service.own_url(request))
+            partner,
+            page,
+            status,
+            partner.site.config.site.base_url,
+            code=invitation.code,
+            reg={"trial_days": invitation.trial_days},
+            reg_tariff=partner.site.tariff(invitation.tariff),
+            form=form or {"values": {}, "errors": {}},
+            form_action=service.own_url(request),
+        )
 
     def invitation_state(request: Request) -> tuple[PartnerSite | None, invitations.Invitation | None, str]:
         code = invitations.normalise_code(request.path_params["code"])
@@ -169,17 +213,29 @@ def routes(service: "Service") -> list[Route]:
             return None, None, "missing"
         return partner, invitation, invitation.state(service.clock())
 
-    async def open_invitation(request: Request) -> tuple[PartnerSite | None, invitations.Invitation | None,
-                                                         Response | None]:
+    async def open_invitation(
+        request: Request,
+    ) -> tuple[PartnerSite | None, invitations.Invitation | None, Response | None]:
         """The invitation a link names, or the page that says why it cannot be used."""
         partner, invitation, state = await run_in_threadpool(invitation_state, request)
         if partner is None or invitation is None:
-            return None, None, plain_page(404, "Приглашение не найдено",
-                                           "Такого кода приглашения нет. Проверьте ссылку из письма.")
+            return (
+                None,
+                None,
+                plain_page(404, "Приглашение не найдено", "Такого кода приглашения нет. Проверьте ссылку из письма."),
+            )
         if state != "open":
-            return partner, invitation, await service.message_page(
-                partner, f"invite/{invitation.code}/", 410 if state == "expired" else 409,
-                partner.site.config.site.base_url, f"invite_{state}")
+            return (
+                partner,
+                invitation,
+                await service.message_page(
+                    partner,
+                    f"invite/{invitation.code}/",
+                    410 if state == "expired" else 409,
+                    partner.site.config.site.base_url,
+                    f"invite_{state}",
+                ),
+            )
         return partner, invitation, None
 
     async def show_invitation(request: Request) -> Response:
@@ -194,28 +250,44 @@ def routes(service: "Service") -> list[Route]:
             return refusal
         origin = service.request_origin(request)
         if not (service.origin_allowed(partner, origin) or origin == service.own_origin()):
-            return await service.message_page(partner, f"invite/{invitation.code}/", 403,
-                                              partner.site.config.site.base_url, "foreign")
+            return await service.message_page(
+                partner, f"invite/{invitation.code}/", 403, partner.site.config.site.base_url, "foreign"
+            )
         form = registration_form(partner.site.locale)(data)
         if not form.validate():
-            return await invite_page(partner, invitation, request, 422,
-                                     {"values": typed_values(form), "errors": errors_of(form)})
+            return await invite_page(
+                partner, invitation, request, 422, {"values": typed_values(form), "errors": errors_of(form)}
+            )
         if form.website.data:
-            return await service.message_page(partner, f"invite/{invitation.code}/", 200,
-                                              partner.site.config.site.base_url, "invite_used")
+            return await service.message_page(
+                partner, f"invite/{invitation.code}/", 200, partner.site.config.site.base_url, "invite_used"
+            )
         signup = SignUp.from_form(form, with_token=False)
         try:
-            lead = await run_in_threadpool(lambda: invitations.activate(
-                engine, partner, invitation, signup, now=service.clock(), timezone=settings.timezone,
-                mail_from=settings.mail_from))
+            lead = await run_in_threadpool(
+                lambda: invitations.activate(
+                    engine,
+                    partner,
+                    invitation,
+                    signup,
+                    now=service.clock(),
+                    timezone=settings.timezone,
+                    mail_from=settings.mail_from,
+                )
+            )
         except invitations.AlreadyUsed:
-            return await service.message_page(partner, f"invite/{invitation.code}/", 409,
-                                              partner.site.config.site.base_url, "invite_used")
+            return await service.message_page(
+                partner, f"invite/{invitation.code}/", 409, partner.site.config.site.base_url, "invite_used"
+            )
         service.wake.set()
-        return await service.message_page(partner, f"invite/{invitation.code}/", 200,
-                                          partner.site.config.site.base_url, "invite_done",
-                                          {"number": lead.number,
-                                           "date": format_date(lead.trial_ends, partner.site.locale)})
+        return await service.message_page(
+            partner,
+            f"invite/{invitation.code}/",
+            200,
+            partner.site.config.site.base_url,
+            "invite_done",
+            {"number": lead.number, "date": format_date(lead.trial_ends, partner.site.locale)},
+        )
 
     def extension(request: Request):
         parsed = reminders.read_extension_token(service.secret, request.path_params["token"])
@@ -232,9 +304,16 @@ def routes(service: "Service") -> list[Route]:
             return plain_page(404, "Ссылка не действует", "Эта ссылка не действует. Свяжитесь с партнёром.")
         new_end = period_end + dt.timedelta(days=reminders.EXTENSION_DAYS)
         t = Translator(partner.site.locale).text
-        return await service.message_page(partner, "extend/", 200, partner.site.config.site.base_url, "extend",
-                                          {"number": number, "date": format_date(new_end, partner.site.locale)},
-                                          post_url=service.own_url(request), post_text=t("msg_extend_button"))
+        return await service.message_page(
+            partner,
+            "extend/",
+            200,
+            partner.site.config.site.base_url,
+            "extend",
+            {"number": number, "date": format_date(new_end, partner.site.locale)},
+            post_url=service.own_url(request),
+            post_text=t("msg_extend_button"),
+        )
 
     async def do_extension(request: Request) -> Response:
         browser_post_allowed(request)
@@ -246,8 +325,14 @@ def routes(service: "Service") -> list[Route]:
         base = partner.site.config.site.base_url
         if new_end is None:
             return await service.message_page(partner, "extend/", 409, base, "extend_invalid")
-        return await service.message_page(partner, "extend/", 200, base, "extend_done",
-                                          {"number": number, "date": format_date(new_end, partner.site.locale)})
+        return await service.message_page(
+            partner,
+            "extend/",
+            200,
+            base,
+            "extend_done",
+            {"number": number, "date": format_date(new_end, partner.site.locale)},
+        )
 
     prefix = "/api/v1/sites/{site_id}"
     return [
@@ -258,4 +343,3 @@ def routes(service: "Service") -> list[Route]:
         resource("/invite/{code}", GET=show_invitation, POST=activate_invitation),
         resource("/extend/{token}", GET=show_extension, POST=do_extension),
     ]
-

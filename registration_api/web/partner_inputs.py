@@ -1,19 +1,31 @@
 """What the partner API accepts, declared once: its query parameters and JSON bodies with their
 types, ranges and value sets. The same models check a request (422 naming the field) and
 describe it in the OpenAPI document."""
+
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal, Mapping, TypeVar
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, TypeVar
 
 from annotated_types import Ge, Le
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, StringConstraints,
-                      ValidationError, ValidationInfo, field_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictStr,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from starlette.exceptions import HTTPException
 
-from registration_api.web.inputs import SAID_PATTERN, TEXT_PATTERN
 from registration_api.domain.subscriptions import STATUSES
+from registration_api.web.inputs import SAID_PATTERN, TEXT_PATTERN
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
@@ -47,11 +59,23 @@ def _said(text: str) -> str:
     return text.strip()
 
 
-Day = Annotated[dt.date, BeforeValidator(_text_date), AfterValidator(_in_range), Field(json_schema_extra={
-    "pattern": r"^(20\d\d|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
-    "description": f"A day from {EARLIEST} to {LATEST}."})]
-Reason = Annotated[StrictStr, StringConstraints(max_length=1000), AfterValidator(_said),
-                   Field(json_schema_extra={"pattern": SAID_PATTERN})]
+Day = Annotated[
+    dt.date,
+    BeforeValidator(_text_date),
+    AfterValidator(_in_range),
+    Field(
+        json_schema_extra={
+            "pattern": r"^(20\d\d|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
+            "description": f"A day from {EARLIEST} to {LATEST}.",
+        }
+    ),
+]
+Reason = Annotated[
+    StrictStr,
+    StringConstraints(max_length=1000),
+    AfterValidator(_said),
+    Field(json_schema_extra={"pattern": SAID_PATTERN}),
+]
 Email = Annotated[StrictStr, StringConstraints(max_length=254), Field(json_schema_extra={"format": "email"})]
 Name = Annotated[StrictStr, StringConstraints(max_length=100), Field(json_schema_extra={"pattern": TEXT_PATTERN})]
 

@@ -4,6 +4,7 @@ Buckets are kept in order of last use, so the ones idle long enough to be full a
 dropped a few at a time from the old end: a request costs the same with a million clients
 as with one, and a hard cap bounds memory when many addresses arrive at once.
 """
+
 from __future__ import annotations
 
 import ipaddress

@@ -1,7 +1,8 @@
 """One route per address with every method it answers, so a 405's ``Allow`` lists them all."""
+
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response

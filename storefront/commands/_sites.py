@@ -1,11 +1,12 @@
 """Choosing sites from the command line and printing reports, shared by build and check."""
+
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from storefront.pipeline import SiteReport
 from storefront.paths import site_ids
+from storefront.pipeline import SiteReport
 from storefront.site.diagnostics import display_path
 
 
@@ -13,10 +14,15 @@ def selected(sites_dir: Path, requested: list[str]) -> tuple[list[str], list[str
     """The site ids to work on, and messages for requested ids that do not exist."""
     known = site_ids(sites_dir) if sites_dir.is_dir() else []
     if not requested:
-        return known, [] if known else [f"no sites found in {display_path(sites_dir)}/ "
-                                        "(create one with: storefront new SITE_ID)"]
-    missing = [f"there is no site '{s}' in {display_path(sites_dir)}/"
-               + (f" (sites there: {', '.join(known)})" if known else "") for s in requested if s not in known]
+        return known, [] if known else [
+            f"no sites found in {display_path(sites_dir)}/ (create one with: storefront new SITE_ID)"
+        ]
+    missing = [
+        f"there is no site '{s}' in {display_path(sites_dir)}/"
+        + (f" (sites there: {', '.join(known)})" if known else "")
+        for s in requested
+        if s not in known
+    ]
     return [s for s in requested if s in known], missing
 
 

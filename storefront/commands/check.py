@@ -1,11 +1,12 @@
 """``storefront check``: validate and render every site without writing anything."""
+
 from __future__ import annotations
 
 import argparse
 import sys
 
-from storefront.pipeline import BuildOptions, build_many
 from storefront.commands._sites import print_problems, selected, themes_dir
+from storefront.pipeline import BuildOptions, build_many
 
 HELP = "validate sites without writing any output"
 

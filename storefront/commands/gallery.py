@@ -1,13 +1,14 @@
 """``storefront gallery SITE_ID``: the partner's content in every theme, side by side."""
+
 from __future__ import annotations
 
 import argparse
 import time
 from pathlib import Path
 
-from storefront.site.diagnostics import InvalidSite, display_path
-from storefront.pipeline import SiteReport
 from storefront.commands._sites import one_site, print_problems, themes_dir
+from storefront.pipeline import SiteReport
+from storefront.site.diagnostics import InvalidSite, display_path
 
 HELP = "build a site in every theme and show them side by side"
 
@@ -22,6 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from storefront.preview import static_server
     from storefront.preview.gallery import build_gallery
+
     if not one_site(args.sites, args.site_id):
         return 1
     out = args.out or Path("var") / "gallery" / args.site_id
@@ -31,8 +33,10 @@ def run(args: argparse.Namespace) -> int:
         print_problems(SiteReport(args.site_id, exc.problems))
         return 1
     for copy in copies:
-        print(f"  {copy.name}: " + ("built" if not copy.problems else f"{len(copy.problems)} problem(s): "
-                                    + "; ".join(copy.problems)))
+        print(
+            f"  {copy.name}: "
+            + ("built" if not copy.problems else f"{len(copy.problems)} problem(s): " + "; ".join(copy.problems))
+        )
     print(f"Wrote {display_path(out / 'index.html')}")
     if args.no_serve:
         return 0

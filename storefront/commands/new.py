@@ -1,4 +1,5 @@
 """``storefront new SITE_ID``: a working site to start from, in the partner's own words later."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,11 +18,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from storefront.site.schema import SLUG_PATTERN
     from storefront.commands.schema import schema_text
+    from storefront.site.schema import SLUG_PATTERN
+
     if not re.match(SLUG_PATTERN, args.site_id):
-        print(f"error: '{args.site_id}' cannot be a site id: use lower-case Latin letters, digits and hyphens, "
-              "e.g. oblako-plus", file=sys.stderr)
+        print(
+            f"error: '{args.site_id}' cannot be a site id: use lower-case Latin letters, digits and hyphens, "
+            "e.g. oblako-plus",
+            file=sys.stderr,
+        )
         return 2
     target = args.sites / args.site_id
     if target.exists():
@@ -35,15 +40,18 @@ def run(args: argparse.Namespace) -> int:
         destination = target / rel
         destination.parent.mkdir(parents=True, exist_ok=True)
         text = source.read_text(encoding="utf-8")
-        destination.write_text(text.replace("__SITE_ID__", args.site_id).replace("__THEME__", args.theme),
-                               encoding="utf-8")
+        destination.write_text(
+            text.replace("__SITE_ID__", args.site_id).replace("__THEME__", args.theme), encoding="utf-8"
+        )
         created.append(destination)
     schema_file = args.sites.parent / "schema" / "site.schema.json"
     schema_file.parent.mkdir(parents=True, exist_ok=True)
     schema_file.write_text(schema_text(), encoding="utf-8")
     sites_flag = "" if args.sites == Path("sites") else f" --sites {args.sites}"
-    print(f"Created {display_path(target)}/ with {len(created)} files "
-          f"(editors check it against {display_path(schema_file)}).")
+    print(
+        f"Created {display_path(target)}/ with {len(created)} files "
+        f"(editors check it against {display_path(schema_file)})."
+    )
     print(f"Next: edit {display_path(target / 'site.yaml')}, then run: storefront build {args.site_id}{sites_flag}")
     return 0
 

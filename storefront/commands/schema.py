@@ -1,11 +1,11 @@
 """``storefront schema``: the JSON Schema of site.yaml, for editors' autocompletion."""
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 from pathlib import Path
-
 
 HELP = "print the JSON Schema of site.yaml"
 

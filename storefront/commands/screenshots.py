@@ -1,4 +1,5 @@
 """``storefront screenshots SITE_ID --out DIR``: PNGs of the key pages in every theme."""
+
 from __future__ import annotations
 
 import argparse
@@ -8,14 +9,21 @@ import sys
 import tempfile
 from pathlib import Path
 
-from storefront.site.diagnostics import InvalidSite
-from storefront.pipeline import SiteReport
 from storefront.commands._sites import one_site, print_problems, themes_dir
+from storefront.pipeline import SiteReport
+from storefront.site.diagnostics import InvalidSite
 
 HELP = "photograph the landing, tariffs and registration pages of every theme (desktop and phone)"
 VIEWPORTS = {"desktop": (1280, 800), "phone": (375, 812)}
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,10 +41,12 @@ def chromium_path() -> str | None:
 def run(args: argparse.Namespace) -> int:
     from storefront.preview import static_server
     from storefront.preview.gallery import build_gallery
+
     if not one_site(args.sites, args.site_id):
         return 1
     try:
-        from playwright.sync_api import Error as PlaywrightError, sync_playwright
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
     except ImportError:
         print("error: screenshots need Playwright: pip install 'storefront[screenshots]'", file=sys.stderr)
         return 1
@@ -69,8 +79,11 @@ def run(args: argparse.Namespace) -> int:
                         page.close()
                 browser.close()
         except PlaywrightError as exc:
-            print(f"error: the browser failed: {exc.message.splitlines()[0]} "
-                  "(install Debian's chromium, or set CHROMIUM_PATH)", file=sys.stderr)
+            print(
+                f"error: the browser failed: {exc.message.splitlines()[0]} "
+                "(install Debian's chromium, or set CHROMIUM_PATH)",
+                file=sys.stderr,
+            )
             return 1
         finally:
             server.shutdown()

@@ -1,4 +1,5 @@
 """``storefront serve SITE_ID``: preview a site with live reload and a working form."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,6 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from storefront.preview.server import serve
+
     if not one_site(args.sites, args.site_id):
         return 1
     return serve(args.site_id, args.sites, themes_dir(args.themes), theme=args.theme, host=args.host, port=args.port)

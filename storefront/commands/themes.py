@@ -1,4 +1,5 @@
 """``storefront themes``: the themes a site can use."""
+
 from __future__ import annotations
 
 import argparse
@@ -15,6 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from storefront.site.theme_chain import ThemeError, available
+
     try:
         themes = available(themes_dir(args.themes))
     except ThemeError as exc:

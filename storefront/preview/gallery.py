@@ -4,6 +4,7 @@ Each theme's copy is built under ``<out>/<theme>/<site-id>/`` with a matching ba
 and ``<out>/index.html`` shows them next to each other. ``storefront screenshots`` reuses
 the same copies to photograph the key pages.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ under ``var/`` unless the environment says otherwise, so the form works), watche
 site and theme files, rebuilds after a burst of saves settles, and tells open browsers
 over server-sent events to reload, to swap stylesheets, or to show the build errors.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -15,8 +16,8 @@ import mimetypes
 import re
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import watchfiles
 from starlette.applications import Starlette
@@ -25,10 +26,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from storefront.pipeline import BuildOptions, SiteReport, build_site
 from storefront.paths import SITE_FILE, search_path
-from storefront.site.theme_chain import ThemeError, resolve
+from storefront.pipeline import BuildOptions, SiteReport, build_site
 from storefront.site.partner_files import LIMITS, UnsafeFile, read_text
+from storefront.site.theme_chain import ThemeError, resolve
 from storefront.site.yaml_positions import parse
 
 LIVERELOAD_JS = Path(__file__).parent / "static" / "livereload.js"
@@ -67,8 +68,11 @@ class Preview:
         self.report = report
         if report.ok:
             self.base_path = _base_path_of(self.root)
-            print(f"{self.site_id}: rebuilt in {time.perf_counter() - started:.2f} s, "
-                  f"{report.written} files written, {report.unchanged} unchanged", flush=True)
+            print(
+                f"{self.site_id}: rebuilt in {time.perf_counter() - started:.2f} s, "
+                f"{report.written} files written, {report.unchanged} unchanged",
+                flush=True,
+            )
         else:
             print(f"{self.site_id}: {len(report.problems)} problem(s); the browser shows them:", file=sys.stderr)
             for problem in report.problems:
@@ -96,8 +100,7 @@ class Preview:
     async def watch(self) -> None:
         """Rebuild after each burst of saves (watchfiles waits for the burst to settle)."""
         while True:
-            async for changes in watchfiles.awatch(*self.watched(), debounce=150, step=50,
-                                                   watch_filter=_interesting):
+            async for changes in watchfiles.awatch(*self.watched(), debounce=150, step=50, watch_filter=_interesting):
                 await self.rebuild({path for _, path in changes})
                 break  # the set of watched folders may have changed (another theme): watch anew
 
@@ -137,14 +140,16 @@ def create_preview_app(preview: Preview, api_app) -> Starlette:
                 while True:
                     try:
                         message = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_SECONDS)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         yield ": keep-alive\n\n"
                         continue
                     yield f"data: {json.dumps(message, ensure_ascii=False)}\n\n"
             finally:
                 preview.listeners.discard(queue)
-        return StreamingResponse(stream(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+        return StreamingResponse(
+            stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        )
 
     async def livereload(request: Request) -> Response:
         return FileResponse(LIVERELOAD_JS, media_type="text/javascript", headers={"Cache-Control": "no-store"})
@@ -155,10 +160,13 @@ def create_preview_app(preview: Preview, api_app) -> Starlette:
             if path == "/":
                 return RedirectResponse(preview.base_path)
             return Response("Not found", status_code=404)
-        if preview.report is None or not preview.report.ok and not (preview.root / "index.html").exists():
-            return _html(b"<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Build failed</title>"
-                         b"<body><p>The site has not been built yet.</p></body></html>", 200)
-        relative = path[len(preview.base_path):]
+        if preview.report is None or (not preview.report.ok and not (preview.root / "index.html").exists()):
+            return _html(
+                b'<!doctype html><html lang="en"><meta charset="utf-8"><title>Build failed</title>'
+                b"<body><p>The site has not been built yet.</p></body></html>",
+                200,
+            )
+        relative = path[len(preview.base_path) :]
         target = (preview.root / relative).resolve()
         if not target.is_relative_to(preview.root.resolve()):
             return Response("Not found", status_code=404)
@@ -183,27 +191,40 @@ def create_preview_app(preview: Preview, api_app) -> Starlette:
                 watcher.cancel()
                 await asyncio.gather(watcher, return_exceptions=True)
 
-    return Starlette(routes=[
-        Route("/_storefront/events", events),
-        Route("/_storefront/livereload.js", livereload),
-        Route("/r/{site_id}/{page_id}", api_app, methods=["POST", "OPTIONS"]),
-        Route("/healthz", api_app),
-        Route("/openapi.json", api_app),
-        Route("/{path:path}", pages),
-    ], lifespan=lifespan)
+    return Starlette(
+        routes=[
+            Route("/_storefront/events", events),
+            Route("/_storefront/livereload.js", livereload),
+            Route("/r/{site_id}/{page_id}", api_app, methods=["POST", "OPTIONS"]),
+            Route("/healthz", api_app),
+            Route("/openapi.json", api_app),
+            Route("/{path:path}", pages),
+        ],
+        lifespan=lifespan,
+    )
 
 
 def _html(body: bytes, status: int) -> Response:
-    return Response(_inject(body), status_code=status, media_type="text/html; charset=utf-8",
-                    headers={"Cache-Control": "no-store"})
+    return Response(
+        _inject(body), status_code=status, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"}
+    )
 
 
-def serve(site_id: str, sites_dir: Path, themes_dir: Path | None, *, theme: str | None, host: str,
-          port: int, var_dir: Path = Path("var")) -> int:
+def serve(
+    site_id: str,
+    sites_dir: Path,
+    themes_dir: Path | None,
+    *,
+    theme: str | None,
+    host: str,
+    port: int,
+    var_dir: Path = Path("var"),
+) -> int:
     """Build, then serve until Ctrl-C."""
     import uvicorn
-    from registration_api.web.app import create_app
+
     from registration_api.settings import Settings, SettingsError
+    from registration_api.web.app import create_app
 
     try:
         settings = Settings.from_env(sites_dir=sites_dir, themes_dir=themes_dir)
@@ -211,12 +232,14 @@ def serve(site_id: str, sites_dir: Path, themes_dir: Path | None, *, theme: str 
         print(f"error: {exc}", file=sys.stderr)
         return 1
     settings = dataclasses.replace(settings, allow_loopback_origins=True, listen_url=f"http://{host}:{port}/")
-    options = BuildOptions(sites_dir, themes_dir, var_dir / "preview", api_url=f"http://{host}:{port}/",
-                           theme=theme)
+    options = BuildOptions(sites_dir, themes_dir, var_dir / "preview", api_url=f"http://{host}:{port}/", theme=theme)
     preview = Preview(site_id, options)
     preview.build()
     app = create_preview_app(preview, create_app(settings))
-    print(f"Serving {site_id} at http://{host}:{port}{preview.base_path} with its registration form; "
-          "saving a file rebuilds it. Ctrl-C stops.", flush=True)
+    print(
+        f"Serving {site_id} at http://{host}:{port}{preview.base_path} with its registration form; "
+        "saving a file rebuilds it. Ctrl-C stops.",
+        flush=True,
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=1)
     return 0

@@ -1,4 +1,5 @@
 """A quiet static file server in a background thread, for the gallery and screenshots."""
+
 from __future__ import annotations
 
 import functools
@@ -8,7 +9,7 @@ from pathlib import Path
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args) -> None:
         pass
 
 

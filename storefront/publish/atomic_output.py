@@ -7,6 +7,7 @@ rename exchange: a crash leaves either the old site or the new one. A small chan
 edited news item: its page and the feed) replaces those few files in place, each
 atomically, which spares re-staging a thousand-page site for one edit.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -43,8 +44,9 @@ def publish(target: Path, files: dict[str, bytes | None], workers: int = 1) -> P
     missing = [rel for rel, content in files.items() if content is None and rel not in existing]
     if missing:
         raise FileNotFoundError(f"cannot keep {missing[0]}: it is not in {target}")
-    unchanged = {rel for rel, content in files.items()
-                 if rel in existing and (content is None or _same(target / rel, content))}
+    unchanged = {
+        rel for rel, content in files.items() if rel in existing and (content is None or _same(target / rel, content))
+    }
     removed = set(existing) - set(files)
     if target.is_dir() and len(unchanged) == len(files) and not removed:
         return PublishResult(0, len(unchanged), 0)
@@ -77,8 +79,7 @@ def publish(target: Path, files: dict[str, bytes | None], workers: int = 1) -> P
     return PublishResult(len(files) - len(unchanged), len(unchanged), len(removed), changed)
 
 
-def _update_in_place(target: Path, files: dict[str, bytes | None], changed: tuple[str, ...],
-                     removed: set[str]) -> None:
+def _update_in_place(target: Path, files: dict[str, bytes | None], changed: tuple[str, ...], removed: set[str]) -> None:
     """A handful of changed files: each replaced atomically where it is, no copy of the rest."""
     for rel in changed:
         if rel in removed:

@@ -9,6 +9,7 @@ Markdown is most of the cost of a news-heavy site) and a digest of the inputs of
 page, so that only pages whose inputs changed are rendered again. A cache can always be
 deleted; the next build is then a cold one.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,8 +33,11 @@ def _details_format() -> str:
     it remembers belongs to one version of the generator, python-markdown and nh3."""
     import markdown  # the details are read only to rebuild a site, which loads both anyway
     import nh3
-    return (f"{FORMAT}/{__version__}/python {sys.version_info[0]}.{sys.version_info[1]}"
-            f"/markdown {markdown.__version__}/nh3 {nh3.__version__}")
+
+    return (
+        f"{FORMAT}/{__version__}/python {sys.version_info[0]}.{sys.version_info[1]}"
+        f"/markdown {markdown.__version__}/nh3 {nh3.__version__}"
+    )
 
 
 class TooManyFiles(Exception):
@@ -63,8 +67,10 @@ class _Budget:
     def spend(self) -> None:
         self.seen += 1
         if self.limit is not None and self.seen > self.limit:
-            raise TooManyFiles(f"more than {self.limit:,} files and folders in this folder; keep only the "
-                               "site's own files (site.yaml, news, images, templates) in it")
+            raise TooManyFiles(
+                f"more than {self.limit:,} files and folders in this folder; keep only the "
+                "site's own files (site.yaml, news, images, templates) in it"
+            )
 
 
 def _files(folder: str, budget: _Budget) -> Iterator[tuple[str, os.stat_result]]:
@@ -135,11 +141,16 @@ class SiteCache:
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        details = {"format": _details_format(), "pages": page_digests,
-                   "markdown": {k: v for k, v in self.markdown.items() if k in self._used}}
+        details = {
+            "format": _details_format(),
+            "pages": page_digests,
+            "markdown": {k: v for k, v in self.markdown.items() if k in self._used},
+        }
         _write_atomically(self.details_path, marshal.dumps(details))
-        _write_atomically(self.path, json.dumps({"format": FORMAT, "fingerprint": fingerprint, "files": files,
-                                                 "pages": pages}).encode())
+        _write_atomically(
+            self.path,
+            json.dumps({"format": FORMAT, "fingerprint": fingerprint, "files": files, "pages": pages}).encode(),
+        )
 
     def forget(self) -> None:
         if self.path is not None:

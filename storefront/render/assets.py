@@ -4,6 +4,7 @@ Every asset is published under a name that contains a hash of its content
 (``assets/css/base.3f9a1c2e.css``), so browsers and CDNs may cache it forever and a
 changed file always gets a new address.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -11,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from storefront.site import contrast
+from storefront.site.diagnostics import InvalidSite
 from storefront.site.images import refusal
 from storefront.site.loader import Site
-from storefront.site.diagnostics import InvalidSite
 from storefront.site.partner_files import LIMITS, read_bytes
 
 
@@ -85,6 +86,6 @@ def brand_css(site: Site) -> str:
     variables = brand_colours(site)
     font = site.config.site.brand.font
     if font:
-        variables["font"] = f"\"{font}\", {variables['font']}"
+        variables["font"] = f'"{font}", {variables["font"]}'
     lines = [f"  --sf-{name.replace('_', '-')}: {value};" for name, value in sorted(variables.items())]
     return ":root {\n" + "\n".join(lines) + "\n}\n"

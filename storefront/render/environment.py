@@ -13,6 +13,7 @@ regular file, within the size limit): the environment renders that version howev
 files change afterwards, which is how the registration service keeps serving a partner's
 last good version.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,13 +27,13 @@ import jinja2
 from jinja2.loaders import split_template_path
 
 from storefront import formatting
-from storefront.render import sandbox
-from storefront.site import partner_files
-from storefront.render.markdown_html import render_markdown, render_inline
 from storefront.i18n import MissingTranslation, Translator
-from storefront.site.loader import Site
+from storefront.render import sandbox
+from storefront.render.markdown_html import render_inline, render_markdown
+from storefront.render.sandbox import PartnerSandbox, SecurityError, bounded_output, budget
+from storefront.site import partner_files
 from storefront.site.diagnostics import Problem, display_path
-from storefront.render.sandbox import PartnerSandbox, SecurityError, budget, bounded_output
+from storefront.site.loader import Site
 
 #: Files a partner's ``templates/`` folder may hold.
 MAX_TEMPLATES = 200
@@ -58,8 +59,13 @@ def environment(site: Site, overrides: bool = True) -> jinja2.Environment:
     :class:`RenderError` when a file in the partner's ``templates/`` may not be read.
     """
     theme_dirs = tuple(t.templates for t in site.theme.themes)
-    return _environment(theme_dirs, tuple(t.name for t in site.theme.themes),
-                        _overrides(site.root / "templates") if overrides else (), site.locale, _listing(theme_dirs))
+    return _environment(
+        theme_dirs,
+        tuple(t.name for t in site.theme.themes),
+        _overrides(site.root / "templates") if overrides else (),
+        site.locale,
+        _listing(theme_dirs),
+    )
 
 
 Overrides = tuple[tuple[str, str, str], ...]
@@ -69,8 +75,9 @@ def _overrides(folder: Path) -> Overrides:
     """The partner's templates as ``(name, file, text)``, read now and checked as a stranger's files."""
     found: list[tuple[str, str, str]] = []
     if folder.is_symlink():
-        raise RenderError(Problem(display_path(folder), 1, 1, "", "this folder is a link to another folder; "
-                                  "put a real folder here"))
+        raise RenderError(
+            Problem(display_path(folder), 1, 1, "", "this folder is a link to another folder; put a real folder here")
+        )
     if not folder.is_dir():
         return ()
     for parent, dirs, files in os.walk(folder):
@@ -78,13 +85,21 @@ def _overrides(folder: Path) -> Overrides:
         for name in sorted(f for f in files if not f.startswith(".")):
             path = Path(parent) / name
             if len(found) == MAX_TEMPLATES:
-                raise RenderError(Problem(display_path(folder), 1, 1, "",
-                                          f"more than {MAX_TEMPLATES} files in this folder; keep only your templates"))
+                raise RenderError(
+                    Problem(
+                        display_path(folder),
+                        1,
+                        1,
+                        "",
+                        f"more than {MAX_TEMPLATES} files in this folder; keep only your templates",
+                    )
+                )
             try:
                 text = partner_files.read_text(path, folder, partner_files.LIMITS["template"], site=folder.parent)
             except FileNotFoundError:
-                raise RenderError(Problem(display_path(path), 1, 1, "",
-                                          "this link points to a file that does not exist")) from None
+                raise RenderError(
+                    Problem(display_path(path), 1, 1, "", "this link points to a file that does not exist")
+                ) from None
             except partner_files.UnsafeFile as exc:
                 raise RenderError(Problem(display_path(path), 1, 1, "", str(exc))) from None
             found.append((path.relative_to(folder).as_posix(), str(path), text))
@@ -110,8 +125,9 @@ def _listing(folders: tuple[Path, ...]) -> tuple:
 
 
 @lru_cache(maxsize=64)
-def _environment(theme_dirs: tuple[Path, ...], theme_names: tuple[str, ...], overrides: Overrides,
-                 locale: str, listing: tuple) -> jinja2.Environment:
+def _environment(
+    theme_dirs: tuple[Path, ...], theme_names: tuple[str, ...], overrides: Overrides, locale: str, listing: tuple
+) -> jinja2.Environment:
     del listing  # part of the cache key only
     theme_loaders = [jinja2.FileSystemLoader(folder) for folder in theme_dirs]
     chain = jinja2.ChoiceLoader(theme_loaders)
@@ -119,8 +135,11 @@ def _environment(theme_dirs: tuple[Path, ...], theme_names: tuple[str, ...], ove
     if overrides:
         loaders.append(_PartnerTemplates(overrides))
     loaders.append(chain)
-    loaders.append(jinja2.PrefixLoader({"theme": chain, **{
-        name: jinja2.FileSystemLoader(folder) for name, folder in zip(theme_names, theme_dirs)}}))
+    loaders.append(
+        jinja2.PrefixLoader(
+            {"theme": chain, **{name: jinja2.FileSystemLoader(folder) for name, folder in zip(theme_names, theme_dirs)}}
+        )
+    )
     env = PartnerSandbox(
         loader=jinja2.ChoiceLoader(loaders),
         bytecode_cache=_compiled_templates(),
@@ -131,14 +150,16 @@ def _environment(theme_dirs: tuple[Path, ...], theme_names: tuple[str, ...], ove
         keep_trailing_newline=True,
     )
     translator = Translator(locale)
-    env.add_filters(dict(
-        money=lambda amount: formatting.money(amount, locale),
-        number=lambda value: formatting.number(value, locale),
-        date=lambda value: formatting.date(value, locale),
-        markdown=render_markdown,
-        inline_markdown=render_inline,
-        tel=lambda phone: re.sub(r"[^\d+]", "", phone),
-    ))
+    env.add_filters(
+        dict(
+            money=lambda amount: formatting.money(amount, locale),
+            number=lambda value: formatting.number(value, locale),
+            date=lambda value: formatting.date(value, locale),
+            markdown=render_markdown,
+            inline_markdown=render_inline,
+            tel=lambda phone: re.sub(r"[^\d+]", "", phone),
+        )
+    )
     env.globals.update(
         _=translator.text,
         plural=lambda key, n: translator.plural(key, n, formatting.number(n, locale)),
@@ -175,8 +196,9 @@ def _compiled_templates() -> jinja2.BytecodeCache | None:
     return _CompiledTemplates(str(folder))
 
 
-def render(env: jinja2.Environment, template: str, context: dict[str, Any],
-           seconds: float = sandbox.MAX_SECONDS) -> str:
+def render(
+    env: jinja2.Environment, template: str, context: dict[str, Any], seconds: float = sandbox.MAX_SECONDS
+) -> str:
     """Render one template within the sandbox's budget, page size and ``seconds``; any failure
     becomes a :class:`RenderError` naming the template line."""
     try:
@@ -187,10 +209,26 @@ def render(env: jinja2.Environment, template: str, context: dict[str, Any],
             except Exception:
                 env.handle_exception()  # re-raised with the template's file and line in the traceback
     except jinja2.TemplateSyntaxError as exc:
-        raise RenderError(Problem(display_path(Path(exc.filename)) if exc.filename else template,
-                                  exc.lineno or 1, 1, "", f"template syntax: {exc.message}")) from None
-    except (MissingTranslation, RecursionError, MemoryError, jinja2.TemplateError, TypeError, ValueError,
-            LookupError, AttributeError, ArithmeticError) as exc:
+        raise RenderError(
+            Problem(
+                display_path(Path(exc.filename)) if exc.filename else template,
+                exc.lineno or 1,
+                1,
+                "",
+                f"template syntax: {exc.message}",
+            )
+        ) from None
+    except (
+        MissingTranslation,
+        RecursionError,
+        MemoryError,
+        jinja2.TemplateError,
+        TypeError,
+        ValueError,
+        LookupError,
+        AttributeError,
+        ArithmeticError,
+    ) as exc:
         path, line = _template_frame(exc, template)
         raise RenderError(Problem(path, line, 1, "", _message(exc))) from None
 

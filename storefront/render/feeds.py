@@ -4,15 +4,16 @@ Built with ElementTree rather than templates so they are always well-formed XML 
 without the characters XML cannot hold, should any have slipped past validation), and
 dated from the content itself (never the clock) so that builds are reproducible.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
 
-from storefront.site.characters import strip_forbidden
 from storefront.render.markdown_html import plain_text
-from storefront.site.loader import Site
 from storefront.render.pages import Page
+from storefront.site.characters import strip_forbidden
+from storefront.site.loader import Site
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -45,10 +46,10 @@ def atom(site: Site, title: str) -> bytes:
     _text(feed, "id", absolute(site, "feed.xml"))
     _text(feed, "title", title)
     _text(feed, "updated", _timestamp(items[0].date if items else dt.date(2000, 1, 1)))
-    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "type": "application/atom+xml",
-                                             "href": absolute(site, "feed.xml")})
-    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html",
-                                             "href": absolute(site, "news/")})
+    ET.SubElement(
+        feed, f"{{{ATOM}}}link", {"rel": "self", "type": "application/atom+xml", "href": absolute(site, "feed.xml")}
+    )
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": absolute(site, "news/")})
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", site.config.partner.name)
     _text(author, "email", str(site.config.partner.email))

@@ -3,6 +3,7 @@
 Partners write Markdown; what reaches a page is sanitised with nh3 so that no script,
 event handler or ``javascript:`` link survives, whatever was pasted into a news item.
 """
+
 from __future__ import annotations
 
 import html as html_module
@@ -11,11 +12,12 @@ import re
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache, wraps
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
 import markdown
 import nh3
@@ -25,9 +27,41 @@ from storefront.site.characters import strip_forbidden
 from storefront.site.markdown_limits import markdown_limits
 
 _ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3", "h4",
-    "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table",
-    "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "dl",
+    "dt",
+    "em",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 }
 _ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -43,9 +77,20 @@ _EXTENSIONS = ["tables", "sane_lists", "fenced_code"]
 # tries each pattern's regex on each paragraph, at every position when a leading
 # look-behind defeats the regex engine's own literal scan: that was 40% of conversion.
 _INLINE_NEEDLES = {
-    "backtick": ("`",), "escape": ("\\",), "reference": ("[",), "link": ("[",), "short_reference": ("[",),
-    "image_link": ("![",), "image_reference": ("![",), "short_image_ref": ("![",), "autolink": ("<",),
-    "automail": ("<",), "html": ("<",), "entity": ("&",), "linebreak": ("  \n",), "em_strong": ("*", "_"),
+    "backtick": ("`",),
+    "escape": ("\\",),
+    "reference": ("[",),
+    "link": ("[",),
+    "short_reference": ("[",),
+    "image_link": ("![",),
+    "image_reference": ("![",),
+    "short_image_ref": ("![",),
+    "autolink": ("<",),
+    "automail": ("<",),
+    "html": ("<",),
+    "entity": ("&",),
+    "linebreak": ("  \n",),
+    "em_strong": ("*", "_"),
 }
 _BLOCK_NEEDLES = {"quote": (">",), "hashheader": ("#",), "reference": ("]:",), "setextheader": ("\n=", "\n-")}
 
@@ -80,7 +125,7 @@ class _QuickInline(markdown.treeprocessors.InlineProcessor):
         super().__init__(md)
         self._could_match = re.compile("|".join(map(re.escape, sorted(needles)))).search
 
-    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
         if not self._could_match(data):
             return data
         return super()._InlineProcessor__handleInline(data, patternIndex)
@@ -108,7 +153,8 @@ def _converter() -> markdown.Markdown:
             pattern = converter.inlinePatterns[name]
             pattern.compiled_re = _Prefiltered(pattern.compiled_re, needles)
     if all(name in _INLINE_NEEDLES for name in names) and hasattr(
-            markdown.treeprocessors.InlineProcessor, "_InlineProcessor__handleInline"):
+        markdown.treeprocessors.InlineProcessor, "_InlineProcessor__handleInline"
+    ):
         needles = {needle for name in names for needle in _INLINE_NEEDLES[name]}
         converter.treeprocessors.register(_QuickInline(converter, needles), "inline", 20)
     for name, needles in _BLOCK_NEEDLES.items():
@@ -142,6 +188,7 @@ Call = TypeVar("Call", bound=Callable)
 def site_budget(work: Call) -> Call:
     """Decorate one stage of a site's build: the conversions it makes share one budget of
     seconds (the enclosing stage's, when there is one), and are refused once it is spent."""
+
     @wraps(work)
     def budgeted(*args, **kwargs):
         if _site_budget.get() is not None:
@@ -151,6 +198,7 @@ def site_budget(work: Call) -> Call:
             return work(*args, **kwargs)
         finally:
             _site_budget.reset(token)
+
     return budgeted  # type: ignore[return-value]
 
 
@@ -174,8 +222,10 @@ class MarkdownRefused(ValueError):
         return (MarkdownRefused, (self.line, str(self)))
 
 
-_SITE_TOO_SLOW = ("this site's texts take too long to convert in total; simplify the longest ones (long "
-                  "paragraphs full of headers, links or formatting?) or split them with blank lines")
+_SITE_TOO_SLOW = (
+    "this site's texts take too long to convert in total; simplify the longest ones (long "
+    "paragraphs full of headers, links or formatting?) or split them with blank lines"
+)
 
 
 def render_markdown(text: str, *, shift_headings: int = 0, budgeted: bool = True) -> Markup:
@@ -204,12 +254,14 @@ def render_markdown(text: str, *, shift_headings: int = 0, budgeted: bool = True
         _local.converter = None
         if seconds < TIME_BUDGET:
             raise MarkdownRefused(1, _SITE_TOO_SLOW) from None
-        raise MarkdownRefused(1, "this text takes too long to convert; simplify it "
-                                 "(deeply nested brackets or lists?)") from None
+        raise MarkdownRefused(
+            1, "this text takes too long to convert; simplify it (deeply nested brackets or lists?)"
+        ) from None
     except RecursionError:
         _local.converter = None
-        raise MarkdownRefused(1, "this text is nested too deeply to convert (lists or quotes inside each "
-                                 "other?); flatten it") from None
+        raise MarkdownRefused(
+            1, "this text is nested too deeply to convert (lists or quotes inside each other?); flatten it"
+        ) from None
     if shift_headings:
         html = _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift_headings)}", html)
     return Markup(strip_forbidden(_cleaner().clean(html)))
@@ -262,8 +314,12 @@ _HEADING = re.compile(r"<(/?)h([1-6])\b")
 @lru_cache(maxsize=1)
 def _cleaner() -> nh3.Cleaner:
     """The sanitiser, configured once (nh3 would otherwise rebuild its rules on every call)."""
-    return nh3.Cleaner(tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,
-                       url_schemes={"http", "https", "mailto", "tel"}, link_rel="noopener noreferrer")
+    return nh3.Cleaner(
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel="noopener noreferrer",
+    )
 
 
 def render_inline(text: str) -> Markup:
@@ -292,7 +348,7 @@ def split_front_matter(text: str) -> FrontMatterSplit | None:
     if not match:
         return None
     header = match.group(1)
-    return FrontMatterSplit(header, text.lstrip("\ufeff")[match.end():], header.count("\n") + 3)
+    return FrontMatterSplit(header, text.lstrip("\ufeff")[match.end() :], header.count("\n") + 3)
 
 
 def plain_text(html: str) -> str:

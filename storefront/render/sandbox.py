@@ -11,6 +11,7 @@ estimated before it is built, and every character a page writes (also into
 ``{% set %}`` blocks and macros) is counted. Breaking a rule raises :class:`Refused` with
 a message for the partner; :mod:`storefront.render.environment` adds the template line.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -20,16 +21,22 @@ import string
 import sys
 import time
 import types
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from itertools import islice
 from pathlib import Path, PurePath
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import jinja2
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator
-from jinja2.sandbox import (ImmutableSandboxedEnvironment, SandboxedEnvironment, SecurityError, _mutable_spec,
-                            modifies_known_mutable)
+from jinja2.sandbox import (
+    ImmutableSandboxedEnvironment,
+    SandboxedEnvironment,
+    SecurityError,
+    _mutable_spec,
+    modifies_known_mutable,
+)
 from jinja2.utils import Namespace
 from jinja2.visitor import NodeTransformer
 
@@ -66,17 +73,79 @@ _SIZE_FILTER = "sandbox_sized"
 _WRITE_FILTER = "sandbox_written"
 _TEXT_FILTER = "sandbox_printable"
 _SIZED = (str, list, tuple, dict, set, frozenset)
-_SLOW_FILTERS = frozenset({
-    "wordwrap", "urlize", "title", "capitalize", "indent", "center", "truncate", "striptags", "wordcount", "format",
-    "tojson", "join", "replace", "sort", "unique", "dictsort", "groupby", "xmlattr", "urlencode", "pprint", "min",
-    "max", "sum", "map", "select", "reject", "selectattr", "rejectattr"})
+_SLOW_FILTERS = frozenset(
+    {
+        "wordwrap",
+        "urlize",
+        "title",
+        "capitalize",
+        "indent",
+        "center",
+        "truncate",
+        "striptags",
+        "wordcount",
+        "format",
+        "tojson",
+        "join",
+        "replace",
+        "sort",
+        "unique",
+        "dictsort",
+        "groupby",
+        "xmlattr",
+        "urlencode",
+        "pprint",
+        "min",
+        "max",
+        "sum",
+        "map",
+        "select",
+        "reject",
+        "selectattr",
+        "rejectattr",
+    }
+)
 #: Filters that consume their whole input: an iterator given to them is read into a bounded list first.
 _CONSUMING = frozenset({"join", "sort", "unique", "groupby", "tojson", "min", "max", "sum"})
 #: Filters that do not turn their input into text (every other one may, so a huge list is refused).
-_STRUCTURAL = frozenset({
-    "length", "count", "first", "last", "list", "batch", "slice", "sort", "map", "select", "reject", "selectattr",
-    "rejectattr", "attr", "default", "d", "dictsort", "groupby", "items", "random", "sum", "min", "max", "unique",
-    "reverse", "abs", "int", "float", "round", "bool", _STEP_FILTER, _SIZE_FILTER, _WRITE_FILTER, _TEXT_FILTER})
+_STRUCTURAL = frozenset(
+    {
+        "length",
+        "count",
+        "first",
+        "last",
+        "list",
+        "batch",
+        "slice",
+        "sort",
+        "map",
+        "select",
+        "reject",
+        "selectattr",
+        "rejectattr",
+        "attr",
+        "default",
+        "d",
+        "dictsort",
+        "groupby",
+        "items",
+        "random",
+        "sum",
+        "min",
+        "max",
+        "unique",
+        "reverse",
+        "abs",
+        "int",
+        "float",
+        "round",
+        "bool",
+        _STEP_FILTER,
+        _SIZE_FILTER,
+        _WRITE_FILTER,
+        _TEXT_FILTER,
+    }
+)
 _PADDING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
 _WIDTH_FILTERS = ("center", "indent", "slice", "batch", "tojson")
 #: Every method name :func:`modifies_known_mutable` refuses on some type: only these need its slower look.
@@ -89,7 +158,7 @@ class Refused(SecurityError):
 
 
 class _Budget:
-    __slots__ = ("left", "seconds", "deadline", "written")
+    __slots__ = ("deadline", "left", "seconds", "written")
 
     def __init__(self, steps: int, seconds: float):
         self.left = steps
@@ -100,11 +169,15 @@ class _Budget:
     def spend(self, steps: int) -> None:
         self.left -= steps
         if self.left < 0:
-            raise Refused(f"this template does too much work for one page (more than {MAX_STEPS:,} loop "
-                          "rounds and calls); make its loops smaller")
+            raise Refused(
+                f"this template does too much work for one page (more than {MAX_STEPS:,} loop "
+                "rounds and calls); make its loops smaller"
+            )
         if time.monotonic() > self.deadline:
-            raise Refused(f"this template takes too long to render (more than {self.seconds:g} seconds for one "
-                          "page); make its loops and the texts it works on smaller")
+            raise Refused(
+                f"this template takes too long to render (more than {self.seconds:g} seconds for one "
+                "page); make its loops and the texts it works on smaller"
+            )
 
     def counted(self, iterable: Iterable) -> Iterator:
         for item in iterable:
@@ -114,8 +187,10 @@ class _Budget:
             yield item
 
     def refuse_written(self) -> None:
-        raise Refused(f"this page writes more than {MAX_WRITTEN // (1024 * 1024)} MB of text, counting what "
-                      "its {% set %} blocks and macros capture; make the template's loops smaller")
+        raise Refused(
+            f"this page writes more than {MAX_WRITTEN // (1024 * 1024)} MB of text, counting what "
+            "its {% set %} blocks and macros capture; make the template's loops smaller"
+        )
 
 
 _budget: ContextVar[_Budget | None] = ContextVar("template_budget", default=None)
@@ -153,8 +228,11 @@ def bounded_output(chunks: Iterator[str], limit: int = MAX_PAGE) -> str:
         append(chunk)
         size += len(chunk)
         if size > limit:
-            chunks.throw(Refused(f"this page would be larger than {limit // (1024 * 1024)} MB; "
-                                 "make the template's loops smaller"))
+            chunks.throw(
+                Refused(
+                    f"this page would be larger than {limit // (1024 * 1024)} MB; make the template's loops smaller"
+                )
+            )
     return "".join(out)
 
 
@@ -308,12 +386,12 @@ def _bounded(name: str, filter_: Callable) -> Callable:
 
     def bounded(*args: Any, **kwargs: Any) -> Any:
         if consuming and len(args) > passed and isinstance(args[passed], Iterator):
-            args = (*args[:passed], list(islice(args[passed], (slow or MAX_VALUE) + 1)), *args[passed + 1:])
+            args = (*args[:passed], list(islice(args[passed], (slow or MAX_VALUE) + 1)), *args[passed + 1 :])
         if slow is not None and any(isinstance(v, _SIZED) and len(v) > slow for v in (*args, *kwargs.values())):
             raise Refused(f"the filter {name!r} takes texts and lists of at most {slow:,} characters or items")
         _spend(_sized_steps(CALL_STEPS, *args[passed:], *kwargs.values()))
         if widths:
-            _check_width(*args[passed + 1:], *kwargs.values())
+            _check_width(*args[passed + 1 :], *kwargs.values())
         if not structural and len(args) > passed:
             _printable(args[passed])
         if estimate is not None:
@@ -322,15 +400,18 @@ def _bounded(name: str, filter_: Callable) -> Callable:
         _check_size(result)
         _spend_built(result)
         return result
+
     bounded.__dict__.update(getattr(filter_, "__dict__", {}))
     return bounded
 
 
 def _tested(test: Callable) -> Callable:
     """``test`` spending from the budget in proportion to its inputs."""
+
     def tested(*args: Any, **kwargs: Any) -> Any:
         _spend(_sized_steps(CALL_STEPS, *args, *kwargs.values()))
         return test(*args, **kwargs)
+
     tested.__dict__.update(getattr(test, "__dict__", {}))
     return tested
 
@@ -351,8 +432,11 @@ def _estimate_tojson(value: Any, indent: Any = None) -> None:
     _check_size_of(_estimate(value, MAX_VALUE, indent if isinstance(indent, int) else 0))
 
 
-_ESTIMATES: dict[str, Callable[..., None]] = {"join": _estimate_join, "indent": _estimate_indent,
-                                               "tojson": _estimate_tojson}
+_ESTIMATES: dict[str, Callable[..., None]] = {
+    "join": _estimate_join,
+    "indent": _estimate_indent,
+    "tojson": _estimate_tojson,
+}
 
 
 @jinja2.pass_eval_context
@@ -434,10 +518,12 @@ class _Bounds(NodeTransformer):
             parts[0] = self._wrap(parts[0], _WRITE_FILTER, [nodes.Const(literal - len(parts[0].data))])
         return node
 
-    def _wrap(self, expression: nodes.Expr | None, name: str, args: list | None = None,
-              lineno: int | None = None) -> nodes.Filter:
-        wrapped = nodes.Filter(expression, name, args or [], [], None, None,
-                               lineno=lineno if expression is None else expression.lineno)
+    def _wrap(
+        self, expression: nodes.Expr | None, name: str, args: list | None = None, lineno: int | None = None
+    ) -> nodes.Filter:
+        wrapped = nodes.Filter(
+            expression, name, args or [], [], None, None, lineno=lineno if expression is None else expression.lineno
+        )
         wrapped.set_environment(self.environment)
         return wrapped
 
@@ -461,8 +547,9 @@ class PartnerSandbox(ImmutableSandboxedEnvironment):
         self.globals.update(range=_range, namespace=_Namespace)
         self.filters.update(replace=_replace, format=_format, attr=_attr)
         self.add_filters(self.filters)
-        self.filters.update({_STEP_FILTER: _counted, _SIZE_FILTER: _sized, _WRITE_FILTER: _written,
-                             _TEXT_FILTER: _printable})
+        self.filters.update(
+            {_STEP_FILTER: _counted, _SIZE_FILTER: _sized, _WRITE_FILTER: _written, _TEXT_FILTER: _printable}
+        )
         self.tests.update({name: _tested(test) for name, test in self.tests.items()})
 
     def add_filters(self, filters: dict[str, Callable]) -> None:
@@ -471,8 +558,11 @@ class PartnerSandbox(ImmutableSandboxedEnvironment):
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         # the immutable sandbox's rule, with a quick test of the name first (every page reads thousands)
-        return SandboxedEnvironment.is_safe_attribute(self, obj, attr, value) \
-            and not (attr in _MUTATORS and modifies_known_mutable(obj, attr)) and not _forbidden(value)
+        return (
+            SandboxedEnvironment.is_safe_attribute(self, obj, attr, value)
+            and not (attr in _MUTATORS and modifies_known_mutable(obj, attr))
+            and not _forbidden(value)
+        )
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
         if attribute.startswith("_"):
@@ -496,15 +586,15 @@ class PartnerSandbox(ImmutableSandboxedEnvironment):
     def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         target = getattr(__obj, "__wrapped__", __obj)  # str.format comes wrapped by the sandbox
         owner = getattr(target, "__self__", None)
-        _spend(_sized_steps(CALL_STEPS, owner, *args, *kwargs.values()) if args or kwargs or owner
-               else CALL_STEPS)
+        _spend(_sized_steps(CALL_STEPS, owner, *args, *kwargs.values()) if args or kwargs or owner else CALL_STEPS)
         if isinstance(owner, str):
             name = getattr(target, "__name__", "")
             if name in _PADDING:
                 _check_width(*args, *kwargs.values())
             elif name in ("format", "format_map"):
-                _check_format(owner, *args, *kwargs.values(), *(v for a in args if isinstance(a, dict)
-                                                                 for v in a.values()))
+                _check_format(
+                    owner, *args, *kwargs.values(), *(v for a in args if isinstance(a, dict) for v in a.values())
+                )
             elif name == "replace" and len(args) >= 2:
                 _check_replace(owner, str(args[0]), str(args[1]), *args[2:3])
         result = super().call(__context, __obj, *args, **kwargs)
@@ -524,8 +614,7 @@ class PartnerSandbox(ImmutableSandboxedEnvironment):
                 if isinstance(sequence, (str, list, tuple)) and isinstance(times, int):
                     _check_size_of(len(sequence) * times)
         elif operator == "**":
-            if isinstance(left, int) and isinstance(right, int) and right > 0 \
-                    and left.bit_length() * right > MAX_BITS:
+            if isinstance(left, int) and isinstance(right, int) and right > 0 and left.bit_length() * right > MAX_BITS:
                 raise Refused(f"this number would have more than {MAX_BITS * 3 // 10:,} digits")
         elif operator == "%" and isinstance(left, str):
             _check_percent(left, right)

@@ -4,6 +4,7 @@ The generator renders every page to publish it; the registration API renders a s
 page (the registration form with a visitor's errors) with the very same templates and
 context, so both always look alike.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,15 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from storefront import __version__
+from storefront.i18n import Translator
 from storefront.render import assets as assets_mod
 from storefront.render import feeds
+from storefront.render.environment import environment, render
 from storefront.render.markdown_html import site_budget
-from storefront.i18n import Translator
+from storefront.render.pages import PRIVACY_URL, Page, navigation, plan, site_context
+from storefront.render.sandbox import MAX_SECONDS
 from storefront.site.loader import Site
 from storefront.speedups.fork_map import fork_map
-from storefront.render.pages import PRIVACY_URL, Page, navigation, plan, site_context
-from storefront.render.environment import environment, render
-from storefront.render.sandbox import MAX_SECONDS
 
 DEFAULT_API_URL = "http://localhost:8000/"
 #: The fields of the registration form the service shows again with a visitor's errors.
@@ -58,8 +59,10 @@ class SiteRenderer:
             asset=lambda logical: site.base_path + published.urls[logical],
             stylesheets=assets_mod.stylesheets(site, published),
             brand=assets_mod.brand_colours(site),
-            brand_assets={key: published.urls.get(f"site/{key}{_suffix(getattr(site.config.site.brand, key))}")
-                          for key in ("logo", "favicon")},
+            brand_assets={
+                key: published.urls.get(f"site/{key}{_suffix(getattr(site.config.site.brand, key))}")
+                for key in ("logo", "favicon")
+            },
             form={"values": {}, "errors": {}},
             privacy_url=site.base_path + PRIVACY_URL if site.privacy_page else policy,
             privacy_url_absolute=feeds.absolute(site, PRIVACY_URL) if site.privacy_page else policy,
@@ -77,8 +80,9 @@ class SiteRenderer:
     def render_theme_page(self, page: Page, **extra: Any) -> str:
         """One page as :meth:`render_page` does, with the theme's templates only: what the
         service shows when the partner's own template fails for a visitor."""
-        return render(environment(self.site, overrides=False), page.template, self._page_context(page, extra),
-                      self.seconds)
+        return render(
+            environment(self.site, overrides=False), page.template, self._page_context(page, extra), self.seconds
+        )
 
     def _page_context(self, page: Page, extra: dict[str, Any]) -> dict[str, Any]:
         context = {**self.context, **page.context, "page": page, "nav": navigation(self.site, page)}
@@ -95,13 +99,16 @@ class SiteRenderer:
         form shown again with every field in error, the message page, the 404 page), so that
         a template that fails is found before the service swaps the site in; raises
         :class:`~storefront.render.environment.RenderError`."""
-        form = {"values": {name: "x" for name in SERVICE_FORM_FIELDS},
-                "errors": {name: "x" for name in SERVICE_FORM_FIELDS}}
+        form = {
+            "values": {name: "x" for name in SERVICE_FORM_FIELDS},
+            "errors": {name: "x" for name in SERVICE_FORM_FIELDS},
+        }
         for reg in self.site.config.registration:
             url = f"register/{reg.id}/"
             self.render_page(self.page(url), form=form, form_action=f"{self.api_url}r/{self.site.id}/{reg.id}")
-            self.render_page(Page(url, "message.html", "message", "x", "x", noindex=True), message="x",
-                             back_url=url, back_text="x")
+            self.render_page(
+                Page(url, "message.html", "message", "x", "x", noindex=True), message="x", back_url=url, back_text="x"
+            )
         self.render_page(self.page("404.html"))
 
     def _page_bytes(self, page: Page) -> bytes:
@@ -121,11 +128,22 @@ class SiteRenderer:
         list page, or the bodies of the news the landing page shows.
         """
         site = self.site
-        shared = hashlib.sha256(json.dumps([
-            __version__, site.config.model_dump(mode="json"), self.api_url, site.base_path, site.privacy_page,
-            sorted(self.assets.urls.items()), [(n.slug, n.title, str(n.date), n.summary) for n in site.news],
-            _template_files(site),
-        ], ensure_ascii=False, default=str).encode()).hexdigest()
+        shared = hashlib.sha256(
+            json.dumps(
+                [
+                    __version__,
+                    site.config.model_dump(mode="json"),
+                    self.api_url,
+                    site.base_path,
+                    site.privacy_page,
+                    sorted(self.assets.urls.items()),
+                    [(n.slug, n.title, str(n.date), n.summary) for n in site.news],
+                    _template_files(site),
+                ],
+                ensure_ascii=False,
+                default=str,
+            ).encode()
+        ).hexdigest()
         digests = {}
         for page in self.pages:
             digest = hashlib.sha256(f"{shared}\0{page.url}\0{page.template}".encode())

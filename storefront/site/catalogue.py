@@ -3,6 +3,7 @@
 It is data shipped with the package (``data/catalogue.yaml``); partners refer to it by id
 and may rewrite an application's texts in their own site.yaml.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,9 +48,10 @@ def catalogue() -> Catalogue:
     text = resources.files("storefront").joinpath("data/catalogue.yaml").read_text(encoding="utf-8")
     raw = yaml.safe_load(text)
     return Catalogue(
-        applications={key: Application(id=key, **{k: (v.strip() if isinstance(v, str) else v)
-                                                    for k, v in value.items()})
-                      for key, value in raw["applications"].items()},
+        applications={
+            key: Application(id=key, **{k: (v.strip() if isinstance(v, str) else v) for k, v in value.items()})
+            for key, value in raw["applications"].items()
+        },
         standard_tariffs={key: StandardTariff(id=key, **value) for key, value in raw["standard_tariffs"].items()},
         segments=raw["segments"],
     )

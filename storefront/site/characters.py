@@ -5,13 +5,15 @@ make XML not well-formed (``feed.xml`` stops parsing) and HTML invalid. A partne
 refuses them (:mod:`storefront.site.schema`); Markdown bodies and whatever is written as XML
 drop them (:mod:`storefront.render.markdown_html`, :mod:`storefront.render.feeds`).
 """
+
 from __future__ import annotations
 
 import re
 
 _NONCHARACTERS = "".join(f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0x10000, 0x110000, 0x10000))
 FORBIDDEN = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff" + _NONCHARACTERS + "]")
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff" + _NONCHARACTERS + "]"
+)
 
 
 def first_forbidden(text: str) -> str | None:

@@ -1,4 +1,5 @@
 """WCAG 2.1 contrast arithmetic, and a nearby colour that passes when a brand colour fails."""
+
 from __future__ import annotations
 
 import colorsys
@@ -11,7 +12,7 @@ def _rgb(hex_colour: str) -> tuple[float, float, float]:
     value = hex_colour.lstrip("#")
     if len(value) == 3:
         value = "".join(c * 2 for c in value)
-    return tuple(int(value[i:i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
+    return tuple(int(value[i : i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
 
 
 def _hex(rgb: tuple[float, float, float]) -> str:
@@ -20,8 +21,10 @@ def _hex(rgb: tuple[float, float, float]) -> str:
 
 def luminance(hex_colour: str) -> float:
     """Relative luminance as WCAG defines it."""
+
     def channel(c: float) -> float:
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
     r, g, b = (channel(c) for c in _rgb(hex_colour))
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 

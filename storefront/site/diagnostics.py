@@ -3,12 +3,13 @@
 Validation never stops at the first mistake: every stage appends to one list so the
 partner can fix everything in a single pass.
 """
+
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from storefront.site.characters import code_point
 

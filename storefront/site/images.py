@@ -6,6 +6,7 @@ with defusedxml (no DOCTYPE, no entities, nothing external) and refused, with th
 if it holds anything that runs, embeds HTML or refers outside itself; a clean drawing is
 published byte for byte. A PNG, JPEG, GIF, WebP or ICO file must be what its name says.
 """
+
 from __future__ import annotations
 
 import io
@@ -29,25 +30,43 @@ _REFUSED_NAMESPACES = {
     "http://www.w3.org/2001/xml-events": "runs code on an event",
 }
 _REFUSED_ELEMENTS = {
-    "script": "runs code", "foreignobject": "embeds HTML, which can run code", "handler": "runs code on an event",
-    "listener": "runs code on an event", "iframe": "embeds another page", "embed": "embeds an object",
+    "script": "runs code",
+    "foreignobject": "embeds HTML, which can run code",
+    "handler": "runs code on an event",
+    "listener": "runs code on an event",
+    "iframe": "embeds another page",
+    "embed": "embeds an object",
     "object": "embeds an object",
 }
 _ANIMATIONS = {"animate", "set", "animatetransform", "animatemotion", "animatecolor"}
 _LOCAL = re.compile(r"\s*(#|data:image/(png|jpeg|gif|webp)[;,])", re.I)
-_LOADS = ("(url(#id)) or pictures embedded as data:image/png, jpeg, gif or webp")
+_LOADS = "(url(#id)) or pictures embedded as data:image/png, jpeg, gif or webp"
 #: CSS that fetches a file of its own choosing, or runs code (matched after escapes are decoded).
-_CSS_AT_RULES = {"import": "imports another stylesheet", "font-face": "loads a font from elsewhere",
-                 "namespace": "refers to another document"}
+_CSS_AT_RULES = {
+    "import": "imports another stylesheet",
+    "font-face": "loads a font from elsewhere",
+    "namespace": "refers to another document",
+}
 _CSS_PROPERTIES = {"behavior": "runs code", "-moz-binding": "runs code"}
-_CSS_FUNCTIONS = {"expression": "runs code", "image-set": "can load pictures from elsewhere",
-                  "-webkit-image-set": "can load pictures from elsewhere", "image": "can load pictures from elsewhere",
-                  "element": "shows another part of the page", "-moz-element": "shows another part of the page"}
+_CSS_FUNCTIONS = {
+    "expression": "runs code",
+    "image-set": "can load pictures from elsewhere",
+    "-webkit-image-set": "can load pictures from elsewhere",
+    "image": "can load pictures from elsewhere",
+    "element": "shows another part of the page",
+    "-moz-element": "shows another part of the page",
+}
 _CSS_BLOCKS = {"() block", "[] block", "{} block"}
 
 #: What a raster file's first bytes may be, by its extension (a PNG saved as .ico is fine).
-_RASTER = {".png": {"png"}, ".jpg": {"jpg"}, ".jpeg": {"jpg"}, ".gif": {"gif"}, ".webp": {"webp"},
-           ".ico": {"ico", "png"}}
+_RASTER = {
+    ".png": {"png"},
+    ".jpg": {"jpg"},
+    ".jpeg": {"jpg"},
+    ".gif": {"gif"},
+    ".webp": {"webp"},
+    ".ico": {"ico", "png"},
+}
 
 
 @dataclass(frozen=True)
@@ -66,8 +85,11 @@ def image_problem(data: bytes, suffix: str) -> ImageProblem | None:
     kind = filetype.guess(data)
     if suffix in _RASTER and (kind is None or kind.extension not in _RASTER[suffix]):
         found = f"it looks like a {kind.extension.upper()} file" if kind else "its content is not a picture"
-        return ImageProblem(1, f"this file is not a {suffix[1:].upper()} image ({found}); export it again "
-                               f"as {suffix[1:].upper()}, or give it the right extension")
+        return ImageProblem(
+            1,
+            f"this file is not a {suffix[1:].upper()} image ({found}); export it again "
+            f"as {suffix[1:].upper()}, or give it the right extension",
+        )
     return None
 
 
@@ -92,8 +114,7 @@ class _Inspector(ContentHandler):
     def startElementNS(self, name: tuple[str | None, str], qname: str | None, attrs) -> None:
         namespace, local = name
         if self.depth == 0 and (namespace, local) != (SVG, "svg"):
-            raise _Refused(f"this is not an SVG drawing: it starts with <{local}> where <svg xmlns=\"{SVG}\"> "
-                           "should be")
+            raise _Refused(f'this is not an SVG drawing: it starts with <{local}> where <svg xmlns="{SVG}"> should be')
         self.depth += 1
         what = _REFUSED_NAMESPACES.get(namespace or "") or _REFUSED_ELEMENTS.get(local.lower())
         if what:
@@ -112,14 +133,19 @@ class _Inspector(ContentHandler):
         if lowered == "base" and namespace == "http://www.w3.org/XML/1998/namespace":
             raise _Refused(f"xml:base on <{element}> makes the drawing's links point elsewhere; remove it")
         if lowered == "href" and not _LOCAL.match(value):
-            raise _Refused(f"<{element}> refers to '{_short(value)}': a logo may only use its own parts "
-                           "(#id) or pictures embedded as data:image/png, jpeg, gif or webp")
+            raise _Refused(
+                f"<{element}> refers to '{_short(value)}': a logo may only use its own parts "
+                "(#id) or pictures embedded as data:image/png, jpeg, gif or webp"
+            )
         if lowered == "style":
-            _check_css(tinycss2.parse_blocks_contents(value, skip_comments=True, skip_whitespace=True),
-                       f"the style of <{element}>")
+            _check_css(
+                tinycss2.parse_blocks_contents(value, skip_comments=True, skip_whitespace=True),
+                f"the style of <{element}>",
+            )
         elif lowered != "href" and ("(" in value or "\\" in value):  # presentation attributes are CSS values
-            _check_css_values(tinycss2.parse_component_value_list(value, skip_comments=True),
-                              f"the {attr} of <{element}>")
+            _check_css_values(
+                tinycss2.parse_component_value_list(value, skip_comments=True), f"the {attr} of <{element}>"
+            )
 
     def characters(self, content: str) -> None:
         if self.style is not None:
@@ -128,8 +154,10 @@ class _Inspector(ContentHandler):
     def endElementNS(self, name: tuple[str | None, str], qname: str | None) -> None:
         self.depth -= 1
         if self.style is not None and name[1] == "style":
-            _check_css(tinycss2.parse_stylesheet("".join(self.style), skip_comments=True, skip_whitespace=True),
-                       "a <style> block")
+            _check_css(
+                tinycss2.parse_stylesheet("".join(self.style), skip_comments=True, skip_whitespace=True),
+                "a <style> block",
+            )
             self.style = None
 
     def processingInstruction(self, target: str, data: str) -> None:
@@ -147,14 +175,19 @@ def svg_problem(data: bytes) -> ImageProblem | None:
     except _Refused as exc:
         return ImageProblem(parser.getLineNumber() or 1, str(exc))
     except DTDForbidden:
-        return ImageProblem(parser.getLineNumber() or 1, "the drawing has a <!DOCTYPE>, which can define entities "
-                                                         "that never stop expanding or that read other files; "
-                                                         "remove the DOCTYPE (a drawing does not need one)")
+        return ImageProblem(
+            parser.getLineNumber() or 1,
+            "the drawing has a <!DOCTYPE>, which can define entities "
+            "that never stop expanding or that read other files; "
+            "remove the DOCTYPE (a drawing does not need one)",
+        )
     except (EntitiesForbidden, ExternalReferenceForbidden, DefusedXmlException):
         return ImageProblem(parser.getLineNumber() or 1, "the drawing defines or refers to entities; remove them")
     except xml.sax.SAXParseException as exc:
-        return ImageProblem(exc.getLineNumber() or 1, f"this is not a well-formed SVG drawing: {exc.getMessage()}; "
-                                                      "export it again from your drawing program")
+        return ImageProblem(
+            exc.getLineNumber() or 1,
+            f"this is not a well-formed SVG drawing: {exc.getMessage()}; export it again from your drawing program",
+        )
     return None
 
 
@@ -166,12 +199,15 @@ def _check_css(nodes: list, where: str) -> None:
             _refuse_unreadable(node, where)
         elif node.type == "at-rule":
             if node.lower_at_keyword in _CSS_AT_RULES:
-                raise _Refused(f"{where} has @{node.lower_at_keyword}, which "
-                               f"{_CSS_AT_RULES[node.lower_at_keyword]}; remove that rule")
+                raise _Refused(
+                    f"{where} has @{node.lower_at_keyword}, which "
+                    f"{_CSS_AT_RULES[node.lower_at_keyword]}; remove that rule"
+                )
             _check_css_values(node.prelude, where)
             if node.content is not None:
-                _check_css(tinycss2.parse_blocks_contents(node.content, skip_comments=True, skip_whitespace=True),
-                           where)
+                _check_css(
+                    tinycss2.parse_blocks_contents(node.content, skip_comments=True, skip_whitespace=True), where
+                )
         elif node.type == "qualified-rule":
             _check_css_values(node.prelude, where)
             _check_css(tinycss2.parse_blocks_contents(node.content, skip_comments=True, skip_whitespace=True), where)
@@ -190,13 +226,16 @@ def _check_css_values(tokens: list, where: str) -> None:
         elif token.type == "function":
             name = token.lower_name
             if name in _CSS_FUNCTIONS:
-                raise _Refused(f"{where} uses {name}(), which {_CSS_FUNCTIONS[name]}; a logo may only use its own "
-                               f"parts {_LOADS}")
+                raise _Refused(
+                    f"{where} uses {name}(), which {_CSS_FUNCTIONS[name]}; a logo may only use its own parts {_LOADS}"
+                )
             if name in ("url", "src"):
                 arguments = [a for a in token.arguments if a.type not in ("whitespace", "comment")]
                 if len(arguments) != 1 or arguments[0].type != "string":
-                    raise _Refused(f"{where} has {name}() with something other than one address in quotes; "
-                                   f"a logo may only use its own parts {_LOADS}")
+                    raise _Refused(
+                        f"{where} has {name}() with something other than one address in quotes; "
+                        f"a logo may only use its own parts {_LOADS}"
+                    )
                 _check_target(arguments[0].value, where)
             _check_css_values(token.arguments, where)
         elif token.type in _CSS_BLOCKS:
@@ -209,12 +248,14 @@ def _check_target(target: str, where: str) -> None:
 
 
 def _refuse_unreadable(error, where: str) -> None:
-    raise _Refused(f"{where} has CSS a browser might read differently ({error.message}); "
-                   "export the drawing again from your drawing program")
+    raise _Refused(
+        f"{where} has CSS a browser might read differently ({error.message}); "
+        "export the drawing again from your drawing program"
+    )
 
 
 def _is_handler_or_link(attribute: str) -> bool:
-    name = attribute.split(":")[-1].strip().lower()
+    name = attribute.rsplit(":", maxsplit=1)[-1].strip().lower()
     return name == "href" or name.startswith("on")
 
 

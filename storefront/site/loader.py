@@ -4,6 +4,7 @@ Reads ``site.yaml`` and ``news/*.md``, validates them against :mod:`storefront.s
 runs the cross-checks of :mod:`storefront.site.cross_checks`, and returns a :class:`Site` that the
 rest of the pipeline treats as read-only. Nothing here writes anything.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,25 +12,29 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from markupsafe import Markup
 from pydantic import ValidationError
 
-from storefront.site import cross_checks
-from markupsafe import Markup
-
-from storefront.publish.build_cache import SiteCache
-from storefront.site.catalogue import Application, catalogue
-from storefront.render.markdown_html import FrontMatterSplit, MarkdownRefused, render_markdown, site_budget, split_front_matter
-from storefront.site.schema import NewsFrontMatter, SiteConfig, SLUG_PATTERN
-from storefront.site.news_folder import NewsRefused, news_files, unprintable
-from storefront.speedups.fork_map import fork_map
-from storefront.speedups.prefetch import MarkdownPrefetch, news_body_html
 from storefront.paths import SITE_FILE, is_url, site_ids  # noqa: F401 - site_ids is part of this module's interface
+from storefront.publish.build_cache import SiteCache
+from storefront.render.markdown_html import (
+    FrontMatterSplit,
+    MarkdownRefused,
+    render_markdown,
+    site_budget,
+    split_front_matter,
+)
+from storefront.site import cross_checks
+from storefront.site.catalogue import Application, catalogue
 from storefront.site.diagnostics import InvalidSite, Problem, display_path
+from storefront.site.news_folder import NewsRefused, news_files, unprintable
+from storefront.site.partner_files import LIMITS, UnsafeFile, read_text
+from storefront.site.schema import SLUG_PATTERN, NewsFrontMatter, SiteConfig
 from storefront.site.schema_messages import problems_from
 from storefront.site.theme_chain import ThemeChain, ThemeError, resolve
-from storefront.site.partner_files import LIMITS, UnsafeFile, read_text
 from storefront.site.yaml_positions import Document, parse
-
+from storefront.speedups.fork_map import fork_map
+from storefront.speedups.prefetch import MarkdownPrefetch, news_body_html
 
 
 @dataclass(frozen=True)
@@ -77,9 +82,16 @@ class Site:
 
 
 @site_budget
-def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None = None,
-              base_url: str | None = None, cache: SiteCache | None = None, workers: int = 1,
-              prefetched: MarkdownPrefetch | None = None) -> Site:
+def load_site(
+    root: Path,
+    themes_dir: Path | None = None,
+    *,
+    theme: str | None = None,
+    base_url: str | None = None,
+    cache: SiteCache | None = None,
+    workers: int = 1,
+    prefetched: MarkdownPrefetch | None = None,
+) -> Site:
     """Validate the site in ``root``; raise :class:`InvalidSite` with every problem found.
 
     ``theme`` previews the site in another theme and ``base_url`` at another address,
@@ -92,13 +104,23 @@ def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None =
     if not root.is_dir():
         raise InvalidSite([Problem(display_path(root), 1, 1, "", "there is no such site folder")])
     if not re.match(SLUG_PATTERN, root.name):
-        raise InvalidSite([Problem(display_path(root), 1, 1, "", "a site folder name must use lower-case "
-                                   "Latin letters, digits and hyphens, e.g. oblako-plus")])
+        raise InvalidSite(
+            [
+                Problem(
+                    display_path(root),
+                    1,
+                    1,
+                    "",
+                    "a site folder name must use lower-case Latin letters, digits and hyphens, e.g. oblako-plus",
+                )
+            ]
+        )
     try:
         text = read_text(site_file, root, LIMITS["site.yaml"])
     except FileNotFoundError:
-        raise InvalidSite([Problem(shown, 1, 1, "", f"{SITE_FILE} is missing; "
-                                   "`storefront new` creates a working one")]) from None
+        raise InvalidSite(
+            [Problem(shown, 1, 1, "", f"{SITE_FILE} is missing; `storefront new` creates a working one")]
+        ) from None
     except UnsafeFile as exc:
         raise InvalidSite([Problem(shown, 1, 1, "", str(exc))]) from None
 
@@ -127,7 +149,9 @@ def load_site(root: Path, themes_dir: Path | None = None, *, theme: str | None =
         config = config.model_copy(update={"site": config.site.model_copy(update={"base_url": base_url})})
 
     return Site(
-        id=root.name, root=root, config=config,
+        id=root.name,
+        root=root,
+        config=config,
         applications=_applications(config),
         news=tuple(sorted(news, key=lambda n: (n.date, n.slug), reverse=True)),
         theme=chain,
@@ -139,7 +163,9 @@ def _validate(doc: Document, shown: str, problems: list[Problem]) -> SiteConfig 
     if doc.data is None and doc.problems:
         return None
     if not isinstance(doc.data, dict):
-        problems.append(Problem(shown, 1, 1, "", "site.yaml must be a set of 'key: value' lines (partner:, site:, ...)"))
+        problems.append(
+            Problem(shown, 1, 1, "", "site.yaml must be a set of 'key: value' lines (partner:, site:, ...)")
+        )
         return None
     try:
         return SiteConfig.model_validate(doc.data)
@@ -156,14 +182,20 @@ def _applications(config: SiteConfig) -> tuple[Application, ...]:
             out.append(known[choice])
             continue
         base = known[choice.id]
-        out.append(Application(
-            id=base.id, name=base.name, segment=base.segment, certified_only=base.certified_only,
-            summary=choice.summary or base.summary, description=choice.description or base.description))
+        out.append(
+            Application(
+                id=base.id,
+                name=base.name,
+                segment=base.segment,
+                certified_only=base.certified_only,
+                summary=choice.summary or base.summary,
+                description=choice.description or base.description,
+            )
+        )
     return tuple(out)
 
 
-def _privacy_page(root: Path, config: SiteConfig, doc: Document, shown: str,
-                  problems: list[Problem]) -> str | None:
+def _privacy_page(root: Path, config: SiteConfig, doc: Document, shown: str, problems: list[Problem]) -> str | None:
     """The policy as sanitised HTML when the partner publishes it on the storefront
     (:mod:`storefront.site.cross_checks` has reported a file that is missing or may not be read)."""
     policy = config.partner.privacy_policy
@@ -182,8 +214,13 @@ def _privacy_page(root: Path, config: SiteConfig, doc: Document, shown: str,
         return None
 
 
-def _load_news(root: Path, problems: list[Problem], cache: SiteCache | None, workers: int,
-               prefetched: MarkdownPrefetch | None = None) -> list[NewsItem]:
+def _load_news(
+    root: Path,
+    problems: list[Problem],
+    cache: SiteCache | None,
+    workers: int,
+    prefetched: MarkdownPrefetch | None = None,
+) -> list[NewsItem]:
     """Every news item of the site, its body converted to HTML.
 
     Files are read here; what costs (validating a header, converting a body) is done only
@@ -210,8 +247,9 @@ def _load_news(root: Path, problems: list[Problem], cache: SiteCache | None, wor
                 cache.remember("markdown", split.body, html)
         known.append((path, split, front, html))
         if front is None or html is None:
-            tasks.append((display_path(path), None if front else split.header, None if html else split.body,
-                          split.body_line))
+            tasks.append(
+                (display_path(path), None if front else split.header, None if html else split.body, split.body_line)
+            )
     answers = iter(fork_map(_parse_news, tasks, workers))
     items: list[NewsItem] = []
     for path, split, front_data, html in known:
@@ -235,9 +273,16 @@ def _load_news(root: Path, problems: list[Problem], cache: SiteCache | None, wor
     seen: dict[str, Path] = {}
     for item in items:
         if item.slug in seen:
-            problems.append(Problem(display_path(item.source), 1, 1, "slug",
-                                    f"the news address /news/{item.slug}/ is already used by "
-                                    f"{seen[item.slug].name}; give one of them another slug"))
+            problems.append(
+                Problem(
+                    display_path(item.source),
+                    1,
+                    1,
+                    "slug",
+                    f"the news address /news/{item.slug}/ is already used by "
+                    f"{seen[item.slug].name}; give one of them another slug",
+                )
+            )
         seen[item.slug] = item.source
     return items
 
@@ -250,8 +295,15 @@ def _read_news_file(path: Path, root: Path, problems: list[Problem]) -> FrontMat
         return None
     split = split_front_matter(text)
     if split is None:
-        problems.append(Problem(display_path(path), 1, 1, "", "a news file starts with a '---' line, then title:, "
-                                "date: and summary:, then another '---' line"))
+        problems.append(
+            Problem(
+                display_path(path),
+                1,
+                1,
+                "",
+                "a news file starts with a '---' line, then title:, date: and summary:, then another '---' line",
+            )
+        )
     return split
 
 
@@ -273,12 +325,21 @@ def _parse_news(task: tuple[str, str | None, str | None, int]) -> tuple[dict | N
 def _news_item(path: Path, front: NewsFrontMatter, html: str, problems: list[Problem]) -> NewsItem | None:
     slug = front.slug or _slug_from_filename(path.stem)
     if not re.match(SLUG_PATTERN, slug):
-        problems.append(Problem(display_path(path), 1, 1, "slug", f"the file name gives the address '{slug}', "
-                                "which is not a valid id; rename the file with Latin letters, digits and "
-                                "hyphens, or add slug:"))
+        problems.append(
+            Problem(
+                display_path(path),
+                1,
+                1,
+                "slug",
+                f"the file name gives the address '{slug}', "
+                "which is not a valid id; rename the file with Latin letters, digits and "
+                "hyphens, or add slug:",
+            )
+        )
         return None
-    return NewsItem(slug=slug, title=front.title, date=front.date, summary=front.summary, body=Markup(html),
-                    source=path)
+    return NewsItem(
+        slug=slug, title=front.title, date=front.date, summary=front.summary, body=Markup(html), source=path
+    )
 
 
 def _front_matter(header: str, shown: str, problems: list[Problem]) -> NewsFrontMatter | None:

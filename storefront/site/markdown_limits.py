@@ -19,6 +19,7 @@ converted. Each limit is about half a second of conversion and all of them toget
 about one second; real texts stay far below them (a long paragraph with a hundred links
 searches a few thousand characters).
 """
+
 from __future__ import annotations
 
 import re
@@ -86,12 +87,14 @@ def _nesting(text: str) -> Excess | None:
             continue
         depth, position = 0, 0
         while depth <= MAX_NESTING and (marker := _CONTAINER.match(line, position)) is not None:
-            indent = marker.group()[:len(marker.group()) - len(marker.group().lstrip(" \t"))]
+            indent = marker.group()[: len(marker.group()) - len(marker.group().lstrip(" \t"))]
             depth += 1 + len(indent.expandtabs(4)) // 4
             position = marker.end()
         if depth > MAX_NESTING:
-            return Excess(_line(text, found.start()), f"lists or quotes are nested more than {MAX_NESTING} levels "
-                                                      "deep here: flatten them")
+            return Excess(
+                _line(text, found.start()),
+                f"lists or quotes are nested more than {MAX_NESTING} levels deep here: flatten them",
+            )
     return None
 
 
@@ -147,23 +150,36 @@ def _searches(text: str) -> tuple[_Cost, _Cost]:
             runs.append(position)
     paragraph_end(len(text))
 
-    return (_Cost(brackets, MAX_BRACKET_SEARCH, _line(text, -worst_bracket[1]),
-                  "too many '[' that are never closed, or brackets nested too deeply: the page would take "
-                  "minutes to make; close each '[' with ']', or write \\[ for a bracket that is just text"),
-            _Cost(backticks, MAX_BACKTICK_SEARCH, _line(text, -first_run_of_worst_paragraph[1]),
-                  "too many backticks (`) in one long paragraph: the page would take minutes to make;"
-                  " pair them as `code`, split the paragraph with blank lines, or write \\` "
-                  "for a backtick that is just text"))
+    return (
+        _Cost(
+            brackets,
+            MAX_BRACKET_SEARCH,
+            _line(text, -worst_bracket[1]),
+            "too many '[' that are never closed, or brackets nested too deeply: the page would take "
+            "minutes to make; close each '[' with ']', or write \\[ for a bracket that is just text",
+        ),
+        _Cost(
+            backticks,
+            MAX_BACKTICK_SEARCH,
+            _line(text, -first_run_of_worst_paragraph[1]),
+            "too many backticks (`) in one long paragraph: the page would take minutes to make;"
+            " pair them as `code`, split the paragraph with blank lines, or write \\` "
+            "for a backtick that is just text",
+        ),
+    )
 
 
 _TAG_START = re.compile(r"<[A-Za-z/!?]")
-_TAG = re.compile(r"""
+_TAG = re.compile(
+    r"""
     </?[A-Za-z][\w:.-]*(?:\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"<]*"|'[^'<]*'|[^\s"'<>=`]+))?)*\s*/?>
   | <![A-Za-z][^<>]*>
   | <\?[^<>]*\?>
   | <[A-Za-z][A-Za-z0-9+.-]*:[^\s<>]*>
   | <[^\s<>@]+@[^\s<>]+>
-""", re.X)
+""",
+    re.X,
+)
 
 
 def _tags(text: str) -> _Cost:
@@ -187,9 +203,13 @@ def _tags(text: str) -> _Cost:
                 continue
         searched += len(text) - position
         first = position if first is None else first
-    return _Cost(searched, MAX_TAG_SEARCH, _line(text, first or 0),
-                 "too many '<' that start no complete HTML tag: the page would take minutes to make; write "
-                 "&lt; for a '<' that is just text, or finish the tag with '>'")
+    return _Cost(
+        searched,
+        MAX_TAG_SEARCH,
+        _line(text, first or 0),
+        "too many '<' that start no complete HTML tag: the page would take minutes to make; write "
+        "&lt; for a '<' that is just text, or finish the tag with '>'",
+    )
 
 
 _PARAGRAPH = re.compile(r"\S(?:[^\n]|\n(?![ \t]*(?:\n|$)))*")
@@ -208,9 +228,13 @@ def _block_cuts(text: str) -> _Cost:
         searched = sum(end - cut.end() for cut in _CUT.finditer(text, paragraph.start(), end))
         work += searched
         worst = max(worst, (searched, -paragraph.start()))
-    return _Cost(work, MAX_BLOCK_CUTS, _line(text, -worst[1]),
-                 "too many headers, rules (---) or reference definitions in one paragraph: the page would "
-                 "take minutes to make; put a blank line before and after each header and rule")
+    return _Cost(
+        work,
+        MAX_BLOCK_CUTS,
+        _line(text, -worst[1]),
+        "too many headers, rules (---) or reference definitions in one paragraph: the page would "
+        "take minutes to make; put a blank line before and after each header and rule",
+    )
 
 
 def _inline_rebuilds(text: str) -> _Cost:
@@ -222,9 +246,13 @@ def _inline_rebuilds(text: str) -> _Cost:
         rebuilt = marks * (end - start)
         work += rebuilt
         worst = max(worst, (rebuilt, -paragraph.start()))
-    return _Cost(work, MAX_INLINE_REBUILDS, _line(text, -worst[1]),
-                 "too much formatting (*, _, links, tags, &, \\, line breaks) in one long paragraph: the page "
-                 "would take minutes to make; split the paragraph with blank lines")
+    return _Cost(
+        work,
+        MAX_INLINE_REBUILDS,
+        _line(text, -worst[1]),
+        "too much formatting (*, _, links, tags, &, \\, line breaks) in one long paragraph: the page "
+        "would take minutes to make; split the paragraph with blank lines",
+    )
 
 
 def _line(text: str, position: int) -> int:

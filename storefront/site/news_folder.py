@@ -5,6 +5,7 @@ would end up in messages), the files are counted before any is read (each one be
 page: ten thousand tiny files would be ten thousand pages), and a name with a control
 character (which could forge lines in a terminal or a log) is refused.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,8 +36,9 @@ def news_files(root: Path) -> list[Path]:
     except UnsafeFile as exc:
         raise NewsRefused(str(exc)) from None
     if len(found) > MAX_NEWS:
-        raise NewsRefused(f"{len(found):,} news files; a site may have at most {MAX_NEWS:,}: "
-                          "delete or merge the oldest ones")
+        raise NewsRefused(
+            f"{len(found):,} news files; a site may have at most {MAX_NEWS:,}: delete or merge the oldest ones"
+        )
     return [folder / name for name in found]
 
 
@@ -45,5 +47,7 @@ def unprintable(name: str) -> str | None:
     bad = next((char for char in name if not char.isprintable()), None)
     if bad is None:
         return None
-    return (f"the file name contains the invisible character {code_point(bad)}; "
-            "rename the file with letters, digits and hyphens")
+    return (
+        f"the file name contains the invisible character {code_point(bad)}; "
+        "rename the file with letters, digits and hyphens"
+    )

@@ -13,6 +13,7 @@ so a folder on the way swapped for a link after the check is refused, not follow
 that stay inside the folder keep working: they were resolved before. On a system without
 ``openat`` (not Linux or BSD) only the check before opening is made.
 """
+
 from __future__ import annotations
 
 import errno
@@ -43,8 +44,9 @@ def inside(path: Path, root: Path) -> Path:
         real_root = root.resolve()
         real = path.resolve()
     except (OSError, RuntimeError):  # a loop of links (RuntimeError up to Python 3.12)
-        raise UnsafeFile("this file is a link that leads nowhere (a loop of links); "
-                         "put the real file in the folder") from None
+        raise UnsafeFile(
+            "this file is a link that leads nowhere (a loop of links); put the real file in the folder"
+        ) from None
     if real != real_root and real_root not in real.parents:
         raise UnsafeFile("this file points outside the site folder (a link?); put the real file in the folder")
     return real
@@ -94,8 +96,9 @@ _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 
 
 def _swapped() -> UnsafeFile:
-    return UnsafeFile("this file, or a folder on its way, was replaced by a link while it was read; "
-                      "put the real file in the folder")
+    return UnsafeFile(
+        "this file, or a folder on its way, was replaced by a link while it was read; put the real file in the folder"
+    )
 
 
 def _open_beneath(start: Path, real: Path, folder: bool = False) -> int:
@@ -155,8 +158,7 @@ def check(path: Path, root: Path, limit: int) -> Path:
 
 def _regular(info: os.stat_result, limit: int) -> None:
     if not stat.S_ISREG(info.st_mode):
-        raise UnsafeFile("this is not a regular file (a device, a pipe or a folder); "
-                         "replace it with an ordinary file")
+        raise UnsafeFile("this is not a regular file (a device, a pipe or a folder); replace it with an ordinary file")
     if info.st_size > limit:
         raise UnsafeFile(f"this file is {_size(info.st_size)}; the largest allowed is {_size(limit)}")
     if info.st_nlink > 1:

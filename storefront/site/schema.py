@@ -5,6 +5,7 @@ input, and ``storefront schema`` exports them as the JSON Schema that editors us
 Checks that need more than one field (references between sections, files on disk,
 colour contrast) live in :mod:`storefront.site.cross_checks`.
 """
+
 from __future__ import annotations
 
 import base64
@@ -14,16 +15,21 @@ import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, field_validator
 
 from storefront.site.characters import code_point, first_forbidden
 from storefront.site.markdown_limits import markdown_limits
-
 from storefront.site.webhook_destinations import url_problem
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=60,
-                            description="Latin lower-case letters, digits and hyphens, e.g. `trial-30`.")]
+Slug = Annotated[
+    str,
+    Field(
+        pattern=SLUG_PATTERN,
+        max_length=60,
+        description="Latin lower-case letters, digits and hyphens, e.g. `trial-30`.",
+    ),
+]
 Text = Annotated[str, Field(min_length=1)]
 
 
@@ -45,8 +51,11 @@ def _money_text(value: object) -> object:
     return value
 
 
-Money = Annotated[Decimal, BeforeValidator(_money_text), Field(ge=0, max_digits=12, decimal_places=2,
-                  description="Price in roubles, e.g. 1490 or 1490.50.")]
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_money_text),
+    Field(ge=0, max_digits=12, decimal_places=2, description="Price in roubles, e.g. 1490 or 1490.50."),
+]
 Period = Literal["month", "year"]
 ExtraPeriod = Literal["month", "year", "once"]
 StandardTariff = Literal["base", "prof", "spec", "korp"]
@@ -64,8 +73,10 @@ def _colour(value: str) -> str:
 
 def _policy(value: str) -> str:
     if not re.match(r"^(https?://[^\s/]+(/\S*)?|[\w][\w./-]*\.md)$", value):
-        raise ValueError("write the full address of the policy (https://...) or the name of a Markdown file "
-                         "in the site folder, e.g. privacy.md, to publish it on the storefront")
+        raise ValueError(
+            "write the full address of the policy (https://...) or the name of a Markdown file "
+            "in the site folder, e.g. privacy.md, to publish it on the storefront"
+        )
     return value
 
 
@@ -77,7 +88,9 @@ def _base_url(value: str) -> str:
 
 def _endpoint(value: str) -> str:
     if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
-        raise ValueError("write the full address that receives the events, e.g. https://crm.example.ru/hooks/storefront")
+        raise ValueError(
+            "write the full address that receives the events, e.g. https://crm.example.ru/hooks/storefront"
+        )
     problem = url_problem(value)
     if problem:
         raise ValueError(problem)
@@ -101,8 +114,7 @@ class Strict(BaseModel):
     """Unknown keys are errors: a typo must never be silently ignored. No text may hold a
     character that a page or a feed cannot (control codes and the like)."""
 
-    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, str_strip_whitespace=True,
-                              frozen=True)
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, str_strip_whitespace=True, frozen=True)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -112,8 +124,10 @@ class Strict(BaseModel):
             char = first_forbidden(text) if isinstance(text, str) else None
             if char is not None:
                 where = f"item {number} contains" if isinstance(value, list) else "contains"
-                raise ValueError(f"{where} the invisible character {code_point(char)}, which a web page or a feed "
-                                 "cannot hold; delete it (it often comes with text pasted from another program)")
+                raise ValueError(
+                    f"{where} the invisible character {code_point(char)}, which a web page or a feed "
+                    "cannot hold; delete it (it often comes with text pasted from another program)"
+                )
         return value
 
 
@@ -132,9 +146,11 @@ class PartnerSection(Strict):
     certified: bool = Field(False, description="Holds the vendor's certificate to sell КОРП, КА and ERP.")
     privacy_policy: PolicyLink = Field(
         description="The personal-data policy (152-FZ): its https:// address, or a Markdown file such as "
-                    "privacy.md that the storefront publishes at /privacy/.")
+        "privacy.md that the storefront publishes at /privacy/."
+    )
     notify: Annotated[list[EmailStr], AfterValidator(_distinct_addresses)] = Field(
-        min_length=1, max_length=10, description="Addresses that receive every new registration (at most 10).")
+        min_length=1, max_length=10, description="Addresses that receive every new registration (at most 10)."
+    )
 
 
 class Brand(Strict):
@@ -144,7 +160,9 @@ class Brand(Strict):
     accent: Colour | None = None
     logo: str | None = Field(None, description="Image file, relative to the site folder.")
     favicon: str | None = Field(None, description="Icon file (.svg, .png or .ico), relative to the site folder.")
-    font: str | None = Field(None, pattern=r"^[\w -]+$", description="One font family name, e.g. Inter; the theme's fonts follow it.")
+    font: str | None = Field(
+        None, pattern=r"^[\w -]+$", description="One font family name, e.g. Inter; the theme's fonts follow it."
+    )
 
 
 class Seo(Strict):
@@ -158,15 +176,18 @@ class SiteSection(Strict):
     model_config = ConfigDict(title="Site")
 
     base_url: Annotated[str, AfterValidator(_base_url)] = Field(
-        description="Where the storefront is published; may include a sub-path.")
+        description="Where the storefront is published; may include a sub-path."
+    )
     locale: Literal["ru", "en"] = "ru"
     theme: Slug = "bright"
     brand: Brand = Brand()
     seo: Seo
     api_url: Annotated[str, AfterValidator(_base_url)] | None = Field(
-        None, description="Address of the registration service; `storefront build --api-url` overrides it.")
+        None, description="Address of the registration service; `storefront build --api-url` overrides it."
+    )
     origins: list[Annotated[str, AfterValidator(_base_url)]] = Field(
-        [], max_length=20, description="Other websites of the partner where the registration form is embedded.")
+        [], max_length=20, description="Other websites of the partner where the registration form is embedded."
+    )
 
 
 class Benefit(Strict):
@@ -210,7 +231,8 @@ class Tariff(Strict):
     sessions: int = Field(ge=1, le=10_000, description="Simultaneous sessions.")
     bases: int | Literal["unlimited"] = Field(description="Number of data areas, or `unlimited`.")
     applications: Literal["all"] | list[Slug] = Field(
-        "all", max_length=100, description="`all` of the partner's applications, or a list of their ids.")
+        "all", max_length=100, description="`all` of the partner's applications, or a list of their ids."
+    )
     features: list[Text] = Field([], max_length=50)
     recommended: bool = False
     extras: list[Extra] = Field([], max_length=50)
@@ -254,8 +276,10 @@ def _webhook_secret(value: str) -> str:
     except (binascii.Error, ValueError):
         key = b""
     if not value.startswith("whsec_") or len(key) < 24:
-        raise ValueError("write whsec_ followed by at least 24 random bytes in base64; make one with: python3 -c "
-                         "\"import base64, os; print('whsec_' + base64.b64encode(os.urandom(24)).decode())\"")
+        raise ValueError(
+            "write whsec_ followed by at least 24 random bytes in base64; make one with: python3 -c "
+            "\"import base64, os; print('whsec_' + base64.b64encode(os.urandom(24)).decode())\""
+        )
     return value
 
 
@@ -264,14 +288,16 @@ class Webhook(Strict):
 
     url: Annotated[str, AfterValidator(_endpoint)] = Field(description="https:// address that receives the events.")
     secret: Annotated[str, AfterValidator(_webhook_secret)] = Field(
-        description="Signing secret: whsec_ followed by at least 24 random bytes in base64.")
+        description="Signing secret: whsec_ followed by at least 24 random bytes in base64."
+    )
 
 
 class SiteConfig(Strict):
     """Everything a partner writes in ``sites/<site-id>/site.yaml``."""
 
-    model_config = ConfigDict(title="storefront site.yaml", json_schema_extra={
-        "$schema": "https://json-schema.org/draft/2020-12/schema"})
+    model_config = ConfigDict(
+        title="storefront site.yaml", json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"}
+    )
 
     partner: PartnerSection
     site: SiteSection

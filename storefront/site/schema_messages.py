@@ -3,6 +3,7 @@
 Each error gets the YAML position of the value (or of the key, for an unknown key), the
 dotted field path as written in the file, and a message that says what to write instead.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -15,8 +16,9 @@ from storefront.site.diagnostics import Loc, Problem, dotted
 from storefront.site.yaml_positions import Positions
 
 
-def problems_from(exc: ValidationError, data: Any, positions: Positions, path: str,
-                  model: type[BaseModel]) -> list[Problem]:
+def problems_from(
+    exc: ValidationError, data: Any, positions: Positions, path: str, model: type[BaseModel]
+) -> list[Problem]:
     errors = [(_data_loc(err["loc"], data, err["type"]), err) for err in exc.errors()]
     misspelt = _misspelt_keys(errors, model)
     problems = []
@@ -35,10 +37,9 @@ def _data_loc(loc: tuple, data: Any, error_type: str) -> Loc:
     current = data
     for i, part in enumerate(loc):
         last = i == len(loc) - 1
-        if isinstance(current, dict) and part in current:
-            out.append(part)
-            current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
+        if (isinstance(current, dict) and part in current) or (
+            isinstance(current, list) and isinstance(part, int) and part < len(current)
+        ):
             out.append(part)
             current = current[part]
         elif last and error_type in ("missing", "extra_forbidden"):
@@ -61,8 +62,9 @@ def _is_losing_union_branch(loc: Loc, err: dict, errors: list) -> bool:
     """A value that is a mapping failed the «plain text» branch of a union: not worth saying."""
     if not err["type"].endswith("_type") or len(err["loc"]) == len(loc):
         return False
-    return any(other is not err and other_loc[:len(loc)] == loc and len(other_loc) > len(loc)
-               for other_loc, other in errors)
+    return any(
+        other is not err and other_loc[: len(loc)] == loc and len(other_loc) > len(loc) for other_loc, other in errors
+    )
 
 
 def _merge_alternatives(problems: list[Problem]) -> list[Problem]:

@@ -5,6 +5,7 @@ and ``static/``. A child names its parent and overrides blocks and variables; th
 searched child first, like MkDocs' theme loader. Themes in the project's ``themes/`` come
 before the built-in ones, so a partner agency can add or replace a theme.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from storefront.paths import BUILTIN_THEMES, search_path  # noqa: F401 - part of this module's interface
 from storefront.site.yaml_positions import parse
-
 
 
 class ThemeError(Exception):

@@ -4,21 +4,25 @@ the operator names in ``WEBHOOK_ALLOW_HOSTS``.
 Shared by the model (an internal address written literally is a positioned error in
 ``storefront check``) and the service's sender (every address it connects to is checked).
 """
+
 from __future__ import annotations
 
 import ipaddress
 import os
 import re
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping, Union
+from typing import Union
 from urllib.parse import urlsplit
 
 Address = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 ALLOW_HOSTS_VARIABLE = "WEBHOOK_ALLOW_HOSTS"
-_HOST_NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$")
+_HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$"
+)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
 _SPECIAL_IPV4 = (ipaddress.ip_network("192.0.0.0/24"), ipaddress.ip_network("192.88.99.0/24"))
@@ -52,8 +56,14 @@ def is_public(address: Address) -> bool:
             return False
     elif any(address in network for network in _SPECIAL_IPV4):
         return False
-    return address.is_global and not (address.is_multicast or address.is_reserved or address.is_loopback
-                                      or address.is_link_local or address.is_unspecified or address.is_private)
+    return address.is_global and not (
+        address.is_multicast
+        or address.is_reserved
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_unspecified
+        or address.is_private
+    )
 
 
 def literal_address(host: str) -> Address | None:
@@ -80,7 +90,7 @@ class AllowList:
     networks: tuple[Network, ...] = ()
 
     @classmethod
-    def parse(cls, text: str) -> "AllowList":
+    def parse(cls, text: str) -> AllowList:
         """``crm.internal,10.0.0.5,192.168.10.0/24``; raises ValueError naming a bad entry."""
         names, networks = set(), []
         for entry in (e.strip().lower().rstrip(".") for e in text.split(",")):
@@ -97,7 +107,7 @@ class AllowList:
         return cls(frozenset(names), tuple(networks))
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "AllowList":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AllowList:
         """The operator's list from the environment; an unreadable list allows nothing here
         (the service refuses to start on it with a message naming the variable)."""
         env = os.environ if env is None else env
@@ -134,7 +144,9 @@ def url_problem(url: str, allow: AllowList | None = None) -> str | None:
     address = literal_address(parts.hostname)
     allow = AllowList.from_env() if allow is None else allow
     if address is not None and not (is_public(address) or allow.covers(address)):
-        return (f"{parts.hostname} is a local or private network address ({address}), where events are never "
-                f"sent; write the public address of your system (the host's operator may allow an internal "
-                f"host in {ALLOW_HOSTS_VARIABLE})")
+        return (
+            f"{parts.hostname} is a local or private network address ({address}), where events are never "
+            f"sent; write the public address of your system (the host's operator may allow an internal "
+            f"host in {ALLOW_HOSTS_VARIABLE})"
+        )
     return None

@@ -9,6 +9,7 @@ are counted as if every alias (``*name``) were written out, so a 450-byte alias 
 alias inside the value it names, or ``[[[[...`` ten thousand deep is refused at the line
 that does it, within the bounds below, instead of taking the memory or the stack.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,7 +32,7 @@ MAX_CHARS = 256 * 1024
 MAX_DEPTH = 50
 MAX_VALUES = 100_000
 
-_NOT_YAML = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+_NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass
@@ -105,8 +106,12 @@ class _Builder:
                 continue
             self.positions.keys[loc + (key,)] = _mark(key_node)
             if self._empty_before_comment(key_node, value_node):
-                self._problem(value_node, loc + (key,), "this value is empty because in YAML '#' starts a comment; "
-                              "put the value in quotes, e.g. \"#1a73e8\"")
+                self._problem(
+                    value_node,
+                    loc + (key,),
+                    "this value is empty because in YAML '#' starts a comment; "
+                    'put the value in quotes, e.g. "#1a73e8"',
+                )
             out[key] = self.build(value_node, loc + (key,))
         return out
 
@@ -115,7 +120,7 @@ class _Builder:
         if not (isinstance(value_node, yaml.ScalarNode) and value_node.value == "" and not value_node.style):
             return False
         line = key_node.end_mark.line
-        rest = self.lines[line][key_node.end_mark.column:] if line < len(self.lines) else ""
+        rest = self.lines[line][key_node.end_mark.column :] if line < len(self.lines) else ""
         return bool(re.match(r"^\s*:\s+#", rest))
 
     def _problem(self, node: yaml.Node, loc: Loc, message: str) -> None:
@@ -125,7 +130,7 @@ class _Builder:
     def _scalar(self, node: yaml.Node) -> Any:
         try:
             value = self.constructor.construct_object(node, deep=True)
-        except Exception:  # noqa: BLE001 - PyYAML fails in many ways on a tag like `!!timestamp x` or `!!bool maybe`
+        except Exception:
             # e.g. a date like 2026-02-30: keep the text so the schema reports it in place
             return node.value
         if isinstance(value, int) and value.bit_length() > 64:
@@ -149,8 +154,11 @@ def parse(text: str, path: str, *, line_offset: int = 0) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or "this is not valid YAML"
-        return failed(mark.line + 1 if mark else 1, mark.column + 1 if mark else 1,
-                      f"YAML syntax: {what}{_syntax_hint(what, _char_at(text, mark))}")
+        return failed(
+            mark.line + 1 if mark else 1,
+            mark.column + 1 if mark else 1,
+            f"YAML syntax: {what}{_syntax_hint(what, _char_at(text, mark))}",
+        )
     except yaml.YAMLError as exc:
         return failed(1, 1, f"YAML syntax: {exc}")
     if node is None:
@@ -166,10 +174,13 @@ def _refusal(text: str) -> tuple[int, int, str] | None:
     bad = _NOT_YAML.search(text)
     if bad is None:
         return None
-    before = (text[:bad.start()] + "x").splitlines()
-    return (len(before), len(before[-1]),
-            f"the invisible control character {code_point(bad.group())} is not allowed in YAML; delete it "
-            "(it often comes with text pasted from another program)")
+    before = (text[: bad.start()] + "x").splitlines()
+    return (
+        len(before),
+        len(before[-1]),
+        f"the invisible control character {code_point(bad.group())} is not allowed in YAML; delete it "
+        "(it often comes with text pasted from another program)",
+    )
 
 
 def _shape(text: str) -> tuple[int, int, str] | None:
@@ -195,8 +206,11 @@ def _shape(text: str) -> tuple[int, int, str] | None:
                 sizes[event.anchor] = (1, 0)
         elif isinstance(event, yaml.AliasEvent):
             if any(anchor == event.anchor for anchor, _, _ in open_):
-                return _at(event, f"the alias *{event.anchor} is inside the value &{event.anchor} it "
-                                  "repeats, so it would never end; write the values out")
+                return _at(
+                    event,
+                    f"the alias *{event.anchor} is inside the value &{event.anchor} it "
+                    "repeats, so it would never end; write the values out",
+                )
             size, height = sizes.get(event.anchor, (1, 0))
         else:
             continue
@@ -204,8 +218,9 @@ def _shape(text: str) -> tuple[int, int, str] | None:
         if open_ and not isinstance(event, yaml.CollectionStartEvent):
             open_[-1][2] = max(open_[-1][2], height)
         if len(open_) + height > MAX_DEPTH:
-            return _at(event, f"values are nested more than {MAX_DEPTH} levels deep{_through(event)}; "
-                              "flatten the structure")
+            return _at(
+                event, f"values are nested more than {MAX_DEPTH} levels deep{_through(event)}; flatten the structure"
+            )
         if values > MAX_VALUES:
             fix = "repeat only small parts through aliases" if isinstance(event, yaml.AliasEvent) else "shorten it"
             return _at(event, f"the document has more than {MAX_VALUES:,} values{_through(event)}; {fix}")

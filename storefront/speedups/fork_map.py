@@ -10,11 +10,13 @@ The calling process does its own share while the children do theirs. Forking is 
 only in a process without other threads, so callers opt in with ``workers`` (the
 ``build`` command does; the preview server, which runs threads, does not).
 """
+
 from __future__ import annotations
 
 import os
 import pickle
-from typing import Callable, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -12,17 +12,18 @@ Only the Markdown is converted early, with nothing but :mod:`storefront.render.m
 loaded; everything that can fail with a partner's mistake (headers, the site's YAML)
 is still checked by the loader, in order.
 """
+
 from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from storefront.render.markdown_html import MarkdownRefused, render_markdown, site_budget, split_front_matter
 from storefront.site.news_folder import NewsRefused, news_files
-from storefront.speedups.fork_map import fork_worker, join_worker
 from storefront.site.partner_files import LIMITS, UnsafeFile, read_text
+from storefront.speedups.fork_map import fork_worker, join_worker
 
 CHUNK = 8  # bodies per ticket
 _TICKET = struct.Struct("I")
@@ -62,8 +63,9 @@ class MarkdownPrefetch:
                 os.close(self._tickets_in)
 
     @classmethod
-    def start(cls, news_folder: Path, known: Callable[[str], bool], workers: int,
-              minimum: int = 64) -> MarkdownPrefetch | None:
+    def start(
+        cls, news_folder: Path, known: Callable[[str], bool], workers: int, minimum: int = 64
+    ) -> MarkdownPrefetch | None:
         """Start converting the bodies under ``news_folder`` for which ``known`` is false;
         None when there is too little to convert for forking to pay (or one core)."""
         if workers <= 1 or not hasattr(os, "fork"):
@@ -96,7 +98,7 @@ class MarkdownPrefetch:
             self._html = {}
             try:
                 self._finish()
-            except Exception:  # noqa: BLE001 - the build has failed already; that is what it reports
+            except Exception:
                 pass
 
     @site_budget
@@ -107,7 +109,7 @@ class MarkdownPrefetch:
             if not ticket:
                 return done
             (start,) = _TICKET.unpack(ticket)
-            done[start] = [_converted(body) for body in self.bodies[start:start + self.chunk]]
+            done[start] = [_converted(body) for body in self.bodies[start : start + self.chunk]]
 
     def _finish(self) -> dict[str, str]:
         chunks: dict[int, list[str | None]] = {}
@@ -126,5 +128,9 @@ class MarkdownPrefetch:
                 failure = value
         if failure is not None:
             raise failure
-        return {body: html for start, converted in chunks.items()
-                for body, html in zip(self.bodies[start:start + self.chunk], converted) if html is not None}
+        return {
+            body: html
+            for start, converted in chunks.items()
+            for body, html in zip(self.bodies[start : start + self.chunk], converted)
+            if html is not None
+        }

@@ -1,25 +1,20 @@
 """The whole path in a real browser: the example sites built in every theme and served over
 HTTP, the registration API under uvicorn, a real SMTP server and SQLite in a temp folder."""
+
 from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from registration_api.domain.signups import utc_now
 from registration_api.settings import Settings
-from storefront.preview import static_server
-from storefront.pipeline import BuildOptions, build_many
 from storefront.commands.screenshots import CHROMIUM_FLAGS, chromium_path
+from storefront.pipeline import BuildOptions, build_many
+from storefront.preview import static_server
 from storefront.site.loader import load_site, site_ids
-from storefront.site.theme_chain import available
-from tests.support import Api, SmtpServer
-
-REPO = Path(__file__).resolve().parents[2]
-THEMES = sorted(available(None))
+from tests.support import REPO, THEMES, Api, SmtpServer, Storefronts
 
 
 @pytest.fixture(scope="session")
@@ -28,27 +23,23 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": chromium_path(), "args": CHROMIUM_FLAGS}
 
 
-@dataclass
-class Storefronts:
-    api: Api
-    smtp: SmtpServer
-    urls: dict[tuple[str, str], str]
-    sites_dir: Path
-
-    def url(self, theme: str, site: str, path: str = "") -> str:
-        return self.urls[(theme, site)] + path
-
-
 @pytest.fixture(scope="session")
 def storefronts(tmp_path_factory) -> Storefronts:
     root = tmp_path_factory.mktemp("e2e")
     sites_dir = root / "sites"
     shutil.copytree(REPO / "sites", sites_dir)
     smtp = SmtpServer().start()
-    settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{root / 'var' / 'registrations.sqlite3'}",
-                                  "VAR_DIR": str(root / "var"), "SMTP_URL": smtp.url,
-                                  "MAIL_FROM": "robot@storefront.example", "ALLOW_LOOPBACK_ORIGINS": "1",
-                                  "RATE_LIMIT_PER_MINUTE": "10000"}, sites_dir=sites_dir)
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": f"sqlite:///{root / 'var' / 'registrations.sqlite3'}",
+            "VAR_DIR": str(root / "var"),
+            "SMTP_URL": smtp.url,
+            "MAIL_FROM": "robot@storefront.example",
+            "ALLOW_LOOPBACK_ORIGINS": "1",
+            "RATE_LIMIT_PER_MINUTE": "10000",
+        },
+        sites_dir=sites_dir,
+    )
     api = Api(settings, clock=utc_now).start()
     urls, servers = {}, []
     for theme in THEMES:

@@ -1,25 +1,38 @@
 """axe-core on every kind of page of every theme: no serious or critical violation."""
+
 from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
-from tests.e2e.conftest import THEMES
+from tests.support import THEMES
 
 PAGE_TYPES = {
-    "landing": "", "tariffs": "tariffs/", "applications": "apps/", "application": "apps/bp/", "faq": "faq/",
-    "news": "news/", "news item": "news/unf-novye-vozmozhnosti/", "registration": "register/trial/",
-    "thanks": "register/trial/thanks/", "embed instructions": "register/trial/embed/", "contacts": "contacts/",
-    "privacy": "privacy/", "not found": "no-such-page/",
+    "landing": "",
+    "tariffs": "tariffs/",
+    "applications": "apps/",
+    "application": "apps/bp/",
+    "faq": "faq/",
+    "news": "news/",
+    "news item": "news/unf-novye-vozmozhnosti/",
+    "registration": "register/trial/",
+    "thanks": "register/trial/thanks/",
+    "embed instructions": "register/trial/embed/",
+    "contacts": "contacts/",
+    "privacy": "privacy/",
+    "not found": "no-such-page/",
 }
 axe = Axe()
 
 
 def serious(page: Page) -> list[str]:
     results = axe.run(page)
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.mark.parametrize("theme", THEMES)

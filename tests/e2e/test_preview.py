@@ -1,4 +1,5 @@
 """``storefront serve`` as marketing staff use it: edits show up in the open browser."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import REPO
-from tests.support import free_port, wait_until
+from tests.support import REPO, free_port, wait_until
 
 
 @pytest.fixture
@@ -24,9 +24,14 @@ def start_preview(tmp_path):
         if not (tmp_path / "sites").exists():
             shutil.copytree(REPO / "sites", tmp_path / "sites")
         port = free_port()
-        process = subprocess.Popen([sys.executable, "-m", "storefront", "serve", "oblako-plus", "--port", str(port),
-                                    *args], cwd=tmp_path, env={**os.environ, "RATE_LIMIT_PER_MINUTE": "1000"},
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "storefront", "serve", "oblako-plus", "--port", str(port), *args],
+            cwd=tmp_path,
+            env={**os.environ, "RATE_LIMIT_PER_MINUTE": "1000"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         processes.append(process)
 
         def up():
@@ -35,6 +40,7 @@ def start_preview(tmp_path):
             except httpx.HTTPError:
                 assert process.poll() is None, process.stdout.read()
                 return False
+
         wait_until(up, timeout=30, message="storefront serve")
         return f"http://127.0.0.1:{port}", tmp_path / "sites" / "oblako-plus"
 
@@ -65,8 +71,12 @@ def test_a_broken_site_yaml_shows_the_overlay_until_it_is_fixed(page: Page, prev
     yaml_file.write_text(good.replace("    sessions: 5", "    sessions: много", 1))
     overlay = page.locator("#storefront-error-overlay")
     expect(overlay).to_be_visible(timeout=10_000)
-    expect(overlay).to_contain_text(re.compile(r"sites/oblako-plus/site\.yaml:\d+:\d+: tariffs\[\d\]\.sessions: "
-                                               r"write a whole number"))
+    expect(overlay).to_contain_text(
+        re.compile(
+            r"sites/oblako-plus/site\.yaml:\d+:\d+: tariffs\[\d\]\.sessions: "
+            r"write a whole number"
+        )
+    )
     page.reload()
     expect(overlay).to_be_visible(timeout=10_000)
     yaml_file.write_text(good)

@@ -1,4 +1,5 @@
 """A prospect's path through a storefront in every theme, as a person would take it."""
+
 from __future__ import annotations
 
 import re
@@ -8,9 +9,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from registration_api.storage import database
-from tests.e2e.conftest import THEMES, Storefronts
-from tests.support import wait_until
+from registration_api.storage import tables
+from tests.support import THEMES, Storefronts, wait_until
 
 SITES = {"oblako-plus": "Облако Плюс", "buhcentr": "БухЦентр Север"}
 
@@ -30,7 +30,7 @@ def fill_form(page: Page, name: str, email: str, phone: str = "8 (912) 345-67-89
 
 def stored(storefronts: Storefronts, email: str):
     with storefronts.api.service.engine.connect() as conn:
-        return conn.execute(sa.select(database.subscribers).where(database.subscribers.c.email == email)).first()
+        return conn.execute(sa.select(tables.subscribers).where(tables.subscribers.c.email == email)).first()
 
 
 @pytest.mark.parametrize("site", sorted(SITES))
@@ -55,8 +55,14 @@ def test_landing_to_tariffs_to_registration_to_thanks(page: Page, storefronts: S
     mailbox = storefronts.smtp.mailbox
     welcome = wait_until(lambda: mailbox.to(email), message="the welcome e-mail")[0]
     assert row.number in welcome["Subject"] and SITES[site] in str(welcome["From"])
-    notice = wait_until(lambda: [m for m in mailbox.messages if email in m.get_body("plain").get_content()
-                                 and "Новая регистрация" in m["Subject"]], message="the partner's e-mail")[0]
+    notice = wait_until(
+        lambda: [
+            m
+            for m in mailbox.messages
+            if email in m.get_body("plain").get_content() and "Новая регистрация" in m["Subject"]
+        ],
+        message="the partner's e-mail",
+    )[0]
     text = notice.get_body("plain").get_content()
     assert f"Покупатель {theme}" in text and row.number in text and "+79123456789" in text
 

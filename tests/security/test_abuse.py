@@ -1,13 +1,13 @@
 """Abuse by API clients and anonymous clients: mail bombing through invitations, links built
 from a Host header, wildcard key revocation, look-alike digits and invisible characters in
 fields, what /healthz and a repeated sign-up tell a stranger."""
+
 from __future__ import annotations
 
 import pytest
 
 from registration_api.domain import api_keys
-from tests.api.conftest import valid_form
-from tests.support import wait_until
+from tests.support import valid_form, wait_until
 
 SITE = "oblako-plus"
 INVITATIONS = f"/api/v1/sites/{SITE}/invitations"
@@ -17,12 +17,15 @@ def key_for(api, site_id=SITE) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_keys.create(api.service.engine, site_id, 'test', api.clock())}"}
 
 
-@pytest.mark.parametrize("body", [
-    {"email": "victim@example.com", "count": 50},
-    {"email": "victim@example.com", "count": 2},
-    {"email": "victim@example.com", "count": 1000},
-    {"email": "victim@example.com", "count": 2.0},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "victim@example.com", "count": 50},
+        {"email": "victim@example.com", "count": 2},
+        {"email": "victim@example.com", "count": 1000},
+        {"email": "victim@example.com", "count": 2.0},
+    ],
+)
 def test_one_request_e_mails_one_code(make_api, smtp, body):
     api = make_api(smtp.url)
     with api.client(headers=key_for(api)) as client:
@@ -31,10 +34,13 @@ def test_one_request_e_mails_one_code(make_api, smtp, body):
     assert api.outbox() == []
 
 
-@pytest.mark.parametrize("spellings", [
-    ["victim@example.com"] * 4,
-    ["victim@example.com", "Victim@example.com", "VICTIM@example.com", "victim@EXAMPLE.com"],
-])
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        ["victim@example.com"] * 4,
+        ["victim@example.com", "Victim@example.com", "VICTIM@example.com", "victim@EXAMPLE.com"],
+    ],
+)
 def test_one_address_gets_at_most_three_invitations_a_day(make_api, smtp, clock, spellings):
     api = make_api(smtp.url)
     with api.client(headers=key_for(api)) as client:
@@ -61,9 +67,16 @@ def test_a_site_e_mails_at_most_its_daily_quota(make_api, smtp):
     assert codes.status_code == 201
 
 
-@pytest.mark.parametrize("host", [
-    "login-oblako-plus.evil.example", "evil.example:8443", "127.0.0.1.evil.example", "[::1]:1", "localhost",
-])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "login-oblako-plus.evil.example",
+        "evil.example:8443",
+        "127.0.0.1.evil.example",
+        "[::1]:1",
+        "localhost",
+    ],
+)
 def test_links_never_come_from_the_host_header(make_api, smtp, host):
     api = make_api(smtp.url)
     with api.client(headers={**key_for(api), "Host": host}) as client:
@@ -98,9 +111,16 @@ def test_revoking_by_a_wildcard_revokes_nothing(make_api, smtp, prefix):
         assert client.get(f"/api/v1/sites/{SITE}/subscribers").status_code == 200
 
 
-@pytest.mark.parametrize("phone", [
-    "+7٩١٢٣٤٥٦٧٨٩", "+7 ９１２ ３４５ ６７ ８９", "8 ۹۱۲ ۳۴۵ ۶۷ ۸۹", "+7 912 345 67 8\u0969", "+7 𝟗𝟏𝟐 345 67 89",
-])
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "+7٩١٢٣٤٥٦٧٨٩",
+        "+7 ９１２ ３４５ ６７ ８９",
+        "8 ۹۱۲ ۳۴۵ ۶۷ ۸۹",
+        "+7 912 345 67 8\u0969",
+        "+7 𝟗𝟏𝟐 345 67 89",
+    ],
+)
 def test_digits_of_other_scripts_are_no_phone_number(make_api, smtp, phone):
     api = make_api(smtp.url)
     with api.client() as client:
@@ -122,16 +142,22 @@ def test_digits_of_other_scripts_are_no_inn(make_api, smtp, inn):
 def test_invisible_controls_and_non_characters_are_refused(make_api, smtp, field, char):
     api = make_api(smtp.url)
     with api.client() as client:
-        answer = client.post(f"/r/{SITE}/trial", data=valid_form(**{field: f"Анна{char}[2J Петрова"}),
-                             headers={"Accept": "application/json"})
+        answer = client.post(
+            f"/r/{SITE}/trial",
+            data=valid_form(**{field: f"Анна{char}[2J Петрова"}),
+            headers={"Accept": "application/json"},
+        )
     assert answer.status_code == 400, answer.text
     assert f"field '{field}'" in answer.json()["error"] and f"U+{ord(char):04X}" in answer.json()["error"]
     assert api.subscribers() == []
 
 
 def test_healthz_counts_problems_and_tells_no_one_what_they_are(make_api, smtp, sites_dir):
-    for name, text in {"broken-yaml": "site: [\n", "evil-alias": "a: &a [*a]\n",
-                       "nosy": "site:\n  logo: ../../../../etc/passwd\n"}.items():
+    for name, text in {
+        "broken-yaml": "site: [\n",
+        "evil-alias": "a: &a [*a]\n",
+        "nosy": "site:\n  logo: ../../../../etc/passwd\n",
+    }.items():
         (sites_dir / name).mkdir()
         (sites_dir / name / "site.yaml").write_text(text)
     api = make_api(smtp.url)
@@ -150,9 +176,14 @@ def test_a_repeat_by_e_mail_tells_nothing_about_the_existing_trial(make_api, smt
     with api.client(headers={"Accept": "application/json"}) as client:
         mine = client.post(f"/r/{SITE}/trial", data=valid_form(**first)).json()
         retry = client.post(f"/r/{SITE}/trial", data=valid_form(**first)).json()
-        probes = [client.post(f"/r/{SITE}/trial", data=valid_form(email=email, token=token, name="Мэллори"))
-                  for email, token in [("anna@client.example", ""), ("ANNA@client.example", ""),
-                                       (" anna@client.example ", "00000000-0000-0000-0000-000000000000")]]
+        probes = [
+            client.post(f"/r/{SITE}/trial", data=valid_form(email=email, token=token, name="Мэллори"))
+            for email, token in [
+                ("anna@client.example", ""),
+                ("ANNA@client.example", ""),
+                (" anna@client.example ", "00000000-0000-0000-0000-000000000000"),
+            ]
+        ]
     assert retry["subscriber_number"] == mine["subscriber_number"] and retry["trial_ends"] == mine["trial_ends"]
     for probe in probes:
         assert probe.status_code == 201 and probe.json()["status"] == "registered"

@@ -1,5 +1,6 @@
 """What a prospect or a client typed cannot run as a formula in the partner's spreadsheet: every
 CSV the service or its command line writes prefixes a cell that would start a formula with '."""
+
 from __future__ import annotations
 
 import csv
@@ -7,10 +8,10 @@ import io
 
 import pytest
 
-from registration_api.domain import api_keys
 from registration_api.cli import main as cli
+from registration_api.domain import api_keys
 from registration_api.web.csv_export import safe_cell
-from tests.api.conftest import valid_form
+from tests.support import valid_form
 
 SITE = "oblako-plus"
 
@@ -42,8 +43,11 @@ def test_names_companies_and_reasons_in_the_subscribers_csv_are_text(partner_api
     with api.client() as client:
         numbers = []
         for i, formula in enumerate(FORMULAS):
-            answer = client.post(f"/r/{SITE}/trial", headers={"Accept": "application/json"},
-                                 data=valid_form(name=formula, company=formula, email=f"lead{i}@client.example"))
+            answer = client.post(
+                f"/r/{SITE}/trial",
+                headers={"Accept": "application/json"},
+                data=valid_form(name=formula, company=formula, email=f"lead{i}@client.example"),
+            )
             assert answer.status_code == 201, answer.text
             numbers.append(answer.json()["subscriber_number"])
     with api.client(headers=bearer(api)) as client:
@@ -58,8 +62,9 @@ def test_names_companies_and_reasons_in_the_subscribers_csv_are_text(partner_api
     assert {row["name"] for row in as_json} == set(FORMULAS), "JSON carries the values as typed"
 
 
-def test_addresses_in_the_invitations_csv_are_text_in_the_api_and_the_cli(partner_api, monkeypatch, capsys,
-                                                                          sites_dir, database_url):
+def test_addresses_in_the_invitations_csv_are_text_in_the_api_and_the_cli(
+    partner_api, monkeypatch, capsys, sites_dir, database_url
+):
     api = partner_api
     emails = ["=1+2@client.example", "+7912@client.example", "-2+3@client.example"]
     with api.client(headers=bearer(api)) as client:
@@ -75,10 +80,25 @@ def test_addresses_in_the_invitations_csv_are_text_in_the_api_and_the_cli(partne
         assert all(row["trial_days"] == "30" and row["code"][0].isalnum() for row in rows)
 
 
-@pytest.mark.parametrize("value, shown", [
-    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@A1", "'@A1"), ("\t=1+1", "'\t=1+1"),
-    ("\r=1+1", "'\r=1+1"), (" =1+1", "' =1+1"), ("\n@A1", "'\n@A1"), ("\uff0b1", "'\uff0b1"),
-    ("Анна", "Анна"), ("a=b", "a=b"), ("", ""), (None, None), (30, 30), (-5, -5),
-])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@A1", "'@A1"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "'\r=1+1"),
+        (" =1+1", "' =1+1"),
+        ("\n@A1", "'\n@A1"),
+        ("\uff0b1", "'\uff0b1"),
+        ("Анна", "Анна"),
+        ("a=b", "a=b"),
+        ("", ""),
+        (None, None),
+        (30, 30),
+        (-5, -5),
+    ],
+)
 def test_a_cell_that_would_start_a_formula_gets_an_apostrophe(value, shown):
     assert safe_cell(value) == shown

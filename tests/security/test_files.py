@@ -1,6 +1,7 @@
 """A partner's files are read only inside its folder, only if regular, only up to a size:
 links out, FIFOs, devices, folders and huge files are refused with a positioned message,
 never published, and never hang the build."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import line_of, scaffold_text
-from tests.security.support import assert_refused, output, published, storefront
+from tests.support import assert_refused, line_of, output, published, scaffold_text, storefront
 
 MARKER = "SECRET-OF-ANOTHER-PARTNER-7f3a"
 LOGO_LINE = "    logo: assets/logo.svg"
@@ -53,8 +53,10 @@ def _logo_link(sites, tmp_path):
     logo = sites.make() / "assets" / "logo.svg"
     logo.unlink()
     logo.symlink_to(secret(tmp_path, "logo.svg", SVG))
-    return (f"sites/demo/site.yaml:{line_of(scaffold_text(), LOGO_LINE)}:11: site.brand.logo: "
-            "'assets/logo.svg': this file points outside the site folder")
+    return (
+        f"sites/demo/site.yaml:{line_of(scaffold_text(), LOGO_LINE)}:11: site.brand.logo: "
+        "'assets/logo.svg': this file points outside the site folder"
+    )
 
 
 def _favicon_link(sites, tmp_path):
@@ -88,8 +90,10 @@ def _link_into_another_site(sites, tmp_path):
     return "sites/demo/news/theirs.md:1:1: this file points outside the site folder"
 
 
-@pytest.mark.parametrize("attack", [_news_link, _news_folder_link, _logo_link, _favicon_link, _privacy_link,
-                                    _site_yaml_link, _link_into_another_site])
+@pytest.mark.parametrize(
+    "attack",
+    [_news_link, _news_folder_link, _logo_link, _favicon_link, _privacy_link, _site_yaml_link, _link_into_another_site],
+)
 def test_a_link_to_a_file_outside_the_site_is_never_published(sites, tmp_path, attack):
     expected = attack(sites, tmp_path)
     result = build("demo")
@@ -130,21 +134,25 @@ def _not_utf8(path: Path) -> None:
     path.write_bytes(b"---\ntitle: \xff\xfe\x00\x81\n---\n")
 
 
-@pytest.mark.parametrize(("make", "message"), [
-    (_fifo, "not a regular file"),
-    (_dev_zero, "points outside the site folder"),
-    (_dev_urandom, "points outside the site folder"),
-    (_folder, "not a regular file"),
-    (_huge, "the largest allowed is 256 KB"),
-    (_link_loop, "a loop of links"),
-    (_dangling, "there is no such file"),
-    (_not_utf8, "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (_fifo, "not a regular file"),
+        (_dev_zero, "points outside the site folder"),
+        (_dev_urandom, "points outside the site folder"),
+        (_folder, "not a regular file"),
+        (_huge, "the largest allowed is 256 KB"),
+        (_link_loop, "a loop of links"),
+        (_dangling, "there is no such file"),
+        (_not_utf8, "not UTF-8"),
+    ],
+)
 @pytest.mark.parametrize("news_items", [0, 80], ids=["small-site", "prefetched-site"])
 def test_a_news_file_that_is_not_an_ordinary_file_is_refused_without_hanging(sites, make, message, news_items):
-    news = {f"2026-01-{i % 28 + 1:02d}-item-{i}.md":
-            f"---\ntitle: Новость {i}\ndate: 2026-01-{i % 28 + 1:02d}\nsummary: Кратко\n---\n\nТекст {i}.\n"
-            for i in range(news_items)}
+    news = {
+        f"2026-01-{i % 28 + 1:02d}-item-{i}.md": f"---\ntitle: Новость {i}\ndate: 2026-01-{i % 28 + 1:02d}\nsummary: Кратко\n---\n\nТекст {i}.\n"
+        for i in range(news_items)
+    }
     folder = sites.make(news=news)
     make(folder / "news" / "bad.md")
     result = build("demo")
@@ -153,16 +161,19 @@ def test_a_news_file_that_is_not_an_ordinary_file_is_refused_without_hanging(sit
     assert not (Path("public") / "demo").exists()
 
 
-@pytest.mark.parametrize(("logo", "message"), [
-    ("../other/assets/logo.svg", "points outside the site folder"),
-    ("../../elsewhere/logo.svg", "points outside the site folder"),
-    ("assets/../../other/assets/logo.svg", "points outside the site folder"),
-    ("{elsewhere}/logo.svg", "points outside the site folder"),
-    ("/dev/zero.svg", "points outside the site folder"),
-    ("/proc/self/environ", "points outside the site folder"),
-    ("assets", "not a regular file"),
-    ("assets/logo.svg/x.svg", "cannot be read"),
-])
+@pytest.mark.parametrize(
+    ("logo", "message"),
+    [
+        ("../other/assets/logo.svg", "points outside the site folder"),
+        ("../../elsewhere/logo.svg", "points outside the site folder"),
+        ("assets/../../other/assets/logo.svg", "points outside the site folder"),
+        ("{elsewhere}/logo.svg", "points outside the site folder"),
+        ("/dev/zero.svg", "points outside the site folder"),
+        ("/proc/self/environ", "points outside the site folder"),
+        ("assets", "not a regular file"),
+        ("assets/logo.svg/x.svg", "cannot be read"),
+    ],
+)
 def test_a_logo_path_may_not_leave_the_site_folder(sites, tmp_path, logo, message):
     sites.make("other", replace={"1С в облаке для вашего бизнеса": MARKER})
     secret(tmp_path, "logo.svg", SVG)
@@ -171,8 +182,9 @@ def test_a_logo_path_may_not_leave_the_site_folder(sites, tmp_path, logo, messag
     result = build("demo")
     assert result.returncode == 1, result.stdout + result.stderr
     line = line_of(scaffold_text(), LOGO_LINE)
-    assert re.search(rf"sites/demo/site\.yaml:{line}:11: site\.brand\.logo: [^\n]*{re.escape(message)}",
-                     result.stderr), result.stderr
+    assert re.search(
+        rf"sites/demo/site\.yaml:{line}:11: site\.brand\.logo: [^\n]*{re.escape(message)}", result.stderr
+    ), result.stderr
     assert not (Path("public") / "demo").exists()
 
 
@@ -190,8 +202,8 @@ def _swap_for_link(folder: Path, target: Path) -> None:
 
 
 def test_a_news_folder_swapped_for_a_link_while_loading_never_leaks(sites):
-    from storefront.site.loader import load_site
     from storefront.site.diagnostics import InvalidSite
+    from storefront.site.loader import load_site
 
     victim, attacker = _victim_and_attacker(sites)
     news, aside, link = attacker / "news", attacker / "news.real", attacker / "news.link"
@@ -227,6 +239,7 @@ def _swap_right_after_the_check(monkeypatch, folder: Path, target: Path) -> None
     """The worst moment for a swap: ``folder`` becomes a link to ``target`` just after
     ``partner_files.inside`` has approved the path, before the file is opened."""
     from storefront.site import partner_files
+
     checked = partner_files.inside
 
     def inside_then_swap(path: Path, root: Path) -> Path:
@@ -260,8 +273,9 @@ def test_a_template_folder_swapped_for_a_link_after_the_check_is_refused_when_op
         (site / "templates" / "404.html").write_text(text, encoding="utf-8")
     _swap_right_after_the_check(monkeypatch, attacker / "templates", victim / "templates")
     with pytest.raises(partner_files.UnsafeFile):
-        partner_files.read_text(attacker / "templates" / "404.html", attacker / "templates",
-                            partner_files.LIMITS["template"], site=attacker)
+        partner_files.read_text(
+            attacker / "templates" / "404.html", attacker / "templates", partner_files.LIMITS["template"], site=attacker
+        )
 
 
 PRIVATE = f"# Заметки\n\n{MARKER}\n"
@@ -273,8 +287,10 @@ def _hard_linked_policy(sites):
     (other / "private-notes.md").write_text(PRIVATE, encoding="utf-8")
     folder = sites.make(replace={POLICY_LINE: "  privacy_policy: privacy.md"})
     os.link(other / "private-notes.md", folder / "privacy.md")
-    return rf"sites/demo/site\.yaml:{line_of(scaffold_text(), POLICY_LINE)}:19: partner\.privacy_policy: " \
-           r"'privacy\.md': this file is a hard link to another file; copy it instead"
+    return (
+        rf"sites/demo/site\.yaml:{line_of(scaffold_text(), POLICY_LINE)}:19: partner\.privacy_policy: "
+        r"'privacy\.md': this file is a hard link to another file; copy it instead"
+    )
 
 
 def _hard_linked_news(sites):
@@ -290,8 +306,10 @@ def _hard_linked_logo(sites):
     folder = sites.make()
     (folder / "assets" / "logo.svg").unlink()
     os.link(other / "assets" / "logo.svg", folder / "assets" / "logo.svg")
-    return rf"sites/demo/site\.yaml:{line_of(scaffold_text(), LOGO_LINE)}:11: site\.brand\.logo: " \
-           r"'assets/logo\.svg': this file is a hard link to another file"
+    return (
+        rf"sites/demo/site\.yaml:{line_of(scaffold_text(), LOGO_LINE)}:11: site\.brand\.logo: "
+        r"'assets/logo\.svg': this file is a hard link to another file"
+    )
 
 
 def _hard_linked_template(sites):
@@ -303,8 +321,7 @@ def _hard_linked_template(sites):
     return r"sites/demo/templates/404\.html:1:1: this file is a hard link to another file"
 
 
-@pytest.mark.parametrize("attack", [_hard_linked_policy, _hard_linked_news, _hard_linked_logo,
-                                    _hard_linked_template])
+@pytest.mark.parametrize("attack", [_hard_linked_policy, _hard_linked_news, _hard_linked_logo, _hard_linked_template])
 def test_a_hard_link_to_another_partners_file_is_never_published(sites, tmp_path, attack):
     expected = attack(sites)
     result = build("demo")
@@ -350,12 +367,23 @@ def _assets_to_another_site(sites, tmp_path):
     folder = sites.make()
     shutil.rmtree(folder / "assets")
     (folder / "assets").symlink_to(Path("../acme/assets"), target_is_directory=True)
-    return rf"sites/demo/site\.yaml:{line_of(scaffold_text(), LOGO_LINE)}:11: site\.brand\.logo: " \
-           r"'assets/logo\.svg': this file points outside the site folder"
+    return (
+        rf"sites/demo/site\.yaml:{line_of(scaffold_text(), LOGO_LINE)}:11: site\.brand\.logo: "
+        r"'assets/logo\.svg': this file points outside the site folder"
+    )
 
 
-@pytest.mark.parametrize("attack", [_news_to_another_site, _news_to_etc, _news_to_nowhere, _templates_to_another_site,
-                                    _templates_to_etc, _assets_to_another_site])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        _news_to_another_site,
+        _news_to_etc,
+        _news_to_nowhere,
+        _templates_to_another_site,
+        _templates_to_etc,
+        _assets_to_another_site,
+    ],
+)
 def test_a_folder_that_is_a_link_is_refused_before_it_is_listed(sites, tmp_path, attack):
     sites.make("acme", news={f"{MARKER}.md": NEWS})
     expected = attack(sites, tmp_path)
@@ -368,21 +396,27 @@ def test_a_folder_that_is_a_link_is_refused_before_it_is_listed(sites, tmp_path,
 FORGED = "\x1b[32mf3: OK (17 pages)\x1b[0m"
 
 
-@pytest.mark.parametrize(("name", "shown"), [
-    (f"x\n{FORGED}\nq.md", r"x\nU+001B[32mf3: OK (17 pages)U+001B[0m\nq.md"),
-    (f"x\r{FORGED}.md", r"x\rU+001B[32mf3"),
-    ("fake\u202egnp.md", "fakeU+202Egnp.md"),
-    ("bell\x07.md", "bellU+0007.md"),
-    ("line\u2028break.md", "lineU+2028break.md"),
-])
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        (f"x\n{FORGED}\nq.md", r"x\nU+001B[32mf3: OK (17 pages)U+001B[0m\nq.md"),
+        (f"x\r{FORGED}.md", r"x\rU+001B[32mf3"),
+        ("fake\u202egnp.md", "fakeU+202Egnp.md"),
+        ("bell\x07.md", "bellU+0007.md"),
+        ("line\u2028break.md", "lineU+2028break.md"),
+    ],
+)
 def test_a_news_file_name_with_control_characters_cannot_forge_output(sites, name, shown):
     folder = sites.make()
     (folder / "news" / name).write_text(NEWS.replace(MARKER, "Новость"), encoding="utf-8")
     for command in ("check", "build"):
         result = storefront(command, "demo")
         printed = output(result)
-        assert_refused(result, re.escape(f"sites/demo/news/{shown}") + r"[^\n]*:1:1: the file name contains "
-                       r"the invisible character U\+[0-9A-F]{4}; rename the file")
+        assert_refused(
+            result,
+            re.escape(f"sites/demo/news/{shown}") + r"[^\n]*:1:1: the file name contains "
+            r"the invisible character U\+[0-9A-F]{4}; rename the file",
+        )
         assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u2028\u202e]", printed), printed
         assert "\nf3: OK" not in printed
     assert not Path("public/demo").exists()

@@ -1,6 +1,7 @@
 """Property-based fuzzing of the YAML parser and the site loader: whatever a partner writes in
 site.yaml or a news file, the outcome is a site or InvalidSite whose every problem has a
 path, a line and a column; never another exception."""
+
 from __future__ import annotations
 
 import shutil
@@ -11,20 +12,83 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storefront.site.loader import load_site
 from storefront.site.diagnostics import InvalidSite, Problem
+from storefront.site.loader import load_site
 from storefront.site.yaml_positions import parse
-from tests.conftest import scaffold_text
+from tests.support import scaffold_text
 
 #: Pieces a hostile or clumsy partner types: keys, anchors and aliases, brackets, indentation,
 #: tags, block scalars, document markers, odd numbers and dates, control characters.
 FRAGMENTS = [
-    "partner:", "site:", "tariffs:", "title:", "date:", "summary:", "  name:", "  - ", "- ", "? ", ": ", "key: value",
-    "&a ", "&b ", "*a", "*b", "[*a, *a, *a]", "<<: *a", "&a [*a]", "{", "}", "[", "]", ",", "[[[[[[[[", "]]]]",
-    "\n", "\n  ", "\n    ", "\t", "  ", "#", " # comment", '"', "'", '"\\x00"', "\\", "|", ">-", "---", "...",
-    "%YAML 1.1", "%TAG ! tag:x,2000:", "!!python/object/apply:os.system ['true']", "!!binary AAAA", "!!set",
-    "!!timestamp", "!foo", "~", "null", "yes", "0x" + "f" * 40, "9" * 5000, "1e400", ".inf", "-.nan", "2026-02-30",
-    "2026-03-01", "\x00", "\x1b", "\x7f", "\x85", "\u2028", "\ufeff", "\ud800", "é", "ж", "🙂", "=HYPERLINK()",
+    "partner:",
+    "site:",
+    "tariffs:",
+    "title:",
+    "date:",
+    "summary:",
+    "  name:",
+    "  - ",
+    "- ",
+    "? ",
+    ": ",
+    "key: value",
+    "&a ",
+    "&b ",
+    "*a",
+    "*b",
+    "[*a, *a, *a]",
+    "<<: *a",
+    "&a [*a]",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "[[[[[[[[",
+    "]]]]",
+    "\n",
+    "\n  ",
+    "\n    ",
+    "\t",
+    "  ",
+    "#",
+    " # comment",
+    '"',
+    "'",
+    '"\\x00"',
+    "\\",
+    "|",
+    ">-",
+    "---",
+    "...",
+    "%YAML 1.1",
+    "%TAG ! tag:x,2000:",
+    "!!python/object/apply:os.system ['true']",
+    "!!binary AAAA",
+    "!!set",
+    "!!timestamp",
+    "!foo",
+    "~",
+    "null",
+    "yes",
+    "0x" + "f" * 40,
+    "9" * 5000,
+    "1e400",
+    ".inf",
+    "-.nan",
+    "2026-02-30",
+    "2026-03-01",
+    "\x00",
+    "\x1b",
+    "\x7f",
+    "\x85",
+    "\u2028",
+    "\ufeff",
+    "\ud800",
+    "é",
+    "ж",
+    "🙂",
+    "=HYPERLINK()",
 ]
 fragments = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=8), max_size=40).map("".join)
 yaml_texts = st.one_of(st.text(max_size=300), fragments)

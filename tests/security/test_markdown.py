@@ -5,6 +5,7 @@ or overflow its stack on (lists and quotes a thousand deep), and texts too big; 
 texts each just under the limits, which the site's conversion budget stops. Each build finishes, names the file and line (or the field) to simplify, publishes
 nothing and never shows a traceback; long emphasis runs, which convert in linear time,
 are simply built."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,7 @@ import pytest
 
 from storefront.render.markdown_html import MarkdownRefused, render_markdown
 from storefront.site.markdown_limits import MAX_CHARS, markdown_limits
-from tests.conftest import line_of, scaffold_text
-from tests.security.support import assert_refused, storefront
+from tests.support import assert_refused, line_of, scaffold_text, storefront
 
 HEADER = "---\ntitle: Новость\ndate: 2026-03-01\nsummary: Кратко\n---\n"
 INTRO = "Вступление.\n\n"
@@ -65,11 +65,50 @@ ATTACKS = {
 }
 #: Units python-markdown once took super-linear time over when repeated in one paragraph.
 FAMILIES = [
-    "a\n=\n", "a\n-\n", "abc def\n===\n", "# a\n", "## a ##\n", "#\n", "---\n", "***\n", "___\n", "- - -\n",
-    "- a\n# b\n", "- a\n---\n", "a\n# b\n", "a\n***\n", "a\n[a]: b\n", "[a]: b\n", "<hr>\n", "|a|b|\n|-|-|\n",
-    "a|b\n-|-\n", "```\na\n", "~~~\na\n", "    a\nb\n", "a\n: b\n", "a\n> b\n", "<div>\n", "<div>a\n", "<!--\n",
-    "<?\n", "<![CDATA[\n", "a\n\n", "a  \n", "*a* ", "_a_ ", "**a** ", "[a](b) ", "![a](b) ", "&amp; ", "<b>", "\\* ",
-    "<http://a.example> ", "[a] ", "`a` ", "[", "<a ",
+    "a\n=\n",
+    "a\n-\n",
+    "abc def\n===\n",
+    "# a\n",
+    "## a ##\n",
+    "#\n",
+    "---\n",
+    "***\n",
+    "___\n",
+    "- - -\n",
+    "- a\n# b\n",
+    "- a\n---\n",
+    "a\n# b\n",
+    "a\n***\n",
+    "a\n[a]: b\n",
+    "[a]: b\n",
+    "<hr>\n",
+    "|a|b|\n|-|-|\n",
+    "a|b\n-|-\n",
+    "```\na\n",
+    "~~~\na\n",
+    "    a\nb\n",
+    "a\n: b\n",
+    "a\n> b\n",
+    "<div>\n",
+    "<div>a\n",
+    "<!--\n",
+    "<?\n",
+    "<![CDATA[\n",
+    "a\n\n",
+    "a  \n",
+    "*a* ",
+    "_a_ ",
+    "**a** ",
+    "[a](b) ",
+    "![a](b) ",
+    "&amp; ",
+    "<b>",
+    "\\* ",
+    "<http://a.example> ",
+    "[a] ",
+    "`a` ",
+    "[",
+    "<a ",
 ]
 #: Runs that python-markdown converts in linear time: built, quickly.
 ACCEPTED = {
@@ -92,8 +131,11 @@ def test_news_body_that_would_stall_the_build_is_refused_at_its_line(sites, name
     markdown, line, message = ATTACKS[name]
     sites.make(news={"2026-03-01-attack.md": HEADER + INTRO + markdown + "\n"})
     expected = BODY_LINE if line is None else ATTACK_LINE + line
-    assert_refused(build(), rf"sites/demo/news/2026-03-01-attack\.md:{expected}:1: [^\n]*{re.escape(message)}",
-                   unpublished=Path("public/demo"))
+    assert_refused(
+        build(),
+        rf"sites/demo/news/2026-03-01-attack\.md:{expected}:1: [^\n]*{re.escape(message)}",
+        unpublished=Path("public/demo"),
+    )
 
 
 @pytest.mark.parametrize("name", ATTACKS)
@@ -103,8 +145,12 @@ def test_faq_answer_that_would_stall_the_build_is_refused_at_the_field(sites, na
     answer = "    answer: |\n" + "".join(f"      {line}\n" for line in (INTRO + markdown).splitlines())
     text = re.sub(r"    answer: .*\n", lambda _: answer, text, count=1)
     sites.make(yaml_text=text)
-    assert_refused(build(), rf"sites/demo/site\.yaml:{line_of(text, 'answer:')}:\d+: faq\[0\]\.answer: "
-                            rf"[^\n]*{re.escape(message)}", unpublished=Path("public/demo"))
+    assert_refused(
+        build(),
+        rf"sites/demo/site\.yaml:{line_of(text, 'answer:')}:\d+: faq\[0\]\.answer: "
+        rf"[^\n]*{re.escape(message)}",
+        unpublished=Path("public/demo"),
+    )
 
 
 @pytest.mark.parametrize("name", ["brackets-10000-deep", "list-200-deep", "a-tags-20000"])
@@ -112,25 +158,33 @@ def test_privacy_page_that_would_stall_the_build_is_refused_at_its_line(sites, n
     markdown, line, message = ATTACKS[name]
     folder = sites.make(replace={'privacy_policy: "https://demo.example/privacy/"': "privacy_policy: privacy.md"})
     (folder / "privacy.md").write_text("# Политика\n\n" + markdown, encoding="utf-8")
-    assert_refused(build(), rf"sites/demo/privacy\.md:{3 + line}:1: [^\n]*{re.escape(message)}",
-                   unpublished=Path("public/demo"))
+    assert_refused(
+        build(), rf"sites/demo/privacy\.md:{3 + line}:1: [^\n]*{re.escape(message)}", unpublished=Path("public/demo")
+    )
 
 
 def test_one_hostile_item_among_many_is_named_when_news_convert_in_parallel(sites):
-    news = {f"2026-01-{i % 28 + 1:02d}-item-{i}.md": HEADER.replace("Новость", f"Новость {i}") + "Текст.\n"
-            for i in range(80)}
+    news = {
+        f"2026-01-{i % 28 + 1:02d}-item-{i}.md": HEADER.replace("Новость", f"Новость {i}") + "Текст.\n"
+        for i in range(80)
+    }
     news["2026-03-01-attack.md"] = HEADER + INTRO + ATTACKS["brackets-10000-deep"][0] + "\n"
     sites.make(news=news)
-    assert_refused(build(), rf"sites/demo/news/2026-03-01-attack\.md:{ATTACK_LINE}:1: [^\n]*{re.escape(BRACKETS)}",
-                   unpublished=Path("public/demo"))
+    assert_refused(
+        build(),
+        rf"sites/demo/news/2026-03-01-attack\.md:{ATTACK_LINE}:1: [^\n]*{re.escape(BRACKETS)}",
+        unpublished=Path("public/demo"),
+    )
 
 
 @pytest.mark.parametrize("name", ACCEPTED)
 def test_long_emphasis_runs_are_built(sites, name):
     text = scaffold_text()
     answer = "    answer: |\n" + f"      {ACCEPTED[name]}\n"
-    sites.make(yaml_text=re.sub(r"    answer: .*\n", lambda _: answer, text, count=1),
-               news={"2026-03-01-runs.md": HEADER + INTRO + ACCEPTED[name] + "\n"})
+    sites.make(
+        yaml_text=re.sub(r"    answer: .*\n", lambda _: answer, text, count=1),
+        news={"2026-03-01-runs.md": HEADER + INTRO + ACCEPTED[name] + "\n"},
+    )
     result = build()
     assert result.returncode == 0, result.stdout + result.stderr
     assert (Path("public/demo/news/runs/index.html")).is_file()
@@ -172,15 +226,24 @@ def test_what_the_scan_lets_through_converts_in_a_thread_where_no_timer_runs(uni
 @pytest.mark.parametrize("name", ["setext-equals", "dash-rules", "items-and-headers", "hard-breaks"])
 def test_registration_intros_that_would_stall_planning_are_refused_even_through_an_alias(sites, name):
     markdown, _, message = ATTACKS[name]
-    pages = "".join(f"  - id: trial{i}\n    title: \"Страница {i}\"\n    intro: *slow\n    tariff: business\n"
-                    for i in range(6))
-    text = scaffold_text().replace('    intro: "Заполните форму — пробный доступ откроется сразу."\n',
-                                   f"    intro: &slow {json.dumps(markdown)}\n") + pages
+    pages = "".join(
+        f'  - id: trial{i}\n    title: "Страница {i}"\n    intro: *slow\n    tariff: business\n' for i in range(6)
+    )
+    text = (
+        scaffold_text().replace(
+            '    intro: "Заполните форму — пробный доступ откроется сразу."\n',
+            f"    intro: &slow {json.dumps(markdown)}\n",
+        )
+        + pages
+    )
     sites.make(yaml_text=text)
     for command in ("check", "build"):
-        assert_refused(storefront(command, "demo"),
-                       rf"sites/demo/site\.yaml:{line_of(text, '&slow')}:\d+: registration\[0\]\.intro: "
-                       rf"[^\n]*{re.escape(message)}", unpublished=Path("public/demo"))
+        assert_refused(
+            storefront(command, "demo"),
+            rf"sites/demo/site\.yaml:{line_of(text, '&slow')}:\d+: registration\[0\]\.intro: "
+            rf"[^\n]*{re.escape(message)}",
+            unpublished=Path("public/demo"),
+        )
 
 
 def test_many_texts_just_under_the_limits_stop_at_the_sites_budget_naming_the_files(sites, monkeypatch):
@@ -189,5 +252,9 @@ def test_many_texts_just_under_the_limits_stop_at_the_sites_budget_naming_the_fi
     sites.make(news={f"2026-02-{day:02d}-slow-{day}.md": HEADER + slow + "\n" for day in range(1, 21)})
     for command in ("check", "build"):
         result = storefront(command, "demo")
-        assert_refused(result, r"sites/demo/news/2026-02-\d\d-slow-\d+\.md:\d+:1: this site's texts take too "
-                               r"long to convert in total", unpublished=Path("public/demo"))
+        assert_refused(
+            result,
+            r"sites/demo/news/2026-02-\d\d-slow-\d+\.md:\d+:1: this site's texts take too "
+            r"long to convert in total",
+            unpublished=Path("public/demo"),
+        )

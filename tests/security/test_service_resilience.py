@@ -1,6 +1,7 @@
 """One partner's hostile folder never stops the registration service: it starts and keeps
 serving every valid partner, a broken edit keeps the last good version, /healthz names the
 failed sites, and loading a hostile folder stays within bounded memory."""
+
 from __future__ import annotations
 
 import json
@@ -11,12 +12,11 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from tests.api.conftest import valid_form
-from tests.conftest import scaffold_text
-from tests.support import wait_until
+from tests.support import EXAMPLE_SITES, scaffold_text, valid_form, wait_until
 
 BOMB = 'l0: &l0 ["ха", "ха", "ха", "ха", "ха", "ха", "ха", "ха", "ха"]\n' + "".join(
-    f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 10))
+    f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 10)
+)
 
 
 def _alias_bomb(folder: Path) -> str:
@@ -51,8 +51,14 @@ def _deep(folder: Path) -> str:
     return r"site\.yaml:1:\d+: [^\n]*nested"
 
 
-HOSTILE = {"evil-bomb": _alias_bomb, "evil-loop": _self_reference, "evil-fifo": _fifo_site_yaml,
-           "evil-news": _fifo_news, "evil-link": _link_to_passwd, "evil-deep": _deep}
+HOSTILE = {
+    "evil-bomb": _alias_bomb,
+    "evil-loop": _self_reference,
+    "evil-fifo": _fifo_site_yaml,
+    "evil-news": _fifo_news,
+    "evil-link": _link_to_passwd,
+    "evil-deep": _deep,
+}
 
 
 def plant(sites_dir: Path, names=HOSTILE) -> dict[str, str]:
@@ -104,8 +110,10 @@ def test_a_hostile_edit_while_serving_keeps_the_last_good_version(make_api, smtp
     (sites_dir / "buhcentr" / "news" / "2026-12-31-fifo.md").unlink(missing_ok=True)
     os.mkfifo(sites_dir / "buhcentr" / "news" / "2026-12-31-fifo.md")
     expected = plant(sites_dir, ["evil-loop", "evil-link"])
-    expected |= {"oblako-plus": r"site\.yaml:\d+:\d+: the document has more than 100,000 values",
-                 "buhcentr": r"news/2026-12-31-fifo\.md:1:1: this is not a regular file"}
+    expected |= {
+        "oblako-plus": r"site\.yaml:\d+:\d+: the document has more than 100,000 values",
+        "buhcentr": r"news/2026-12-31-fifo\.md:1:1: this is not a regular file",
+    }
     wait_until(lambda: sorted(health(api)["failed"]) == sorted(expected), timeout=30, message="the reload")
 
     state = health(api)
@@ -139,9 +147,10 @@ def test_loading_hostile_folders_stays_in_bounded_memory(tmp_path):
     sites_dir = tmp_path / "sites"
     sites_dir.mkdir()
     plant(sites_dir)
-    shutil.copytree(Path(__file__).resolve().parents[2] / "sites" / "buhcentr", sites_dir / "buhcentr")
-    result = subprocess.run([sys.executable, "-c", MEASURED_RELOAD, str(sites_dir)], capture_output=True, text=True,
-                            timeout=60)
+    shutil.copytree(EXAMPLE_SITES / "buhcentr", sites_dir / "buhcentr")
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURED_RELOAD, str(sites_dir)], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout)
     assert outcome["served"] == ["buhcentr"] and outcome["failed"] == sorted(HOSTILE)

@@ -4,6 +4,7 @@ files, and is bounded in work and size, in the generator and in the registration
 The commands run in a subprocess with a generous timeout, so that a regression fails (a
 marker file appears, a build never ends) instead of running the attack in the test process.
 """
+
 from __future__ import annotations
 
 import logging
@@ -18,8 +19,7 @@ from pathlib import Path
 import pytest
 
 from registration_api.web.app import PARTNER_RENDERS
-from tests.api.conftest import valid_form
-from tests.security.support import TIMEOUT, output, published, storefront
+from tests.support import TIMEOUT, output, published, storefront, valid_form
 
 OVERRIDE = "sites/demo/templates/404.html"
 
@@ -34,7 +34,8 @@ def override(site: Path, body: str, name: str = "404.html") -> None:
     """The partner's ``templates/<name>``: the theme's page with ``body`` on line 3."""
     (site / "templates").mkdir(exist_ok=True)
     (site / "templates" / name).write_text(
-        f'{{% extends "theme/{name}" %}}\n{{% block main %}}\n{body}\n{{% endblock %}}\n', encoding="utf-8")
+        f'{{% extends "theme/{name}" %}}\n{{% block main %}}\n{body}\n{{% endblock %}}\n', encoding="utf-8"
+    )
 
 
 ESCAPES = {
@@ -42,21 +43,32 @@ ESCAPES = {
     "joiner-globals": ("{{ joiner.__init__.__globals__.os.popen('touch MARKER').read() }}", "Python internals"),
     "namespace-globals": ("{{ namespace.__init__.__globals__.os.system('touch MARKER') }}", "Python internals"),
     "lipsum-globals": ("{{ lipsum.__globals__['os'].system('touch MARKER') }}", "'lipsum' is undefined"),
-    "subclasses": ("{% for c in ''.__class__.__mro__[1].__subclasses__() %}{% if c.__name__ == 'Popen' %}"
-                   "{{ c(['touch', 'MARKER']) }}{% endif %}{% endfor %}", "Python internals"),
-    "template-reference": ("{{ self._TemplateReference__context.cycler.__init__.__globals__.os.system('touch MARKER') }}",
-                           "Python internals"),
-    "filter-attr": ("{{ (cycler|attr('__init__')|attr('__globals__'))['os'].system('touch MARKER') }}",
-                    "Python internals"),
+    "subclasses": (
+        "{% for c in ''.__class__.__mro__[1].__subclasses__() %}{% if c.__name__ == 'Popen' %}"
+        "{{ c(['touch', 'MARKER']) }}{% endif %}{% endfor %}",
+        "Python internals",
+    ),
+    "template-reference": (
+        "{{ self._TemplateReference__context.cycler.__init__.__globals__.os.system('touch MARKER') }}",
+        "Python internals",
+    ),
+    "filter-attr": (
+        "{{ (cycler|attr('__init__')|attr('__globals__'))['os'].system('touch MARKER') }}",
+        "Python internals",
+    ),
     "subscript": ("{{ cycler['__init__']['__globals__']['os'].system('touch MARKER') }}", "Python internals"),
     "format-string": ("{{ '{0.__init__.__globals__[os]}'.format(cycler) }}", "Python internals"),
     "function-globals": ("{{ url.__globals__['os'].system('touch MARKER') }}", "Python internals"),
     "config-class": ("{{ config.__class__.__init__.__globals__ }}", "Python internals"),
-    "request-lookup": ("{{ request.application.__globals__.__builtins__.__import__('os').system('touch MARKER') }}",
-                       "'request' is undefined"),
+    "request-lookup": (
+        "{{ request.application.__globals__.__builtins__.__import__('os').system('touch MARKER') }}",
+        "'request' is undefined",
+    ),
     "news-file-read": ("{{ news[0].source.read_text() }}", "files or modules of the server"),
-    "news-file-write": ("{{ (news|first).source.parent.joinpath('MARKER').touch() }}",
-                        "files or modules of the server"),
+    "news-file-write": (
+        "{{ (news|first).source.parent.joinpath('MARKER').touch() }}",
+        "files or modules of the server",
+    ),
     "mapped-path": ("{{ news|map(attribute='source')|join }}", "files or modules of the server"),
     "shared-data-change": ("{{ tariff_apps.clear() }}{{ applications.append(1) }}", "change the site's data"),
     "include-passwd": ("{% include '/etc/passwd' %}", "no template named '/etc/passwd'"),
@@ -130,8 +142,16 @@ def _not_utf8(site: Path, root: Path) -> str:
     return "not UTF-8"
 
 
-UNSAFE_FILES = [_link_outside, _link_to_site_yaml, _link_to_passwd, _link_to_dev_zero, _dangling_link, _fifo, _huge,
-                _not_utf8]
+UNSAFE_FILES = [
+    _link_outside,
+    _link_to_site_yaml,
+    _link_to_passwd,
+    _link_to_dev_zero,
+    _dangling_link,
+    _fifo,
+    _huge,
+    _not_utf8,
+]
 
 
 @pytest.mark.parametrize("make_unsafe", UNSAFE_FILES, ids=[f.__name__.strip("_") for f in UNSAFE_FILES])
@@ -158,24 +178,38 @@ def test_a_link_between_the_partners_own_templates_is_fine(sites):
 
 
 RUNAWAY = {
-    "nested-ranges": ("{% for i in range(10**5) %}{% for j in range(10**5) %}{% endfor %}{% endfor %}",
-                      "too much work"),
-    "nested-ranges-output": ("{% for i in range(10**5) %}{% for j in range(10**5) %}x{% endfor %}{% endfor %}",
-                             "too much work"),
-    "one-list-reused": ("{% set r = range(100000)|list %}{% for i in r %}{% for j in r %}{% for k in r %}"
-                        "{% endfor %}{% endfor %}{% endfor %}", "too much work"),
+    "nested-ranges": (
+        "{% for i in range(10**5) %}{% for j in range(10**5) %}{% endfor %}{% endfor %}",
+        "too much work",
+    ),
+    "nested-ranges-output": (
+        "{% for i in range(10**5) %}{% for j in range(10**5) %}x{% endfor %}{% endfor %}",
+        "too much work",
+    ),
+    "one-list-reused": (
+        "{% set r = range(100000)|list %}{% for i in r %}{% for j in r %}{% for k in r %}"
+        "{% endfor %}{% endfor %}{% endfor %}",
+        "too much work",
+    ),
     "recursive-loop": ("{% for i in range(10) recursive %}{{ loop(range(10**5)) }}{% endfor %}", "nest too deeply"),
     "huge-range": ("{% for i in range(10**12) %}{% endfor %}", "range() may count at most 100,000"),
     "huge-output": ("{% for i in range(1000) %}{{ 'x' * 999999 }}{% endfor %}", "larger than 5 MB"),
     "huge-text": ("{{ 'x' * 10**10 }}", "longer than 1,000,000"),
     "huge-list": ("{{ ([1] * 10**9)|length }}", "longer than 1,000,000"),
     "huge-number": ("{{ 9 ** (10 ** 12) }}", "more than"),
-    "doubling-namespace": ("{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}"
-                           "{% endfor %}{{ ns.s|length }}", "longer than 1,000,000"),
-    "doubling-set": ("{% set s = 'x' * 100000 %}" + "{% set s = s ~ s %}" * 40 + "{{ s|length }}",
-                     "longer than 1,000,000"),
-    "doubling-macro": ("{% macro d(s, n) %}{{ d(s + s, n - 1) if n else s|length }}{% endmacro %}{{ d('ab', 80) }}",
-                       "longer than 1,000,000"),
+    "doubling-namespace": (
+        "{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}"
+        "{% endfor %}{{ ns.s|length }}",
+        "longer than 1,000,000",
+    ),
+    "doubling-set": (
+        "{% set s = 'x' * 100000 %}" + "{% set s = s ~ s %}" * 40 + "{{ s|length }}",
+        "longer than 1,000,000",
+    ),
+    "doubling-macro": (
+        "{% macro d(s, n) %}{{ d(s + s, n - 1) if n else s|length }}{% endmacro %}{{ d('ab', 80) }}",
+        "longer than 1,000,000",
+    ),
     "self-calling-macro": ("{% macro m() %}{{ m() }}{{ m() }}{% endmacro %}{{ m() }}", "nest too deeply"),
     "padding-width": ("{{ 'x'|center(10**10) }}{{ 'x'.ljust(10**10) }}", "larger than 10,000"),
     "format-width": ("{{ '{:>9999999999}'.format(1) }}", "larger than 10,000"),
@@ -209,44 +243,71 @@ MEMORY_LIMIT_KB = 400 * 1024
 BIG = "{% set big = '😀' * 1000000 %}"
 
 COSTLY = {
-    "filter-in-a-loop": ("{% set big = 'a' * 1000000 %}{% for i in range(1000) %}{% for j in range(100) %}"
-                         "{% set x = big|upper %}{% endfor %}{% endfor %}", "too much work"),
-    "method-in-a-loop": ("{% set big = 'a' * 300000 %}{% for i in range(100000) %}{{ big.upper()|length }}"
-                         "{% endfor %}", "too much work"),
-    "slow-search-in-a-loop": ("{% set big = 'a' * 1000000 %}{% for i in range(100000) %}{% for j in range(9) %}"
-                              "{% if 'zz' in big %}{% endif %}{% endfor %}{% endfor %}",
-                              "takes too long to render (more than 5 seconds"),
+    "filter-in-a-loop": (
+        "{% set big = 'a' * 1000000 %}{% for i in range(1000) %}{% for j in range(100) %}"
+        "{% set x = big|upper %}{% endfor %}{% endfor %}",
+        "too much work",
+    ),
+    "method-in-a-loop": (
+        "{% set big = 'a' * 300000 %}{% for i in range(100000) %}{{ big.upper()|length }}{% endfor %}",
+        "too much work",
+    ),
+    "slow-search-in-a-loop": (
+        "{% set big = 'a' * 1000000 %}{% for i in range(100000) %}{% for j in range(9) %}"
+        "{% if 'zz' in big %}{% endif %}{% endfor %}{% endfor %}",
+        "takes too long to render (more than 5 seconds",
+    ),
     "wordwrap": ("{{ ('a' * 1000000)|wordwrap(1)|length }}", "the filter 'wordwrap' takes texts"),
     "urlize": ("{% set b = 'a ' * 500000 %}{{ b|urlize }}", "the filter 'urlize' takes texts"),
     "title": ("{{ ('a ' * 499999)|title }}", "the filter 'title' takes texts"),
     "join-of-copies": (BIG + "{{ ([big] * 300)|join|length }}", "longer than 1,000,000"),
-    "join-of-a-generator": ("{% set b = '😀' * 100000 %}{{ ([b] * 300)|map('string')|join|length }}",
-                            "longer than 1,000,000"),
+    "join-of-a-generator": (
+        "{% set b = '😀' * 100000 %}{{ ([b] * 300)|map('string')|join|length }}",
+        "longer than 1,000,000",
+    ),
     "indent": ("{{ ('a\\n' * 50000)|indent(10000, true)|length }}", "longer than 1,000,000"),
     "tojson-indent": ("{{ range(100000)|list|tojson(10000)|length }}", "longer than 1,000,000"),
     "format-filter": ("{{ ('%s' * 10)|format(*(['a' * 200000] * 10))|length }}", "longer than 1,000,000"),
     "format-method": (BIG + "{{ '{0}{0}{0}{0}{0}{0}'.format(big)|length }}", "longer than 1,000,000"),
     "percent": (BIG + "{{ (('%s' * 10) % ((big,) * 10))|length }}", "longer than 1,000,000"),
-    "set-block": (BIG + "{% set x %}{% for i in range(400) %}{{ big }}{% endfor %}{% endset %}",
-                  "writes more than 10 MB"),
-    "set-block-of-literal-text": ("{% set x %}{% for i in range(100000) %}{% for j in range(9) %}"
-                                  "LITERALLITERALLITERALLITERAL{% endfor %}{% endfor %}{% endset %}{{ x|length }}",
-                                  "writes more than 10 MB"),
-    "caller-buffer": (BIG + "{% macro m() %}{{ caller()|length }}{% endmacro %}{% call m() %}"
-                      "{% for i in range(300) %}{{ big }}{% endfor %}{% endcall %}", "writes more than 10 MB"),
-    "filter-block": (BIG + "{% filter length %}{% for i in range(300) %}{{ big }}{% endfor %}{% endfilter %}",
-                     "writes more than 10 MB"),
+    "set-block": (
+        BIG + "{% set x %}{% for i in range(400) %}{{ big }}{% endfor %}{% endset %}",
+        "writes more than 10 MB",
+    ),
+    "set-block-of-literal-text": (
+        "{% set x %}{% for i in range(100000) %}{% for j in range(9) %}"
+        "LITERALLITERALLITERALLITERAL{% endfor %}{% endfor %}{% endset %}{{ x|length }}",
+        "writes more than 10 MB",
+    ),
+    "caller-buffer": (
+        BIG + "{% macro m() %}{{ caller()|length }}{% endmacro %}{% call m() %}"
+        "{% for i in range(300) %}{{ big }}{% endfor %}{% endcall %}",
+        "writes more than 10 MB",
+    ),
+    "filter-block": (
+        BIG + "{% filter length %}{% for i in range(300) %}{{ big }}{% endfor %}{% endfilter %}",
+        "writes more than 10 MB",
+    ),
     "printed-list": (BIG + "{{ [big] * 300 }}", "longer than 1,000,000"),
     "printed-namespace": (BIG + "{{ namespace(a=[big] * 300) }}", "longer than 1,000,000"),
     "list-joined-with-tilde": (BIG + "{{ ([big] * 300) ~ '' }}", "longer than 1,000,000"),
     "list-as-string": (BIG + "{{ ([big] * 300)|string|length }}", "longer than 1,000,000"),
     "list-upper": (BIG + "{{ ([big] * 300)|upper|length }}", "longer than 1,000,000"),
-    "kept-lists-of-characters": ("{% set b = '😀' * 300000 %}{% set ns = namespace(l=[]) %}{% for i in range(10**5) %}"
-                                 "{% set ns.l = ns.l + [b|list] %}{% endfor %}", "too much work"),
-    "kept-texts": ("{% set b = '😀' * 300000 %}{% set ns = namespace(l=[]) %}{% for i in range(10**5) %}"
-                   "{% set ns.l = ns.l + [b ~ b ~ b] %}{% endfor %}", "too much work"),
-    "kept-method-results": ("{% set b = '😀' * 300000 %}{% set ns = namespace(l=[]) %}{% for i in range(10**5) %}"
-                            "{% set ns.l = ns.l + [b.upper()] %}{% endfor %}", "too much work"),
+    "kept-lists-of-characters": (
+        "{% set b = '😀' * 300000 %}{% set ns = namespace(l=[]) %}{% for i in range(10**5) %}"
+        "{% set ns.l = ns.l + [b|list] %}{% endfor %}",
+        "too much work",
+    ),
+    "kept-texts": (
+        "{% set b = '😀' * 300000 %}{% set ns = namespace(l=[]) %}{% for i in range(10**5) %}"
+        "{% set ns.l = ns.l + [b ~ b ~ b] %}{% endfor %}",
+        "too much work",
+    ),
+    "kept-method-results": (
+        "{% set b = '😀' * 300000 %}{% set ns = namespace(l=[]) %}{% for i in range(10**5) %}"
+        "{% set ns.l = ns.l + [b.upper()] %}{% endfor %}",
+        "too much work",
+    ),
 }
 
 
@@ -254,8 +315,14 @@ COSTLY = {
 def test_a_costly_template_stops_in_time_and_memory(sites, body, words):
     site = sites.make()
     override(site, body)
-    result = subprocess.run([sys.executable, "-c", MEASURED, "check"], cwd=sites.root, capture_output=True,
-                            text=True, timeout=TIMEOUT, env={**os.environ, "XDG_CACHE_HOME": str(sites.root / ".c")})
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURED, "check"],
+        cwd=sites.root,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env={**os.environ, "XDG_CACHE_HOME": str(sites.root / ".c")},
+    )
     printed = result.stdout + result.stderr
     assert result.returncode == 1 and f"{OVERRIDE}:3:1: not allowed: " in printed and words in printed, printed
     assert "Traceback" not in printed
@@ -273,19 +340,29 @@ def test_a_self_including_template_stops_with_a_message(sites):
 GOOD = '{% extends "theme/register.html" %}\n{% block intro %}<p id="version">VERSION</p>{% endblock %}\n'
 
 HOSTILE_EDITS = {
-    "escape-in-the-form": {"register.html": GOOD.replace(
-        "VERSION", "new{{ cycler.__init__.__globals__.os.system('touch MARKER') }}")},
-    "escape-only-with-errors": {"register.html": GOOD.replace(
-        "VERSION", "new{% if form.errors %}{{ joiner.__init__.__globals__.os.system('touch MARKER') }}{% endif %}")},
-    "escape-in-the-message-page": {"register.html": GOOD.replace("VERSION", "new"),
-                                   "message.html": '{% extends "theme/message.html" %}\n'
-                                                   "{% block main %}{{ namespace.__init__.__globals__.os.system("
-                                                   "'touch MARKER') }}{% endblock %}\n"},
-    "escape-in-the-404-page": {"register.html": GOOD.replace("VERSION", "new"),
-                               "404.html": "{{ self._TemplateReference__context.cycler.__init__.__globals__"
-                                           ".os.system('touch MARKER') }}"},
-    "runaway-loop": {"register.html": GOOD.replace(
-        "VERSION", "new{% for i in range(10**5) %}{% for j in range(10**5) %}{% endfor %}{% endfor %}")},
+    "escape-in-the-form": {
+        "register.html": GOOD.replace("VERSION", "new{{ cycler.__init__.__globals__.os.system('touch MARKER') }}")
+    },
+    "escape-only-with-errors": {
+        "register.html": GOOD.replace(
+            "VERSION", "new{% if form.errors %}{{ joiner.__init__.__globals__.os.system('touch MARKER') }}{% endif %}"
+        )
+    },
+    "escape-in-the-message-page": {
+        "register.html": GOOD.replace("VERSION", "new"),
+        "message.html": '{% extends "theme/message.html" %}\n'
+        "{% block main %}{{ namespace.__init__.__globals__.os.system("
+        "'touch MARKER') }}{% endblock %}\n",
+    },
+    "escape-in-the-404-page": {
+        "register.html": GOOD.replace("VERSION", "new"),
+        "404.html": "{{ self._TemplateReference__context.cycler.__init__.__globals__.os.system('touch MARKER') }}",
+    },
+    "runaway-loop": {
+        "register.html": GOOD.replace(
+            "VERSION", "new{% for i in range(10**5) %}{% for j in range(10**5) %}{% endfor %}{% endfor %}"
+        )
+    },
     "link-outside": {"register.html": GOOD.replace("VERSION", "new"), "404.html": Path("/etc/passwd")},
 }
 
@@ -323,13 +400,19 @@ def _register_override(sites_dir: Path, body: str) -> None:
 def _is_theme_form(response, name: str) -> bool:
     """The registration form shown again from the theme's own template, with what was typed."""
     text = response.text
-    return (response.status_code == 422 and f'value="{name}"' in text and 'id="sf-email-error"' in text
-            and '<p id="version">' not in text)
+    return (
+        response.status_code == 422
+        and f'value="{name}"' in text
+        and 'id="sf-email-error"' in text
+        and '<p id="version">' not in text
+    )
 
 
-SLOW_FOR_ONE_NAME = ("{% if form['values'].name == 'slow' %}{% set big = 'a' * 1000000 %}"
-                     "{% for i in range(100000) %}{% for j in range(9) %}{% if 'zz' in big %}{% endif %}{% endfor %}"
-                     "{% endfor %}{% endif %}")
+SLOW_FOR_ONE_NAME = (
+    "{% if form['values'].name == 'slow' %}{% set big = 'a' * 1000000 %}"
+    "{% for i in range(100000) %}{% for j in range(9) %}{% if 'zz' in big %}{% endif %}{% endfor %}"
+    "{% endfor %}{% endif %}"
+)
 
 
 def test_a_slow_partner_page_holds_up_no_other_partner(make_api, smtp, sites_dir, caplog):
@@ -385,12 +468,12 @@ FAILS_FOR_ONE_NAME = {
     "undefined": "{% if form['values'].name == 'boom' %}{{ form['values'].nosuch.x }}{% endif %}",
     "escape": "{% if form['values'].name == 'boom' %}{{ cycler.__init__.__globals__.os }}{% endif %}",
     "runaway-loop": "{% if form['values'].name == 'boom' %}{% for i in range(10**5) %}{% for j in range(10**5) %}"
-                    "{% endfor %}{% endfor %}{% endif %}",
+    "{% endfor %}{% endfor %}{% endif %}",
     "huge-output": "{% if form['values'].name == 'boom' %}{% for i in range(1000) %}{{ 'x' * 999999 }}{% endfor %}"
-                   "{% endif %}",
+    "{% endif %}",
     "input-made-huge": "{{ (form['values'].name * 100000)|wordwrap(1) if form['values'].name == 'boom' }}",
     "captured-output": "{% if form['values'].name == 'boom' %}{% set x %}{% for i in range(400) %}{{ 'ж' * 999999 }}"
-                       "{% endfor %}{% endset %}{% endif %}",
+    "{% endfor %}{% endset %}{% endif %}",
 }
 
 
@@ -412,8 +495,9 @@ def test_a_partner_page_failing_for_a_visitor_is_shown_from_the_theme(make_api, 
 def test_an_unknown_page_is_checked_for_origin_and_rate_before_it_is_rendered(make_api, smtp):
     api = make_api(smtp.url, rate_limit_per_minute=2)
     with api.client() as client:
-        foreign = client.post("/r/oblako-plus/no-such-page", data=valid_form(),
-                              headers={"Origin": "https://evil.example"})
+        foreign = client.post(
+            "/r/oblako-plus/no-such-page", data=valid_form(), headers={"Origin": "https://evil.example"}
+        )
         answers = [client.post("/r/oblako-plus/no-such-page", data=valid_form()).status_code for _ in range(4)]
     assert foreign.status_code == 403
     assert answers == [404, 404, 429, 429]

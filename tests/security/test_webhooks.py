@@ -1,6 +1,7 @@
 """A partner's webhook address cannot make the service post a lead's data into the host's own
 network: internal addresses are refused by `storefront check` when written literally and by
 the sender, on the address it would connect to, whatever the spelling or the name."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,11 +15,10 @@ from standardwebhooks.webhooks import Webhook
 
 from registration_api.delivery import webhook_post
 from registration_api.domain import webhook_events
-from registration_api.storage.database import outbox
+from registration_api.storage.tables import outbox
 from storefront.cli import main as storefront
 from storefront.site.webhook_destinations import AllowList
-from tests.api.conftest import valid_form
-from tests.conftest import line_of
+from tests.support import line_of, valid_form
 
 SITE = "oblako-plus"
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -93,14 +93,18 @@ def listener(request):
 
 def with_webhook(sites_dir, url: str) -> None:
     yaml_file = sites_dir / SITE / "site.yaml"
-    yaml_file.write_text(yaml_file.read_text() + f"\nwebhook:\n  url: {url}\n  secret: \"{SECRET}\"\n")
+    yaml_file.write_text(yaml_file.read_text() + f'\nwebhook:\n  url: {url}\n  secret: "{SECRET}"\n')
 
 
 def queue_event(api, url: str) -> int:
     """An event already in the outbox for ``url`` (queued before the address or the operator's
     list changed, say): the sender must judge the address again when it sends."""
-    row = webhook_events.event_row(api.service.registry.get(SITE), "subscriber.registered",
-                             {"subscriber_number": "000001", "email": "anna@client.example"}, api.clock())
+    row = webhook_events.event_row(
+        api.service.registry.get(SITE),
+        "subscriber.registered",
+        {"subscriber_number": "000001", "email": "anna@client.example"},
+        api.clock(),
+    )
     with api.service.engine.begin() as conn:
         return conn.execute(outbox.insert().values(**{**row, "target_url": url}).returning(outbox.c.id)).scalar()
 
@@ -114,7 +118,7 @@ def webhook_rows(api) -> list:
 
 
 def aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 HOSTILE_SPELLINGS = [
@@ -150,17 +154,31 @@ def test_a_queued_event_for_a_local_address_never_reaches_it(make_api, smtp, sit
     assert aware(row.next_attempt_at) > api.clock(), "kept, and tried again later like any failure"
 
 
-@pytest.mark.parametrize("spelling", [
-    "http://127.0.0.1/hook", "http://127.0.0.1:5432/", "http://0x7f000001/", "http://2130706433/",
-    "http://0177.0.0.1/", "http://127.1/", "http://0.0.0.0/", "http://[::1]/", "http://[::ffff:127.0.0.1]/",
-    "http://169.254.169.254/latest/meta-data/", "http://10.0.0.5/hook", "http://192.168.1.1/",
-    "http://100.64.0.1/", "http://[fd00::1]/", "http://[fe80::1]/",
-])
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "http://127.0.0.1/hook",
+        "http://127.0.0.1:5432/",
+        "http://0x7f000001/",
+        "http://2130706433/",
+        "http://0177.0.0.1/",
+        "http://127.1/",
+        "http://0.0.0.0/",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.5/hook",
+        "http://192.168.1.1/",
+        "http://100.64.0.1/",
+        "http://[fd00::1]/",
+        "http://[fe80::1]/",
+    ],
+)
 def test_check_refuses_a_local_address_written_in_site_yaml(sites, capsys, monkeypatch, spelling):
     monkeypatch.delenv("WEBHOOK_ALLOW_HOSTS", raising=False)
     folder = sites.make()
     yaml_file = folder / "site.yaml"
-    text = yaml_file.read_text() + f"\nwebhook:\n  url: {spelling}\n  secret: \"{SECRET}\"\n"
+    text = yaml_file.read_text() + f'\nwebhook:\n  url: {spelling}\n  secret: "{SECRET}"\n'
     yaml_file.write_text(text)
     assert storefront(["check", "demo"]) == 1
     err = capsys.readouterr().err
@@ -168,15 +186,18 @@ def test_check_refuses_a_local_address_written_in_site_yaml(sites, capsys, monke
     assert "local or private network address" in err
 
 
-@pytest.mark.parametrize("spelling, words", [
-    ("http://user:secret@crm.example/hook", "without a user name or password"),
-    ("http://crm.example:99999/hook", "port"),
-    ("ftp://crm.example/hook", "full address"),
-])
+@pytest.mark.parametrize(
+    "spelling, words",
+    [
+        ("http://user:secret@crm.example/hook", "without a user name or password"),
+        ("http://crm.example:99999/hook", "port"),
+        ("ftp://crm.example/hook", "full address"),
+    ],
+)
 def test_check_refuses_an_address_that_is_not_a_plain_endpoint(sites, capsys, spelling, words):
     folder = sites.make()
     yaml_file = folder / "site.yaml"
-    yaml_file.write_text(yaml_file.read_text() + f"\nwebhook:\n  url: {spelling}\n  secret: \"{SECRET}\"\n")
+    yaml_file.write_text(yaml_file.read_text() + f'\nwebhook:\n  url: {spelling}\n  secret: "{SECRET}"\n')
     assert storefront(["check", "demo"]) == 1
     assert words in capsys.readouterr().err
 
@@ -185,7 +206,7 @@ def test_the_operator_may_allow_an_internal_address_for_check(sites, monkeypatch
     monkeypatch.setenv("WEBHOOK_ALLOW_HOSTS", "crm.internal,10.0.0.0/24")
     folder = sites.make()
     yaml_file = folder / "site.yaml"
-    yaml_file.write_text(yaml_file.read_text() + f"\nwebhook:\n  url: http://10.0.0.5/hook\n  secret: \"{SECRET}\"\n")
+    yaml_file.write_text(yaml_file.read_text() + f'\nwebhook:\n  url: http://10.0.0.5/hook\n  secret: "{SECRET}"\n')
     assert storefront(["check", "demo"]) == 0
 
 
@@ -193,21 +214,24 @@ def addresses(*texts: str) -> list:
     return [ipaddress.ip_address(t) for t in texts]
 
 
-@pytest.mark.parametrize("host, resolved", [
-    ("localhost", ("127.0.0.1", "::1")),
-    ("LocalHost.", ("127.0.0.1",)),
-    ("127.0.0.1.nip.io", ("127.0.0.1",)),
-    ("metadata.google.internal", ("169.254.169.254",)),
-    ("rebind.attacker.example", ("10.0.0.7",)),
-    ("shared.attacker.example", ("100.64.12.1",)),
-    ("v6.attacker.example", ("fd12:3456::1", "fe80::1")),
-    ("mapped.attacker.example", ("::ffff:192.168.0.1",)),
-    ("nat64.attacker.example", ("64:ff9b::a00:1",)),
-    ("teredo.attacker.example", ("2001:0:4136:e378:8000:63bf:3fff:fdd2",)),
-    ("multicast.attacker.example", ("224.0.0.251", "ff02::fb")),
-    ("docs.attacker.example", ("192.0.2.1", "2001:db8::1")),
-    ("nothing.attacker.example", ()),
-])
+@pytest.mark.parametrize(
+    "host, resolved",
+    [
+        ("localhost", ("127.0.0.1", "::1")),
+        ("LocalHost.", ("127.0.0.1",)),
+        ("127.0.0.1.nip.io", ("127.0.0.1",)),
+        ("metadata.google.internal", ("169.254.169.254",)),
+        ("rebind.attacker.example", ("10.0.0.7",)),
+        ("shared.attacker.example", ("100.64.12.1",)),
+        ("v6.attacker.example", ("fd12:3456::1", "fe80::1")),
+        ("mapped.attacker.example", ("::ffff:192.168.0.1",)),
+        ("nat64.attacker.example", ("64:ff9b::a00:1",)),
+        ("teredo.attacker.example", ("2001:0:4136:e378:8000:63bf:3fff:fdd2",)),
+        ("multicast.attacker.example", ("224.0.0.251", "ff02::fb")),
+        ("docs.attacker.example", ("192.0.2.1", "2001:db8::1")),
+        ("nothing.attacker.example", ()),
+    ],
+)
 def test_a_name_that_resolves_inside_is_refused(host, resolved):
     with pytest.raises(webhook_post.Refused, match="not a public address"):
         webhook_post.permitted(host, addresses(*resolved), AllowList())
@@ -215,8 +239,9 @@ def test_a_name_that_resolves_inside_is_refused(host, resolved):
 
 def test_of_mixed_answers_only_the_public_addresses_are_used():
     mixed = addresses("127.0.0.1", "10.1.1.1", "93.184.216.34", "::1", "2606:4700::6810:84e5")
-    assert webhook_post.permitted("crm.example", mixed, AllowList()) == addresses("93.184.216.34",
-                                                                                      "2606:4700::6810:84e5")
+    assert webhook_post.permitted("crm.example", mixed, AllowList()) == addresses(
+        "93.184.216.34", "2606:4700::6810:84e5"
+    )
     allow = AllowList.parse("10.1.1.0/24")
     assert webhook_post.permitted("crm.example", mixed, allow)[0] == ipaddress.ip_address("10.1.1.1")
     assert webhook_post.permitted("CRM.internal.", addresses("10.9.9.9"), AllowList.parse("crm.internal"))
@@ -227,7 +252,10 @@ def test_a_name_resolving_to_loopback_is_refused_end_to_end(make_api, smtp, site
     with_webhook(sites_dir, f"http://localhost:{target.port}/hook")
     api = make_api(smtp.url, background=False)
     with api.client() as client:
-        assert client.post(f"/r/{SITE}/trial", data=valid_form(), headers={"Accept": "application/json"}).status_code == 201
+        assert (
+            client.post(f"/r/{SITE}/trial", data=valid_form(), headers={"Accept": "application/json"}).status_code
+            == 201
+        )
     deliver(api)
     [row] = webhook_rows(api)
     assert target.requests == []
@@ -286,5 +314,5 @@ def test_a_bad_allow_list_stops_the_service_with_the_variables_name():
     with pytest.raises(SettingsError, match="WEBHOOK_ALLOW_HOSTS: 'crm internal'"):
         Settings.from_env({"WEBHOOK_ALLOW_HOSTS": "crm internal"})
     assert Settings.from_env({"WEBHOOK_ALLOW_HOSTS": " CRM.internal., 10.0.0.5 "}).webhook_allow_hosts.names_host(
-        "crm.internal")
-
+        "crm.internal"
+    )

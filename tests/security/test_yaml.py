@@ -1,6 +1,7 @@
 """Hostile YAML in site.yaml and in a news header: alias bombs, self-referencing aliases,
 deep nesting, huge documents, control characters. Each is a positioned problem, found in
 bounded memory, never a traceback or a hang."""
+
 from __future__ import annotations
 
 import re
@@ -9,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.conftest import line_of, scaffold_text
+from tests.support import line_of, scaffold_text
 
 #: Runs a command of the storefront CLI and reports the peak memory of it (VmHWM: since its
 #: exec, unlike ru_maxrss, which starts at the size of pytest) and of its forked workers.
@@ -29,8 +30,9 @@ MEMORY_LIMIT_KB = 200 * 1024
 def check(site_id: str = "demo") -> tuple[int, str, int]:
     """``storefront check`` in a child process (a minute at most, so a regression fails instead
     of hanging): exit code, what it printed, peak memory in KB."""
-    result = subprocess.run([sys.executable, "-c", MEASURED, "check", site_id], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURED, "check", site_id], capture_output=True, text=True, timeout=60
+    )
     peak = int(re.search(r"peak-kb=(\d+)", result.stderr).group(1))
     return result.returncode, result.stdout + result.stderr, peak
 
@@ -54,18 +56,33 @@ END = SCAFFOLD.count("\n") + 1  # the first line after the scaffold
 
 SITE_YAML_ATTACKS = {
     "billion-laughs": (SCAFFOLD + laughs(9), END + 5, "more than 100,000 values once the alias *l4"),
-    "laughs-in-a-value": (SCAFFOLD.replace(APPS, "applications:\n" + laughs(12, "  - ")),
-                          APPS_LINE + 6, "more than 100,000 values once the alias *l4"),
-    "self-reference": (SCAFFOLD.replace(APPS, "applications: &a [*a]\n"), APPS_LINE,
-                       "the alias *a is inside the value &a it repeats"),
-    "self-reference-mapping": (SCAFFOLD.replace(APPS, "applications: &a\n  x:\n    y: [1, *a]\n"), APPS_LINE + 2,
-                               "the alias *a is inside the value &a"),
+    "laughs-in-a-value": (
+        SCAFFOLD.replace(APPS, "applications:\n" + laughs(12, "  - ")),
+        APPS_LINE + 6,
+        "more than 100,000 values once the alias *l4",
+    ),
+    "self-reference": (
+        SCAFFOLD.replace(APPS, "applications: &a [*a]\n"),
+        APPS_LINE,
+        "the alias *a is inside the value &a it repeats",
+    ),
+    "self-reference-mapping": (
+        SCAFFOLD.replace(APPS, "applications: &a\n  x:\n    y: [1, *a]\n"),
+        APPS_LINE + 2,
+        "the alias *a is inside the value &a",
+    ),
     "brackets-10000-deep": (SCAFFOLD.replace(APPS, "applications: " + "[" * 10_000 + "\n"), APPS_LINE, "nested"),
-    "brackets-closed": (SCAFFOLD.replace(APPS, "applications: " + "[" * 200 + "]" * 200 + "\n"), APPS_LINE,
-                        "nested more than 50 levels"),
+    "brackets-closed": (
+        SCAFFOLD.replace(APPS, "applications: " + "[" * 200 + "]" * 200 + "\n"),
+        APPS_LINE,
+        "nested more than 50 levels",
+    ),
     "mappings-300-deep": (SCAFFOLD + deep_mapping(300), END + 50, "nested more than 50 levels"),
-    "deep-through-aliases": (SCAFFOLD + "d: &d " + "[" * 30 + "]" * 30 + "\ne: " + "[" * 30 + "*d" + "]" * 30
-                             + "\n", END + 1, "nested more than 50 levels deep once the alias *d"),
+    "deep-through-aliases": (
+        SCAFFOLD + "d: &d " + "[" * 30 + "]" * 30 + "\ne: " + "[" * 30 + "*d" + "]" * 30 + "\n",
+        END + 1,
+        "nested more than 50 levels deep once the alias *d",
+    ),
     "oversize": (SCAFFOLD + "# " + "ж" * 150_000 + "\n", 1, "the largest allowed is 256 KB"),
     "tab-indent": (SCAFFOLD.replace("  - bp\n", "\t- bp\n"), APPS_LINE + 1, "tabs"),
     "nul-byte": (SCAFFOLD.replace("  - ip\n", "  - i\x00p\n"), APPS_LINE + 2, "control character U+0000"),

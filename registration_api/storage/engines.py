@@ -1,0 +1,57 @@
+"""Durable engines for SQLite or PostgreSQL, and the secrets generated once per database.
+
+SQLite is the embedded default (WAL, ``synchronous=FULL``: a commit survives power loss);
+PostgreSQL serves several API processes or hosts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from registration_api.storage.tables import service_secrets
+
+
+def create_engine(url: str) -> Engine:
+    """An engine whose commits are durable; SQLite gets WAL and write transactions that lock up front."""
+    if url.startswith("sqlite:"):
+        path = url.split(":///", 1)[1] if ":///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            pool_size=8,
+            max_overflow=24,
+            poolclass=sa.pool.QueuePool,
+        )
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:
+            dbapi_connection.isolation_level = None  # SQLAlchemy's begin event issues BEGIN itself
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def secret(engine: Engine, name: str) -> str:
+    """A random secret generated once per database, shared by every process (signs links)."""
+    with engine.connect() as conn:
+        return conn.execute(sa.select(service_secrets.c.value).where(service_secrets.c.name == name)).scalar_one()
+
+
+def ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))

@@ -1,0 +1,70 @@
+"""Schema upgrades: created and upgraded automatically at start, each step once, under a lock,
+without touching existing rows."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from registration_api.storage.tables import (
+    api_keys,
+    digests,
+    invitations,
+    metadata,
+    outbox,
+    reminders,
+    schema_version,
+    service_secrets,
+    subscribers,
+)
+
+Migration = Callable[[Connection], None]
+
+
+def _create_initial_tables(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[subscribers, outbox])
+
+
+def _add_missing_columns(conn: Connection, table: sa.Table, names: list[str]) -> None:
+    """ALTER TABLE ADD COLUMN for each column an older database lacks (a new one has them all)."""
+    present = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+    for name in names:
+        if name in present:
+            continue
+        column = table.c[name]
+        ddl = column.type.compile(dialect=conn.dialect)
+        default = f" DEFAULT '{column.server_default.arg}'" if column.server_default is not None else ""
+        not_null = " NOT NULL" if not column.nullable and default else ""
+        conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {name} {ddl}{default}{not_null}"))
+
+
+def _partner_access(conn: Connection) -> None:
+    """Invitations, partner keys, reminders, digests, webhooks (issue: partners bring clients in)."""
+    _add_missing_columns(conn, subscribers, ["paid_until", "gone_at", "gone_reason", "extended_at", "invitation_id"])
+    _add_missing_columns(conn, outbox, ["channel", "target_url", "site_id"])
+    metadata.create_all(conn, tables=[api_keys, invitations, reminders, digests, service_secrets])
+    conn.execute(service_secrets.insert().values(name="links", value=secrets.token_urlsafe(32)))
+
+
+def _mail_composed_by_sender(conn: Connection) -> None:
+    """Registration e-mails are composed by the sender, off the sign-up's path."""
+    _add_missing_columns(conn, outbox, ["compose"])
+
+
+MIGRATIONS: list[Migration] = [_create_initial_tables, _partner_access, _mail_composed_by_sender]
+
+
+def migrate(engine: Engine) -> int:
+    """Bring the schema to the newest version; returns it. Safe to run from several processes at once."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(74210)"))
+        metadata.create_all(conn, tables=[schema_version])
+        current = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0
+        for version, step in enumerate(MIGRATIONS[current:], start=current + 1):
+            step(conn)
+            conn.execute(schema_version.insert().values(version=version))
+        return max(current, len(MIGRATIONS))

@@ -1,0 +1,134 @@
+"""The service's tables: subscribers, their outbox, partner keys, invitations, reminders.
+
+One SQLAlchemy ``MetaData`` for SQLite and PostgreSQL alike; :mod:`registration_api.storage.migrations`
+creates and upgrades them.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+subscribers = sa.Table(
+    "subscribers",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(start=1), primary_key=True),
+    sa.Column("number", sa.String(20), unique=True),
+    sa.Column("site_id", sa.String(60), nullable=False),
+    sa.Column("page_id", sa.String(60), nullable=False),
+    sa.Column("tariff", sa.String(60), nullable=False),
+    sa.Column("application", sa.String(60)),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("email_key", sa.String(254), nullable=False),
+    sa.Column("phone", sa.String(20), nullable=False),
+    sa.Column("company", sa.String(300)),
+    sa.Column("inn", sa.String(12)),
+    sa.Column("status", sa.String(20), nullable=False, server_default="trial"),
+    sa.Column("trial_ends", sa.Date, nullable=False),
+    sa.Column("consent_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("token", sa.String(100)),
+    sa.Column("paid_until", sa.Date),
+    sa.Column("gone_at", sa.DateTime(timezone=True)),
+    sa.Column("gone_reason", sa.Text),
+    sa.Column("extended_at", sa.DateTime(timezone=True)),
+    sa.Column("invitation_id", sa.Integer),
+    sa.Index(
+        "subscribers_one_active_trial",
+        "site_id",
+        "email_key",
+        unique=True,
+        sqlite_where=sa.text("status = 'trial'"),
+        postgresql_where=sa.text("status = 'trial'"),
+    ),
+    sa.Index(
+        "subscribers_token",
+        "site_id",
+        "token",
+        unique=True,
+        sqlite_where=sa.text("token IS NOT NULL"),
+        postgresql_where=sa.text("token IS NOT NULL"),
+    ),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(start=1), primary_key=True),
+    sa.Column("purpose", sa.String(40), nullable=False),
+    sa.Column("subscriber_id", sa.Integer, sa.ForeignKey("subscribers.id")),
+    sa.Column("envelope_from", sa.String(254), nullable=False),
+    sa.Column("recipients", sa.JSON, nullable=False),
+    sa.Column("message", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("claimed_until", sa.DateTime(timezone=True)),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.Column("last_error", sa.Text),
+    sa.Column("channel", sa.String(20), nullable=False, server_default="email"),
+    sa.Column("target_url", sa.Text),
+    sa.Column("site_id", sa.String(60)),
+    sa.Column("compose", sa.JSON),  # what an e-mail queued without its bytes says (see mail.compose_queued)
+    sa.Index("outbox_due", "sent_at", "next_attempt_at"),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(start=1), primary_key=True),
+    sa.Column("site_id", sa.String(60), nullable=False),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("label", sa.String(200)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+)
+
+invitations = sa.Table(
+    "invitations",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(start=1), primary_key=True),
+    sa.Column("site_id", sa.String(60), nullable=False),
+    sa.Column("code", sa.String(40), nullable=False, unique=True),
+    sa.Column("email", sa.String(254)),
+    sa.Column("tariff", sa.String(60), nullable=False),
+    sa.Column("trial_days", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True)),
+    sa.Column("activated_at", sa.DateTime(timezone=True)),
+    sa.Column("subscriber_id", sa.Integer, sa.ForeignKey("subscribers.id")),
+    sa.Index("invitations_site", "site_id", "created_at"),
+)
+
+reminders = sa.Table(
+    "reminders",
+    metadata,
+    sa.Column("subscriber_id", sa.Integer, sa.ForeignKey("subscribers.id"), primary_key=True),
+    sa.Column("kind", sa.String(20), primary_key=True),
+    sa.Column("period_end", sa.Date, primary_key=True),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+digests = sa.Table(
+    "digests",
+    metadata,
+    sa.Column("site_id", sa.String(60), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+service_secrets = sa.Table(
+    "secrets",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
+)
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, nullable=False),
+)

@@ -1,0 +1,107 @@
+"""Schema creation and upgrades keep data, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from registration_api.storage import engines, migrations, tables
+
+
+def test_migrate_twice_changes_nothing(database_url):
+    engine = engines.create_engine(database_url)
+    assert migrations.migrate(engine) == len(migrations.MIGRATIONS)
+    now = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            tables.subscribers.insert().values(
+                number="1000001",
+                site_id="s",
+                page_id="p",
+                tariff="t",
+                name="n",
+                email="e@x.example",
+                email_key="e@x.example",
+                phone="+79123456789",
+                trial_ends=now.date(),
+                consent_at=now,
+                created_at=now,
+            )
+        )
+    assert migrations.migrate(engine) == len(migrations.MIGRATIONS)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(tables.subscribers)).scalar() == 1
+        assert conn.execute(sa.select(sa.func.count()).select_from(tables.schema_version)).scalar() == len(
+            migrations.MIGRATIONS
+        )
+    engine.dispose()
+
+
+def test_a_new_migration_upgrades_an_existing_database_without_losing_rows(database_url, monkeypatch):
+    engine = engines.create_engine(database_url)
+    migrations.migrate(engine)
+    now = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            tables.subscribers.insert().values(
+                number="1000001",
+                site_id="s",
+                page_id="p",
+                tariff="t",
+                name="n",
+                email="e@x.example",
+                email_key="e@x.example",
+                phone="+79123456789",
+                trial_ends=now.date(),
+                consent_at=now,
+                created_at=now,
+            )
+        )
+
+    def add_column(conn):
+        conn.execute(sa.text("ALTER TABLE subscribers ADD COLUMN note VARCHAR(100) DEFAULT 'kept'"))
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, add_column])
+    assert migrations.migrate(engine) == len(migrations.MIGRATIONS)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT number, note FROM subscribers")).all() == [("1000001", "kept")]
+    engine.dispose()
+
+
+def test_sqlite_is_durable(tmp_path):
+    engine = engines.create_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    engine.dispose()
+
+
+def test_a_version_1_database_gains_partner_access_and_keeps_its_rows(database_url, monkeypatch):
+    """Built as the first release left it: its tables without the columns added since."""
+    engine = engines.create_engine(database_url)
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
+    assert migrations.migrate(engine) == 1
+    with engine.begin() as conn:
+        for table, columns in (
+            ("subscribers", ["paid_until", "gone_at", "gone_reason", "extended_at", "invitation_id"]),
+            ("outbox", ["channel", "target_url", "site_id"]),
+        ):
+            for column in columns:
+                conn.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO subscribers (number, site_id, page_id, tariff, name, email, email_key, phone, status, "
+                "trial_ends, consent_at, created_at) VALUES ('1000001', 's', 'p', 't', 'n', 'e@x.example', "
+                "'e@x.example', '+79123456789', 'trial', '2026-04-01', '2026-03-01 10:00:00+00', "
+                "'2026-03-01 10:00:00+00')"
+            )
+        )
+    monkeypatch.undo()
+    assert migrations.migrate(engine) == len(migrations.MIGRATIONS)
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(tables.subscribers)).one()
+        assert row.number == "1000001" and row.paid_until is None and row.extended_at is None
+        assert conn.execute(sa.select(sa.func.count()).select_from(tables.invitations)).scalar() == 0
+    assert len(engines.secret(engine, "links")) >= 32
+    engine.dispose()

@@ -1,0 +1,62 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from storefront import formatting
+from storefront.i18n import Translator
+
+THIN = "\u202f"
+
+
+@pytest.mark.parametrize(
+    "amount, expected",
+    [
+        (1044, f"1{THIN}044{THIN}₽"),
+        (Decimal("2472.50"), f"2{THIN}472,50{THIN}₽"),
+        (494, f"494{THIN}₽"),
+        (129990, f"129{THIN}990{THIN}₽"),
+    ],
+)
+def test_roubles_in_russian(amount, expected):
+    assert formatting.money(amount, "ru") == expected
+
+
+def test_roubles_in_english():
+    assert formatting.money(1044, "en") == "1,044\xa0RUB"
+    assert formatting.money(Decimal("1044.5"), "en") == "1,044.50\xa0RUB"
+
+
+@pytest.mark.parametrize(
+    "n, expected",
+    [
+        (1, "1 сеанс"),
+        (2, "2 сеанса"),
+        (4, "4 сеанса"),
+        (5, "5 сеансов"),
+        (11, "11 сеансов"),
+        (21, "21 сеанс"),
+        (22, "22 сеанса"),
+        (25, "25 сеансов"),
+        (111, "111 сеансов"),
+    ],
+)
+def test_russian_plural_forms(n, expected):
+    assert Translator("ru").plural("sessions", n) == expected
+
+
+def test_plural_days_and_applications():
+    ru = Translator("ru")
+    assert [ru.plural("days", n) for n in (1, 3, 14, 30)] == ["1 день", "3 дня", "14 дней", "30 дней"]
+    assert ru.plural("applications_count", 3) == "3 программы"
+    assert Translator("en").plural("days", 1) == "1 day" and Translator("en").plural("days", 30) == "30 days"
+
+
+def test_dates_in_the_locale():
+    day = dt.date(2026, 3, 1)
+    assert formatting.date(day, "ru") == f"1 марта 2026{THIN}г."
+    assert formatting.date(day, "en") == "March 1, 2026"
+
+
+def test_numbers_use_thin_spaces_in_russian():
+    assert formatting.number(10000, "ru") == f"10{THIN}000"
