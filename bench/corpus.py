@@ -141,7 +141,10 @@ def write_storefront(root: Path, site: dict) -> None:
     }
     (folder / "site.yaml").write_text(json.dumps(config, ensure_ascii=False, indent=1), encoding="utf-8")
     for item in site["news"]:
-        front = f'---\ntitle: "{item["title"]}"\ndate: {item["date"]}\nsummary: "{item["summary"]}"\nslug: {item["slug"]}\n---\n'
+        front = (
+            f'---\ntitle: "{item["title"]}"\ndate: {item["date"]}\n'
+            f'summary: "{item["summary"]}"\nslug: {item["slug"]}\n---\n'
+        )
         (folder / "news" / f"{item['slug']}.md").write_text(front + "\n\n".join(item["body"]) + "\n", encoding="utf-8")
 
 

@@ -261,7 +261,7 @@ def main() -> int:
         "processes": processes,
     }
     if args.crash:
-        services = [start(serve + [str(p)], env, p) for p in ports]
+        services = [start([*serve, str(p)], env, p) for p in ports]
         try:
             ok = crash_test(args, services, serve, ports, env, urls, database_url, results)
         finally:
@@ -296,7 +296,7 @@ def main() -> int:
         )
     finally:
         stop([ceiling])
-    services = [start(serve + [str(p)], env, p) for p in ports]
+    services = [start([*serve, str(p)], env, p) for p in ports]
     try:
         results["signups"] = report("sign-ups (the service)", wrk(urls, args.seconds, args.connections, "signup"))
         stored, unsent = count_stored(database_url)
@@ -350,7 +350,7 @@ def crash_test(args, services, serve, ports, env, urls, database_url, results) -
     answered = outcome["answered"]
     stored, _ = count_stored(database_url, answered)
     print(f"  answered 201 before the kill: {len(answered)}; stored after restart: {stored}")
-    services[:] = [start(serve + [str(p)], env, p) for p in ports]
+    services[:] = [start([*serve, str(p)], env, p) for p in ports]
     deadline = time.monotonic() + 300
     while True:
         _, unsent = count_stored(database_url, [])
