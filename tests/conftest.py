@@ -11,7 +11,17 @@ from pathlib import Path
 import pytest
 
 from registration_api.settings import Settings
-from tests.support import LOCAL_ORIGIN, REPO, Api, Clock, SiteFactory, SmtpServer, postgres_database
+from tests.support import (
+    LOCAL_ORIGIN,
+    REPO,
+    Api,
+    Clock,
+    InProcessApi,
+    SiteFactory,
+    SmtpServer,
+    in_process_env,
+    postgres_database,
+)
 
 
 @pytest.fixture
@@ -77,6 +87,28 @@ def make_api(tmp_path, database_url, sites_dir, clock):
 @pytest.fixture
 def api(make_api, smtp) -> Api:
     return make_api(smtp.url)
+
+
+@pytest.fixture
+def make_in_process_api(tmp_path, sites_dir, clock):
+    """Starts the registration API in this process (see :class:`tests.support.InProcessApi`) on an
+    SQLite file under ``tmp_path`` and a copy of the example sites; settings as keyword overrides."""
+    started: list[InProcessApi] = []
+
+    def make(*, raise_server_exceptions: bool = True, **overrides: object) -> InProcessApi:
+        env = in_process_env(tmp_path, **overrides)
+        service = InProcessApi(env, sites_dir, clock, raise_server_exceptions=raise_server_exceptions).start()
+        started.append(service)
+        return service
+
+    yield make
+    for service in started:
+        service.stop()
+
+
+@pytest.fixture
+def in_process_api(make_in_process_api) -> InProcessApi:
+    return make_in_process_api()
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

@@ -1,16 +1,20 @@
 """What the tests share, in one module: throwaway sites from the scaffold, the CLI run as a
 partner runs it, a valid sign-up form, free ports, an aiosmtpd SMTP server, a movable clock,
-the registration API under uvicorn in a background thread, and throwaway PostgreSQL databases.
+the registration API under uvicorn in a background thread or in this process under Starlette's
+TestClient, and throwaway PostgreSQL databases.
 
 Fixtures live in ``tests/conftest.py`` and are built from these; tests import helpers from
 here, never from a conftest file."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import email
 import email.policy
+import io
+import mailbox
 import os
 import re
 import shutil
@@ -20,21 +24,32 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from unittest import mock
 
 import httpx
 import pytest
 import sqlalchemy as sa
 import uvicorn
 from aiosmtpd.controller import Controller
+from starlette.exceptions import StarletteDeprecationWarning
 
+from registration_api import cli as service_cli
+from registration_api.domain import api_keys
 from registration_api.settings import Settings
 from registration_api.storage import tables
 from registration_api.web.app import create_app
 from storefront.site.theme_chain import available
+
+with warnings.catch_warnings():
+    # Starlette asks for the `httpx2` package and warns when the TestClient runs on httpx,
+    # which is what the project installs; the warning says nothing about our code.
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from starlette.testclient import TestClient
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_SITES = REPO / "sites"
@@ -273,3 +288,105 @@ class Storefronts:
 
     def url(self, theme: str, site: str, path: str = "") -> str:
         return self.urls[(theme, site)] + path
+
+
+#: The address the in-process service is told it is served at (``PUBLIC_BASE_URL``) and that
+#: its test client sends requests to, so links the service writes point back at it.
+SERVICE_URL = "https://api.storefront.test"
+
+
+def in_process_env(root: Path, **overrides: object) -> dict[str, str]:
+    """The environment the in-process service and its command line share: an SQLite file and
+    a Maildir under ``root/var``, limits high enough that only a test about them meets them."""
+    env = {
+        "DATABASE_URL": f"sqlite:///{root / 'var' / 'registrations.sqlite3'}",
+        "VAR_DIR": str(root / "var"),
+        "MAIL_FROM": "robot@storefront.example",
+        "PUBLIC_BASE_URL": f"{SERVICE_URL}/",
+        "EXTRA_ORIGINS": LOCAL_ORIGIN,
+        "RATE_LIMIT_PER_MINUTE": "10000",
+        "API_RATE_LIMIT_PER_MINUTE": "10000",
+        "AUTH_FAILURES_PER_MINUTE": "10000",
+    }
+    env.update({name.upper(): str(value) for name, value in overrides.items()})
+    return env
+
+
+@dataclass
+class CliResult:
+    """What one ``registration-api`` command printed, and its exit code."""
+
+    code: int
+    out: str
+    err: str
+
+
+class InProcessApi:
+    """The registration API driven in this process by Starlette's TestClient: no uvicorn, no
+    port. :meth:`start` runs the lifespan (migrations, the sites loaded); e-mails stay in the
+    outbox until :meth:`cli` runs ``send-mail`` or ``remind``, which deliver to the Maildir."""
+
+    def __init__(
+        self, env: dict[str, str], sites_dir: Path, clock: Clock, *, raise_server_exceptions: bool = True
+    ) -> None:
+        self.env = env
+        self.sites_dir = sites_dir
+        self.clock = clock
+        self.settings = Settings.from_env(env, sites_dir=sites_dir)
+        self.app = create_app(self.settings, clock=clock, send_in_background=False, watch_interval=3600)
+        self.http = TestClient(
+            self.app,
+            base_url=SERVICE_URL,
+            follow_redirects=False,
+            raise_server_exceptions=raise_server_exceptions,
+            client=("192.0.2.10", 50000),
+        )
+        self.database = sa.create_engine(self.settings.database_url)
+
+    def start(self) -> InProcessApi:
+        self.http.__enter__()
+        return self
+
+    def stop(self) -> None:
+        self.http.__exit__(None, None, None)
+        self.database.dispose()
+
+    def rows(self, table: str) -> list[sa.Row]:
+        """Every row of one of the service's tables, oldest first."""
+        with self.database.connect() as conn:
+            return list(conn.execute(sa.text(f"SELECT * FROM {table} ORDER BY id")))
+
+    def subscribers(self) -> list[sa.Row]:
+        return self.rows("subscribers")
+
+    def outbox(self) -> list[sa.Row]:
+        return self.rows("outbox")
+
+    def partner_key(self, site_id: str, label: str = "test") -> str:
+        """A new API key of ``site_id``, as ``registration-api keys create`` makes one."""
+        return api_keys.create(self.database, site_id, label, self.clock())
+
+    def bearer(self, site_id: str) -> dict[str, str]:
+        """The ``Authorization`` header of a new key of ``site_id``."""
+        return {"Authorization": f"Bearer {self.partner_key(site_id)}"}
+
+    def cli(self, *args: str) -> CliResult:
+        """``registration-api <args> --sites <sites>`` on this service's database, in this process."""
+        out, err = io.StringIO(), io.StringIO()
+        with (
+            mock.patch.dict(os.environ, self.env),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
+            code = service_cli.main([*args, "--sites", str(self.sites_dir)])
+        return CliResult(code, out.getvalue(), err.getvalue())
+
+    def mail(self) -> list[email.message.EmailMessage]:
+        """The messages delivered to the local Maildir so far."""
+        folder = self.settings.maildir
+        if not folder.is_dir():
+            return []
+        return [
+            email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+            for message in mailbox.Maildir(folder, create=False)
+        ]
