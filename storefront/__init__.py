@@ -28,11 +28,15 @@ _EXPORTS = {
     # rendering one page
     "SiteRenderer": "storefront.render.site_renderer",
     "Page": "storefront.render.pages",
+    # the templates' environment, shared by pages and the service's e-mails
+    "sandboxed_environment": "storefront.render.environment",
     # errors and problems
-    "InvalidSite": "storefront.site.diagnostics",
+    "StorefrontError": "storefront.errors",
+    "InvalidSite": "storefront.errors",
+    "RenderError": "storefront.errors",
+    "ThemeError": "storefront.errors",
     "Problem": "storefront.site.diagnostics",
     "display_path": "storefront.site.diagnostics",
-    "RenderError": "storefront.render.environment",
     # translations and formatting
     "Translator": "storefront.i18n",
     "formatting": "storefront.formatting",
@@ -43,22 +47,23 @@ _EXPORTS = {
     "Address": "storefront.site.webhook_destinations",
     "url_problem": "storefront.site.webhook_destinations",
     "ALLOW_HOSTS_VARIABLE": "storefront.site.webhook_destinations",
-    "fingerprint": "storefront.publish.build_cache",
-    "TooManyFiles": "storefront.publish.build_cache",
+    "fingerprint": "storefront.fingerprints",
+    "TooManyFiles": "storefront.fingerprints",
 }
 
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
     from storefront import formatting
+    from storefront.errors import InvalidSite, RenderError, StorefrontError, ThemeError
+    from storefront.fingerprints import TooManyFiles, fingerprint
     from storefront.i18n import Translator
     from storefront.paths import search_path
-    from storefront.publish.build_cache import TooManyFiles, fingerprint
-    from storefront.render.environment import RenderError
+    from storefront.render.environment import sandboxed_environment
     from storefront.render.pages import Page
     from storefront.render.site_renderer import SiteRenderer
     from storefront.site.characters import code_point, first_forbidden
-    from storefront.site.diagnostics import InvalidSite, Problem, display_path
+    from storefront.site.diagnostics import Problem, display_path
     from storefront.site.loader import NewsItem, Site, load_site, site_ids
     from storefront.site.schema import RegistrationPage
     from storefront.site.webhook_destinations import ALLOW_HOSTS_VARIABLE, Address, AllowList, url_problem

@@ -1,6 +1,9 @@
 """``storefront`` command line: one verb per module in :mod:`storefront.commands`.
 
 Exit codes: 0 success, 1 invalid input (every problem printed first), 2 wrong usage.
+A bug of storefront's (an exception outside :class:`~storefront.errors.StorefrontError`)
+is one line asking for a report, and exit code 1 too (the public contract names no other);
+``--debug`` or ``STOREFRONT_DEBUG=1`` adds the traceback.
 """
 
 from __future__ import annotations
@@ -8,11 +11,30 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from pathlib import Path
+from typing import Protocol
 
 from storefront.commands import build, check, gallery, new, schema, screenshots, serve, themes
+from storefront.errors import StorefrontError, bug_message
 
-VERBS = {
+DEBUG_VARIABLE = "STOREFRONT_DEBUG"
+#: Exit code of a bug of storefront's: DESIGN.md section 3 names 0, 1 and 2 only, so a bug
+#: exits as a failed build does, telling the two apart by what it prints.
+BUG_EXIT = 1
+
+
+class Verb(Protocol):
+    """A module of :mod:`storefront.commands`: one verb of the command line."""
+
+    HELP: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+VERBS: dict[str, Verb] = {
     "build": build,
     "check": check,
     "serve": serve,
@@ -45,11 +67,18 @@ def parser() -> argparse.ArgumentParser:
             metavar="DIR",
             help="folder with extra themes (default: themes, if it exists)",
         )
+        sub.add_argument(
+            "--debug",
+            action="store_true",
+            default=os.environ.get(DEBUG_VARIABLE) == "1",
+            help=f"show the traceback when storefront hits a bug (also: {DEBUG_VARIABLE}=1)",
+        )
         module.add_arguments(sub)
     return root
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one verb; its exit code."""
     args = parser().parse_args(argv)
     try:
         return VERBS[args.verb].run(args)
@@ -58,6 +87,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except StorefrontError as exc:  # a verb that did not report it itself: still the person's to fix
+        for line in str(exc).splitlines():
+            print(f"error: {line}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(bug_message(exc), file=sys.stderr)
+        return BUG_EXIT
 
 
 def run() -> None:

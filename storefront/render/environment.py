@@ -12,10 +12,18 @@ environment is made, each through :mod:`storefront.site.partner_files` (inside `
 regular file, within the size limit): the environment renders that version however the
 files change afterwards, which is how the registration service keeps serving a partner's
 last good version.
+
+:func:`sandboxed_environment` is the one place that says how storefront's templates run,
+for pages and for the service's e-mails alike. :func:`render` tells a partner's mistake
+from a bug of storefront's: a failure while a template written outside storefront runs (a
+partner's override, a project theme), or anything the sandbox refuses, is a
+:class:`~storefront.errors.RenderError` at the template line; any other exception is a bug
+and is raised as it is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import traceback
@@ -24,35 +32,92 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.exceptions import SecurityError
 from jinja2.loaders import split_template_path
 
-from storefront import formatting
+from storefront import fingerprints, formatting
+from storefront.errors import RenderError
 from storefront.i18n import MissingTranslation, Translator
+from storefront.paths import BUILTIN_THEMES
 from storefront.render import sandbox
-from storefront.render.markdown_html import render_inline, render_markdown
-from storefront.render.sandbox import PartnerSandbox, SecurityError, bounded_output, budget
+from storefront.render.markdown_html import MarkdownRefused, render_inline, render_markdown
+from storefront.render.sandbox import PartnerSandbox, bounded_output, budget
 from storefront.site import partner_files
 from storefront.site.diagnostics import Problem, display_path
 from storefront.site.loader import Site
 
+__all__ = ["MAX_TEMPLATES", "RenderError", "environment", "render", "sandboxed_environment"]
+
 #: Files a partner's ``templates/`` folder may hold.
 MAX_TEMPLATES = 200
+#: Templates written as plain text (e-mail bodies and subjects): not HTML-escaped.
+PLAIN_TEXT_SUFFIX = ".txt"
 
 
-class RenderError(Exception):
-    """A template failed; carries a problem pointing at the template line."""
+def sandboxed_environment(
+    loader: jinja2.BaseLoader,
+    locale: str,
+    *,
+    keep_trailing_newline: bool = False,
+    bytecode_cache: jinja2.BytecodeCache | None = None,
+) -> PartnerSandbox:
+    """A Jinja environment for storefront's templates, pages and e-mails alike, speaking ``locale``.
 
-    def __init__(self, problem: Problem):
-        self.problem = problem
-        super().__init__(str(problem))
+    Templates run in the partner sandbox (texts shown are partners' and visitors', and page
+    templates may be partners' own); every template is HTML-escaped except ``.txt`` ones;
+    an undefined name is an error, never an empty text; block tags leave no blank lines.
+    Filters: ``money``, ``number``, ``date`` (the locale's formats), ``markdown``,
+    ``inline_markdown`` (sanitised HTML) and ``tel`` (a phone number for a ``tel:`` link);
+    globals: ``_()`` and ``plural()`` (the locale's texts) and ``locale``.
+    """
+    env = PartnerSandbox(
+        loader=loader,
+        bytecode_cache=bytecode_cache,
+        autoescape=_escaped,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=keep_trailing_newline,
+    )
+    translator = Translator(locale)
 
-    def __reduce__(self):  # raised in a forked worker, re-raised in the parent
-        return (RenderError, (self.problem,))
+    def money(amount: Any) -> str:
+        return formatting.money(amount, locale)
+
+    def number(value: Any) -> str:
+        return formatting.number(value, locale)
+
+    def date(value: Any) -> str:
+        return formatting.date(value, locale)
+
+    def tel(phone: str) -> str:
+        return re.sub(r"[^\d+]", "", phone)
+
+    def plural(key: str, n: int | float) -> str:
+        return translator.plural(key, n, formatting.number(n, locale))
+
+    env.add_filters(
+        {
+            "money": money,
+            "number": number,
+            "date": date,
+            "markdown": render_markdown,
+            "inline_markdown": render_inline,
+            "tel": tel,
+        }
+    )
+    env.globals.update(_=translator.text, plural=plural, locale=locale)
+    return env
+
+
+def _escaped(name: str | None) -> bool:
+    """Whether a template's output is HTML-escaped: all but plain-text templates."""
+    return name is None or not name.endswith(PLAIN_TEXT_SUFFIX)
 
 
 def environment(site: Site, overrides: bool = True) -> jinja2.Environment:
-    """A Jinja environment for one site: loaders, filters and globals bound to its locale;
-    without ``overrides``, the theme's templates only (the partner's ``templates/`` skipped).
+    """The Jinja environment of one site: its theme chain, with the partner's ``templates/``
+    first unless ``overrides`` is false (the theme's templates only).
 
     Sites with the same theme, locale and override templates share one environment, so
     a build of many sites compiles each template once per process. Raises
@@ -68,7 +133,10 @@ def environment(site: Site, overrides: bool = True) -> jinja2.Environment:
     )
 
 
+#: A partner's templates as ``(name, file, text)``.
 Overrides = tuple[tuple[str, str, str], ...]
+#: The paths of the files in the template folders.
+Listing = tuple[str, ...]
 
 
 def _overrides(folder: Path) -> Overrides:
@@ -119,53 +187,29 @@ class _PartnerTemplates(jinja2.BaseLoader):
         return found[0], found[1], lambda: True
 
 
-def _listing(folders: tuple[Path, ...]) -> tuple:
-    """Which template files exist where: a file added or removed must not meet a stale environment."""
-    return tuple(tuple(sorted(p.name for p in folder.iterdir())) if folder.is_dir() else () for folder in folders)
+def _listing(folders: tuple[Path, ...]) -> Listing:
+    """Which template files exist: a file added or removed must not meet a stale environment."""
+    return tuple(found.path for found in fingerprints.listing(folders))
 
 
 @lru_cache(maxsize=64)
 def _environment(
-    theme_dirs: tuple[Path, ...], theme_names: tuple[str, ...], overrides: Overrides, locale: str, listing: tuple
+    theme_dirs: tuple[Path, ...], theme_names: tuple[str, ...], overrides: Overrides, locale: str, listing: Listing
 ) -> jinja2.Environment:
     del listing  # part of the cache key only
-    theme_loaders = [jinja2.FileSystemLoader(folder) for folder in theme_dirs]
+    theme_loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(folder) for folder in theme_dirs]
     chain = jinja2.ChoiceLoader(theme_loaders)
     loaders: list[jinja2.BaseLoader] = []
     if overrides:
         loaders.append(_PartnerTemplates(overrides))
     loaders.append(chain)
-    loaders.append(
-        jinja2.PrefixLoader(
-            {"theme": chain, **{name: jinja2.FileSystemLoader(folder) for name, folder in zip(theme_names, theme_dirs)}}
-        )
+    by_theme: dict[str, jinja2.BaseLoader] = {
+        name: jinja2.FileSystemLoader(folder) for name, folder in zip(theme_names, theme_dirs, strict=True)
+    }
+    loaders.append(jinja2.PrefixLoader({"theme": chain, **by_theme}))
+    return sandboxed_environment(
+        jinja2.ChoiceLoader(loaders), locale, keep_trailing_newline=True, bytecode_cache=_compiled_templates()
     )
-    env = PartnerSandbox(
-        loader=jinja2.ChoiceLoader(loaders),
-        bytecode_cache=_compiled_templates(),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    translator = Translator(locale)
-    env.add_filters(
-        dict(
-            money=lambda amount: formatting.money(amount, locale),
-            number=lambda value: formatting.number(value, locale),
-            date=lambda value: formatting.date(value, locale),
-            markdown=render_markdown,
-            inline_markdown=render_inline,
-            tel=lambda phone: re.sub(r"[^\d+]", "", phone),
-        )
-    )
-    env.globals.update(
-        _=translator.text,
-        plural=lambda key, n: translator.plural(key, n, formatting.number(n, locale)),
-        locale=locale,
-    )
-    return env
 
 
 class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
@@ -177,17 +221,15 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
     """
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
+        with contextlib.suppress(OSError):
             super().dump_bytecode(bucket)
-        except OSError:
-            pass
 
 
 @lru_cache(maxsize=1)
 def _compiled_templates() -> jinja2.BytecodeCache | None:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     # Compiled code depends on Jinja's version and on how the sandbox compiles (all our
-    # environments are alike otherwise).
+    # page environments are alike otherwise).
     folder = Path(base) / "storefront" / f"templates-jinja-{jinja2.__version__}-{sandbox.code_version()}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -199,8 +241,12 @@ def _compiled_templates() -> jinja2.BytecodeCache | None:
 def render(
     env: jinja2.Environment, template: str, context: dict[str, Any], seconds: float = sandbox.MAX_SECONDS
 ) -> str:
-    """Render one template within the sandbox's budget, page size and ``seconds``; any failure
-    becomes a :class:`RenderError` naming the template line."""
+    """Render one template within the sandbox's budget, page size and ``seconds``.
+
+    A failure that is the partner's to fix becomes a :class:`RenderError` naming the template
+    line (see :func:`_partners_to_fix`); any other exception is a bug of storefront's and is
+    raised as it is, with a note of the template being rendered.
+    """
     try:
         with budget(seconds=seconds):
             page = env.get_template(template)
@@ -208,32 +254,40 @@ def render(
                 return bounded_output(page.root_render_func(page.new_context(context)))
             except Exception:
                 env.handle_exception()  # re-raised with the template's file and line in the traceback
-    except jinja2.TemplateSyntaxError as exc:
-        raise RenderError(
-            Problem(
-                display_path(Path(exc.filename)) if exc.filename else template,
-                exc.lineno or 1,
-                1,
-                "",
-                f"template syntax: {exc.message}",
-            )
-        ) from None
-    except (
-        MissingTranslation,
-        RecursionError,
-        MemoryError,
-        jinja2.TemplateError,
-        TypeError,
-        ValueError,
-        LookupError,
-        AttributeError,
-        ArithmeticError,
-    ) as exc:
-        path, line = _template_frame(exc, template)
-        raise RenderError(Problem(path, line, 1, "", _message(exc))) from None
+    except Exception as exc:
+        if not _partners_to_fix(exc):
+            exc.add_note(f"(storefront was rendering the template {template!r})")
+            raise
+        raise RenderError(_problem(exc, template)) from None
 
 
-def _message(exc: BaseException) -> str:
+def _partners_to_fix(exc: Exception) -> bool:
+    """Whether a failure while rendering is a mistake in what the partner wrote, not a bug of
+    storefront's: the sandbox or the Markdown converter refused it, a template is missing,
+    or a template written outside storefront (a partner's override, a project's theme) was
+    running when it happened. The built-in themes render every valid site; a failure with
+    only them and storefront's code running is storefront's."""
+    if isinstance(exc, (SecurityError, MarkdownRefused, jinja2.TemplateNotFound)):
+        return True
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return exc.filename is None or _written_outside_storefront(exc.filename)
+    return any(_written_outside_storefront(filename) for filename, _ in _template_frames(exc))
+
+
+def _written_outside_storefront(filename: str) -> bool:
+    return not Path(os.path.abspath(filename)).is_relative_to(BUILTIN_THEMES)
+
+
+def _problem(exc: Exception, template: str) -> Problem:
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        path = display_path(Path(exc.filename)) if exc.filename else template
+        return Problem(path, exc.lineno or 1, 1, "", f"template syntax: {exc.message}")
+    frames = _template_frames(exc)
+    path, line = (display_path(Path(frames[-1][0])), frames[-1][1]) if frames else (template, 1)
+    return Problem(path, line, 1, "", _message(exc))
+
+
+def _message(exc: Exception) -> str:
     """What went wrong in a template, in the partner's words."""
     if isinstance(exc, MissingTranslation):
         return str(exc)
@@ -248,11 +302,11 @@ def _message(exc: BaseException) -> str:
     return f"template error: {exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else exc}"
 
 
-def _template_frame(exc: BaseException, fallback: str) -> tuple[str, int]:
-    """The innermost template file and line in a traceback (Jinja rewrites frames to them)."""
-    found = (fallback, 1)
-    for frame, line in traceback.walk_tb(exc.__traceback__):
-        filename = frame.f_code.co_filename
-        if filename.endswith((".html", ".xml", ".txt")):
-            found = (display_path(Path(filename)), line)
-    return found
+def _template_frames(exc: BaseException) -> list[tuple[str, int]]:
+    """The template files and lines in a traceback, outermost first (Jinja rewrites the
+    frames of compiled template code to point at the template's source)."""
+    return [
+        (frame.f_code.co_filename, line)
+        for frame, line in traceback.walk_tb(exc.__traceback__)
+        if "__jinja_exception__" in frame.f_globals
+    ]

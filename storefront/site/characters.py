@@ -1,4 +1,4 @@
-"""Characters that may never reach a page or a feed.
+"""Characters that may never reach a page or a feed, nor a terminal or log unescaped.
 
 Control codes (except tab and line breaks), unpaired surrogates and Unicode non-characters
 make XML not well-formed (``feed.xml`` stops parsing) and HTML invalid. A partner's YAML
@@ -9,6 +9,7 @@ drop them (:mod:`storefront.render.markdown_html`, :mod:`storefront.render.feeds
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _NONCHARACTERS = "".join(f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0x10000, 0x110000, 0x10000))
 FORBIDDEN = re.compile(
@@ -30,3 +31,16 @@ def strip_forbidden(text: str) -> str:
 def code_point(char: str) -> str:
     """``U+0001``: how a partner can find the character in an editor."""
     return f"U+{ord(char):04X}"
+
+
+_ACTED_ON = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` with every character a terminal or a log would act on (a line break, an
+    escape sequence, a bidirectional override) written out as ``\\n`` or ``U+001B``: a
+    partner's file name or key cannot forge lines in ``storefront check`` or the log."""
+    if text.isprintable():
+        return text
+    return "".join(_ESCAPES.get(c, code_point(c)) if unicodedata.category(c) in _ACTED_ON else c for c in text)

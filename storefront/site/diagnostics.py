@@ -6,12 +6,14 @@ partner can fix everything in a single pass.
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from storefront.site.characters import code_point
+from storefront.errors import InvalidSite
+from storefront.site.characters import printable
+
+# InvalidSite is defined with its family in storefront.errors; still importable from here.
+__all__ = ["InvalidSite", "Loc", "Problem", "display_path", "dotted"]
 
 Loc = tuple[str | int, ...]
 
@@ -40,27 +42,6 @@ class Problem:
     def __str__(self) -> str:
         field = f" {self.field}:" if self.field else ""
         return printable(f"{self.path}:{self.line}:{self.col}:{field} {self.message}")
-
-
-_ACTED_ON = {"Cc", "Cf", "Cs", "Zl", "Zp"}
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def printable(text: str) -> str:
-    """``text`` with every character a terminal or a log would act on (a line break, an
-    escape sequence, a bidirectional override) written out as ``\\n`` or ``U+001B``: a
-    partner's file name or key cannot forge lines in ``storefront check`` or the log."""
-    if text.isprintable():
-        return text
-    return "".join(_ESCAPES.get(c, code_point(c)) if unicodedata.category(c) in _ACTED_ON else c for c in text)
-
-
-class InvalidSite(Exception):
-    """Raised when a site cannot be built; carries every problem found."""
-
-    def __init__(self, problems: Iterable[Problem]):
-        self.problems = sorted(set(problems))
-        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 def display_path(path: Path) -> str:

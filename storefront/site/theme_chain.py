@@ -14,12 +14,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from storefront.paths import BUILTIN_THEMES, search_path  # noqa: F401 - part of this module's interface
+from storefront.errors import ThemeError
+from storefront.fingerprints import FileStamp, stamp
+from storefront.paths import search_path
 from storefront.site.yaml_positions import parse
 
-
-class ThemeError(Exception):
-    """A theme is missing or broken; the message is meant for the person building."""
+# ThemeError is defined with its family in storefront.errors; still importable from here.
+__all__ = ["Theme", "ThemeChain", "ThemeError", "ThemeManifest", "available", "resolve"]
 
 
 class ThemeManifest(BaseModel):
@@ -68,11 +69,11 @@ def available(themes_dir: Path | None) -> dict[str, Theme]:
 
 
 def _read(manifest_path: Path) -> Theme:
-    return _read_cached(manifest_path, manifest_path.stat().st_mtime_ns)
+    return _read_cached(manifest_path, stamp(manifest_path))
 
 
 @lru_cache(maxsize=256)
-def _read_cached(manifest_path: Path, mtime_ns: int) -> Theme:
+def _read_cached(manifest_path: Path, version: FileStamp) -> Theme:
     """One parse per manifest version: a build of many sites resolves the same themes again and again."""
     doc = parse(manifest_path.read_text(encoding="utf-8"), str(manifest_path))
     if doc.problems:

@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+from storefront import formatting
 from storefront.cli import main
 from storefront.commands.schema import schema_text
 from tests.support import REPO, line_of, scaffold_text
@@ -58,3 +59,29 @@ def test_an_english_site_builds(sites):
     assert main(["build"]) == 0
     page = Path("public/demo/tariffs/index.html").read_text()
     assert '<html lang="en">' in page and "2,790\xa0RUB" in page and "5 sessions" in page
+
+
+def broken_money(amount: object, locale: str) -> str:
+    raise KeyError("currency")
+
+
+BUG_LINE = "storefront hit a bug: KeyError: 'currency' — please report it with the command you ran\n"
+
+
+def test_a_bug_is_one_line_asking_for_a_report_and_nothing_is_published(sites, capsys, monkeypatch):
+    sites.make()
+    monkeypatch.setattr(formatting, "money", broken_money)
+    assert main(["build"]) == 1
+    assert capsys.readouterr().err == BUG_LINE
+    assert not Path("public/demo").exists()
+
+
+def test_debug_shows_where_the_bug_is(sites, capsys, monkeypatch):
+    sites.make()
+    monkeypatch.setattr(formatting, "money", broken_money)
+    assert main(["check", "--debug"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback") and "storefront was rendering the template" in err and err.endswith(BUG_LINE)
+    monkeypatch.setenv("STOREFRONT_DEBUG", "1")
+    assert main(["check"]) == 1
+    assert capsys.readouterr().err.startswith("Traceback")

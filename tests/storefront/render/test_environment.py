@@ -1,5 +1,6 @@
 """A site's Jinja environment: the partner's templates read once and checked as a stranger's
-files, and template failures turned into positioned problems."""
+files, template failures turned into positioned problems, and storefront's own bugs raised
+as bugs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from storefront.render.environment import MAX_TEMPLATES, RenderError, environment, render
+from storefront import formatting
+from storefront.errors import RenderError, StorefrontError
+from storefront.render.environment import MAX_TEMPLATES, environment, render
 from storefront.render.site_renderer import SiteRenderer
 from storefront.site.loader import load_site
 
@@ -120,3 +123,47 @@ def test_the_theme_page_skips_the_partners_templates_and_the_deadline_is_the_ren
     late = SiteRenderer(load_site(folder), seconds=0)
     with pytest.raises(RenderError, match="takes too long to render"):
         late.render_theme_page(page)
+
+
+def test_a_partner_template_that_fails_on_the_data_it_is_given_is_a_problem_at_its_line(sites):
+    folder = sites.make()
+    write(folder, "404.html", '{% extends "theme/404.html" %}{% block main %}\n{{ partner.name|money }}\n{% endblock %}')
+    renderer = SiteRenderer(load_site(folder))
+    with pytest.raises(RenderError) as failed:
+        renderer.render_page(renderer.page("404.html"))
+    assert str(failed.value.problem).startswith("sites/demo/templates/404.html:2:1: template error: ")
+
+
+def broken_money(amount: object, locale: str) -> str:
+    raise KeyError("currency")
+
+
+def test_a_bug_of_storefront_is_raised_as_a_bug_not_as_a_template_problem(sites, monkeypatch):
+    folder = sites.make()
+    write(folder, "404.html", "a partner's own page, not the one that fails")
+    renderer = SiteRenderer(load_site(folder))
+    monkeypatch.setattr(formatting, "money", broken_money)
+    with pytest.raises(KeyError, match="currency") as failed:
+        renderer.render_page(renderer.page("tariffs/"))
+    assert not isinstance(failed.value, StorefrontError)
+    assert "storefront was rendering the template 'tariffs.html'" in failed.value.__notes__[0]
+
+
+def test_a_template_of_a_project_theme_is_its_authors_to_fix(sites):
+    sites.make(replace={"theme: minimal": "theme: own"})
+    theme = sites.root / "themes" / "own"
+    (theme / "templates").mkdir(parents=True)
+    (theme / "theme.yaml").write_text("title: Own\nparent: base\n", encoding="utf-8")
+    (theme / "templates" / "404.html").write_text(
+        "{% extends 'base/404.html' %}{% block main %}\n{{ 1 / 0 }}\n{% endblock %}\n", encoding="utf-8"
+    )
+    renderer = SiteRenderer(load_site(sites.sites / "demo", sites.root / "themes"))
+    with pytest.raises(RenderError) as failed:
+        renderer.render_page(renderer.page("404.html"))
+    assert str(failed.value.problem) == "themes/own/templates/404.html:2:1: template error: division by zero"
+
+
+def test_a_refusal_of_the_sandbox_is_the_partners_even_in_a_theme_template(sites):
+    renderer = SiteRenderer(load_site(sites.make()), seconds=0)
+    with pytest.raises(RenderError, match="takes too long to render"):
+        renderer.render_theme_page(renderer.page("tariffs/"))
