@@ -25,10 +25,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from storefront import formatting
-from storefront.i18n import Translator
+from storefront import sandboxed_environment
 from storefront.site.loader import Site
 
 TEMPLATES = Path(__file__).parent.parent / "templates" / "mail"
@@ -74,29 +72,18 @@ class Outgoing:
 
 
 @cache
-def _environment(locale: str, html: bool) -> jinja2.Environment:
+def _environment(locale: str) -> jinja2.Environment:
     # sandboxed: the templates are ours, but the texts they show are partners' and prospects'
-    env = ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=html,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    translator = Translator(locale)
-    env.globals.update(_=translator.text, plural=lambda key, n: translator.plural(key, n, formatting.number(n, locale)))
-    env.filters.update(money=lambda a: formatting.money(a, locale), date=lambda d: formatting.date(d, locale))
-    return env
+    return sandboxed_environment(jinja2.FileSystemLoader(TEMPLATES), locale)
 
 
 def _render(site: Site, name: str, context: dict) -> tuple[str, str, str]:
-    """Subject, text and HTML of one message template."""
-    text_env, html_env = _environment(site.locale, False), _environment(site.locale, True)
-    subject = text_env.get_template(f"{name}.subject.txt").render(context).strip()
+    """Subject, text and HTML of one message template (``.txt`` ones are not HTML-escaped)."""
+    env = _environment(site.locale)
     return (
-        subject,
-        text_env.get_template(f"{name}.txt").render(context),
-        html_env.get_template(f"{name}.html").render(context),
+        env.get_template(f"{name}.subject.txt").render(context).strip(),
+        env.get_template(f"{name}.txt").render(context),
+        env.get_template(f"{name}.html").render(context),
     )
 
 
