@@ -12,6 +12,7 @@ import pytest
 
 from registration_api.settings import Settings
 from tests.support import (
+    CLOCK_START,
     LOCAL_ORIGIN,
     REPO,
     Api,
@@ -106,9 +107,23 @@ def make_in_process_api(tmp_path, sites_dir, clock):
         service.stop()
 
 
+@pytest.fixture(scope="module")
+def shared_in_process_api(tmp_path_factory: pytest.TempPathFactory):
+    """One in-process service per test module, on its own copy of the example sites (which its
+    tests leave as they are: a test that edits a site uses ``make_in_process_api``)."""
+    root = tmp_path_factory.mktemp("in-process-api")
+    shutil.copytree(REPO / "sites", root / "sites")
+    service = InProcessApi(in_process_env(root), root / "sites", Clock(CLOCK_START)).start()
+    yield service
+    service.stop()
+
+
 @pytest.fixture
-def in_process_api(make_in_process_api) -> InProcessApi:
-    return make_in_process_api()
+def in_process_api(shared_in_process_api: InProcessApi) -> InProcessApi:
+    """The registration API in this process, as if just started: empty tables, no mail, the
+    clock at ``CLOCK_START`` (move it with ``in_process_api.clock``), the default settings."""
+    shared_in_process_api.reset()
+    return shared_in_process_api
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

@@ -73,10 +73,10 @@ def test_a_used_invitation_says_so_and_opens_nothing(in_process_api):
     assert len(in_process_api.subscribers()) == 1
 
 
-def test_a_late_invitation_says_it_expired(in_process_api, clock):
+def test_a_late_invitation_says_it_expired(in_process_api):
     code = invitation(in_process_api, expires_days=3)
     assert in_process_api.http.get(f"/invite/{code}").status_code == 200
-    clock.advance(days=3, seconds=1)
+    in_process_api.clock.advance(days=3, seconds=1)
     shown = in_process_api.http.get(f"/invite/{code}")
     used = in_process_api.http.post(f"/invite/{code}", data=valid_form())
     assert shown.status_code == used.status_code == 410 and "Срок приглашения истёк" in shown.text

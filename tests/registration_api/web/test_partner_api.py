@@ -86,10 +86,10 @@ def test_the_api_answers_json_without_being_asked(in_process_api):
 # --- subscribers ------------------------------------------------------------------------------
 
 
-def test_the_listing_shows_each_subscriber_newest_first(partner, clock):
+def test_the_listing_shows_each_subscriber_newest_first(partner):
     assert partner.http.get(f"{API}/subscribers").json() == []
     first = register(partner, email="a@client.example")
-    clock.advance(days=1)
+    partner.clock.advance(days=1)
     second = register(partner, email="b@client.example", name="Борис")
     rows = partner.http.get(f"{API}/subscribers").json()
     assert [row["number"] for row in rows] == [second, first]
@@ -127,11 +127,11 @@ def test_the_listings_times_say_they_are_utc(partner):
         assert dt.datetime.fromisoformat(row[field]).utcoffset() == dt.timedelta(0), field
 
 
-def test_the_listing_filters_by_status_and_registration_day(partner, clock):
+def test_the_listing_filters_by_status_and_registration_day(partner):
     first = register(partner, email="a@client.example")
-    clock.advance(days=2)
+    partner.clock.advance(days=2)
     second = register(partner, email="b@client.example")
-    clock.advance(days=2)
+    partner.clock.advance(days=2)
     third = register(partner, email="c@client.example")
     partner.http.post(f"{API}/subscribers/{first}/convert", json={"paid_until": "2026-12-31"})
 
