@@ -1,12 +1,21 @@
-"""``storefront serve SITE_ID``: preview a site with live reload and a working form."""
+"""``storefront serve SITE_ID``: preview a site with live reload and a working form.
+
+The one place the generator and the registration service meet: the preview serves the
+site, and beside it the service's sign-up, health and OpenAPI routes (SQLite and a Maildir
+under ``var/`` unless the environment says otherwise), with forms posting to itself.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import sys
+from pathlib import Path
 
 from storefront.commands._sites import one_site, themes_dir
 
 HELP = "preview a site on localhost; it rebuilds and reloads as you edit"
+VAR_DIR = Path("var")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,8 +26,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from storefront.preview.server import serve
+    # the preview and the service are imported only by this verb: every other one starts faster
+    from starlette.routing import Route  # noqa: PLC0415
+
+    from registration_api.settings import Settings, SettingsError  # noqa: PLC0415
+    from registration_api.web.app import create_app  # noqa: PLC0415
+    from storefront.pipeline import BuildOptions  # noqa: PLC0415
+    from storefront.preview.server import ExtraApp, serve  # noqa: PLC0415
 
     if not one_site(args.sites, args.site_id):
         return 1
-    return serve(args.site_id, args.sites, themes_dir(args.themes), theme=args.theme, host=args.host, port=args.port)
+    themes = themes_dir(args.themes)
+    own_url = f"http://{args.host}:{args.port}/"
+    try:
+        settings = Settings.from_env(sites_dir=args.sites, themes_dir=themes)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    api = create_app(dataclasses.replace(settings, allow_loopback_origins=True, listen_url=own_url))
+    registration = ExtraApp(
+        api,
+        [
+            Route("/r/{site_id}/{page_id}", api, methods=["POST", "OPTIONS"]),
+            Route("/healthz", api),
+            Route("/openapi.json", api),
+        ],
+        "its registration form",
+    )
+    options = BuildOptions(args.sites, themes, VAR_DIR / "preview", api_url=own_url, theme=args.theme)
+    return serve(args.site_id, options, host=args.host, port=args.port, extra=registration, debug=args.debug)

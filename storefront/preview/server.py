@@ -1,31 +1,36 @@
-"""``storefront serve``: the site and its registration API on localhost, rebuilt on every save.
+"""``storefront serve``: a site on localhost, rebuilt on every save.
 
-One process serves the built pages, mounts the registration API (SQLite and a Maildir
-under ``var/`` unless the environment says otherwise, so the form works), watches the
-site and theme files, rebuilds after a burst of saves settles, and tells open browsers
-over server-sent events to reload, to swap stylesheets, or to show the build errors.
+One process serves the built pages, and beside them whatever app its caller passes (the
+``serve`` command passes the registration API, so the form works), watches the site and
+theme files, rebuilds after a burst of saves settles, and tells open browsers over
+server-sent events to reload, to swap stylesheets, or to show the build errors. This
+module knows nothing of the registration API: :mod:`storefront.commands.serve` ties the two.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import json
 import mimetypes
 import re
 import sys
 import time
-from collections.abc import AsyncIterator
+import traceback
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, TypedDict
 
+import uvicorn
 import watchfiles
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
+from storefront.errors import bug_message
 from storefront.paths import SITE_FILE, search_path
 from storefront.pipeline import BuildOptions, SiteReport, build_site
 from storefront.site.partner_files import LIMITS, UnsafeFile, read_text
@@ -35,22 +40,43 @@ from storefront.site.yaml_positions import parse
 LIVERELOAD_JS = Path(__file__).parent / "static" / "livereload.js"
 SCRIPT_TAG = b'<script src="/_storefront/livereload.js" defer></script>'
 KEEPALIVE_SECONDS = 15
+NOT_BUILT = (
+    b'<!doctype html><html lang="en"><meta charset="utf-8"><title>Build failed</title>'
+    b"<body><p>The site has not been built yet.</p></body></html>"
+)
+
+
+class Message(TypedDict, total=False):
+    """What open pages are told: reload, swap the stylesheets, or show these problems."""
+
+    type: Literal["ok", "reload", "css", "error"]
+    problems: list[str]
+
+
+@dataclass(frozen=True)
+class ExtraApp:
+    """An app served beside the site: ``routes`` (which reach it) answer before the site's
+    pages, its lifespan runs inside the preview's, and ``what`` names it in the greeting."""
+
+    app: Starlette
+    routes: Sequence[BaseRoute]
+    what: str
 
 
 class Preview:
     """The state of one previewed site: its latest build and the browsers listening."""
 
-    def __init__(self, site_id: str, options: BuildOptions):
+    def __init__(self, site_id: str, options: BuildOptions, *, debug: bool = False):
+        if options.out_dir is None:
+            raise ValueError("a preview needs a folder to build into (BuildOptions.out_dir)")
         self.site_id = site_id
         self.options = options
+        self.root = options.out_dir / site_id
+        self.debug = debug
         self.report: SiteReport | None = None
-        self.listeners: set[asyncio.Queue] = set()
+        self.bug: str | None = None
+        self.listeners: set[asyncio.Queue[Message]] = set()
         self.base_path = "/"
-
-    @property
-    def root(self) -> Path:
-        assert self.options.out_dir is not None
-        return self.options.out_dir / self.site_id
 
     def watched(self) -> list[Path]:
         """The site folder and every theme of its chain (a broken chain: all theme folders)."""
@@ -63,7 +89,9 @@ class Preview:
         return [p for p in paths if p.exists()]
 
     def build(self) -> SiteReport:
+        """Build the site into the preview folder, saying how it went."""
         started = time.perf_counter()
+        self.bug = None
         report = build_site(self.site_id, self.options)
         self.report = report
         if report.ok:
@@ -79,18 +107,32 @@ class Preview:
                 print(f"  {problem}", file=sys.stderr, flush=True)
         return report
 
-    def state_message(self) -> dict:
+    @property
+    def failing(self) -> bool:
+        return self.bug is not None or (self.report is not None and not self.report.ok)
+
+    def state_message(self) -> Message:
+        if self.bug is not None:
+            return {"type": "error", "problems": [self.bug]}
         if self.report is not None and not self.report.ok:
             return {"type": "error", "problems": [str(p) for p in self.report.problems]}
         return {"type": "ok"}
 
-    def broadcast(self, message: dict) -> None:
+    def broadcast(self, message: Message) -> None:
         for queue in list(self.listeners):
             queue.put_nowait(message)
 
     async def rebuild(self, sources: set[str]) -> None:
-        was_failing = self.report is not None and not self.report.ok
-        report = await run_in_threadpool(self.build)
+        was_failing = self.failing
+        try:
+            report = await run_in_threadpool(self.build)
+        except Exception as exc:  # a bug of storefront's: said as one, and the preview keeps watching
+            if self.debug:
+                traceback.print_exception(exc)
+            self.bug = bug_message(exc)
+            print(self.bug, file=sys.stderr, flush=True)
+            self.broadcast(self.state_message())
+            return
         if not report.ok:
             self.broadcast(self.state_message())
         elif report.changed or was_failing:
@@ -129,9 +171,11 @@ def _inject(html: bytes) -> bytes:
     return html[:marker] + SCRIPT_TAG + html[marker:] if marker != -1 else html + SCRIPT_TAG
 
 
-def create_preview_app(preview: Preview, api_app) -> Starlette:
+def create_preview_app(preview: Preview, extra: ExtraApp | None = None) -> Starlette:
+    """The preview's app: live-reload events and script, then ``extra``'s routes, then the built site."""
+
     async def events(request: Request) -> Response:
-        queue: asyncio.Queue = asyncio.Queue()
+        queue: asyncio.Queue[Message] = asyncio.Queue()
         preview.listeners.add(queue)
 
         async def stream() -> AsyncIterator[str]:
@@ -157,33 +201,16 @@ def create_preview_app(preview: Preview, api_app) -> Starlette:
     async def pages(request: Request) -> Response:
         path = request.url.path
         if not path.startswith(preview.base_path):
-            if path == "/":
-                return RedirectResponse(preview.base_path)
-            return Response("Not found", status_code=404)
+            return RedirectResponse(preview.base_path) if path == "/" else Response("Not found", status_code=404)
         if preview.report is None or (not preview.report.ok and not (preview.root / "index.html").exists()):
-            return _html(
-                b'<!doctype html><html lang="en"><meta charset="utf-8"><title>Build failed</title>'
-                b"<body><p>The site has not been built yet.</p></body></html>",
-                200,
-            )
-        relative = path[len(preview.base_path) :]
-        target = (preview.root / relative).resolve()
-        if not target.is_relative_to(preview.root.resolve()):
-            return Response("Not found", status_code=404)
-        if target.is_dir():
-            if not path.endswith("/"):
-                return RedirectResponse(path + "/")
-            target = target / "index.html"
-        if not target.is_file():
-            return _html((preview.root / "404.html").read_bytes(), 404)
-        if target.suffix == ".html":
-            return _html(target.read_bytes(), 200)
-        media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        return FileResponse(target, media_type=media_type)
+            return _html(NOT_BUILT, 200)
+        return _published(preview.root, path, path[len(preview.base_path) :])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with api_app.router.lifespan_context(api_app):
+        async with contextlib.AsyncExitStack() as stack:
+            if extra is not None:
+                await stack.enter_async_context(extra.app.router.lifespan_context(extra.app))
             watcher = asyncio.create_task(preview.watch())
             try:
                 yield
@@ -195,13 +222,28 @@ def create_preview_app(preview: Preview, api_app) -> Starlette:
         routes=[
             Route("/_storefront/events", events),
             Route("/_storefront/livereload.js", livereload),
-            Route("/r/{site_id}/{page_id}", api_app, methods=["POST", "OPTIONS"]),
-            Route("/healthz", api_app),
-            Route("/openapi.json", api_app),
+            *(extra.routes if extra is not None else ()),
             Route("/{path:path}", pages),
         ],
         lifespan=lifespan,
     )
+
+
+def _published(root: Path, path: str, relative: str) -> Response:
+    """The built file at ``relative`` (asked for as ``path``), HTML with the live-reload script."""
+    target = (root / relative).resolve()
+    if not target.is_relative_to(root.resolve()):
+        return Response("Not found", status_code=404)
+    if target.is_dir():
+        if not path.endswith("/"):
+            return RedirectResponse(path + "/")
+        target = target / "index.html"
+    if not target.is_file():
+        return _html((root / "404.html").read_bytes(), 404)
+    if target.suffix == ".html":
+        return _html(target.read_bytes(), 200)
+    media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    return FileResponse(target, media_type=media_type)
 
 
 def _html(body: bytes, status: int) -> Response:
@@ -212,32 +254,21 @@ def _html(body: bytes, status: int) -> Response:
 
 def serve(
     site_id: str,
-    sites_dir: Path,
-    themes_dir: Path | None,
+    options: BuildOptions,
     *,
-    theme: str | None,
     host: str,
     port: int,
-    var_dir: Path = Path("var"),
+    extra: ExtraApp | None = None,
+    debug: bool = False,
 ) -> int:
-    """Build, then serve until Ctrl-C."""
-    import uvicorn
-
-    from registration_api.settings import Settings, SettingsError
-    from registration_api.web.app import create_app
-
-    try:
-        settings = Settings.from_env(sites_dir=sites_dir, themes_dir=themes_dir)
-    except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    settings = dataclasses.replace(settings, allow_loopback_origins=True, listen_url=f"http://{host}:{port}/")
-    options = BuildOptions(sites_dir, themes_dir, var_dir / "preview", api_url=f"http://{host}:{port}/", theme=theme)
-    preview = Preview(site_id, options)
+    """Build into ``options.out_dir``, then serve the site (and ``extra`` beside it) until Ctrl-C;
+    with ``debug``, a bug of storefront's in a rebuild is printed with its traceback."""
+    preview = Preview(site_id, options, debug=debug)
     preview.build()
-    app = create_preview_app(preview, create_app(settings))
+    app = create_preview_app(preview, extra)
+    beside = f" with {extra.what}" if extra is not None else ""
     print(
-        f"Serving {site_id} at http://{host}:{port}{preview.base_path} with its registration form; "
+        f"Serving {site_id} at http://{host}:{port}{preview.base_path}{beside}; "
         "saving a file rebuilds it. Ctrl-C stops.",
         flush=True,
     )
