@@ -6,17 +6,26 @@ never stops the others. Nothing is written until the whole site has rendered.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from storefront.fingerprints import fingerprint
 from storefront.paths import search_path
-from storefront.publish.build_cache import SiteCache, fingerprint
+from storefront.publish.build_cache import SiteCache
 from storefront.site.diagnostics import InvalidSite, Problem
 from storefront.speedups.fork_map import default_workers
+
+if TYPE_CHECKING:
+    from storefront.speedups.runner import Runner
 
 
 @dataclass(frozen=True)
 class BuildOptions:
+    """What to build, from where, into where. ``workers`` is how many processes one site's
+    work may be shared between: above 1 the build forks, which only a process without
+    threads may do (``storefront build`` and ``check``; never the preview server)."""
+
     sites_dir: Path
     themes_dir: Path | None
     out_dir: Path | None
@@ -24,6 +33,7 @@ class BuildOptions:
     theme: str | None = None
     base_url: str | None = None
     cache_dir: Path | None = Path(".storefront-cache")
+    workers: int = 1
 
 
 @dataclass
@@ -43,61 +53,56 @@ class SiteReport:
         return not self.problems
 
 
-def build_site(site_id: str, options: BuildOptions, workers: int = 1) -> SiteReport:
+def build_site(site_id: str, options: BuildOptions) -> SiteReport:
     """Validate, render and (unless ``options.out_dir`` is None) publish one site.
 
     A site whose input files and options are exactly as at its last successful build is
-    skipped: its published output is already what a build would write. ``workers`` > 1
-    forks that many processes for its Markdown and its pages (never from a process that
-    runs threads: see :mod:`storefront.speedups.fork_map`).
+    skipped: its published output is already what a build would write.
     """
-    report = SiteReport(site_id)
-    publishing = options.out_dir is not None
-    cache = SiteCache(options.cache_dir if publishing else None, site_id)
+    published = options.out_dir / site_id if options.out_dir is not None else None
+    cache = SiteCache(options.cache_dir if published else None, site_id)
     inputs = fingerprint(
         [options.sites_dir / site_id, *search_path(options.themes_dir)],
         (options.api_url, options.theme, options.base_url, str(options.out_dir)),
     )
-    if publishing and cache.fingerprint == inputs and (options.out_dir / site_id).is_dir():
-        report.pages, report.unchanged = cache.pages, cache.files
-        return report
+    if published and cache.fingerprint == inputs and published.is_dir():
+        return SiteReport(site_id, pages=cache.pages, unchanged=cache.files)
     cache.load_details()
-    prefetch = None
-    if workers > 1:  # a big site's Markdown starts converting before the pipeline is even imported
-        from storefront.speedups.prefetch import MarkdownPrefetch
+    # Imported only now: a rebuild with nothing to do must not pay for loading the pipeline.
+    from storefront.speedups.runner import ForkingRunner, InProcessRunner  # noqa: PLC0415
 
-        prefetch = MarkdownPrefetch.start(
-            options.sites_dir / site_id / "news", lambda body: cache.recall("markdown", body) is not None, workers
-        )
-    try:
-        return _build_loaded(site_id, options, workers, report, cache, inputs, prefetch)
-    finally:
-        if prefetch is not None:
-            prefetch.close()
+    if options.workers <= 1:
+        return _build_loaded(site_id, options, InProcessRunner(cache), cache, inputs)
+    with ForkingRunner(options.workers, cache) as forking:
+        # a big site's Markdown starts converting before the rest of the pipeline is even imported
+        forking.prefetch_news(options.sites_dir / site_id / "news")
+        return _build_loaded(site_id, options, forking, cache, inputs)
 
 
 def _build_loaded(
-    site_id: str, options: BuildOptions, workers: int, report: SiteReport, cache: SiteCache, inputs: str, prefetch
+    site_id: str,
+    options: BuildOptions,
+    runner: Runner,
+    cache: SiteCache,
+    inputs: str,
 ) -> SiteReport:
-    from storefront.publish.atomic_output import publish
-    from storefront.render.environment import RenderError
-    from storefront.render.site_renderer import SiteRenderer
-    from storefront.site.loader import load_site  # the pipeline is imported only when there is work to do
+    from storefront.publish.atomic_output import publish  # noqa: PLC0415 - see build_site
+    from storefront.render.environment import RenderError  # noqa: PLC0415
+    from storefront.render.site_renderer import SiteRenderer  # noqa: PLC0415
+    from storefront.site.loader import load_site  # noqa: PLC0415
 
-    publishing = options.out_dir is not None
+    report = SiteReport(site_id)
+    published = options.out_dir / site_id if options.out_dir is not None else None
     try:
         site = load_site(
             options.sites_dir / site_id,
             options.themes_dir,
             theme=options.theme,
             base_url=options.base_url,
-            cache=cache,
-            workers=workers,
-            prefetched=prefetch,
+            runner=runner,
         )
         renderer = SiteRenderer(site, options.api_url)
         digests = renderer.page_digests()
-        published = options.out_dir / site_id if publishing else None
         unchanged = (
             {
                 path
@@ -107,7 +112,7 @@ def _build_loaded(
             if published
             else set()
         )
-        files = renderer.files(unchanged, workers)
+        files = renderer.files(unchanged, runner)
     except InvalidSite as exc:
         report.problems = exc.problems
         cache.forget()
@@ -117,8 +122,8 @@ def _build_loaded(
         cache.forget()
         return report
     report.pages = len(renderer.pages) + 3
-    if options.out_dir is not None:
-        result = publish(options.out_dir / site_id, files, workers)
+    if published is not None:
+        result = publish(published, files, runner)
         report.written, report.unchanged, report.removed = result.written, result.unchanged, result.removed
         report.changed = result.changed
         cache.save(inputs, len(files), report.pages, digests)
@@ -134,9 +139,9 @@ def build_many(site_ids: list[str], options: BuildOptions) -> list[SiteReport]:
     cores = default_workers()
     workers = min(len(site_ids), cores)
     if workers <= 1:
-        reports = [build_site(site_id, options, cores) for site_id in site_ids]
+        reports = [build_site(site_id, replace(options, workers=cores)) for site_id in site_ids]
     else:
-        from concurrent.futures import ProcessPoolExecutor  # costs start-up time: only when needed
+        from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - costs start-up time: only when needed
 
         with ProcessPoolExecutor(max_workers=workers) as pool:
             reports = list(pool.map(build_site, site_ids, [options] * len(site_ids), chunksize=1))

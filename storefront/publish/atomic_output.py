@@ -17,7 +17,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from storefront.speedups.fork_map import fork_map
+from storefront.speedups.runner import IN_PROCESS, Runner
 
 _RENAME_EXCHANGE = 2
 IN_PLACE_LIMIT = 32  # up to this many changed files are replaced one by one instead of re-staging the site
@@ -31,13 +31,13 @@ class PublishResult:
     changed: tuple[str, ...] = ()
 
 
-def publish(target: Path, files: dict[str, bytes | None], workers: int = 1) -> PublishResult:
+def publish(target: Path, files: dict[str, bytes | None], runner: Runner = IN_PROCESS) -> PublishResult:
     """Make ``target`` hold exactly ``files`` (relative path → content).
 
     ``None`` as content means "the file already published there is right": it is kept
-    without being read (the caller knows its inputs did not change). ``workers`` forked
-    processes share the writing of a staged site (creating a thousand files is mostly
-    kernel time, which two cores do faster than one).
+    without being read (the caller knows its inputs did not change). ``runner`` shares out
+    the writing of a staged site (creating a thousand files is mostly kernel time, which
+    two cores do faster than one).
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     existing = _existing_files(target)
@@ -66,12 +66,13 @@ def publish(target: Path, files: dict[str, bytes | None], workers: int = 1) -> P
             if folder not in made:
                 os.makedirs(staging / folder, exist_ok=True)
                 made.add(folder)
-            if rel in unchanged:
+            content = files[rel]
+            if content is None or rel in unchanged:
                 _link_or_copy(target / rel, staging / rel)
             else:
-                (staging / rel).write_bytes(files[rel])
+                (staging / rel).write_bytes(content)
 
-        fork_map(stage, sorted(files), workers)
+        runner.map(stage, sorted(files))
         _swap_in(staging, target)
     finally:
         if staging.exists():
@@ -82,12 +83,13 @@ def publish(target: Path, files: dict[str, bytes | None], workers: int = 1) -> P
 def _update_in_place(target: Path, files: dict[str, bytes | None], changed: tuple[str, ...], removed: set[str]) -> None:
     """A handful of changed files: each replaced atomically where it is, no copy of the rest."""
     for rel in changed:
-        if rel in removed:
+        content = files.get(rel)
+        if content is None:  # removed, or kept as published
             continue
         destination = target / rel
         destination.parent.mkdir(parents=True, exist_ok=True)
         temp = destination.with_name(f".{destination.name}.{os.getpid()}.tmp")
-        temp.write_bytes(files[rel])
+        temp.write_bytes(content)
         os.replace(temp, destination)
     for rel in sorted(removed):
         (target / rel).unlink()
@@ -149,5 +151,5 @@ def _exchange(a: Path, b: Path) -> bool:
     if renameat2 is None:
         return False
     at_fdcwd = -100
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    result: int = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
     return result == 0

@@ -17,12 +17,12 @@ import json
 import marshal
 import os
 import sys
-from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
 from storefront import __version__
 
+#: The cache files' format; another one is a cold build.
 FORMAT = 3
 
 
@@ -31,75 +31,27 @@ def _details_format() -> str:
     """The details file is in marshal's format (ten times faster than JSON for megabytes of
     HTML, and it cannot run code when read), which belongs to one Python version; the HTML
     it remembers belongs to one version of the generator, python-markdown and nh3."""
-    import markdown  # the details are read only to rebuild a site, which loads both anyway
-    import nh3
+    # a rebuild with nothing to do never reads the details: it must not pay for importing these
+    import markdown  # noqa: PLC0415
+    import nh3  # noqa: PLC0415
 
+    nh3_version: str = nh3.__version__  # type: ignore[attr-defined]  # the module has it, its stub does not
     return (
         f"{FORMAT}/{__version__}/python {sys.version_info[0]}.{sys.version_info[1]}"
-        f"/markdown {markdown.__version__}/nh3 {nh3.__version__}"
+        f"/markdown {markdown.__version__}/nh3 {nh3_version}"
     )
 
 
-class TooManyFiles(Exception):
-    """A folder holds more files than may be fingerprinted; ``str()`` says so, for the partner."""
-
-
-def fingerprint(folders: list[Path], options: tuple, limit: int | None = None) -> str:
-    """A hash that changes whenever a file under ``folders`` or an option changes.
-
-    Links are not followed and nothing is opened: a partner's link to a FIFO, a device or
-    a file elsewhere is fingerprinted as the link it is (the loader refuses to read it).
-    A folder with more than ``limit`` files and folders raises :class:`TooManyFiles`
-    before more are looked at."""
-    digest = hashlib.sha256(repr((FORMAT, __version__, options)).encode())
-    for folder in folders:
-        for path, stat in _files(str(folder), _Budget(limit)):
-            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
-
-
-class _Budget:
-    """How many entries of one folder may be looked at."""
-
-    def __init__(self, limit: int | None):
-        self.limit, self.seen = limit, 0
-
-    def spend(self) -> None:
-        self.seen += 1
-        if self.limit is not None and self.seen > self.limit:
-            raise TooManyFiles(
-                f"more than {self.limit:,} files and folders in this folder; keep only the "
-                "site's own files (site.yaml, news, images, templates) in it"
-            )
-
-
-def _files(folder: str, budget: _Budget) -> Iterator[tuple[str, os.stat_result]]:
-    """Every file under ``folder`` with its ``lstat``, sorted, links not followed (a folder
-    that cannot be listed is skipped, as :func:`os.walk` does)."""
-    entries = []
-    try:
-        with os.scandir(folder) as found:
-            for entry in found:
-                budget.spend()
-                entries.append(entry)
-    except OSError:
-        return
-    for entry in sorted(entries, key=lambda e: e.name):
-        if entry.is_dir(follow_symlinks=False):
-            yield from _files(entry.path, budget)
-        else:
-            yield entry.path, entry.stat(follow_symlinks=False)
-
-
 class SiteCache:
-    """The cache entry of one site: its last fingerprint and its Markdown renderings."""
+    """The cache entry of one site: its last fingerprint, the Markdown it converted and the
+    news headers it validated (by the hash of their text), and its pages' digests."""
 
     def __init__(self, folder: Path | None, site_id: str):
         self.path = folder / f"{site_id}.json" if folder else None
         self.fingerprint: str | None = None
         self.files = 0
         self.pages = 0
-        self.markdown: dict[str, str] = {}
+        self.remembered: dict[str, object] = {}
         self.pages_digests: dict[str, str] = {}
         self._used: set[str] = set()
         if self.path and self.path.is_file():
@@ -119,23 +71,24 @@ class SiteCache:
         except (OSError, ValueError, EOFError, TypeError):
             return
         if isinstance(data, dict) and data.get("format") == _details_format():
-            self.markdown, self.pages_digests = data["markdown"], data["pages"]
+            self.remembered, self.pages_digests = data["markdown"], data["pages"]
 
     @property
     def details_path(self) -> Path:
         assert self.path is not None
         return self.path.with_suffix(".details")
 
-    def recall(self, kind: str, text: str):
+    def recall(self, kind: str, text: str) -> object:
         """What was remembered for ``text`` under ``kind`` (JSON data), or None."""
-        key = f"{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
+        key = _key(kind, text)
         self._used.add(key)
-        return self.markdown.get(key)
+        return self.remembered.get(key)
 
-    def remember(self, kind: str, text: str, value) -> None:
-        key = f"{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
+    def remember(self, kind: str, text: str, value: object) -> None:
+        """Keep ``value`` (JSON data) for ``text`` under ``kind``, for the next build."""
+        key = _key(kind, text)
         self._used.add(key)
-        self.markdown[key] = value
+        self.remembered[key] = value
 
     def save(self, fingerprint: str, files: int, pages: int, page_digests: dict[str, str]) -> None:
         if self.path is None:
@@ -144,7 +97,7 @@ class SiteCache:
         details = {
             "format": _details_format(),
             "pages": page_digests,
-            "markdown": {k: v for k, v in self.markdown.items() if k in self._used},
+            "markdown": {k: v for k, v in self.remembered.items() if k in self._used},
         }
         _write_atomically(self.details_path, marshal.dumps(details))
         _write_atomically(
@@ -157,6 +110,10 @@ class SiteCache:
             for path in (self.path, self.details_path):
                 if path.exists():
                     path.unlink()
+
+
+def _key(kind: str, text: str) -> str:
+    return f"{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

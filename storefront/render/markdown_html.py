@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache, wraps
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 import markdown
 import nh3
@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from storefront.site.characters import strip_forbidden
 from storefront.site.markdown_limits import markdown_limits
+from storefront.speedups.markdown_prefilter import PrefilterExtension
 
 _ALLOWED_TAGS = {
     "a",
@@ -70,98 +71,14 @@ _ALLOWED_ATTRIBUTES = {
     "td": {"align"},
     "th": {"align"},
 }
-_EXTENSIONS = ["tables", "sane_lists", "fenced_code"]
-
-# The text every match of a python-markdown pattern must contain, by pattern name. Most
-# of a news item is plain prose in which no inline pattern can match, yet python-markdown
-# tries each pattern's regex on each paragraph, at every position when a leading
-# look-behind defeats the regex engine's own literal scan: that was 40% of conversion.
-_INLINE_NEEDLES = {
-    "backtick": ("`",),
-    "escape": ("\\",),
-    "reference": ("[",),
-    "link": ("[",),
-    "short_reference": ("[",),
-    "image_link": ("![",),
-    "image_reference": ("![",),
-    "short_image_ref": ("![",),
-    "autolink": ("<",),
-    "automail": ("<",),
-    "html": ("<",),
-    "entity": ("&",),
-    "linebreak": ("  \n",),
-    "em_strong": ("*", "_"),
-}
-_BLOCK_NEEDLES = {"quote": (">",), "hashheader": ("#",), "reference": ("]:",), "setextheader": ("\n=", "\n-")}
+#: python-markdown's own extensions a partner's Markdown may use.
+EXTENSIONS = ("tables", "sane_lists", "fenced_code")
 
 
-class _Prefiltered:
-    """A compiled regex that reports no match at once when none of ``needles`` is in the text."""
-
-    def __init__(self, regex: re.Pattern, needles: tuple[str, ...]):
-        self.regex, self.needles = regex, needles
-
-    def _could_match(self, string: str) -> bool:
-        return any(needle in string for needle in self.needles)
-
-    def finditer(self, string: str, *args):
-        return self.regex.finditer(string, *args) if self._could_match(string) else iter(())
-
-    def search(self, string: str, *args):
-        return self.regex.search(string, *args) if self._could_match(string) else None
-
-    def match(self, string: str, *args):
-        return self.regex.match(string, *args) if self._could_match(string) else None
-
-    def __getattr__(self, name: str):
-        return getattr(self.regex, name)
-
-
-class _QuickInline(markdown.treeprocessors.InlineProcessor):
-    """python-markdown's inline step, handing back at once a text that holds none of the
-    needles of the registered patterns (no pattern could change it)."""
-
-    def __init__(self, md: markdown.Markdown, needles: set[str]):
-        super().__init__(md)
-        self._could_match = re.compile("|".join(map(re.escape, sorted(needles)))).search
-
-    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
-        if not self._could_match(data):
-            return data
-        return super()._InlineProcessor__handleInline(data, patternIndex)
-
-
-class _QuickHtmlBlocks(markdown.preprocessors.HtmlBlockPreprocessor):
-    """python-markdown's raw-HTML step, which runs an HTML parser over the whole text,
-    skipped for a text without a single ``<`` or ``&`` (the parser also completes
-    character references such as ``&#8381`` written without their ``;``)."""
-
-    def run(self, lines: list[str]) -> list[str]:
-        if not any("<" in line or "&" in line for line in lines):
-            return lines
-        return super().run(lines)
-
-
-def _converter() -> markdown.Markdown:
-    """A python-markdown converter that gives exactly python-markdown's output, faster
-    (``tests/test_content.py`` compares the two)."""
-    converter = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
-    names = [item.name for item in converter.inlinePatterns._priority]
-    for name in names:
-        needles = _INLINE_NEEDLES.get(name, ())
-        if len(needles) == 1:
-            pattern = converter.inlinePatterns[name]
-            pattern.compiled_re = _Prefiltered(pattern.compiled_re, needles)
-    if all(name in _INLINE_NEEDLES for name in names) and hasattr(
-        markdown.treeprocessors.InlineProcessor, "_InlineProcessor__handleInline"
-    ):
-        needles = {needle for name in names for needle in _INLINE_NEEDLES[name]}
-        converter.treeprocessors.register(_QuickInline(converter, needles), "inline", 20)
-    for name, needles in _BLOCK_NEEDLES.items():
-        processor = converter.parser.blockprocessors[name]
-        processor.RE = _Prefiltered(processor.RE, needles)
-    converter.preprocessors.register(_QuickHtmlBlocks(converter), "html_block", 20)
-    return converter
+def new_converter() -> markdown.Markdown:
+    """A python-markdown converter with :data:`EXTENSIONS`, whose output is exactly stock
+    python-markdown's, faster (:mod:`storefront.speedups.markdown_prefilter`)."""
+    return markdown.Markdown(extensions=[*EXTENSIONS, PrefilterExtension()], output_format="html")
 
 
 _local = threading.local()
@@ -182,15 +99,16 @@ class _SiteBudget:
 
 
 _site_budget: ContextVar[_SiteBudget | None] = ContextVar("markdown_site_budget", default=None)
-Call = TypeVar("Call", bound=Callable)
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
 
 
-def site_budget(work: Call) -> Call:
+def site_budget(work: Callable[Params, Result]) -> Callable[Params, Result]:
     """Decorate one stage of a site's build: the conversions it makes share one budget of
     seconds (the enclosing stage's, when there is one), and are refused once it is spent."""
 
     @wraps(work)
-    def budgeted(*args, **kwargs):
+    def budgeted(*args: Params.args, **kwargs: Params.kwargs) -> Result:
         if _site_budget.get() is not None:
             return work(*args, **kwargs)
         token = _site_budget.set(_SiteBudget(_site_seconds()))
@@ -199,7 +117,7 @@ def site_budget(work: Call) -> Call:
         finally:
             _site_budget.reset(token)
 
-    return budgeted  # type: ignore[return-value]
+    return budgeted
 
 
 def _site_seconds() -> float:
@@ -218,7 +136,7 @@ class MarkdownRefused(ValueError):
         super().__init__(message)
         self.line = line
 
-    def __reduce__(self):  # raised in a forked worker, re-raised in the parent
+    def __reduce__(self) -> tuple[type[MarkdownRefused], tuple[int, str]]:  # raised in a forked worker
         return (MarkdownRefused, (self.line, str(self)))
 
 
@@ -244,9 +162,9 @@ def render_markdown(text: str, *, shift_headings: int = 0, budgeted: bool = True
     seconds = TIME_BUDGET if budget is None else min(TIME_BUDGET, budget.left)
     if seconds <= 0:
         raise MarkdownRefused(1, _SITE_TOO_SLOW)
-    converter = getattr(_local, "converter", None)
+    converter: markdown.Markdown | None = getattr(_local, "converter", None)
     if converter is None:  # python-markdown objects are not thread-safe: one per thread
-        converter = _local.converter = _converter()
+        converter = _local.converter = new_converter()
     try:
         with _charged(budget), _time_budget(seconds):
             html = converter.reset().convert(text)
@@ -265,6 +183,11 @@ def render_markdown(text: str, *, shift_headings: int = 0, budgeted: bool = True
     if shift_headings:
         html = _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift_headings)}", html)
     return Markup(strip_forbidden(_cleaner().clean(html)))
+
+
+def news_body_html(body: str) -> str:
+    """What a news item's Markdown body becomes on its page, below the page's own ``<h1>``."""
+    return str(render_markdown(body, shift_headings=1))
 
 
 @contextmanager

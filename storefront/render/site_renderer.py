@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
 from storefront import __version__
+from storefront.fingerprints import FileStamp, listing
 from storefront.i18n import Translator
 from storefront.render import assets as assets_mod
 from storefront.render import feeds
@@ -22,7 +23,7 @@ from storefront.render.markdown_html import site_budget
 from storefront.render.pages import PRIVACY_URL, Page, navigation, plan, site_context
 from storefront.render.sandbox import MAX_SECONDS
 from storefront.site.loader import Site
-from storefront.speedups.fork_map import fork_map
+from storefront.speedups.runner import IN_PROCESS, Runner
 
 DEFAULT_API_URL = "http://localhost:8000/"
 #: The fields of the registration form the service shows again with a visitor's errors.
@@ -158,17 +159,17 @@ class SiteRenderer:
         return digests
 
     @site_budget
-    def files(self, unchanged: set[str] = frozenset(), workers: int = 1) -> dict[str, bytes | None]:
+    def files(self, unchanged: AbstractSet[str] = frozenset(), runner: Runner = IN_PROCESS) -> dict[str, bytes | None]:
         """Every output file of the site (path → bytes); ``None`` for the pages in ``unchanged``,
-        whose published file is known to be what rendering would give. ``workers`` forked
-        processes share the rendering (see :mod:`storefront.speedups.fork_map`)."""
+        whose published file is known to be what rendering would give. The pages are
+        rendered by ``runner`` (:mod:`storefront.speedups.runner`)."""
         out: dict[str, bytes | None] = dict(self.assets.files)
         todo = [page for page in self.pages if page.output not in unchanged]
         # One page of each template first, here: the workers then inherit compiled templates.
         first = {page.template: page for page in reversed(todo)}.values()
         rendered = {page.output: self._page_bytes(page) for page in first}
         rest = [page for page in todo if page.output not in rendered]
-        rendered.update(zip((page.output for page in rest), fork_map(self._page_bytes, rest, workers)))
+        rendered.update(zip((page.output for page in rest), runner.map(self._page_bytes, rest), strict=True))
         for page in self.pages:
             out[page.output] = rendered.get(page.output)
         translator = Translator(self.site.locale)
@@ -178,16 +179,9 @@ class SiteRenderer:
         return out
 
 
-def _template_files(site: Site) -> list:
+def _template_files(site: Site) -> list[FileStamp]:
     """Names, sizes and times of every template the site can use."""
-    folders = [site.root / "templates", *(theme.templates for theme in site.theme.themes)]
-    listing = []
-    for folder in folders:
-        if folder.is_dir():
-            for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-                stat = entry.stat(follow_symlinks=folder != folders[0])  # the partner's links were checked
-                listing.append((str(folder), entry.name, stat.st_size, stat.st_mtime_ns))
-    return listing
+    return list(listing([site.root / "templates", *(theme.templates for theme in site.theme.themes)]))
 
 
 def _suffix(name: str | None) -> str:

@@ -11,12 +11,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup
 from pydantic import ValidationError
 
 from storefront.paths import SITE_FILE, is_url, site_ids  # noqa: F401 - site_ids is part of this module's interface
-from storefront.publish.build_cache import SiteCache
 from storefront.render.markdown_html import (
     FrontMatterSplit,
     MarkdownRefused,
@@ -29,12 +29,11 @@ from storefront.site.catalogue import Application, catalogue
 from storefront.site.diagnostics import InvalidSite, Problem, display_path
 from storefront.site.news_folder import NewsRefused, news_files, unprintable
 from storefront.site.partner_files import LIMITS, UnsafeFile, read_text
-from storefront.site.schema import SLUG_PATTERN, NewsFrontMatter, SiteConfig
+from storefront.site.schema import SLUG_PATTERN, NewsFrontMatter, SiteConfig, Tariff
 from storefront.site.schema_messages import problems_from
 from storefront.site.theme_chain import ThemeChain, ThemeError, resolve
 from storefront.site.yaml_positions import Document, parse
-from storefront.speedups.fork_map import fork_map
-from storefront.speedups.prefetch import MarkdownPrefetch, news_body_html
+from storefront.speedups.runner import IN_PROCESS, Runner
 
 
 @dataclass(frozen=True)
@@ -72,10 +71,10 @@ class Site:
     def application(self, app_id: str) -> Application:
         return next(a for a in self.applications if a.id == app_id)
 
-    def tariff(self, tariff_id: str):
+    def tariff(self, tariff_id: str) -> Tariff:
         return next(t for t in self.config.tariffs if t.id == tariff_id)
 
-    def tariff_applications(self, tariff) -> tuple[Application, ...]:
+    def tariff_applications(self, tariff: Tariff) -> tuple[Application, ...]:
         if tariff.applications == "all":
             return self.applications
         return tuple(a for a in self.applications if a.id in tariff.applications)
@@ -88,16 +87,13 @@ def load_site(
     *,
     theme: str | None = None,
     base_url: str | None = None,
-    cache: SiteCache | None = None,
-    workers: int = 1,
-    prefetched: MarkdownPrefetch | None = None,
+    runner: Runner = IN_PROCESS,
 ) -> Site:
     """Validate the site in ``root``; raise :class:`InvalidSite` with every problem found.
 
     ``theme`` previews the site in another theme and ``base_url`` at another address,
-    without editing its YAML (the preview and the theme gallery use both). ``workers``
-    forked processes convert the news Markdown (see :mod:`storefront.speedups.fork_map`), unless
-    ``prefetched`` has converted it already (:mod:`storefront.speedups.prefetch`).
+    without editing its YAML (the preview and the theme gallery use both). The news are
+    converted and validated by ``runner`` (:mod:`storefront.speedups.runner`).
     """
     site_file = root / SITE_FILE
     shown = display_path(site_file)
@@ -127,7 +123,7 @@ def load_site(
     doc = parse(text, shown)
     problems = list(doc.problems)
     config = _validate(doc, shown, problems)
-    news = _load_news(root, problems, cache, workers, prefetched)
+    news = _load_news(root, problems, runner)
 
     chain = None
     theme_name = theme or (config.site.theme if config else None)
@@ -214,55 +210,39 @@ def _privacy_page(root: Path, config: SiteConfig, doc: Document, shown: str, pro
         return None
 
 
-def _load_news(
-    root: Path,
-    problems: list[Problem],
-    cache: SiteCache | None,
-    workers: int,
-    prefetched: MarkdownPrefetch | None = None,
-) -> list[NewsItem]:
+def _load_news(root: Path, problems: list[Problem], runner: Runner) -> list[NewsItem]:
     """Every news item of the site, its body converted to HTML.
 
-    Files are read here; what costs (validating a header, converting a body) is done only
-    for what the cache does not remember, spread over ``workers`` processes.
+    Files are read here; what costs (converting a body, validating a header) is handed to
+    ``runner``, which may remember it from the last build or share it between processes.
     """
     try:
         files = news_files(root)
     except NewsRefused as exc:
         problems.append(Problem(display_path(root / "news"), 1, 1, "", str(exc)))
         return []
-    refused = {path: unprintable(path.name) for path in files if unprintable(path.name)}
+    refused = {path: why for path in files if (why := unprintable(path.name))}
     problems.extend(Problem(display_path(path), 1, 1, "", why) for path, why in refused.items())
-    files = [path for path in files if path not in refused]
-    splits = [_read_news_file(path, root, problems) for path in files]
-    tasks, known = [], []
-    for path, split in zip(files, splits):
-        if split is None:
-            continue
-        front = cache.recall("front-matter", split.header) if cache else None
-        html = cache.recall("markdown", split.body) if cache else None
-        if html is None and prefetched is not None:
-            html = prefetched.html(split.body)
-            if html is not None and cache:
-                cache.remember("markdown", split.body, html)
-        known.append((path, split, front, html))
-        if front is None or html is None:
-            tasks.append(
-                (display_path(path), None if front else split.header, None if html else split.body, split.body_line)
-            )
-    answers = iter(fork_map(_parse_news, tasks, workers))
+    read = [(path, _read_news_file(path, root, problems)) for path in files if path not in refused]
+    splits = [(path, split) for path, split in read if split is not None]
+    bodies = runner.news_html([split.body for _, split in splits])
+    fronts = [_remembered_front_matter(runner, split.header) for _, split in splits]
+    unknown = [
+        (display_path(path), split.header) for (path, split), front in zip(splits, fronts, strict=True) if front is None
+    ]
+    parsed = iter(runner.map(_parse_front_matter, unknown))
     items: list[NewsItem] = []
-    for path, split, front_data, html in known:
-        if front_data is None or html is None:
-            parsed, found, converted = next(answers)
+    for (path, split), html, remembered in zip(splits, bodies, fronts, strict=True):
+        front_data = remembered
+        if front_data is None:
+            front_data, found = next(parsed)
             problems.extend(found)
-            if cache and front_data is None and parsed is not None:
-                cache.remember("front-matter", split.header, parsed)
-            if cache and converted is not None:
-                cache.remember("markdown", split.body, converted)
-            front_data = parsed if front_data is None else front_data
-            html = converted if html is None else html
-        if front_data is None or html is None:
+            if front_data is not None:
+                runner.remember("front-matter", split.header, front_data)
+        if isinstance(html, MarkdownRefused):
+            problems.append(Problem(display_path(path), split.body_line + html.line - 1, 1, "", str(html)))
+            continue
+        if front_data is None:
             continue
         front = NewsFrontMatter.model_construct(**{**front_data, "date": dt.date.fromisoformat(front_data["date"])})
         if front.draft:
@@ -287,6 +267,15 @@ def _load_news(
     return items
 
 
+#: A validated news header as JSON data, as the build cache keeps it.
+FrontMatterData = dict[str, Any]
+
+
+def _remembered_front_matter(runner: Runner, header: str) -> FrontMatterData | None:
+    remembered = runner.recall("front-matter", header)
+    return remembered if isinstance(remembered, dict) else None
+
+
 def _read_news_file(path: Path, root: Path, problems: list[Problem]) -> FrontMatterSplit | None:
     try:
         text = read_text(path, root, LIMITS["news"])
@@ -307,19 +296,13 @@ def _read_news_file(path: Path, root: Path, problems: list[Problem]) -> FrontMat
     return split
 
 
-def _parse_news(task: tuple[str, str | None, str | None, int]) -> tuple[dict | None, list[Problem], str | None]:
-    """Validate a news header (giving its fields as JSON data) and convert a news body
-    starting on line ``body_line``; either may be None: already known."""
-    shown, header, body, body_line = task
+def _parse_front_matter(task: tuple[str, str]) -> tuple[FrontMatterData | None, list[Problem]]:
+    """Validate the header of the news file shown as ``task[0]``: its fields as JSON data, or
+    the problems found."""
+    shown, header = task
     problems: list[Problem] = []
-    front = _front_matter(header, shown, problems) if header is not None else None
-    html = None
-    if body is not None:
-        try:
-            html = news_body_html(body)
-        except MarkdownRefused as exc:
-            problems.append(Problem(shown, body_line + exc.line - 1, 1, "", str(exc)))
-    return front.model_dump(mode="json") if front else None, problems, html
+    front = _front_matter(header, shown, problems)
+    return front.model_dump(mode="json") if front else None, problems
 
 
 def _news_item(path: Path, front: NewsFrontMatter, html: str, problems: list[Problem]) -> NewsItem | None:

@@ -16,10 +16,12 @@ from __future__ import annotations
 import os
 import pickle
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+Answer_co = TypeVar("Answer_co", covariant=True)
 
 
 def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int, *, minimum: int = 64) -> list[R]:
@@ -33,42 +35,54 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int, *, mi
     """
     if workers <= 1 or len(items) < minimum or not hasattr(os, "fork"):
         return [function(item) for item in items]
-    children: list[tuple[int, int]] = []
+
+    def share_of(share: int) -> Callable[[], list[R]]:
+        return lambda: [function(item) for item in items[share::workers]]
+
+    children: list[Worker[list[R]]] = []
     try:
-        for share in range(1, workers):
-            children.append(fork_worker(lambda share=share: [function(item) for item in items[share::workers]]))
+        children.extend(fork_worker(share_of(share)) for share in range(1, workers))
     except OSError:  # could not fork (no memory, too many processes): all of it here, no orphans
         for child in children:
-            join_worker(child, wanted=False)
+            reap_worker(child)
         return [function(item) for item in items]
-    results: list = [None] * len(items)
+    shares: list[list[R]] = []
     failure: BaseException | None = None
     try:
-        results[0::workers] = [function(item) for item in items[0::workers]]
+        shares.append(share_of(0)())
     except BaseException as exc:
         failure = exc
-    for share, child in enumerate(children, start=1):
-        ok, value = join_worker(child, wanted=failure is None)
+    for child in children:
         if failure is not None:
+            reap_worker(child)
             continue
-        if ok:
-            results[share::workers] = value
-        else:
-            failure = value
+        try:
+            shares.append(join_worker(child))
+        except BaseException as exc:
+            failure = exc
     if failure is not None:
         raise failure
-    return results
+    return [shares[index % workers][index // workers] for index in range(len(items))]
 
 
-def fork_worker(work: Callable[[], object]) -> tuple[int, int]:
+@dataclass(frozen=True)
+class Worker(Generic[Answer_co]):
+    """A forked child computing an answer: its pid and the read end of the pipe it answers through."""
+
+    pid: int
+    reader: int
+
+
+def fork_worker(work: Callable[[], R]) -> Worker[R]:
     """Fork a child that runs ``work()`` and pickles its result (or the exception it met)
-    into a pipe; returns its pid and the pipe's read end, for :func:`join_worker`."""
+    into a pipe, for :func:`join_worker`."""
     reader, writer = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns into the caller's code
         code = 0
         try:
             os.close(reader)
+            answer: tuple[bool, object]
             try:
                 answer = (True, work())
             except BaseException as exc:  # handed to the parent, which raises it
@@ -83,22 +97,28 @@ def fork_worker(work: Callable[[], object]) -> tuple[int, int]:
         finally:
             os._exit(code)
     os.close(writer)
-    return pid, reader
+    return Worker(pid, reader)
 
 
-def join_worker(child: tuple[int, int], *, wanted: bool = True) -> tuple[bool, object]:
-    """Wait for a child of :func:`fork_worker`: ``(True, result)`` or ``(False, exception)``.
-    With ``wanted`` false the answer is not read (closing the pipe ends a child still writing)."""
-    pid, reader = child
-    with os.fdopen(reader, "rb") as stream:
-        data = stream.read() if wanted else b""
-    os.waitpid(pid, 0)
-    if not wanted:
-        return False, None
+def join_worker(worker: Worker[R]) -> R:
+    """Wait for a child of :func:`fork_worker` and give its result, or raise the exception it met."""
+    with os.fdopen(worker.reader, "rb") as stream:
+        data = stream.read()
+    os.waitpid(worker.pid, 0)
     try:
-        return pickle.loads(data)
+        ok, value = pickle.loads(data)
     except Exception:  # the child died before it could answer
-        return False, RuntimeError("a build worker process stopped unexpectedly")
+        raise RuntimeError("a build worker process stopped unexpectedly") from None
+    if not ok:
+        raise value
+    result: R = value
+    return result
+
+
+def reap_worker(worker: Worker[object]) -> None:
+    """Wait for a child whose answer is not wanted (closing the pipe ends a child still writing)."""
+    os.close(worker.reader)
+    os.waitpid(worker.pid, 0)
 
 
 def default_workers() -> int:

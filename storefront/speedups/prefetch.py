@@ -15,23 +15,21 @@ is still checked by the loader, in order.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 from collections.abc import Callable
 from pathlib import Path
 
-from storefront.render.markdown_html import MarkdownRefused, render_markdown, site_budget, split_front_matter
+from storefront.render.markdown_html import MarkdownRefused, news_body_html, site_budget, split_front_matter
 from storefront.site.news_folder import NewsRefused, news_files
 from storefront.site.partner_files import LIMITS, UnsafeFile, read_text
-from storefront.speedups.fork_map import fork_worker, join_worker
+from storefront.speedups.fork_map import Worker, fork_worker, join_worker
 
 CHUNK = 8  # bodies per ticket
 _TICKET = struct.Struct("I")
-
-
-def news_body_html(body: str) -> str:
-    """What a news item's Markdown body becomes on its page."""
-    return str(render_markdown(body, shift_headings=1))
+#: Converted bodies by the index of a chunk's first body (None: refused).
+Chunks = dict[int, list[str | None]]
 
 
 def _converted(body: str) -> str | None:
@@ -53,7 +51,7 @@ class MarkdownPrefetch:
         os.write(tickets_out, b"".join(_TICKET.pack(i) for i in range(0, len(bodies), self.chunk)))
         os.close(tickets_out)  # once the tickets are taken, reads see the end of the pipe
         self._html: dict[str, str] | None = None
-        self._children: list[tuple[int, int]] = []
+        self._children: list[Worker[Chunks]] = []
         try:
             for _ in range(workers - 1):
                 self._children.append(fork_worker(self._convert_tickets))
@@ -96,14 +94,12 @@ class MarkdownPrefetch:
         """Reap the workers even if nobody asked for the HTML (the site failed earlier)."""
         if self._html is None:
             self._html = {}
-            try:
+            with contextlib.suppress(Exception):
                 self._finish()
-            except Exception:
-                pass
 
     @site_budget
-    def _convert_tickets(self) -> dict[int, list[str | None]]:
-        done = {}
+    def _convert_tickets(self) -> Chunks:
+        done: Chunks = {}
         while True:
             ticket = os.read(self._tickets_in, _TICKET.size)
             if not ticket:
@@ -112,7 +108,7 @@ class MarkdownPrefetch:
             done[start] = [_converted(body) for body in self.bodies[start : start + self.chunk]]
 
     def _finish(self) -> dict[str, str]:
-        chunks: dict[int, list[str | None]] = {}
+        chunks: Chunks = {}
         failure: BaseException | None = None
         try:
             chunks.update(self._convert_tickets())
@@ -121,16 +117,16 @@ class MarkdownPrefetch:
         finally:
             os.close(self._tickets_in)
         for child in self._children:
-            ok, value = join_worker(child)
-            if ok:
-                chunks.update(value)
-            elif failure is None:
-                failure = value
+            try:
+                chunks.update(join_worker(child))
+            except BaseException as exc:
+                if failure is None:
+                    failure = exc
         if failure is not None:
             raise failure
         return {
             body: html
             for start, converted in chunks.items()
-            for body, html in zip(self.bodies[start : start + self.chunk], converted)
+            for body, html in zip(self.bodies[start : start + self.chunk], converted, strict=True)
             if html is not None
         }

@@ -115,7 +115,8 @@ def test_a_deleted_output_folder_is_rebuilt(sites):
 
 def test_editing_an_old_news_body_rewrites_only_its_page_and_the_feed(sites, capsys):
     news = {
-        f"2025-0{m}-01-item-{m}.md": f"---\ntitle: Новость {m}\ndate: 2025-0{m}-01\nsummary: Кратко {m}.\n---\nТекст {m}.\n"
+        f"2025-0{m}-01-item-{m}.md": f"---\ntitle: Новость {m}\ndate: 2025-0{m}-01\nsummary: Кратко {m}.\n---\n"
+        f"Текст {m}.\n"
         for m in range(1, 7)
     }
     site = sites.make(news=news)

@@ -79,11 +79,11 @@ MARKDOWN_SAMPLES = [
 def test_fast_converter_gives_exactly_what_python_markdown_gives():
     import markdown
 
-    from storefront.render.markdown_html import _EXTENSIONS, _converter
+    from storefront.render.markdown_html import EXTENSIONS, new_converter
 
-    fast = _converter()
+    fast = new_converter()
     for sample in MARKDOWN_SAMPLES:
-        stock = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+        stock = markdown.Markdown(extensions=list(EXTENSIONS), output_format="html")
         assert fast.reset().convert(sample) == stock.convert(sample), sample
 
 

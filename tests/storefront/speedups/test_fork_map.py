@@ -35,7 +35,8 @@ def test_an_error_in_any_process_is_raised_here(failing):
 
 def _many_news(count: int) -> dict[str, str]:
     return {
-        f"2025-{1 + i // 28:02d}-{1 + i % 28:02d}-item-{i}.md": f"---\ntitle: Новость {i}\ndate: 2025-{1 + i // 28:02d}-{1 + i % 28:02d}\nsummary: Кратко {i}.\n---\n"
+        f"2025-{1 + i // 28:02d}-{1 + i % 28:02d}-item-{i}.md": f"---\ntitle: Новость {i}\n"
+        f"date: 2025-{1 + i // 28:02d}-{1 + i % 28:02d}\nsummary: Кратко {i}.\n---\n"
         f"Абзац **{i}** со [ссылкой](https://example.ru/{i}).\n\n## Раздел\n\nЕщё `код` и текст.\n"
         for i in range(count)
     }
@@ -48,8 +49,8 @@ def tree(folder: Path) -> dict[str, bytes]:
 def test_a_site_built_by_two_processes_equals_one_built_by_one(sites):
     sites.make(news=_many_news(150))
     options = {"sites_dir": Path("sites"), "themes_dir": None, "cache_dir": None}
-    one = build_site("demo", BuildOptions(out_dir=Path("one"), **options), workers=1)
-    two = build_site("demo", BuildOptions(out_dir=Path("two"), **options), workers=2)
+    one = build_site("demo", BuildOptions(out_dir=Path("one"), workers=1, **options))
+    two = build_site("demo", BuildOptions(out_dir=Path("two"), workers=2, **options))
     assert one.ok and two.ok and one.pages == two.pages > 150
     assert tree(Path("two/demo")) == tree(Path("one/demo"))
 
@@ -59,7 +60,7 @@ def test_a_news_error_found_by_a_child_is_reported(sites):
     name = next(name for name in news if name.endswith("-item-57.md"))  # odd: a child's share
     news[name] = news[name].replace("date: 2025-03-02", "date: вчера")
     sites.make(news=news)
-    report = build_site("demo", BuildOptions(Path("sites"), None, Path("out"), cache_dir=None), workers=2)
+    report = build_site("demo", BuildOptions(Path("sites"), None, Path("out"), cache_dir=None, workers=2))
     assert [(p.path.endswith("item-57.md"), p.field) for p in report.problems] == [(True, "date")]
     assert not Path("out/demo").exists()
 
@@ -67,7 +68,7 @@ def test_a_news_error_found_by_a_child_is_reported(sites):
 def test_a_site_that_fails_early_leaves_no_markdown_workers_behind(sites):
     folder = sites.make(news=_many_news(150))
     (folder / "site.yaml").unlink()  # the loader stops before it asks for the prefetched Markdown
-    report = build_site("demo", BuildOptions(Path("sites"), None, Path("out"), cache_dir=None), workers=2)
+    report = build_site("demo", BuildOptions(Path("sites"), None, Path("out"), cache_dir=None, workers=2))
     assert report.problems and "site.yaml is missing" in report.problems[0].message
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # every forked worker has been reaped
