@@ -43,6 +43,7 @@ from registration_api.domain import api_keys
 from registration_api.settings import Settings
 from registration_api.storage import tables
 from registration_api.web.app import create_app
+from storefront.cli import main as storefront_main
 from storefront.site.theme_chain import available
 
 with warnings.catch_warnings():
@@ -160,6 +161,17 @@ def assert_refused(result: subprocess.CompletedProcess, pattern: str, *, unpubli
     assert re.search(pattern, printed), printed
     assert "Traceback" not in printed and "RecursionError" not in printed, printed
     assert unpublished is None or not unpublished.exists()
+
+
+def build_in_process(root: Path, *args: str) -> Path:
+    """``storefront build <args>`` run in ``root`` as a partner runs it (``sites/`` into
+    ``public/``), in this process; returns ``root/public``. Fails the test, showing what was
+    printed, unless the build succeeds."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(root), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = storefront_main(["build", *args])
+    assert code == 0, out.getvalue() + err.getvalue()
+    return root / "public"
 
 
 def published(root: Path) -> str:
