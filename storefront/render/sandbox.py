@@ -21,19 +21,20 @@ import string
 import sys
 import time
 import types
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextvars import ContextVar
 from itertools import islice
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 from jinja2 import nodes
-from jinja2.compiler import CodeGenerator
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.exceptions import SecurityError
+from jinja2.filters import do_attr, do_format, do_replace
 from jinja2.sandbox import (
     ImmutableSandboxedEnvironment,
     SandboxedEnvironment,
-    SecurityError,
     _mutable_spec,
     modifies_known_mutable,
 )
@@ -151,6 +152,9 @@ _WIDTH_FILTERS = ("center", "indent", "slice", "batch", "tojson")
 #: Every method name :func:`modifies_known_mutable` refuses on some type: only these need its slower look.
 _MUTATORS = frozenset().union(*(names for _, names in _mutable_spec))
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_Item = TypeVar("_Item")
+#: Integers of fewer bits print in at most 20 characters.
+_WORD_BITS = 64
 
 
 class Refused(SecurityError):
@@ -179,7 +183,7 @@ class _Budget:
                 "page); make its loops and the texts it works on smaller"
             )
 
-    def counted(self, iterable: Iterable) -> Iterator:
+    def counted(self, iterable: Iterable[_Item]) -> Iterator[_Item]:
         for item in iterable:
             self.left -= 1
             if self.left < 0 or not self.left & 0xFF:
@@ -228,16 +232,17 @@ def bounded_output(chunks: Iterator[str], limit: int = MAX_PAGE) -> str:
         append(chunk)
         size += len(chunk)
         if size > limit:
-            chunks.throw(
-                Refused(
-                    f"this page would be larger than {limit // (1024 * 1024)} MB; make the template's loops smaller"
-                )
+            refused = Refused(
+                f"this page would be larger than {limit // (1024 * 1024)} MB; make the template's loops smaller"
             )
+            if isinstance(chunks, Generator):
+                chunks.throw(refused)  # raised where the template is writing: the partner sees the line
+            raise refused
     return "".join(out)
 
 
 @jinja2.pass_context
-def _counted(context: jinja2.runtime.Context, iterable: Iterable) -> Iterable:
+def _counted(context: jinja2.runtime.Context, iterable: Iterable[_Item]) -> Iterable[_Item]:
     current = _budget.get()
     return iterable if current is None else current.counted(iterable)
 
@@ -301,7 +306,7 @@ def _estimate(value: Any, limit: int, indent: int = 0) -> int:
                 if len(todo) > limit:
                     return limit + 1
         elif isinstance(item, int):
-            size += 20 if item.bit_length() < 64 else item.bit_length() * 3 // 10
+            size += 20 if item.bit_length() < _WORD_BITS else item.bit_length() * 3 // 10
     return size
 
 
@@ -376,7 +381,7 @@ class _Namespace(Namespace):
         super().__setitem__(name, value)
 
 
-def _bounded(name: str, filter_: Callable) -> Callable:
+def _bounded(name: str, filter_: Callable[..., Any]) -> Callable[..., Any]:
     """``filter_`` spending from the budget in proportion to its inputs, refusing inputs too
     long for it and results (estimated first where one call can explode) too long to keep."""
     passed = 1 if getattr(filter_, "jinja_pass_arg", None) else 0
@@ -405,7 +410,7 @@ def _bounded(name: str, filter_: Callable) -> Callable:
     return bounded
 
 
-def _tested(test: Callable) -> Callable:
+def _tested(test: Callable[..., Any]) -> Callable[..., Any]:
     """``test`` spending from the budget in proportion to its inputs."""
 
     def tested(*args: Any, **kwargs: Any) -> Any:
@@ -442,23 +447,18 @@ _ESTIMATES: dict[str, Callable[..., None]] = {
 @jinja2.pass_eval_context
 def _replace(eval_ctx: jinja2.nodes.EvalContext, text: str, old: str, new: str, count: int | None = None) -> str:
     _check_replace(str(text), str(old), str(new), count)
-    return _builtin_replace(eval_ctx, text, old, new, count)
+    return do_replace(eval_ctx, text, old, new, count)
 
 
 def _format(text: str, *args: Any, **kwargs: Any) -> str:
     _check_percent(str(text), kwargs or args)
-    return _builtin_format(text, *args, **kwargs)
+    return do_format(text, *args, **kwargs)
 
 
 @jinja2.pass_environment
 def _attr(environment: jinja2.Environment, obj: Any, name: str) -> Any:
     """``|attr``, passing a refused value on, so that its use says why it was refused."""
-    return obj if isinstance(obj, jinja2.Undefined) else _builtin_attr(environment, obj, name)
-
-
-_builtin_attr = jinja2.filters.FILTERS["attr"]
-_builtin_replace = jinja2.filters.FILTERS["replace"]
-_builtin_format = jinja2.filters.FILTERS["format"]
+    return obj if isinstance(obj, jinja2.Undefined) else do_attr(environment, obj, name)
 
 
 def _forbidden(value: Any) -> bool:
@@ -479,47 +479,54 @@ class _Bounds(NodeTransformer):
     def __init__(self, environment: jinja2.Environment):
         self.environment = environment
 
+    # Each visitor changes its node in place (``generic_visit`` visits the children first).
+
     def visit_For(self, node: nodes.For) -> nodes.Node:
-        node = self.generic_visit(node)
+        self.generic_visit(node)
         node.iter = self._wrap(node.iter, _STEP_FILTER)
         return node
 
     def visit_Call(self, node: nodes.Call) -> nodes.Node:
-        node = self.generic_visit(node)
+        self.generic_visit(node)
         if isinstance(node.node, nodes.Name) and node.node.name == "loop" and node.args:
             node.args[0] = self._wrap(node.args[0], _STEP_FILTER)  # a recursive loop's next level
         return node
 
     def visit_Assign(self, node: nodes.Assign) -> nodes.Node:
-        node = self.generic_visit(node)
+        self.generic_visit(node)
         node.node = self._wrap(node.node, _SIZE_FILTER)
         return node
 
     def visit_AssignBlock(self, node: nodes.AssignBlock) -> nodes.Node:
-        node = self.generic_visit(node)
+        self.generic_visit(node)
         node.filter = self._wrap(node.filter, _SIZE_FILTER, lineno=node.lineno)
         return node
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
-        node = self.generic_visit(node)
+        self.generic_visit(node)
         node.nodes = [self._wrap(part, _TEXT_FILTER) for part in node.nodes]
         return self._wrap(node, _SIZE_FILTER)
 
     def visit_Output(self, node: nodes.Output) -> nodes.Node:
-        node = self.generic_visit(node)
+        self.generic_visit(node)
         parts = node.nodes
-        literal = sum(len(part.data) for part in parts if isinstance(part, nodes.TemplateData))
-        counted = [i for i, part in enumerate(parts) if not isinstance(part, nodes.TemplateData)]
-        for i in counted:
-            parts[i] = self._wrap(parts[i], _WRITE_FILTER)
+        texts = [part for part in parts if isinstance(part, nodes.TemplateData)]
+        literal = sum(len(text.data) for text in texts)
+        counted = {
+            i: self._wrap(part, _WRITE_FILTER)
+            for i, part in enumerate(parts)
+            if not isinstance(part, nodes.TemplateData)
+        }
+        for i, wrapped in counted.items():
+            parts[i] = wrapped
         if literal and counted:
-            parts[counted[0]].args.append(nodes.Const(literal))
-        elif literal:
-            parts[0] = self._wrap(parts[0], _WRITE_FILTER, [nodes.Const(literal - len(parts[0].data))])
+            next(iter(counted.values())).args.append(nodes.Const(literal))
+        elif literal:  # only literal text: the first part counts all of it
+            parts[0] = self._wrap(parts[0], _WRITE_FILTER, [nodes.Const(literal - len(texts[0].data))])
         return node
 
     def _wrap(
-        self, expression: nodes.Expr | None, name: str, args: list | None = None, lineno: int | None = None
+        self, expression: nodes.Node | None, name: str, args: list[nodes.Expr] | None = None, lineno: int | None = None
     ) -> nodes.Filter:
         wrapped = nodes.Filter(
             expression, name, args or [], [], None, None, lineno=lineno if expression is None else expression.lineno
@@ -531,7 +538,7 @@ class _Bounds(NodeTransformer):
 class _BoundedCode(CodeGenerator):
     """Compiles templates with :class:`_Bounds` applied."""
 
-    def visit_Template(self, node: nodes.Template, frame: Any = None) -> None:
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
         super().visit_Template(_Bounds(self.environment).visit(node), frame)
 
 
@@ -550,9 +557,9 @@ class PartnerSandbox(ImmutableSandboxedEnvironment):
         self.filters.update(
             {_STEP_FILTER: _counted, _SIZE_FILTER: _sized, _WRITE_FILTER: _written, _TEXT_FILTER: _printable}
         )
-        self.tests.update({name: _tested(test) for name, test in self.tests.items()})
+        self.tests.update({name: _tested(test) for name, test in self.tests.items() if callable(test)})
 
-    def add_filters(self, filters: dict[str, Callable]) -> None:
+    def add_filters(self, filters: dict[str, Callable[..., Any]]) -> None:
         """Make ``filters`` available to templates, each bounded like Jinja's own."""
         self.filters.update({name: _bounded(name, filter_) for name, filter_ in filters.items()})
 
@@ -595,7 +602,7 @@ class PartnerSandbox(ImmutableSandboxedEnvironment):
                 _check_format(
                     owner, *args, *kwargs.values(), *(v for a in args if isinstance(a, dict) for v in a.values())
                 )
-            elif name == "replace" and len(args) >= 2:
+            elif name == "replace" and len(args) > 1:  # old and new given
                 _check_replace(owner, str(args[0]), str(args[1]), *args[2:3])
         result = super().call(__context, __obj, *args, **kwargs)
         _check_size(result)
