@@ -5,8 +5,14 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from storefront.commands.schema import schema_text
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 from storefront.site.diagnostics import display_path
 
 HELP = "create a new site that builds and passes check"
@@ -18,8 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from storefront.commands.schema import schema_text
-    from storefront.site.schema import SLUG_PATTERN
+    from storefront.site.schema import SLUG_PATTERN  # noqa: PLC0415 - pydantic only when the verb runs
 
     if not re.match(SLUG_PATTERN, args.site_id):
         print(
@@ -32,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if target.exists():
         print(f"error: {display_path(target)} already exists; choose another id or remove it", file=sys.stderr)
         return 1
-    from importlib import resources  # only when a site is being created: start-up time counts for every verb
+    from importlib import resources  # noqa: PLC0415 - only when a site is created: every verb's start-up counts
 
     scaffold = resources.files("storefront").joinpath("scaffold")
     created = []
@@ -56,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _files(folder, prefix: str):
+def _files(folder: Traversable, prefix: str) -> Iterator[tuple[str, Traversable]]:
+    """Every file under ``folder`` as ``(relative path, file)``, sorted."""
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.is_dir():
             yield from _files(entry, f"{prefix}{entry.name}/")

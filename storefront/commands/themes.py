@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from storefront.site.theme_chain import ThemeError, available
+    from storefront.site.theme_chain import ThemeError, available  # noqa: PLC0415 - only when the verb runs
 
     try:
         themes = available(themes_dir(args.themes))
