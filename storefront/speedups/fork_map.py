@@ -7,8 +7,9 @@ list on forked processes. Forking hands every worker the loaded site and the com
 templates for free; only the results (strings) travel back.
 
 The calling process does its own share while the children do theirs. Forking is safe
-only in a process without other threads, so callers opt in with ``workers`` (the
-``build`` command does; the preview server, which runs threads, does not).
+only in a process without other threads: the pipeline reaches this only through a
+:class:`~storefront.speedups.runner.ForkingRunner`, which the ``build`` and ``check``
+commands ask for and the preview server (which runs threads) never does.
 """
 
 from __future__ import annotations
