@@ -16,6 +16,9 @@ from babel import Locale
 
 LOCALES = ("ru", "en")
 
+#: A locale's texts by key: a text, or its forms by CLDR plural category.
+Texts = dict[str, str | dict[str, str]]
+
 
 class MissingTranslation(LookupError):
     """A template asked for a text the locale's catalogue does not have."""
@@ -26,9 +29,11 @@ class MissingTranslation(LookupError):
 
 
 @cache
-def messages(locale: str) -> dict[str, Any]:
+def messages(locale: str) -> Texts:
+    """The texts of ``locale``, read once per process."""
     text = resources.files("storefront").joinpath(f"locales/{locale}.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    texts: Texts = yaml.safe_load(text)
+    return texts
 
 
 class Translator:

@@ -15,7 +15,8 @@ from storefront.i18n import Translator
 from storefront.render.markdown_html import MarkdownRefused, plain_text, render_markdown
 from storefront.site.catalogue import catalogue
 from storefront.site.diagnostics import InvalidSite, Problem, display_path
-from storefront.site.loader import Site
+from storefront.site.loader import NewsItem, Site
+from storefront.site.schema import FaqEntry
 
 NEWS_PER_PAGE = 10
 PRIVACY_URL = "privacy/"
@@ -43,9 +44,11 @@ class Page:
 
 @dataclass(frozen=True)
 class Pager:
+    """One page of the news list: its number of ``count``, its items and its neighbours."""
+
     number: int
     count: int
-    items: tuple
+    items: tuple[NewsItem, ...]
     previous_url: str | None
     next_url: str | None
 
@@ -261,7 +264,7 @@ def site_context(site: Site) -> dict[str, Any]:
             sorted(site.applications, key=lambda a: list(cat.segments).index(a.segment)), key=lambda a: a.segment
         )
     ]
-    faq_groups = []
+    faq_groups: list[tuple[str | None, list[FaqEntry]]] = []
     for entry in cfg.faq:
         if faq_groups and faq_groups[-1][0] == entry.group:
             faq_groups[-1][1].append(entry)
@@ -282,7 +285,7 @@ def site_context(site: Site) -> dict[str, Any]:
         "faq_groups": faq_groups,
         "default_registration": default_reg,
         "cta_url": f"register/{default_reg.id}/",
-        "register_url_for": lambda tariff: "register/{}/".format(
-            next((r.id for r in cfg.registration if r.tariff == tariff.id), default_reg.id)
+        "register_url_for": lambda tariff: (
+            f"register/{next((r.id for r in cfg.registration if r.tariff == tariff.id), default_reg.id)}/"
         ),
     }

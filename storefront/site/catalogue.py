@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import yaml
 
@@ -48,10 +49,12 @@ def catalogue() -> Catalogue:
     text = resources.files("storefront").joinpath("data/catalogue.yaml").read_text(encoding="utf-8")
     raw = yaml.safe_load(text)
     return Catalogue(
-        applications={
-            key: Application(id=key, **{k: (v.strip() if isinstance(v, str) else v) for k, v in value.items()})
-            for key, value in raw["applications"].items()
-        },
+        applications={key: Application(id=key, **_stripped(value)) for key, value in raw["applications"].items()},
         standard_tariffs={key: StandardTariff(id=key, **value) for key, value in raw["standard_tariffs"].items()},
         segments=raw["segments"],
     )
+
+
+def _stripped(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields with their texts stripped (YAML's block texts end with a line break)."""
+    return {k: (v.strip() if isinstance(v, str) else v) for k, v in fields.items()}

@@ -6,13 +6,18 @@ import colorsys
 
 AA_TEXT = 4.5
 AA_GRAPHICS = 3.0
+#: Digits of a short colour such as ``#0af``.
+_SHORT_HEX = 3
+#: WCAG's sRGB channel value below which a channel is linear.
+_LINEAR_BELOW = 0.04045
 
 
 def _rgb(hex_colour: str) -> tuple[float, float, float]:
     value = hex_colour.lstrip("#")
-    if len(value) == 3:
+    if len(value) == _SHORT_HEX:
         value = "".join(c * 2 for c in value)
-    return tuple(int(value[i : i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
+    red, green, blue = (int(value[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    return red, green, blue
 
 
 def _hex(rgb: tuple[float, float, float]) -> str:
@@ -23,7 +28,7 @@ def luminance(hex_colour: str) -> float:
     """Relative luminance as WCAG defines it."""
 
     def channel(c: float) -> float:
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+        return c / 12.92 if c <= _LINEAR_BELOW else ((c + 0.055) / 1.055) ** 2.4
 
     r, g, b = (channel(c) for c in _rgb(hex_colour))
     return 0.2126 * r + 0.7152 * g + 0.0722 * b

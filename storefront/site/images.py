@@ -14,16 +14,23 @@ import re
 import xml.sax
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NoReturn
 from xml.sax.handler import ContentHandler, feature_namespaces
+from xml.sax.xmlreader import AttributesNSImpl
 
-import filetype
-import tinycss2
+import filetype  # type: ignore[import-untyped]  # the package publishes no type information
+import tinycss2  # type: ignore[import-untyped]  # the package publishes no type information
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.expatreader import DefusedExpatParser
 
 from storefront.site.diagnostics import Problem, display_path
 
+#: A node or token of tinycss2 (which publishes no types): ``.type`` says which fields it has.
+CssNode = Any
+
 SVG = "http://www.w3.org/2000/svg"
+#: Characters of a partner's value quoted in a refusal.
+_QUOTED = 60
 _REFUSED_NAMESPACES = {
     "http://www.w3.org/1999/xhtml": "is HTML, which can run code",
     "http://www.w3.org/2001/XInclude": "reads another file",
@@ -111,7 +118,7 @@ class _Inspector(ContentHandler):
         self.depth = 0
         self.style: list[str] | None = None
 
-    def startElementNS(self, name: tuple[str | None, str], qname: str | None, attrs) -> None:
+    def startElementNS(self, name: tuple[str | None, str], qname: str | None, attrs: AttributesNSImpl) -> None:
         namespace, local = name
         if self.depth == 0 and (namespace, local) != (SVG, "svg"):
             raise _Refused(f'this is not an SVG drawing: it starts with <{local}> where <svg xmlns="{SVG}"> should be')
@@ -191,7 +198,7 @@ def svg_problem(data: bytes) -> ImageProblem | None:
     return None
 
 
-def _check_css(nodes: list, where: str) -> None:
+def _check_css(nodes: list[CssNode], where: str) -> None:
     """Refuse rules, declarations and values that fetch from elsewhere or run code; CSS is
     tokenised as a browser does (escapes decoded, comments dropped), so spelling cannot hide them."""
     for node in nodes:
@@ -217,7 +224,7 @@ def _check_css(nodes: list, where: str) -> None:
             _check_css_values(node.value, where)
 
 
-def _check_css_values(tokens: list, where: str) -> None:
+def _check_css_values(tokens: list[CssNode], where: str) -> None:
     for token in tokens:
         if token.type == "error":
             _refuse_unreadable(token, where)
@@ -247,7 +254,7 @@ def _check_target(target: str, where: str) -> None:
         raise _Refused(f"{where} loads '{_short(target)}' from elsewhere: a logo may only use its own parts {_LOADS}")
 
 
-def _refuse_unreadable(error, where: str) -> None:
+def _refuse_unreadable(error: CssNode, where: str) -> NoReturn:
     raise _Refused(
         f"{where} has CSS a browser might read differently ({error.message}); "
         "export the drawing again from your drawing program"
@@ -261,4 +268,4 @@ def _is_handler_or_link(attribute: str) -> bool:
 
 def _short(value: str) -> str:
     value = " ".join(value.split())
-    return value if len(value) <= 60 else value[:57] + "..."
+    return value if len(value) <= _QUOTED else value[: _QUOTED - 3] + "..."

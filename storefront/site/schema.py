@@ -61,12 +61,16 @@ ExtraPeriod = Literal["month", "year", "once"]
 StandardTariff = Literal["base", "prof", "spec", "korp"]
 
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+#: ``#0af``: a colour in its short spelling.
+_SHORT_COLOUR = 4
+#: Bytes of randomness a webhook secret holds at least.
+_SECRET_BYTES = 24
 
 
 def _colour(value: str) -> str:
     if not _HEX.match(value):
         raise ValueError("a colour is written as #RRGGBB, e.g. #1a73e8")
-    if len(value) == 4:
+    if len(value) == _SHORT_COLOUR:
         value = "#" + "".join(c * 2 for c in value[1:])
     return value.lower()
 
@@ -275,10 +279,10 @@ def _webhook_secret(value: str) -> str:
         key = base64.b64decode(value.removeprefix("whsec_"), validate=True)
     except (binascii.Error, ValueError):
         key = b""
-    if not value.startswith("whsec_") or len(key) < 24:
+    if not value.startswith("whsec_") or len(key) < _SECRET_BYTES:
         raise ValueError(
-            "write whsec_ followed by at least 24 random bytes in base64; make one with: python3 -c "
-            "\"import base64, os; print('whsec_' + base64.b64encode(os.urandom(24)).decode())\""
+            f"write whsec_ followed by at least {_SECRET_BYTES} random bytes in base64; make one with: python3 -c "
+            f"\"import base64, os; print('whsec_' + base64.b64encode(os.urandom({_SECRET_BYTES})).decode())\""
         )
     return value
 

@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import difflib
 import typing
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from storefront.site.diagnostics import Loc, Problem, dotted
 from storefront.site.yaml_positions import Positions
+
+#: A pydantic error with its place in the file's data.
+_Located = tuple[Loc, ErrorDetails]
 
 
 def problems_from(
     exc: ValidationError, data: Any, positions: Positions, path: str, model: type[BaseModel]
 ) -> list[Problem]:
+    """Every error of ``exc`` as a problem of the file at ``path``, in words for the partner."""
     errors = [(_data_loc(err["loc"], data, err["type"]), err) for err in exc.errors()]
     misspelt = _misspelt_keys(errors, model)
     problems = []
@@ -31,15 +37,16 @@ def problems_from(
     return _merge_alternatives(problems)
 
 
-def _data_loc(loc: tuple, data: Any, error_type: str) -> Loc:
+def _data_loc(loc: tuple[int | str, ...], data: Any, error_type: str) -> Loc:
     """Drop the union-branch tags pydantic puts in ``loc``, keeping the path in the file."""
     out: list[str | int] = []
     current = data
     for i, part in enumerate(loc):
         last = i == len(loc) - 1
-        if (isinstance(current, dict) and part in current) or (
+        present = (isinstance(current, dict) and part in current) or (
             isinstance(current, list) and isinstance(part, int) and part < len(current)
-        ):
+        )
+        if present:
             out.append(part)
             current = current[part]
         elif last and error_type in ("missing", "extra_forbidden"):
@@ -47,18 +54,18 @@ def _data_loc(loc: tuple, data: Any, error_type: str) -> Loc:
     return tuple(out)
 
 
-def _misspelt_keys(errors: list, model: type[BaseModel]) -> set[Loc]:
+def _misspelt_keys(errors: list[_Located], model: type[BaseModel]) -> set[Loc]:
     """Required keys that are «missing» only because an unknown key is their typo: say it once."""
-    found = set()
+    found: set[Loc] = set()
     for loc, err in errors:
         if err["type"] == "extra_forbidden":
             close = difflib.get_close_matches(str(loc[-1]), _fields_at(model, err["loc"][:-1]), n=1, cutoff=0.6)
             if close:
-                found.add(loc[:-1] + (close[0],))
+                found.add((*loc[:-1], close[0]))
     return found
 
 
-def _is_losing_union_branch(loc: Loc, err: dict, errors: list) -> bool:
+def _is_losing_union_branch(loc: Loc, err: ErrorDetails, errors: list[_Located]) -> bool:
     """A value that is a mapping failed the «plain text» branch of a union: not worth saying."""
     if not err["type"].endswith("_type") or len(err["loc"]) == len(loc):
         return False
@@ -69,7 +76,7 @@ def _is_losing_union_branch(loc: Loc, err: dict, errors: list) -> bool:
 
 def _merge_alternatives(problems: list[Problem]) -> list[Problem]:
     """Several branches of a union failing at one place read as one message with «or»."""
-    merged: dict[tuple, Problem] = {}
+    merged: dict[tuple[int, int, str], Problem] = {}
     for p in problems:
         key = (p.line, p.col, p.field)
         if key in merged and p.message not in merged[key].message:
@@ -80,47 +87,67 @@ def _merge_alternatives(problems: list[Problem]) -> list[Problem]:
     return list(merged.values())
 
 
-def _message(err: dict, loc: Loc, model: type[BaseModel]) -> str:
-    kind, ctx = err["type"], err.get("ctx") or {}
+def _message(err: ErrorDetails, loc: Loc, model: type[BaseModel]) -> str:
+    kind = err["type"]
     if kind == "extra_forbidden":
         return _unknown_key(str(loc[-1]), _fields_at(model, err["loc"][:-1]))
     if kind == "missing":
         return f"the required key '{loc[-1]}' is missing; add it"
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return "write a whole number, e.g. 5"
-    if kind in ("decimal_type", "decimal_parsing", "float_parsing", "float_type"):
-        return "write a number, e.g. 1490 or 1490.50"
-    if kind == "decimal_max_places":
-        return "a price has at most 2 digits after the point (kopecks)"
-    if kind in ("greater_than_equal", "greater_than"):
-        return f"must be at least {ctx.get('ge', ctx.get('gt'))} (now {err['input']})"
-    if kind in ("less_than_equal", "less_than"):
-        return f"must be at most {ctx.get('le', ctx.get('lt'))} (now {err['input']})"
-    if kind in ("bool_type", "bool_parsing"):
-        return "write true or false"
-    if kind in ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"):
-        return f"'{err['input']}' is not a real date; write it as YYYY-MM-DD, e.g. 2026-03-15"
-    if kind == "literal_error":
-        return f"'{err['input']}' is not allowed here; write {ctx.get('expected')}"
-    if kind == "string_pattern_mismatch":
-        return _pattern_message(ctx.get("pattern", ""), err["input"])
-    if kind == "string_too_short":
-        return "must not be empty"
-    if kind == "string_too_long":
-        return f"is too long: at most {ctx.get('max_length')} characters (now {len(err['input'])})"
-    if kind == "too_short":
-        return "add at least one item to this list"
-    if kind == "too_long":
-        return f"at most {ctx.get('max_length')} items are allowed here (now {ctx.get('actual_length')}); keep the ones that matter"
-    if kind in ("string_type", "string_sub_type"):
-        return "write text here, not a list or a group of keys"
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return "this should be a group of 'key: value' lines indented under it"
-    if kind == "list_type":
-        return "this should be a list: one item per line, each starting with '- '"
-    if kind == "value_error":
-        return str(ctx.get("error", err["msg"])).removeprefix("Value error, ")
+    if kind in _FIXED_MESSAGES:
+        return _FIXED_MESSAGES[kind]
+    if kind in _MESSAGES:
+        return _MESSAGES[kind](err, err.get("ctx") or {})
     return err["msg"][0].lower() + err["msg"][1:]
+
+
+#: Messages by pydantic's error type, for the errors that need no detail.
+_FIXED_MESSAGES = {
+    kind: message
+    for kinds, message in (
+        (("int_type", "int_parsing", "int_from_float"), "write a whole number, e.g. 5"),
+        (("decimal_type", "decimal_parsing", "float_parsing", "float_type"), "write a number, e.g. 1490 or 1490.50"),
+        (("decimal_max_places",), "a price has at most 2 digits after the point (kopecks)"),
+        (("bool_type", "bool_parsing"), "write true or false"),
+        (("string_too_short",), "must not be empty"),
+        (("too_short",), "add at least one item to this list"),
+        (("string_type", "string_sub_type"), "write text here, not a list or a group of keys"),
+        (
+            ("model_type", "model_attributes_type", "dict_type"),
+            "this should be a group of 'key: value' lines indented under it",
+        ),
+        (("list_type",), "this should be a list: one item per line, each starting with '- '"),
+    )
+    for kind in kinds
+}
+
+_Describe = Callable[[ErrorDetails, dict[str, Any]], str]
+
+
+def _date_message(err: ErrorDetails, ctx: dict[str, Any]) -> str:
+    return f"'{err['input']}' is not a real date; write it as YYYY-MM-DD, e.g. 2026-03-15"
+
+
+#: Messages by pydantic's error type, made from the error's input and context.
+_MESSAGES: dict[str, _Describe] = {
+    "greater_than_equal": lambda err, ctx: f"must be at least {ctx.get('ge', ctx.get('gt'))} (now {err['input']})",
+    "greater_than": lambda err, ctx: f"must be at least {ctx.get('ge', ctx.get('gt'))} (now {err['input']})",
+    "less_than_equal": lambda err, ctx: f"must be at most {ctx.get('le', ctx.get('lt'))} (now {err['input']})",
+    "less_than": lambda err, ctx: f"must be at most {ctx.get('le', ctx.get('lt'))} (now {err['input']})",
+    "date_type": _date_message,
+    "date_parsing": _date_message,
+    "date_from_datetime_parsing": _date_message,
+    "date_from_datetime_inexact": _date_message,
+    "literal_error": lambda err, ctx: f"'{err['input']}' is not allowed here; write {ctx.get('expected')}",
+    "string_pattern_mismatch": lambda err, ctx: _pattern_message(ctx.get("pattern", ""), err["input"]),
+    "string_too_long": lambda err, ctx: (
+        f"is too long: at most {ctx.get('max_length')} characters (now {len(err['input'])})"
+    ),
+    "too_long": lambda err, ctx: (
+        f"at most {ctx.get('max_length')} items are allowed here (now {ctx.get('actual_length')}); "
+        "keep the ones that matter"
+    ),
+    "value_error": lambda err, ctx: str(ctx.get("error", err["msg"])).removeprefix("Value error, "),
+}
 
 
 def _pattern_message(pattern: str, value: Any) -> str:
@@ -147,7 +174,7 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
     return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
 
 
-def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
     """Field names of the model that sits at ``loc`` (pydantic's loc, branch tags included)."""
     candidates = [model]
     for part in loc:

@@ -13,11 +13,10 @@ import re
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Union
 from urllib.parse import urlsplit
 
-Address = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
-Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 ALLOW_HOSTS_VARIABLE = "WEBHOOK_ALLOW_HOSTS"
 _HOST_NAME = re.compile(
@@ -136,7 +135,7 @@ def url_problem(url: str, allow: AllowList | None = None) -> str | None:
     if "@" in parts.netloc:
         return "write the address without a user name or password (the events are signed with webhook.secret)"
     try:
-        parts.port
+        _ = parts.port  # urlsplit checks the port only when asked for it
     except ValueError:
         return "the port must be a number from 1 to 65535"
     if not parts.hostname:

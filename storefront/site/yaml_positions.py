@@ -21,6 +21,7 @@ import yaml
 from storefront.site.characters import code_point
 from storefront.site.diagnostics import Loc, Problem, dotted
 
+_Loader: type[yaml.CSafeLoader] | type[yaml.SafeLoader]
 try:
     _Loader = yaml.CSafeLoader
 except AttributeError:  # libyaml missing: the pure-Python loader gives the same nodes
@@ -31,6 +32,8 @@ except AttributeError:  # libyaml missing: the pure-Python loader gives the same
 MAX_CHARS = 256 * 1024
 MAX_DEPTH = 50
 MAX_VALUES = 100_000
+#: Integers of more bits are kept as the text they were written as.
+_INT_BITS = 64
 
 _NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -87,7 +90,7 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, loc)
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, loc + (i,)) for i, item in enumerate(node.value)]
+            return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
         return self._scalar(node)
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[str, Any]:
@@ -101,18 +104,18 @@ class _Builder:
                 self._problem(key_node, loc, "merge keys (<<) are not supported; write the values out")
                 continue
             if key in out:
-                first = self.positions.of(loc + (key,), key=True)[0]
-                self._problem(key_node, loc + (key,), f"this key is written twice (first on line {first}); keep one")
+                first = self.positions.of((*loc, key), key=True)[0]
+                self._problem(key_node, (*loc, key), f"this key is written twice (first on line {first}); keep one")
                 continue
-            self.positions.keys[loc + (key,)] = _mark(key_node)
+            self.positions.keys[(*loc, key)] = _mark(key_node)
             if self._empty_before_comment(key_node, value_node):
                 self._problem(
                     value_node,
-                    loc + (key,),
+                    (*loc, key),
                     "this value is empty because in YAML '#' starts a comment; "
                     'put the value in quotes, e.g. "#1a73e8"',
                 )
-            out[key] = self.build(value_node, loc + (key,))
+            out[key] = self.build(value_node, (*loc, key))
         return out
 
     def _empty_before_comment(self, key_node: yaml.Node, value_node: yaml.Node) -> bool:
@@ -133,7 +136,7 @@ class _Builder:
         except Exception:
             # e.g. a date like 2026-02-30: keep the text so the schema reports it in place
             return node.value
-        if isinstance(value, int) and value.bit_length() > 64:
+        if isinstance(value, int) and value.bit_length() > _INT_BITS:
             return node.value  # digits like an account number are text; a huge int cannot even be printed
         return value
 
@@ -183,29 +186,34 @@ def _refusal(text: str) -> tuple[int, int, str] | None:
     )
 
 
+@dataclass
+class _Collection:
+    """A mapping or sequence being parsed: its anchor, the values before it, its height so far."""
+
+    anchor: str | None
+    before: int
+    height: int = 0
+
+
 def _shape(text: str) -> tuple[int, int, str] | None:
     """Where the document, with every alias written out, becomes too deep or too big, or an
     alias names a value that contains it: found from the parser's events, before building."""
     values = 0
-    open_: list[list] = []  # per open mapping or sequence: its anchor, values before it, its height
-    sizes: dict[str, tuple[int, int]] = {}  # anchor → values and height of what it names
+    open_: list[_Collection] = []
+    sizes: dict[str | None, tuple[int, int]] = {}  # anchor → values and height of what it names
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.CollectionStartEvent):
-            open_.append([event.anchor, values, 0])
+            open_.append(_Collection(event.anchor, values))
             size, height = 1, 0
         elif isinstance(event, yaml.CollectionEndEvent):
-            anchor, before, height = open_.pop()
-            if anchor is not None:
-                sizes[anchor] = (values - before, height + 1)
-            if open_:
-                open_[-1][2] = max(open_[-1][2], height + 1)
+            _close(open_, sizes, values)
             continue
         elif isinstance(event, yaml.ScalarEvent):
             size, height = 1, 0
             if event.anchor is not None:
                 sizes[event.anchor] = (1, 0)
         elif isinstance(event, yaml.AliasEvent):
-            if any(anchor == event.anchor for anchor, _, _ in open_):
+            if any(collection.anchor == event.anchor for collection in open_):
                 return _at(
                     event,
                     f"the alias *{event.anchor} is inside the value &{event.anchor} it "
@@ -216,7 +224,7 @@ def _shape(text: str) -> tuple[int, int, str] | None:
             continue
         values += size
         if open_ and not isinstance(event, yaml.CollectionStartEvent):
-            open_[-1][2] = max(open_[-1][2], height)
+            open_[-1].height = max(open_[-1].height, height)
         if len(open_) + height > MAX_DEPTH:
             return _at(
                 event, f"values are nested more than {MAX_DEPTH} levels deep{_through(event)}; flatten the structure"
@@ -227,8 +235,18 @@ def _shape(text: str) -> tuple[int, int, str] | None:
     return None
 
 
+def _close(open_: list[_Collection], sizes: dict[str | None, tuple[int, int]], values: int) -> None:
+    """The innermost open collection ends: remember what its anchor names, and how high it made its parent."""
+    closed = open_.pop()
+    if closed.anchor is not None:
+        sizes[closed.anchor] = (values - closed.before, closed.height + 1)
+    if open_:
+        open_[-1].height = max(open_[-1].height, closed.height + 1)
+
+
 def _at(event: yaml.Event, message: str) -> tuple[int, int, str]:
-    return event.start_mark.line + 1, event.start_mark.column + 1, message
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1, message) if mark is not None else (1, 1, message)
 
 
 def _through(event: yaml.Event) -> str:
