@@ -127,7 +127,9 @@ def test_the_theme_page_skips_the_partners_templates_and_the_deadline_is_the_ren
 
 def test_a_partner_template_that_fails_on_the_data_it_is_given_is_a_problem_at_its_line(sites):
     folder = sites.make()
-    write(folder, "404.html", '{% extends "theme/404.html" %}{% block main %}\n{{ partner.name|money }}\n{% endblock %}')
+    write(
+        folder, "404.html", '{% extends "theme/404.html" %}{% block main %}\n{{ partner.name|money }}\n{% endblock %}'
+    )
     renderer = SiteRenderer(load_site(folder))
     with pytest.raises(RenderError) as failed:
         renderer.render_page(renderer.page("404.html"))

@@ -14,7 +14,8 @@ ORDINARY = [
     "{% for x in items if x > 1 %}{{ x }}{% else %}none{% endfor %}",
     "{% for x in [] %}{{ x }}{% else %}none{% endfor %}",
     "{% for k, v in {'a': 1, 'b': 2}|dictsort %}{{ k }}={{ v }};{% endfor %}",
-    "{% for x in [[1, [2]], [3]] recursive %}[{% if x is iterable %}{{ loop(x) }}{% else %}{{ x }}{% endif %}]{% endfor %}",
+    "{% for x in [[1, [2]], [3]] recursive %}"
+    "[{% if x is iterable %}{{ loop(x) }}{% else %}{{ x }}{% endif %}]{% endfor %}",
     "{% set ns = namespace(total=0) %}{% for x in items %}{% set ns.total = ns.total + x %}{% endfor %}{{ ns.total }}",
     "{% macro card(t) %}<b>{{ t ~ '!' }}</b>{{ caller() if caller else '' }}{% endmacro %}{{ card('a') }}"
     "{% call card('b') %}inner{% endcall %}",
