@@ -10,10 +10,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from storefront.errors import InvalidSite, RenderError
 from storefront.fingerprints import fingerprint
 from storefront.paths import search_path
 from storefront.publish.build_cache import SiteCache
-from storefront.site.diagnostics import InvalidSite, Problem
+from storefront.site.diagnostics import Problem
 from storefront.speedups.fork_map import default_workers
 
 if TYPE_CHECKING:
@@ -87,7 +88,6 @@ def _build_loaded(
     inputs: str,
 ) -> SiteReport:
     from storefront.publish.atomic_output import publish  # noqa: PLC0415 - see build_site
-    from storefront.render.environment import RenderError  # noqa: PLC0415
     from storefront.render.site_renderer import SiteRenderer  # noqa: PLC0415
     from storefront.site.loader import load_site  # noqa: PLC0415
 

@@ -7,8 +7,9 @@ import time
 from pathlib import Path
 
 from storefront.commands._sites import one_site, print_problems, themes_dir
+from storefront.errors import InvalidSite
 from storefront.pipeline import SiteReport
-from storefront.site.diagnostics import InvalidSite, display_path
+from storefront.site.diagnostics import display_path
 
 HELP = "build a site in every theme and show them side by side"
 

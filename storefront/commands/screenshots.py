@@ -10,8 +10,8 @@ import tempfile
 from pathlib import Path
 
 from storefront.commands._sites import one_site, print_problems, themes_dir
+from storefront.errors import InvalidSite
 from storefront.pipeline import SiteReport
-from storefront.site.diagnostics import InvalidSite
 
 HELP = "photograph the landing, tariffs and registration pages of every theme (desktop and phone)"
 VIEWPORTS = {"desktop": (1280, 800), "phone": (375, 812)}

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from storefront.commands._sites import themes_dir
+from storefront.errors import ThemeError
 
 HELP = "list the available themes"
 
@@ -15,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from storefront.site.theme_chain import ThemeError, available  # noqa: PLC0415 - only when the verb runs
+    from storefront.site.theme_chain import available  # noqa: PLC0415 - only when the verb runs
 
     try:
         themes = available(themes_dir(args.themes))

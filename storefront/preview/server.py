@@ -30,11 +30,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from storefront.errors import bug_message
+from storefront.errors import ThemeError, bug_message
 from storefront.paths import SITE_FILE, search_path
 from storefront.pipeline import BuildOptions, SiteReport, build_site
 from storefront.site.partner_files import LIMITS, UnsafeFile, read_text
-from storefront.site.theme_chain import ThemeError, resolve
+from storefront.site.theme_chain import resolve
 from storefront.site.yaml_positions import parse
 
 LIVERELOAD_JS = Path(__file__).parent / "static" / "livereload.js"

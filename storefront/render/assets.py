@@ -11,8 +11,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from storefront.errors import InvalidSite
 from storefront.site import contrast
-from storefront.site.diagnostics import InvalidSite
 from storefront.site.images import refusal
 from storefront.site.loader import Site
 from storefront.site.partner_files import LIMITS, read_bytes

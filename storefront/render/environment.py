@@ -46,8 +46,6 @@ from storefront.site import partner_files
 from storefront.site.diagnostics import Problem, display_path
 from storefront.site.loader import Site
 
-__all__ = ["MAX_TEMPLATES", "RenderError", "environment", "render", "sandboxed_environment"]
-
 #: Files a partner's ``templates/`` folder may hold.
 MAX_TEMPLATES = 200
 #: Templates written as plain text (e-mail bodies and subjects): not HTML-escaped.

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
+from storefront.errors import InvalidSite
 from storefront.i18n import Translator
 from storefront.render.markdown_html import MarkdownRefused, plain_text, render_markdown
 from storefront.site.catalogue import catalogue
-from storefront.site.diagnostics import InvalidSite, Problem, display_path
+from storefront.site.diagnostics import Problem, display_path
 from storefront.site.loader import NewsItem, Site
 from storefront.site.schema import FaqEntry
 

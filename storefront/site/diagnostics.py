@@ -9,11 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from storefront.errors import InvalidSite
 from storefront.site.characters import printable
-
-# InvalidSite is defined with its family in storefront.errors; still importable from here.
-__all__ = ["InvalidSite", "Loc", "Problem", "display_path", "dotted"]
 
 Loc = tuple[str | int, ...]
 

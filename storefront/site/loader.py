@@ -16,6 +16,7 @@ from typing import Any
 from markupsafe import Markup
 from pydantic import ValidationError
 
+from storefront.errors import InvalidSite, ThemeError
 from storefront.paths import SITE_FILE, is_url, site_ids  # noqa: F401 - site_ids is part of this module's interface
 from storefront.render.markdown_html import (
     FrontMatterSplit,
@@ -26,12 +27,12 @@ from storefront.render.markdown_html import (
 )
 from storefront.site import cross_checks
 from storefront.site.catalogue import Application, catalogue
-from storefront.site.diagnostics import InvalidSite, Problem, display_path
+from storefront.site.diagnostics import Problem, display_path
 from storefront.site.news_folder import NewsRefused, news_files, unprintable
 from storefront.site.partner_files import LIMITS, UnsafeFile, read_text
 from storefront.site.schema import SLUG_PATTERN, NewsFrontMatter, SiteConfig, Tariff
 from storefront.site.schema_messages import problems_from
-from storefront.site.theme_chain import ThemeChain, ThemeError, resolve
+from storefront.site.theme_chain import ThemeChain, resolve
 from storefront.site.yaml_positions import Document, parse
 from storefront.speedups.runner import IN_PROCESS, Runner
 

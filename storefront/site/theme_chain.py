@@ -19,9 +19,6 @@ from storefront.fingerprints import FileStamp, stamp
 from storefront.paths import search_path
 from storefront.site.yaml_positions import parse
 
-# ThemeError is defined with its family in storefront.errors; still importable from here.
-__all__ = ["Theme", "ThemeChain", "ThemeError", "ThemeManifest", "available", "resolve"]
-
 
 class ThemeManifest(BaseModel):
     model_config = ConfigDict(extra="forbid")

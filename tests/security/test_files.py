@@ -202,7 +202,7 @@ def _swap_for_link(folder: Path, target: Path) -> None:
 
 
 def test_a_news_folder_swapped_for_a_link_while_loading_never_leaks(sites):
-    from storefront.site.diagnostics import InvalidSite
+    from storefront.errors import InvalidSite
     from storefront.site.loader import load_site
 
     victim, attacker = _victim_and_attacker(sites)

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storefront.site.diagnostics import InvalidSite, Problem
+from storefront.errors import InvalidSite
+from storefront.site.diagnostics import Problem
 from storefront.site.loader import load_site
 from storefront.site.yaml_positions import parse
 from tests.support import scaffold_text

@@ -20,9 +20,9 @@ import pytest
 import yaml
 from lxml import etree
 
+from storefront.errors import InvalidSite
 from storefront.render import feeds
 from storefront.site import images
-from storefront.site.diagnostics import InvalidSite
 from storefront.site.loader import load_site
 from tests.support import EXAMPLE_SITES, assert_refused, line_of, scaffold_text, storefront
 

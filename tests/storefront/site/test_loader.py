@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from storefront.site.diagnostics import InvalidSite
+from storefront.errors import InvalidSite
 from storefront.site.loader import load_site
 from tests.support import line_of, scaffold_text
 
