@@ -26,8 +26,7 @@ from types import SimpleNamespace
 
 import jinja2
 
-from storefront import sandboxed_environment
-from storefront.site.loader import Site
+from storefront import Site, sandboxed_environment
 
 TEMPLATES = Path(__file__).parent.parent / "templates" / "mail"
 
