@@ -22,7 +22,6 @@ from registration_api.domain.signups import utc_now
 from registration_api.settings import Settings, SettingsError
 from registration_api.storage import engines, migrations
 from registration_api.web.csv_export import write_csv
-from registration_api.web.partner_api import INVITATION_COLUMNS, invitation_row
 
 
 def parser() -> argparse.ArgumentParser:
@@ -378,13 +377,13 @@ def _invitations(engine, settings: Settings, args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         for code in codes:
-            print(f"{code}  {base.rstrip('/')}/invite/{code}")
+            print(f"{code}  {invitations.activation_link(base, code)}")
         if args.email:
             return _send_mail(settings, engine, _registry(settings))
         return 0
-    rows = [invitation_row(i) for i in invitations.list_for(engine, args.site_id)]
+    rows = [i.listed() for i in invitations.list_for(engine, args.site_id)]
     if args.format == "csv":
-        write_csv(sys.stdout, INVITATION_COLUMNS, rows, lineterminator="\n")
+        write_csv(sys.stdout, invitations.COLUMNS, rows, lineterminator="\n")
         return 0
     header = ("code", "created", "for", "subscriber", "activated")
     table = [

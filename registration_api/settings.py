@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from registration_api.web.origins import is_loopback, origin_of
-from storefront.site.webhook_destinations import ALLOW_HOSTS_VARIABLE, AllowList
+from storefront import ALLOW_HOSTS_VARIABLE, AllowList
 
 
 class SettingsError(ValueError):

@@ -29,8 +29,7 @@ from registration_api.delivery.messages import compose_queued
 from registration_api.domain import webhook_events
 from registration_api.domain.signups import Clock, utc_now
 from registration_api.storage.tables import outbox
-from storefront.site.loader import Site
-from storefront.site.webhook_destinations import AllowList
+from storefront import AllowList, Site
 
 log = logging.getLogger("registration_api")
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 import httpcore
 import httpx
 
-from storefront.site.webhook_destinations import Address, AllowList, url_problem
+from storefront import Address, AllowList, url_problem
 
 CONNECT_SECONDS = 5.0
 READ_SECONDS = 10.0

@@ -13,7 +13,8 @@ from sqlalchemy.engine import Engine
 
 from registration_api.storage.tables import api_keys
 
-PREFIX = re.compile(r"sfk_[A-Za-z0-9_-]{8}")  # what `keys list` prints: a key's first 12 characters
+PREFIX_LENGTH = 12  # what `keys list` prints of a key, and what the API's per-key rate limit counts by
+PREFIX = re.compile(r"sfk_[A-Za-z0-9_-]{8}")  # a key's first PREFIX_LENGTH characters
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,9 @@ def create(engine: Engine, site_id: str, label: str | None, now: dt.datetime) ->
     key = f"sfk_{secrets.token_urlsafe(30)}"
     with engine.begin() as conn:
         conn.execute(
-            api_keys.insert().values(site_id=site_id, prefix=key[:12], key_hash=_hash(key), label=label, created_at=now)
+            api_keys.insert().values(
+                site_id=site_id, prefix=key[:PREFIX_LENGTH], key_hash=_hash(key), label=label, created_at=now
+            )
         )
     return key
 

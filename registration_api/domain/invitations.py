@@ -20,7 +20,7 @@ from registration_api.domain import webhook_events
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.domain.signups import SignUp, active_trial, create_subscriber, event_data, queue_mail
 from registration_api.storage.tables import invitations, subscribers
-from storefront.i18n import Translator
+from storefront import Translator
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 MAILS_PER_RECIPIENT = 3  # invitations e-mailed to one address by one site in 24 hours
@@ -58,6 +58,37 @@ class Invitation:
         if self.expires_at is not None and self.expires_at <= now:
             return "expired"
         return "open"
+
+    def listed(self) -> dict[str, str | int | None]:
+        """The invitation as the partner's listings show it (:data:`COLUMNS`), dates in ISO 8601."""
+        return {
+            "code": self.code,
+            "created_at": self.created_at.isoformat(),
+            "email": self.email,
+            "tariff": self.tariff,
+            "trial_days": self.trial_days,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "subscriber_number": self.subscriber_number,
+            "activated_at": self.activated_at.isoformat() if self.activated_at else None,
+        }
+
+
+#: The columns of the partner's listing of invitations (API, CSV and the command line).
+COLUMNS = (
+    "code",
+    "created_at",
+    "email",
+    "tariff",
+    "trial_days",
+    "expires_at",
+    "subscriber_number",
+    "activated_at",
+)
+
+
+def activation_link(public_base: str, code: str) -> str:
+    """The service's page where the invitation ``code`` is activated."""
+    return f"{public_base.rstrip('/')}/invite/{code}"
 
 
 _SELECT = sa.select(invitations, subscribers.c.number).select_from(
@@ -140,7 +171,7 @@ def create(
                 )
             )
             if email:
-                link = f"{activation_base.rstrip('/')}/invite/{code}"
+                link = activation_link(activation_base, code)
                 queue_mail(
                     conn,
                     partner,

@@ -20,13 +20,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from registration_api.web.origins import origin_of
-from storefront.paths import search_path
-from storefront.publish.build_cache import TooManyFiles, fingerprint
-from storefront.render.environment import RenderError
-from storefront.render.site_renderer import SiteRenderer
-from storefront.site.diagnostics import InvalidSite, Problem, display_path
-from storefront.site.loader import Site, load_site, site_ids
-from storefront.site.schema import RegistrationPage
+from storefront import (
+    InvalidSite,
+    Problem,
+    RegistrationPage,
+    RenderError,
+    Site,
+    SiteRenderer,
+    TooManyFiles,
+    display_path,
+    fingerprint,
+    load_site,
+    search_path,
+    site_ids,
+)
 
 log = logging.getLogger("registration_api")
 

@@ -22,7 +22,7 @@ from registration_api.domain import webhook_events
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.storage.batch_writer import BatchWriter
 from registration_api.storage.tables import outbox, subscribers
-from storefront.site.schema import RegistrationPage
+from storefront import RegistrationPage
 
 log = logging.getLogger("registration_api")
 

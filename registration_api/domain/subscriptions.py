@@ -102,3 +102,12 @@ def mark_gone(engine: Engine, site_id: str, number: str, reason: str, now: dt.da
             ).rowcount
             == 1
         )
+
+
+def site_of(engine: Engine, number: str) -> str | None:
+    """The site the subscriber ``number`` belongs to, or None when there is no such subscriber."""
+    with engine.connect() as conn:
+        site_id: str | None = conn.execute(
+            sa.select(subscribers.c.site_id).where(subscribers.c.number == number)
+        ).scalar()
+    return site_id

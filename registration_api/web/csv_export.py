@@ -4,7 +4,7 @@ neutralised, whoever typed it (OWASP's advice on CSV injection)."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -18,7 +18,9 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def write_csv(out: TextIO, columns: list[str], rows: Iterable[Mapping[str, Any]], lineterminator: str = "\r\n") -> None:
+def write_csv(
+    out: TextIO, columns: Sequence[str], rows: Iterable[Mapping[str, Any]], lineterminator: str = "\r\n"
+) -> None:
     """Write ``rows`` (dicts, extra keys ignored) under a header of ``columns``, each cell made safe."""
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator=lineterminator)
     writer.writeheader()

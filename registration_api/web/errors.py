@@ -1,29 +1,45 @@
-"""How refusals and failures are answered: JSON for scripts, a short page for browsers, and
-never a traceback (the operator finds it in the log)."""
+"""How refusals and failures are answered: JSON for scripts, a page for browsers (the partner's
+themed page when there is one, else a short plain page), and never a traceback (the operator
+finds it in the log).
+
+Endpoints raise; the handlers here, registered by :func:`registration_api.web.app.create_app`,
+answer. A plain :class:`~starlette.exceptions.HTTPException` (Starlette's own 404 and 405, the
+input readers' 400, 408, 413, 415, 422) gets the short page of its status; a :class:`Refusal`
+may name the partner's page to show instead, or other plain texts.
+"""
 
 from __future__ import annotations
 
 import logging
-from html import escape
+from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from registration_api.web.service import service_of
+from registration_api.web.themed_pages import PartnerPage, plain_page, status_page
+
 log = logging.getLogger("registration_api")
 
-_PAGES = {
-    400: ("Запрос не прочитан", "Браузер отправил то, что мы не можем прочитать. Откройте страницу заново."),
-    403: ("Доступ запрещён", "Этот запрос отсюда не принимается."),
-    404: ("Страница не найдена", "Такой страницы нет. Проверьте адрес."),
-    405: ("Так нельзя", "Эта страница не принимает такой запрос."),
-    408: ("Запрос не дошёл", "Данные шли слишком долго. Проверьте связь и отправьте форму ещё раз."),
-    413: ("Слишком большой запрос", "Форма содержит больше данных, чем нужно. Проверьте поля и отправьте её снова."),
-    415: ("Запрос не прочитан", "Форма отправлена в формате, который мы не принимаем."),
-    422: ("Проверьте данные", "Некоторые поля заполнены неверно."),
-    429: ("Слишком много попыток", "С вашего адреса пришло много запросов подряд. Подождите минуту."),
-    500: ("Что-то пошло не так", "У нас произошла ошибка. Мы уже знаем о ней; попробуйте позже."),
-}
+
+class Refusal(HTTPException):
+    """The request is refused: ``{"error": detail}`` for a script; for a browser, ``page`` in the
+    partner's theme, else a short page of the ``<plain>_title`` and ``<plain>_text`` texts, else
+    the short page of the status."""
+
+    def __init__(
+        self,
+        status_code: int,
+        detail: str,
+        *,
+        page: PartnerPage | None = None,
+        plain: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ):
+        super().__init__(status_code, detail, dict(headers) if headers else None)
+        self.page = page
+        self.plain = plain
 
 
 def wants_json(request: Request) -> bool:
@@ -31,34 +47,28 @@ def wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "") or request.url.path.startswith("/api/")
 
 
-def refusal(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    """``{"error": message}`` for a script, a short page for a browser."""
+async def refused(request: Request, exc: Exception) -> Response:
+    """The handler of every :class:`HTTPException`, :class:`Refusal` included."""
+    if not isinstance(exc, HTTPException):  # registered for HTTPException only
+        raise exc
+    headers = exc.headers or {}
     if wants_json(request):
-        return JSONResponse({"error": message}, status_code=status, headers=headers)
-    title, text = _PAGES.get(status, _PAGES[400])
-    response = plain_page(status, title, text)
-    response.headers.update(headers or {})
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=headers)
+    if isinstance(exc, Refusal) and exc.page is not None:
+        return await service_of(request).pages.respond(exc.page, exc.status_code, headers)
+    if isinstance(exc, Refusal) and exc.plain is not None:
+        response = plain_page(exc.status_code, exc.plain)
+    else:
+        response = status_page(exc.status_code)
+    response.headers.update(headers)
     return response
-
-
-async def http_error(request: Request, exc: HTTPException) -> Response:
-    """Starlette's and the endpoints' refusals (404, 405, 400, 408, 413, 415, 422, 429)."""
-    return refusal(request, exc.status_code, exc.detail, exc.headers)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
     """Anything unexpected: a short answer to the client, the traceback to the operator's log."""
     log.error("500 for %s %s", request.method, request.url.path, exc_info=exc)
-    return refusal(request, 500, "the service failed to answer; the operator has the details in the log")
-
-
-def plain_page(status: int, title: str, text: str) -> Response:
-    """A page for when no partner is known (an unknown site, code or link)."""
-    return Response(
-        f'<!doctype html><html lang="ru"><meta charset="utf-8"><meta name="viewport" '
-        f'content="width=device-width, initial-scale=1"><title>{escape(title)}</title>'
-        f'<main style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem">'
-        f"<h1>{escape(title)}</h1><p>{escape(text)}</p></main></html>",
-        status_code=status,
-        media_type="text/html; charset=utf-8",
-    )
+    if wants_json(request):
+        return JSONResponse(
+            {"error": "the service failed to answer; the operator has the details in the log"}, status_code=500
+        )
+    return status_page(500)

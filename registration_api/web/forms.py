@@ -9,7 +9,7 @@ from wtforms.validators import ValidationError
 
 from registration_api.domain.identifiers import inn_is_valid, normalise_phone
 from registration_api.web.inputs import CONSENT_VALUE
-from storefront.i18n import Translator
+from storefront import Translator
 
 FIELDS = ("name", "email", "phone", "company", "inn", "consent")
 

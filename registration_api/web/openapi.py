@@ -7,6 +7,9 @@ from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from registration_api.domain import subscriptions
 from registration_api.web.inputs import (
@@ -386,3 +389,10 @@ def openapi_document() -> dict[str, Any]:
             },
         },
     }
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(openapi_document())
+
+
+routes: list[BaseRoute] = [Route("/openapi.json", openapi, methods=["GET"])]

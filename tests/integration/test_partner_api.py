@@ -40,10 +40,10 @@ def deliver(api) -> None:
 def remind(api, today: dt.date):
     reminder = Reminder(
         api.service.engine,
-        api.service.registry,
+        api.service.sites,
         mail_from="robot@storefront.example",
         public_base=api.url,
-        secret=api.service.secret,
+        secret=api.service.link_secret,
     )
     report = reminder.run(today, api.clock())
     deliver(api)
@@ -155,10 +155,10 @@ def test_each_reminder_once_with_an_extension_link_in_the_first(partner_api, smt
             pool.map(
                 lambda _: Reminder(
                     api.service.engine,
-                    api.service.registry,
+                    api.service.sites,
                     mail_from="r@x.example",
                     public_base=api.url,
-                    secret=api.service.secret,
+                    secret=api.service.link_secret,
                 ).run(dt.date(2026, 4, 6), api.clock()),
                 range(2),
             )
@@ -209,7 +209,7 @@ def test_monday_digest_once_to_the_partner(partner_api, smtp):
     assert remind(api, monday - dt.timedelta(days=1)).digests == 0, "not on Sunday"
     assert remind(api, monday).digests == 1
     assert remind(api, monday).digests == 0
-    partner = api.service.registry.get(SITE).site.config.partner
+    partner = api.service.sites.get(SITE).site.config.partner
     [digest] = [m for m in smtp.mailbox.messages if "Заканчиваются подписки" in m["Subject"]]
     assert str(partner.notify[0]) in str(digest["To"]) and "2 подписки" in digest["Subject"]
     text = digest.get_body("plain").get_content()

@@ -26,7 +26,7 @@ def post(api, page="trial", site=SITE, json=False, headers=None, **form):
 
 
 def notify_addresses(api):
-    return [str(a) for a in api.service.registry.get(SITE).site.config.partner.notify]
+    return [str(a) for a in api.service.sites.get(SITE).site.config.partner.notify]
 
 
 def test_sign_up_stores_the_subscriber_and_both_emails_arrive(api, smtp):
@@ -193,7 +193,7 @@ def test_concurrent_double_submit_still_makes_one(api):
 def test_repeats_within_one_batch_get_the_first_ones_number(api):
     from registration_api.domain.signups import SignUp, _Request
 
-    partner = api.service.registry.get(SITE)
+    partner = api.service.sites.get(SITE)
     page = partner.page("trial")
 
     def request(email: str, token: str | None) -> _Request:
@@ -206,7 +206,7 @@ def test_repeats_within_one_batch_get_the_first_ones_number(api):
         request("boris@client.example", None),
     ]
     with api.service.engine.begin() as conn:
-        outcomes = api.service.registrar._register_batch(conn, batch)
+        outcomes = api.service.signups._register_batch(conn, batch)
     assert [o.created for o in outcomes] == [True, False, False, True]
     assert outcomes[0].number == outcomes[1].number == outcomes[2].number != outcomes[3].number
     assert sorted(r.email for r in api.subscribers()) == ["anna@client.example", "boris@client.example"]
@@ -270,7 +270,7 @@ def test_two_senders_at_once_send_each_email_once(make_api, smtp):
     for i in range(10):
         assert post(api, json=True, email=f"c{i}@client.example").status_code == 201
     service = api.service
-    other = OutboxSender(service.engine, service.sender.transport, clock=service.clock, site=service.registry.site)
+    other = OutboxSender(service.engine, service.sender.transport, clock=service.clock, site=service.sites.site)
     with ThreadPoolExecutor(2) as pool:
         reports = list(pool.map(lambda sender: asyncio.run(sender.deliver_due(limit=3)), [service.sender, other]))
     assert sum(r.sent for r in reports) == 20 and sum(r.failed for r in reports) == 0
@@ -349,12 +349,12 @@ def test_changed_site_yaml_is_picked_up_without_a_restart(api, sites_dir):
     text = yaml_file.read_text()
     assert re.search(r"\n  - id: kassa\n(.*\n)*?    trial_days: 14\n", text)
     yaml_file.write_text(text.replace("    trial_days: 14\n", "    trial_days: 21\n", 1))
-    wait_until(lambda: api.service.registry.get(SITE).page("kassa").trial_days == 21, message="reload")
+    wait_until(lambda: api.service.sites.get(SITE).page("kassa").trial_days == 21, message="reload")
     assert post(api, page="kassa", json=True).json()["trial_ends"] == "2026-03-31"
 
     yaml_file.write_text(text.replace("partner:", "partner:\n  broken: [", 1))
     time.sleep(1.0)  # five watch intervals
-    assert api.service.registry.get(SITE).page("kassa").trial_days == 21, "a broken edit keeps the last good site"
+    assert api.service.sites.get(SITE).page("kassa").trial_days == 21, "a broken edit keeps the last good site"
 
 
 def test_loopback_pages_are_accepted_only_when_the_service_listens_locally(make_api, smtp):

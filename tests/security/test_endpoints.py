@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 from lxml import html
 from openapi_spec_validator import validate
+from starlette.routing import Mount
 
 from registration_api.domain import api_keys, reminders
 from registration_api.settings import Settings
@@ -73,7 +74,7 @@ def serve(root: Path, database: str) -> Iterator[Target]:
             [code] = client.post(f"{API}/invitations", json={}).json()["codes"]
             signed_up = client.post(f"/r/{SITE}/trial", data=valid_form(), headers=JSON).json()
         token = reminders.extension_token(
-            api.service.secret, signed_up["subscriber_number"], dt.date.fromisoformat(signed_up["trial_ends"])
+            api.service.link_secret, signed_up["subscriber_number"], dt.date.fromisoformat(signed_up["trial_ends"])
         )
         yield Target(api, key, code, signed_up["subscriber_number"], token)
     finally:
@@ -868,7 +869,7 @@ def test_an_unexpected_failure_is_a_short_500_and_a_traceback_in_the_log(make_ap
     async def broken(*args, **kwargs):
         raise RuntimeError("database password is hunter2")
 
-    api.service.registrar.register = broken
+    api.service.signups.register = broken
     with caplog.at_level(logging.ERROR):
         with api.client() as client:  # uvicorn closes a connection whose request raised
             script = client.post(f"/r/{SITE}/trial", data=valid_form(), headers=JSON)
@@ -886,10 +887,19 @@ def test_an_unexpected_failure_is_a_short_500_and_a_traceback_in_the_log(make_ap
 # --- the description -------------------------------------------------------------------
 
 
+def _routes(routes, prefix=""):
+    """(path, methods) of every route, those under a ``Mount`` with the mount's path before theirs."""
+    for route in routes:
+        if isinstance(route, Mount):
+            yield from _routes(route.routes, prefix + route.path)
+        else:
+            yield prefix + route.path, route.methods
+
+
 def test_the_openapi_document_is_valid_and_describes_every_route(target):
     document = openapi_document()
     validate(document)
-    routes = {(route.path, method) for route in target.api.app.routes for method in route.methods - {"HEAD"}}
+    routes = {(path, method) for path, methods in _routes(target.api.app.routes) for method in methods - {"HEAD"}}
     described = {
         (path, method.upper()) for path, item in document["paths"].items() for method in item if method != "parameters"
     }

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from registration_api.web.app import PARTNER_RENDERS
+from registration_api.web.themed_pages import PARTNER_RENDERS
 from tests.support import TIMEOUT, output, published, storefront, valid_form
 
 OVERRIDE = "sites/demo/templates/404.html"
@@ -379,7 +379,7 @@ def test_the_service_keeps_the_last_good_templates(make_api, smtp, sites_dir, tm
             (templates / name).symlink_to(content)
         else:
             (templates / name).write_text(content.replace("MARKER", str(marker)))
-    api.service.registry.reload()
+    api.service.sites.reload()
 
     with api.client() as client:
         shown = client.post("/r/oblako-plus/trial", data=valid_form(email="not-an-address"))

@@ -100,7 +100,7 @@ def queue_event(api, url: str) -> int:
     """An event already in the outbox for ``url`` (queued before the address or the operator's
     list changed, say): the sender must judge the address again when it sends."""
     row = webhook_events.event_row(
-        api.service.registry.get(SITE),
+        api.service.sites.get(SITE),
         "subscriber.registered",
         {"subscriber_number": "000001", "email": "anna@client.example"},
         api.clock(),
