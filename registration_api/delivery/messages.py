@@ -73,7 +73,7 @@ class Outgoing:
 @cache
 def _environment(locale: str) -> jinja2.Environment:
     # sandboxed: the templates are ours, but the texts they show are partners' and prospects'
-    return sandboxed_environment(jinja2.FileSystemLoader(TEMPLATES), locale)
+    return sandboxed_environment(jinja2.FileSystemLoader(TEMPLATES), locale, plain_text=True)
 
 
 def _render(site: Site, name: str, context: dict) -> tuple[str, str, str]:

@@ -48,7 +48,7 @@ from storefront.site.loader import Site
 
 #: Files a partner's ``templates/`` folder may hold.
 MAX_TEMPLATES = 200
-#: Templates written as plain text (e-mail bodies and subjects): not HTML-escaped.
+#: Templates written as plain text where plain text is allowed (e-mail bodies and subjects).
 PLAIN_TEXT_SUFFIX = ".txt"
 
 
@@ -56,14 +56,16 @@ def sandboxed_environment(
     loader: jinja2.BaseLoader,
     locale: str,
     *,
+    plain_text: bool = False,
     keep_trailing_newline: bool = False,
     bytecode_cache: jinja2.BytecodeCache | None = None,
 ) -> PartnerSandbox:
     """A Jinja environment for storefront's templates, pages and e-mails alike, speaking ``locale``.
 
     Templates run in the partner sandbox (texts shown are partners' and visitors', and page
-    templates may be partners' own); every template is HTML-escaped except ``.txt`` ones;
-    an undefined name is an error, never an empty text; block tags leave no blank lines.
+    templates may be partners' own); every template is HTML-escaped, except ``.txt`` ones
+    with ``plain_text`` (e-mails; a page is HTML even where a partner includes a ``.txt``
+    file); an undefined name is an error, never an empty text; block tags leave no blank lines.
     Filters: ``money``, ``number``, ``date`` (the locale's formats), ``markdown``,
     ``inline_markdown`` (sanitised HTML) and ``tel`` (a phone number for a ``tel:`` link);
     globals: ``_()`` and ``plural()`` (the locale's texts) and ``locale``.
@@ -71,7 +73,7 @@ def sandboxed_environment(
     env = PartnerSandbox(
         loader=loader,
         bytecode_cache=bytecode_cache,
-        autoescape=_escaped,
+        autoescape=_escaped_but_plain_text if plain_text else True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -108,7 +110,7 @@ def sandboxed_environment(
     return env
 
 
-def _escaped(name: str | None) -> bool:
+def _escaped_but_plain_text(name: str | None) -> bool:
     """Whether a template's output is HTML-escaped: all but plain-text templates."""
     return name is None or not name.endswith(PLAIN_TEXT_SUFFIX)
 

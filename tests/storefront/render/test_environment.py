@@ -7,11 +7,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from storefront import formatting
 from storefront.errors import RenderError, StorefrontError
-from storefront.render.environment import MAX_TEMPLATES, environment, render
+from storefront.render.environment import MAX_TEMPLATES, environment, render, sandboxed_environment
 from storefront.render.site_renderer import SiteRenderer
 from storefront.site.loader import load_site
 
@@ -169,3 +170,16 @@ def test_a_refusal_of_the_sandbox_is_the_partners_even_in_a_theme_template(sites
     renderer = SiteRenderer(load_site(sites.make()), seconds=0)
     with pytest.raises(RenderError, match="takes too long to render"):
         renderer.render_theme_page(renderer.page("tariffs/"))
+
+
+def test_a_page_is_escaped_even_in_a_partners_text_file_and_an_e_mails_text_is_plain(sites):
+    folder = sites.make()
+    write(folder, "note.txt", "{{ name }}")
+    write(folder, "page.html", "{% include 'note.txt' %}")
+    assert render(environment(load_site(folder)), "page.html", {"name": "<b>"}) == "&lt;b&gt;"
+    mail = sandboxed_environment(
+        jinja2.DictLoader({"m.txt": "{{ name }}", "m.html": "{{ name }}"}), "ru", plain_text=True
+    )
+    assert mail.get_template("m.txt").render(name="<b>") == "<b>"
+    assert mail.get_template("m.html").render(name="<b>") == "&lt;b&gt;"
+    assert mail.from_string("{{ 1490|money }}, {{ plural('sessions', 5) }}").render() == "1\u202f490\u202f₽, 5 сеансов"
