@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
+import dataclasses
 import datetime as dt
 import logging
 import os
+import signal
+import subprocess
 import sys
+import threading
 from pathlib import Path
+
+from sqlalchemy.engine import Engine
 
 from registration_api.delivery.outbox import OutboxSender, transport_for
 from registration_api.domain import api_keys, invitations
@@ -149,11 +156,10 @@ def _partner(settings: Settings, site_id: str) -> PartnerSite | None:
 def _serve(settings: Settings, host: str, port: int, sender_command: list[str], *, access_log: bool = False) -> int:
     """The HTTP service in this process; the outbox sender (``sender_command``) in a child
     process, so that composing and sending e-mail never takes the CPU sign-ups need."""
-    import dataclasses
+    # imported here: the other verbs (and the sender started as a child) need no web server
+    import uvicorn  # noqa: PLC0415
 
-    import uvicorn
-
-    from registration_api.web.app import create_app
+    from registration_api.web.app import create_app  # noqa: PLC0415
 
     local = host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
     if not local and settings.public_base_url is None:
@@ -189,8 +195,6 @@ class _Supervised:
     :meth:`stop`. The sender must outlive a database that was down at its start."""
 
     def __init__(self, command: list[str], pause: float = 2.0):
-        import threading
-
         self.command, self.pause = command, pause
         self.stopping = threading.Event()
         self.process = _start_child(command)
@@ -207,8 +211,6 @@ class _Supervised:
             self.process = _start_child(self.command)
 
     def stop(self, timeout: float = 30) -> None:
-        import subprocess
-
         self.stopping.set()
         self.process.terminate()
         try:
@@ -232,20 +234,16 @@ def _sender_command(args: argparse.Namespace) -> list[str]:
     ]
 
 
-def _start_child(command: list[str]):
+def _start_child(command: list[str]) -> subprocess.Popen[bytes]:
     """Start ``command`` as background work: at a lower CPU priority (when the cores are
     busy, sign-ups come first and e-mail catches up after), and, on Linux, stopped by the
     kernel if this process dies, even by SIGKILL."""
-    import signal
-    import subprocess
 
     def background() -> None:
         os.nice(10)
         if sys.platform != "linux":
             return
         try:
-            import ctypes
-
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
@@ -253,14 +251,12 @@ def _start_child(command: list[str]):
     return subprocess.Popen(command, preexec_fn=background if hasattr(os, "nice") else None)
 
 
-def _watch_outbox(settings: Settings, engine, interval: float = 0.5, reload_every: float = 2.0) -> int:
+def _watch_outbox(settings: Settings, engine: Engine, interval: float = 0.5, reload_every: float = 2.0) -> int:
     """Deliver forever: whatever is due, every ``interval`` seconds; site edits are picked up."""
     registry = _registry(settings)
     sender = _sender(settings, engine, registry)
 
     async def loop() -> None:
-        import signal
-
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)  # finish the round, then stop
         reloading = asyncio.create_task(reload_sites(stop))  # a slow partner's site never holds up delivery
@@ -293,13 +289,13 @@ def _watch_outbox(settings: Settings, engine, interval: float = 0.5, reload_ever
     return 0
 
 
-def _send_mail(settings: Settings, engine, registry: PartnerSites) -> int:
+def _send_mail(settings: Settings, engine: Engine, registry: PartnerSites) -> int:
     report = asyncio.run(_sender(settings, engine, registry).deliver_due(limit=10_000))
     print(f"sent {report.sent}, failed {report.failed} (will be retried)")
     return 0 if report.failed == 0 else 1
 
 
-def _sender(settings: Settings, engine, registry: PartnerSites) -> OutboxSender:
+def _sender(settings: Settings, engine: Engine, registry: PartnerSites) -> OutboxSender:
     return OutboxSender(
         engine,
         transport_for(settings.smtp_url, settings.maildir),
@@ -308,7 +304,7 @@ def _sender(settings: Settings, engine, registry: PartnerSites) -> OutboxSender:
     )
 
 
-def _remind(settings: Settings, engine, today: dt.date | None) -> int:
+def _remind(settings: Settings, engine: Engine, today: dt.date | None) -> int:
     now = utc_now()
     today = today or now.astimezone(settings.timezone).date()
     registry = _registry(settings)
@@ -323,7 +319,7 @@ def _remind(settings: Settings, engine, today: dt.date | None) -> int:
     return _send_mail(settings, engine, registry)
 
 
-def _keys(engine, settings: Settings, args: argparse.Namespace) -> int:
+def _keys(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
     if _partner(settings, args.site_id) is None:
         return 1
     if args.action == "create":
@@ -350,7 +346,7 @@ def _keys(engine, settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _invitations(engine, settings: Settings, args: argparse.Namespace) -> int:
+def _invitations(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
     partner = _partner(settings, args.site_id)
     if partner is None:
         return 1
@@ -381,20 +377,20 @@ def _invitations(engine, settings: Settings, args: argparse.Namespace) -> int:
         if args.email:
             return _send_mail(settings, engine, _registry(settings))
         return 0
-    rows = [i.listed() for i in invitations.list_for(engine, args.site_id)]
+    listed = invitations.list_for(engine, args.site_id)
     if args.format == "csv":
-        write_csv(sys.stdout, invitations.COLUMNS, rows, lineterminator="\n")
+        write_csv(sys.stdout, invitations.COLUMNS, [i.listed() for i in listed], lineterminator="\n")
         return 0
     header = ("code", "created", "for", "subscriber", "activated")
     table = [
         (
-            r["code"],
-            r["created_at"][:10],
-            r["email"] or "—",
-            r["subscriber_number"] or "",
-            (r["activated_at"] or "")[:16].replace("T", " "),
+            i.code,
+            f"{i.created_at:%Y-%m-%d}",
+            i.email or "—",
+            i.subscriber_number or "",
+            f"{i.activated_at:%Y-%m-%d %H:%M}" if i.activated_at else "",
         )
-        for r in rows
+        for i in listed
     ]
     widths = [max(len(str(x)) for x in column) for column in zip(header, *table)]
     for line in (header, *table):

@@ -12,6 +12,7 @@ when they are queued.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email import policy
 from email.header import Header
@@ -23,6 +24,7 @@ from email.utils import format_datetime, formataddr, make_msgid
 from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import jinja2
 
@@ -44,11 +46,12 @@ class Lead:
     trial_ends: dt.date
     created_at: dt.datetime
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, str | None]:
+        """The lead as stored with a queued e-mail (see :meth:`from_json`)."""
         return {**self.__dict__, "trial_ends": self.trial_ends.isoformat(), "created_at": self.created_at.isoformat()}
 
     @classmethod
-    def from_json(cls, data: dict) -> Lead:
+    def from_json(cls, data: Mapping[str, Any]) -> Lead:
         return cls(
             **{
                 **data,
@@ -67,7 +70,7 @@ class Outgoing:
     envelope_from: str
     recipients: list[str]
     message: bytes
-    compose: dict | None = None
+    compose: dict[str, Any] | None = None
 
 
 @cache
@@ -76,7 +79,7 @@ def _environment(locale: str) -> jinja2.Environment:
     return sandboxed_environment(jinja2.FileSystemLoader(TEMPLATES), locale, plain_text=True)
 
 
-def _render(site: Site, name: str, context: dict) -> tuple[str, str, str]:
+def _render(site: Site, name: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
     """Subject, text and HTML of one message template (``.txt`` ones are not HTML-escaped)."""
     env = _environment(site.locale)
     return (
@@ -96,21 +99,31 @@ def _message(
     # a line break in a header would end it and start another: partners' texts (a page title,
     # their name) may hold one, so headers get them as single lines
     subject, name = _one_line(subject), _one_line(site.config.partner.name)
-    international = not all(address.isascii() for address in (sender, reply_to, *to))
-    message = EmailMessage() if international else MIMEMultipart("alternative")
-    message["From"] = Address(name, local, domain) if international else formataddr((name, sender), charset="utf-8")
-    message["To"] = ", ".join(to)
-    message["Reply-To"] = reply_to
-    message["Subject"] = Header(subject, "utf-8") if not (international or subject.isascii()) else subject
-    message["Date"] = format_datetime(when)
-    message["Message-ID"] = make_msgid(domain=domain or "localhost")
-    if international:
-        message.set_content(text)
-        message.add_alternative(html, subtype="html")
-        return message.as_bytes(policy=policy.SMTPUTF8)
-    message.attach(MIMEText(text, "plain", "utf-8"))
-    message.attach(MIMEText(html, "html", "utf-8"))
-    return message.as_bytes()
+    to_header, date, message_id = ", ".join(to), format_datetime(when), make_msgid(domain=domain or "localhost")
+    if not all(address.isascii() for address in (sender, reply_to, *to)):
+        international = EmailMessage()
+        international["From"] = Address(name, local, domain)
+        international["To"] = to_header
+        international["Reply-To"] = reply_to
+        international["Subject"] = subject
+        international["Date"] = date
+        international["Message-ID"] = message_id
+        international.set_content(text)
+        international.add_alternative(html, subtype="html")
+        return international.as_bytes(policy=policy.SMTPUTF8)
+    classic = MIMEMultipart("alternative")
+    classic["From"] = formataddr((name, sender), charset="utf-8")
+    classic["To"] = to_header
+    classic["Reply-To"] = reply_to
+    if subject.isascii():
+        classic["Subject"] = subject
+    else:  # a Header object is folded by the generator itself; typeshed allows only str here
+        classic["Subject"] = Header(subject, "utf-8")  # type: ignore[assignment]
+    classic["Date"] = date
+    classic["Message-ID"] = message_id
+    classic.attach(MIMEText(text, "plain", "utf-8"))
+    classic.attach(MIMEText(html, "html", "utf-8"))
+    return classic.as_bytes()
 
 
 def _one_line(text: str) -> str:
@@ -147,7 +160,7 @@ def registration_mail(
     ]
 
 
-def compose_queued(site: Site, purpose: str, recipients: list[str], sender: str, facts: dict) -> bytes:
+def compose_queued(site: Site, purpose: str, recipients: list[str], sender: str, facts: Mapping[str, Any]) -> bytes:
     """The bytes of an outbox e-mail queued by :func:`registration_mail`."""
     if facts.get("kind") != "registration" or purpose not in ("partner_notice", "welcome"):
         raise ValueError(f"cannot compose a queued {purpose!r} e-mail of kind {facts.get('kind')!r}")
@@ -175,7 +188,7 @@ def compose_queued(site: Site, purpose: str, recipients: list[str], sender: str,
 def compose(
     site: Site,
     template: str,
-    context: dict,
+    context: Mapping[str, Any],
     to: list[str],
     reply_to: str,
     sender: str,

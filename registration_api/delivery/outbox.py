@@ -28,6 +28,7 @@ from registration_api.delivery import webhook_post
 from registration_api.delivery.messages import compose_queued
 from registration_api.domain import webhook_events
 from registration_api.domain.signups import Clock, utc_now
+from registration_api.storage.records import OutboxMessage
 from registration_api.storage.tables import outbox
 from storefront import AllowList, Site
 
@@ -155,6 +156,10 @@ class DeliveryReport:
     failed: int = 0
 
 
+Failure = tuple[int, int, str]
+"""A message that could not be delivered now: its id, the attempt it was, and why."""
+
+
 class DeliveryError(Exception):
     """A message cannot be delivered now: its site is not served, or no longer has a webhook."""
 
@@ -173,29 +178,27 @@ class OutboxSender:
         transport: Transport,
         clock: Clock = utc_now,
         site: Callable[[str], Site | None] = lambda site_id: None,
-        webhook_allow: AllowList = AllowList(),
+        webhook_allow: AllowList | None = None,
     ):
         self.engine = engine
         self.transport = transport
         self.clock = clock
         self.site = site
-        self.webhook_allow = webhook_allow
+        self.webhook_allow = webhook_allow or AllowList()
 
-    def _compose(self, rows: list) -> tuple[dict[int, bytes], list[tuple[int, int, str]]]:
+    def _compose(self, rows: list[OutboxMessage]) -> tuple[dict[int, bytes], list[Failure]]:
         """Compose the e-mails among ``rows`` queued without their bytes and store them, so a
         retry sends the same message; returns them by id, and the rows that failed."""
         composed: dict[int, bytes] = {}
-        failed: list[tuple[int, int, str]] = []
+        failed: list[Failure] = []
         for row in rows:
             if row.channel != "email" or row.message or not row.compose:
                 continue
             try:
-                site = self.site(row.site_id)
+                site = self.site(row.site_id) if row.site_id else None
                 if site is None:
                     raise DeliveryError(f"site {row.site_id} is not served here, so its e-mail cannot be composed")
-                composed[row.id] = compose_queued(
-                    site, row.purpose, list(row.recipients), row.envelope_from, row.compose
-                )
+                composed[row.id] = compose_queued(site, row.purpose, row.recipients, row.envelope_from, row.compose)
             except Exception as exc:
                 failed.append((row.id, row.attempts + 1, f"{type(exc).__name__}: {exc}"))
         if composed:
@@ -204,12 +207,12 @@ class OutboxSender:
                     conn.execute(outbox.update().where(outbox.c.id == message_id).values(message=message, compose=None))
         return composed, failed
 
-    async def _deliver(self, row, message: bytes, mail: Session) -> str:
+    async def _deliver(self, row: OutboxMessage, message: bytes, mail: Session) -> str:
         """Send one outbox row; returns where it went, raises on failure."""
         if row.channel == "webhook":
-            site = self.site(row.site_id)
+            site = self.site(row.site_id) if row.site_id else None
             secret = site.config.webhook.secret if site and site.config.webhook else None
-            if secret is None:
+            if secret is None or row.target_url is None:
                 raise DeliveryError(f"site {row.site_id} no longer has a webhook")
             timestamp = int(time.time())  # the receiver checks freshness against its own wall clock
             try:
@@ -223,10 +226,10 @@ class OutboxSender:
                 log.warning("webhook id=%s site=%s to %s refused: %s", row.id, row.site_id, row.target_url, exc)
                 raise
             return f"webhook {row.target_url}"
-        await mail.send(row.envelope_from, list(row.recipients), message)
+        await mail.send(row.envelope_from, row.recipients, message)
         return str(self.transport)
 
-    def _claim_due(self, limit: int) -> list:
+    def _claim_due(self, limit: int) -> list[OutboxMessage]:
         """Claim up to ``limit`` due messages with one statement; rows another sender holds are
         skipped (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: one writer at a time anyway)."""
         now = self.clock()
@@ -245,9 +248,9 @@ class OutboxSender:
                 .values(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
                 .returning(*outbox.c)
             ).all()
-        return sorted(rows, key=lambda row: row.id)
+        return sorted((OutboxMessage.from_row(row) for row in rows), key=lambda message: message.id)
 
-    def _record(self, sent: list[int], failed: list[tuple[int, int, str]]) -> None:
+    def _record(self, sent: list[int], failed: list[Failure]) -> None:
         """Mark a batch's outcomes in one transaction: sent, or rescheduled with back-off."""
         now = self.clock()
         with self.engine.begin() as conn:

@@ -15,6 +15,7 @@ import ipaddress
 import socket
 import ssl
 from collections.abc import Iterable, Mapping
+from typing import Union
 
 import httpcore
 import httpx
@@ -25,6 +26,10 @@ CONNECT_SECONDS = 5.0
 READ_SECONDS = 10.0
 TOTAL_SECONDS = 20.0
 RESPONSE_CAP = 64 * 1024
+
+
+#: A socket option as httpcore passes one through (its own alias is private).
+SocketOption = Union[tuple[int, int, int], tuple[int, int, bytes | bytearray], tuple[int, int, None, int]]  # noqa: UP007
 
 
 class Refused(Exception):
@@ -66,7 +71,12 @@ class _CheckedBackend(httpcore.AsyncNetworkBackend):
         self.inner = httpcore.AnyIOBackend()
 
     async def connect_tcp(
-        self, host: str, port: int, timeout: float | None = None, local_address: str | None = None, socket_options=None
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[SocketOption] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         failure: Exception | None = None
         for address in await addresses_for(host, port, self.allow):
@@ -76,10 +86,10 @@ class _CheckedBackend(httpcore.AsyncNetworkBackend):
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 failure = exc
-        raise failure
+        raise failure or Failed(f"{host} has no address to connect to")
 
     async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options=None
+        self, path: str, timeout: float | None = None, socket_options: Iterable[SocketOption] | None = None
     ) -> httpcore.AsyncNetworkStream:
         raise Refused("events are never sent to a local socket")
 

@@ -6,25 +6,15 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from registration_api.storage.records import ApiKey
 from registration_api.storage.tables import api_keys
 
 PREFIX_LENGTH = 12  # what `keys list` prints of a key, and what the API's per-key rate limit counts by
 PREFIX = re.compile(r"sfk_[A-Za-z0-9_-]{8}")  # a key's first PREFIX_LENGTH characters
-
-
-@dataclass(frozen=True)
-class KeyInfo:
-    id: int
-    site_id: str
-    prefix: str
-    label: str | None
-    created_at: dt.datetime
-    revoked_at: dt.datetime | None
 
 
 def _hash(key: str) -> str:
@@ -43,10 +33,11 @@ def create(engine: Engine, site_id: str, label: str | None, now: dt.datetime) ->
     return key
 
 
-def list_keys(engine: Engine, site_id: str) -> list[KeyInfo]:
+def list_keys(engine: Engine, site_id: str) -> list[ApiKey]:
+    """The site's keys, oldest first, revoked ones too."""
     with engine.connect() as conn:
         rows = conn.execute(sa.select(api_keys).where(api_keys.c.site_id == site_id).order_by(api_keys.c.id))
-        return [KeyInfo(r.id, r.site_id, r.prefix, r.label, r.created_at, r.revoked_at) for r in rows]
+        return [ApiKey.from_row(row) for row in rows]
 
 
 def revoke(engine: Engine, site_id: str, prefix: str, now: dt.datetime) -> int:
@@ -54,16 +45,18 @@ def revoke(engine: Engine, site_id: str, prefix: str, now: dt.datetime) -> int:
     if not PREFIX.fullmatch(prefix):
         raise ValueError(f"{prefix!r} is not a key prefix; write it as `keys list` prints it, e.g. sfk_AbCdEfGh")
     with engine.begin() as conn:
-        return conn.execute(
+        revoked: int = conn.execute(
             api_keys.update()
             .where(api_keys.c.site_id == site_id, api_keys.c.prefix == prefix, api_keys.c.revoked_at.is_(None))
             .values(revoked_at=now)
         ).rowcount
+    return revoked
 
 
 def site_of(engine: Engine, key: str) -> str | None:
     """The site a live key belongs to, or None."""
     with engine.connect() as conn:
-        return conn.execute(
+        site_id: str | None = conn.execute(
             sa.select(api_keys.c.site_id).where(api_keys.c.key_hash == _hash(key), api_keys.c.revoked_at.is_(None))
         ).scalar()
+    return site_id

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -19,6 +18,7 @@ from registration_api.delivery.messages import Lead, invitation_mail, registrati
 from registration_api.domain import webhook_events
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.domain.signups import SignUp, active_trial, create_subscriber, event_data, queue_mail
+from registration_api.storage.records import INVITATION_COLUMNS, Invitation
 from registration_api.storage.tables import invitations, subscribers
 from storefront import Translator
 
@@ -40,50 +40,7 @@ def normalise_code(code: str) -> str:
     return "-".join(cleaned[i : i + 4] for i in range(0, len(cleaned), 4))
 
 
-@dataclass(frozen=True)
-class Invitation:
-    code: str
-    site_id: str
-    email: str | None
-    tariff: str
-    trial_days: int
-    created_at: dt.datetime
-    expires_at: dt.datetime | None
-    activated_at: dt.datetime | None
-    subscriber_number: str | None
-
-    def state(self, now: dt.datetime) -> str:
-        if self.activated_at is not None:
-            return "used"
-        if self.expires_at is not None and self.expires_at <= now:
-            return "expired"
-        return "open"
-
-    def listed(self) -> dict[str, str | int | None]:
-        """The invitation as the partner's listings show it (:data:`COLUMNS`), dates in ISO 8601."""
-        return {
-            "code": self.code,
-            "created_at": self.created_at.isoformat(),
-            "email": self.email,
-            "tariff": self.tariff,
-            "trial_days": self.trial_days,
-            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
-            "subscriber_number": self.subscriber_number,
-            "activated_at": self.activated_at.isoformat() if self.activated_at else None,
-        }
-
-
-#: The columns of the partner's listing of invitations (API, CSV and the command line).
-COLUMNS = (
-    "code",
-    "created_at",
-    "email",
-    "tariff",
-    "trial_days",
-    "expires_at",
-    "subscriber_number",
-    "activated_at",
-)
+COLUMNS = INVITATION_COLUMNS
 
 
 def activation_link(public_base: str, code: str) -> str:
@@ -91,30 +48,10 @@ def activation_link(public_base: str, code: str) -> str:
     return f"{public_base.rstrip('/')}/invite/{code}"
 
 
+#: Invitations with the number of the subscriber each brought (see :meth:`Invitation.from_row`).
 _SELECT = sa.select(invitations, subscribers.c.number).select_from(
     invitations.outerjoin(subscribers, invitations.c.subscriber_id == subscribers.c.id)
 )
-
-
-def _invitation(row) -> Invitation:
-    return Invitation(
-        row.code,
-        row.site_id,
-        row.email,
-        row.tariff,
-        row.trial_days,
-        _aware(row.created_at),
-        _aware(row.expires_at),
-        _aware(row.activated_at),
-        row.number,
-    )
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
 
 
 def create(
@@ -212,13 +149,13 @@ def _check_quota(conn: Connection, site_id: str, email: str, now: dt.datetime, p
 def find(engine: Engine, code: str) -> Invitation | None:
     with engine.connect() as conn:
         row = conn.execute(_SELECT.where(invitations.c.code == normalise_code(code))).first()
-    return _invitation(row) if row else None
+    return Invitation.from_row(row) if row else None
 
 
 def list_for(engine: Engine, site_id: str) -> list[Invitation]:
     with engine.connect() as conn:
         rows = conn.execute(_SELECT.where(invitations.c.site_id == site_id).order_by(invitations.c.id))
-        return [_invitation(r) for r in rows]
+        return [Invitation.from_row(row) for row in rows]
 
 
 class AlreadyUsed(Exception):
@@ -251,18 +188,14 @@ def _activate(
 ) -> Lead:
     claimed = conn.execute(
         invitations.update()
-        .where(
-            invitations.c.code == invitation.code,
-            invitations.c.activated_at.is_(None),
-        )
+        .where(invitations.c.id == invitation.id, invitations.c.activated_at.is_(None))
         .values(activated_at=now)
     ).rowcount
     if not claimed:
         raise AlreadyUsed(invitation.code)
-    invitation_id = conn.execute(sa.select(invitations.c.id).where(invitations.c.code == invitation.code)).scalar_one()
     existing = active_trial(conn, partner.id, signup.email_key, now.astimezone(timezone).date())
-    if existing:  # already on a trial with this partner: the invitation joins it, no second subscriber
-        subscriber_id, number, trial_ends = existing
+    if existing is not None:  # already on a trial with this partner: the invitation joins it, no second subscriber
+        subscriber_id, number, trial_ends = existing.id, existing.number, existing.trial_ends
     else:
         trial_ends = now.astimezone(timezone).date() + dt.timedelta(days=invitation.trial_days)
         subscriber_id, number = create_subscriber(
@@ -273,9 +206,9 @@ def _activate(
             page_id="invitation",
             tariff=invitation.tariff,
             trial_ends=trial_ends,
-            invitation_id=invitation_id,
+            invitation_id=invitation.id,
         )
-    conn.execute(invitations.update().where(invitations.c.id == invitation_id).values(subscriber_id=subscriber_id))
+    conn.execute(invitations.update().where(invitations.c.id == invitation.id).values(subscriber_id=subscriber_id))
     lead = Lead(
         number,
         signup.name,
@@ -290,9 +223,9 @@ def _activate(
     messages = registration_mail(
         partner.site, invitation.tariff, invitation.trial_days, None, (source, None), lead, mail_from
     )
-    queue_mail(
-        conn, partner, [m for m in messages if not existing or m.purpose == "partner_notice"], now, subscriber_id
-    )
+    if existing is not None:  # the person has had the welcome of the trial the invitation joins
+        messages = [message for message in messages if message.purpose == "partner_notice"]
+    queue_mail(conn, partner, messages, now, subscriber_id)
     webhook_events.enqueue(
         conn,
         partner,

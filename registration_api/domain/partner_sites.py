@@ -145,8 +145,8 @@ class PartnerSites:
         site = load_site(self.sites_dir / site_id, self.themes_dir)
         renderer = SiteRenderer(site, seconds=self.seconds)
         renderer.try_service_pages()  # a template that fails keeps the last good version serving
-        origins = {origin_of(site.config.site.base_url), *(origin_of(o) for o in site.config.site.origins)}
-        return PartnerSite(site, renderer, frozenset(origins))
+        origins = (origin_of(url) for url in (site.config.site.base_url, *site.config.site.origins))
+        return PartnerSite(site, renderer, frozenset(origin for origin in origins if origin is not None))
 
 
 def _reasons(site_id: str, exc: Exception) -> list[str]:

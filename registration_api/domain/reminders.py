@@ -14,15 +14,17 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from registration_api.delivery.messages import compose
-from registration_api.domain.partner_sites import PartnerSites
+from registration_api.domain import subscriptions
+from registration_api.domain.partner_sites import PartnerSite, PartnerSites
 from registration_api.domain.signups import queue_mail
-from registration_api.domain.subscriptions import access_ends
+from registration_api.storage.records import Subscriber
 from registration_api.storage.tables import digests, reminders, subscribers
 
 log = logging.getLogger("registration_api")
@@ -40,6 +42,7 @@ class RemindReport:
 
 
 def due_kind(days_left: int) -> str | None:
+    """The reminder due with ``days_left`` days of access left, if any."""
     for kind, low, high in WINDOWS:
         if low <= days_left <= high:
             return kind
@@ -70,22 +73,22 @@ def extend(engine: Engine, site_id: str, number: str, period_end: dt.date, now: 
         row = conn.execute(
             sa.select(subscribers).where(subscribers.c.site_id == site_id, subscribers.c.number == number)
         ).first()
-        if row is None or row.extended_at is not None or access_ends(row) != period_end:
+        subscriber = Subscriber.from_row(row) if row else None
+        if subscriber is None or subscriber.extended_at is not None or subscriber.access_ends != period_end:
             return None
         new_end = period_end + dt.timedelta(days=EXTENSION_DAYS)
-        column = "paid_until" if row.status == "paid" and row.paid_until else "trial_ends"
+        column = "paid_until" if subscriber.status == "paid" and subscriber.paid_until else "trial_ends"
         claimed = conn.execute(
             subscribers.update()
-            .where(
-                subscribers.c.id == row.id,
-                subscribers.c.extended_at.is_(None),
-            )
-            .values(**{column: new_end}, extended_at=now)
+            .where(subscribers.c.id == subscriber.id, subscribers.c.extended_at.is_(None))
+            .values({column: new_end, "extended_at": now})
         ).rowcount
-        return new_end if claimed else None
+    return new_end if claimed else None
 
 
 class Reminder:
+    """One day's run: the reminders due to clients and, on Mondays, each partner's digest."""
+
     def __init__(self, engine: Engine, registry: PartnerSites, *, mail_from: str, public_base: str, secret: str):
         self.engine = engine
         self.registry = registry
@@ -95,30 +98,30 @@ class Reminder:
 
     def run(self, today: dt.date, now: dt.datetime) -> RemindReport:
         report = RemindReport()
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(subscribers).where(subscribers.c.status.in_(("trial", "paid")))).all()
-        for row in rows:
-            end = access_ends(row)
+        running = subscriptions.running(self.engine)
+        for subscriber in running:
+            end = subscriber.access_ends
             kind = due_kind((end - today).days)
-            if kind and self._send_once(row, kind, end, now):
+            if kind and self._send_once(subscriber, kind, end, now):
                 report.reminders += 1
         if today.weekday() == 0:
             for site_id in self.registry.ids():
-                if self._digest_once(site_id, today, now, rows):
+                partner = self.registry.get(site_id)
+                if partner is not None and self._digest_once(partner, today, now, running):
                     report.digests += 1
         return report
 
-    def _send_once(self, row, kind: str, end: dt.date, now: dt.datetime) -> bool:
-        partner = self.registry.get(row.site_id)
+    def _send_once(self, subscriber: Subscriber, kind: str, end: dt.date, now: dt.datetime) -> bool:
+        partner = self.registry.get(subscriber.site_id)
         if partner is None:
             return False
         link = None
-        if kind == "before_7" and row.extended_at is None:
-            link = f"{self.public_base}/extend/{extension_token(self.secret, row.number, end)}"
+        if kind == "before_7" and subscriber.extended_at is None:
+            link = f"{self.public_base}/extend/{extension_token(self.secret, subscriber.number, end)}"
         context = {
             "kind": kind,
-            "name": row.name,
-            "number": row.number,
+            "name": subscriber.name,
+            "number": subscriber.number,
             "ends": end,
             "link": link,
             "days": EXTENSION_DAYS,
@@ -127,7 +130,7 @@ class Reminder:
             partner.site,
             "reminder",
             context,
-            [row.email],
+            [subscriber.email],
             str(partner.site.config.partner.email),
             self.mail_from,
             now,
@@ -135,30 +138,37 @@ class Reminder:
         )
         return self._once(
             lambda conn: conn.execute(
-                reminders.insert().values(subscriber_id=row.id, kind=kind, period_end=end, sent_at=now)
+                reminders.insert().values(subscriber_id=subscriber.id, kind=kind, period_end=end, sent_at=now)
             ),
-            lambda conn: queue_mail(conn, partner, [message], now, row.id),
-            f"reminder {kind} subscriber={row.number}",
+            lambda conn: queue_mail(conn, partner, [message], now, subscriber.id),
+            f"reminder {kind} subscriber={subscriber.number}",
         )
 
-    def _digest_once(self, site_id: str, today: dt.date, now: dt.datetime, rows) -> bool:
-        partner = self.registry.get(site_id)
+    def _digest_once(
+        self, partner: PartnerSite, today: dt.date, now: dt.datetime, running: Sequence[Subscriber]
+    ) -> bool:
+        """The partner's Monday digest of the subscriptions ending within the horizon, once a day."""
+        site_id = partner.id
         ending = sorted(
-            (r for r in rows if r.site_id == site_id and 0 <= (access_ends(r) - today).days <= DIGEST_HORIZON_DAYS),
-            key=access_ends,
+            (
+                subscriber
+                for subscriber in running
+                if subscriber.site_id == site_id and 0 <= (subscriber.access_ends - today).days <= DIGEST_HORIZON_DAYS
+            ),
+            key=lambda subscriber: subscriber.access_ends,
         )
         if not ending:
             return False
         items = [
             {
-                "number": r.number,
-                "name": r.name,
-                "email": r.email,
-                "phone": r.phone,
-                "status": r.status,
-                "ends": access_ends(r),
+                "number": subscriber.number,
+                "name": subscriber.name,
+                "email": subscriber.email,
+                "phone": subscriber.phone,
+                "status": subscriber.status,
+                "ends": subscriber.access_ends,
             }
-            for r in ending
+            for subscriber in ending
         ]
         notify = [str(a) for a in partner.site.config.partner.notify]
         message = compose(
@@ -176,7 +186,7 @@ class Reminder:
             f"digest site={site_id}",
         )
 
-    def _once(self, claim, then, what: str) -> bool:
+    def _once(self, claim: Callable[[Connection], object], then: Callable[[Connection], None], what: str) -> bool:
         """Run ``claim`` (an insert guarded by a unique key) and ``then`` together, or neither."""
         try:
             with self.engine.begin() as conn:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from registration_api.delivery.messages import Lead, Outgoing, registration_mail
 from registration_api.domain import webhook_events
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.storage.batch_writer import BatchWriter
+from registration_api.storage.records import NewOutboxMessage, NewSubscriber, Subscriber
 from registration_api.storage.tables import outbox, subscribers
 from storefront import RegistrationPage
 
@@ -36,7 +37,7 @@ def utc_now() -> dt.datetime:
 
 @dataclass(frozen=True)
 class SignUp:
-    """Validated, normalised form data."""
+    """Validated, normalised form data (see :func:`registration_api.web.forms.signup_of`)."""
 
     name: str
     email: str
@@ -44,18 +45,6 @@ class SignUp:
     company: str | None
     inn: str | None
     token: str | None
-
-    @classmethod
-    def from_form(cls, form, *, with_token: bool = True) -> SignUp:
-        """The validated registration form (see :mod:`registration_api.web.forms`), normalised."""
-        return cls(
-            name=form.name.data,
-            email=form.email.data,
-            phone=form.phone.normalised,
-            company=form.company.data or None,
-            inn=(form.inn.data or "").replace(" ", "") or None,
-            token=(form.token.data or None) if with_token else None,
-        )
 
     @property
     def email_key(self) -> str:
@@ -65,6 +54,8 @@ class SignUp:
 
 @dataclass(frozen=True)
 class Outcome:
+    """What a sign-up came to: a new subscriber, or the one it repeats."""
+
     number: str
     trial_ends: dt.date
     created: bool
@@ -75,20 +66,20 @@ class SignupService:
     """Stores sign-ups through one writer thread (group commit); safe with many processes too."""
 
     def __init__(self, engine: Engine, *, mail_from: str, timezone: dt.tzinfo, clock: Clock = utc_now):
-        self.writer: BatchWriter[_Request] = BatchWriter(engine, self._register_batch)
+        self.writer: BatchWriter[_Request, Outcome] = BatchWriter(engine, self._register_batch)
         self.mail_from = mail_from
         self.timezone = timezone
         self.clock = clock
 
     async def register(self, partner: PartnerSite, page: RegistrationPage, signup: SignUp) -> Outcome:
         """Store the sign-up; returns once its batch is committed."""
-        for attempt in range(3):
+        for attempt in range(1, ATTEMPTS + 1):
             try:
                 outcome = await asyncio.wrap_future(self.writer.submit(_Request(partner, page, signup)))
                 break
             except sa.exc.IntegrityError:
                 # a twin in another process (same token or e-mail) committed first: look again, find it
-                if attempt == 2:
+                if attempt == ATTEMPTS:
                     raise
         log.info(
             "registration site=%s page=%s subscriber=%s %s",
@@ -108,8 +99,8 @@ class SignupService:
         """
         now = self.clock()
         today = now.astimezone(self.timezone).date()
-        seen: dict[tuple, Outcome | int] = _existing(conn, requests, today)  # key → stored, or batch position
-        outcomes: list[Outcome | None] = [None] * len(requests)
+        seen: dict[_Key, Outcome | int] = dict(_existing(conn, requests, today))  # key → stored, or batch position
+        outcomes: dict[int, Outcome] = {}  # by position in the batch
         twin_of: dict[int, int] = {}  # position → position of the earlier sign-up in this batch it repeats
         creating: list[int] = []
         for position, request in enumerate(requests):
@@ -124,7 +115,7 @@ class SignupService:
                 seen.update((key, position) for key in keys)
         if creating:
             rows = [_subscriber_row(requests[position], now, today) for position in creating]
-            ids = (
+            ids: list[int] = list(
                 conn.execute(subscribers.insert().returning(subscribers.c.id, sort_by_parameter_order=True), rows)
                 .scalars()
                 .all()
@@ -133,22 +124,22 @@ class SignupService:
                 subscribers.update()
                 .where(subscribers.c.id == sa.bindparam("row_id"))
                 .values(number=sa.bindparam("row_number")),
-                [{"row_id": i, "row_number": str(NUMBER_BASE + i)} for i in ids],
+                [{"row_id": i, "row_number": subscriber_number(i)} for i in ids],
             )
-            mail: list[dict] = []
-            for position, subscriber_id, row in zip(creating, ids, rows):
-                number = str(NUMBER_BASE + subscriber_id)
+            mail: list[NewOutboxMessage] = []
+            for position, subscriber_id, row in zip(creating, ids, rows, strict=True):
+                number = subscriber_number(subscriber_id)
                 outcomes[position] = Outcome(number, row["trial_ends"], created=True, token=row["token"])
                 mail.extend(self._outbox_rows(requests[position], number, row, now, subscriber_id))
             conn.execute(outbox.insert(), mail)
         for position, original in twin_of.items():
-            first = outcomes[original]
+            first = outcomes[original]  # an earlier position, created above
             outcomes[position] = Outcome(first.number, first.trial_ends, created=False, token=first.token)
-        return outcomes
+        return [outcomes[position] for position in range(len(requests))]
 
     def _outbox_rows(
-        self, request: _Request, number: str, row: dict, now: dt.datetime, subscriber_id: int
-    ) -> list[dict]:
+        self, request: _Request, number: str, row: NewSubscriber, now: dt.datetime, subscriber_id: int
+    ) -> list[NewOutboxMessage]:
         """The new subscriber's e-mails (composed later, by the sender) and webhook event."""
         partner, page, signup = request.partner, request.page, request.signup
         lead = Lead(
@@ -176,6 +167,13 @@ class SignupService:
         return rows + ([event] if event else [])
 
 
+#: Tries of a sign-up whose batch lost a race with another process's twin.
+ATTEMPTS = 3
+
+#: What makes two sign-ups the same: (site, "token" or "email", the token or the e-mail key).
+_Key = tuple[str, str, str]
+
+
 @dataclass(frozen=True)
 class _Request:
     partner: PartnerSite
@@ -183,55 +181,57 @@ class _Request:
     signup: SignUp
 
 
-def _keys(request: _Request) -> list[tuple]:
+def subscriber_number(subscriber_id: int) -> str:
+    """The number a subscriber is known by, from its row's identity (never shared by two processes)."""
+    return str(NUMBER_BASE + subscriber_id)
+
+
+def _keys(request: _Request) -> list[_Key]:
     """What makes two sign-ups the same: the form token, and the e-mail (within one partner)."""
     site_id, signup = request.partner.id, request.signup
-    return ([(site_id, "token", signup.token)] if signup.token else []) + [(site_id, "email", signup.email_key)]
+    by_token: list[_Key] = [(site_id, "token", signup.token)] if signup.token else []
+    return [*by_token, (site_id, "email", signup.email_key)]
 
 
-def _existing(conn: Connection, requests: Sequence[_Request], today: dt.date) -> dict[tuple, Outcome]:
+def _existing(conn: Connection, requests: Sequence[_Request], today: dt.date) -> dict[_Key, Outcome]:
     """Stored subscribers that a batch's sign-ups repeat, by the keys of :func:`_keys`: the
     same token, or the same e-mail among the partner's running trials. A trial that has
     ended is marked expired instead (one active trial per partner and e-mail is what the
     unique index allows)."""
-    found: dict[tuple, Outcome] = {}
-    columns = (
-        subscribers.c.id,
-        subscribers.c.number,
-        subscribers.c.trial_ends,
-        subscribers.c.token,
-        subscribers.c.email_key,
-    )
+    found: dict[_Key, Outcome] = {}
     for site_id in {request.partner.id for request in requests}:
         mine = [request.signup for request in requests if request.partner.id == site_id]
         tokens = [signup.token for signup in mine if signup.token]
         if tokens:
             for row in conn.execute(
-                sa.select(*columns).where(subscribers.c.site_id == site_id, subscribers.c.token.in_(tokens))
+                sa.select(subscribers).where(subscribers.c.site_id == site_id, subscribers.c.token.in_(tokens))
             ):
-                found[(site_id, "token", row.token)] = Outcome(
-                    row.number, row.trial_ends, created=False, token=row.token
-                )
+                stored = Subscriber.from_row(row)
+                if stored.token is not None:
+                    found[(site_id, "token", stored.token)] = _repeat(stored)
         expired = []
         for row in conn.execute(
-            sa.select(*columns).where(
+            sa.select(subscribers).where(
                 subscribers.c.site_id == site_id,
                 subscribers.c.email_key.in_([s.email_key for s in mine]),
                 subscribers.c.status == "trial",
             )
         ):
-            if row.trial_ends < today:
-                expired.append(row.id)
+            stored = Subscriber.from_row(row)
+            if stored.trial_ends < today:
+                expired.append(stored.id)
             else:
-                found[(site_id, "email", row.email_key)] = Outcome(
-                    row.number, row.trial_ends, created=False, token=row.token
-                )
+                found[(site_id, "email", stored.email_key)] = _repeat(stored)
         if expired:
             conn.execute(subscribers.update().where(subscribers.c.id.in_(expired)).values(status="expired"))
     return found
 
 
-def _subscriber_row(request: _Request, now: dt.datetime, today: dt.date) -> dict:
+def _repeat(stored: Subscriber) -> Outcome:
+    return Outcome(stored.number, stored.trial_ends, created=False, token=stored.token)
+
+
+def _subscriber_row(request: _Request, now: dt.datetime, today: dt.date) -> NewSubscriber:
     signup, page = request.signup, request.page
     return {
         "name": signup.name,
@@ -252,10 +252,20 @@ def _subscriber_row(request: _Request, now: dt.datetime, today: dt.date) -> dict
     }
 
 
-def create_subscriber(conn: Connection, signup: SignUp, now: dt.datetime, **columns) -> tuple[int, str]:
+def create_subscriber(
+    conn: Connection,
+    signup: SignUp,
+    now: dt.datetime,
+    *,
+    site_id: str,
+    page_id: str,
+    tariff: str,
+    trial_ends: dt.date,
+    invitation_id: int | None = None,
+) -> tuple[int, str]:
     """Insert a trial subscriber; returns its row id and its subscriber number (from the row's identity,
     so processes sharing a database never hand out the same number)."""
-    subscriber_id = conn.execute(
+    subscriber_id: int = conn.execute(
         subscribers.insert()
         .values(
             name=signup.name,
@@ -267,37 +277,46 @@ def create_subscriber(conn: Connection, signup: SignUp, now: dt.datetime, **colu
             status="trial",
             consent_at=now,
             created_at=now,
-            **columns,
+            site_id=site_id,
+            page_id=page_id,
+            tariff=tariff,
+            trial_ends=trial_ends,
+            invitation_id=invitation_id,
         )
         .returning(subscribers.c.id)
     ).scalar_one()
-    number = str(NUMBER_BASE + subscriber_id)
+    number = subscriber_number(subscriber_id)
     conn.execute(subscribers.update().where(subscribers.c.id == subscriber_id).values(number=number))
     return subscriber_id, number
 
 
-def active_trial(conn: Connection, site_id: str, email_key: str, today: dt.date):
+def active_trial(conn: Connection, site_id: str, email_key: str, today: dt.date) -> Subscriber | None:
     """The person's running trial with this partner, if any; a trial that has ended is marked expired
     (one active trial per partner and e-mail is what the unique index allows)."""
     row = conn.execute(
-        sa.select(subscribers.c.id, subscribers.c.number, subscribers.c.trial_ends).where(
+        sa.select(subscribers).where(
             subscribers.c.site_id == site_id, subscribers.c.email_key == email_key, subscribers.c.status == "trial"
         )
     ).first()
-    if row and row.trial_ends < today:
-        conn.execute(subscribers.update().where(subscribers.c.id == row.id).values(status="expired"))
+    if row is None:
         return None
-    return row
+    trial = Subscriber.from_row(row)
+    if trial.trial_ends < today:
+        conn.execute(subscribers.update().where(subscribers.c.id == trial.id).values(status="expired"))
+        return None
+    return trial
 
 
-def queue_mail(conn: Connection, partner: PartnerSite, messages, now: dt.datetime, subscriber_id: int | None) -> None:
+def queue_mail(
+    conn: Connection, partner: PartnerSite, messages: Iterable[Outgoing], now: dt.datetime, subscriber_id: int | None
+) -> None:
     """Write e-mails to the outbox, in the caller's transaction."""
     rows = [mail_row(partner, message, now, subscriber_id) for message in messages]
     if rows:
         conn.execute(outbox.insert(), rows)
 
 
-def mail_row(partner: PartnerSite, message: Outgoing, now: dt.datetime, subscriber_id: int | None) -> dict:
+def mail_row(partner: PartnerSite, message: Outgoing, now: dt.datetime, subscriber_id: int | None) -> NewOutboxMessage:
     """The outbox row of one e-mail."""
     return {
         "purpose": message.purpose,
@@ -314,7 +333,7 @@ def mail_row(partner: PartnerSite, message: Outgoing, now: dt.datetime, subscrib
     }
 
 
-def event_data(lead: Lead, tariff: str, application: str | None, source: str) -> dict:
+def event_data(lead: Lead, tariff: str, application: str | None, source: str) -> dict[str, str | None]:
     """What a webhook receiver learns of a subscriber."""
     return {
         "subscriber_number": lead.number,

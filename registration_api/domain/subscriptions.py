@@ -9,32 +9,11 @@ from sqlalchemy.engine import Engine
 
 from registration_api.domain import webhook_events
 from registration_api.domain.partner_sites import PartnerSite
+from registration_api.storage.records import SUBSCRIBER_COLUMNS, Subscriber
 from registration_api.storage.tables import subscribers
 
 STATUSES = ("trial", "paid", "expired", "gone")
-COLUMNS = (
-    "number",
-    "status",
-    "name",
-    "email",
-    "phone",
-    "company",
-    "inn",
-    "tariff",
-    "application",
-    "page_id",
-    "created_at",
-    "trial_ends",
-    "paid_until",
-    "extended_at",
-    "gone_at",
-    "gone_reason",
-)
-
-
-def access_ends(row) -> dt.date:
-    """The last day of access: the paid period once converted, else the trial."""
-    return row.paid_until if row.status == "paid" and row.paid_until else row.trial_ends
+COLUMNS = SUBSCRIBER_COLUMNS
 
 
 def list_for(
@@ -44,7 +23,7 @@ def list_for(
     status: str | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
-) -> list[dict]:
+) -> list[Subscriber]:
     """Subscribers of one site, newest first; ``since``/``until`` filter by registration day."""
     query = sa.select(subscribers).where(subscribers.c.site_id == site_id)
     if status:
@@ -56,12 +35,23 @@ def list_for(
             subscribers.c.created_at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC)
         )
     with engine.connect() as conn:
-        rows = conn.execute(query.order_by(subscribers.c.id.desc()))
-        return [{column: _plain(getattr(row, column)) for column in COLUMNS} for row in rows]
+        return [Subscriber.from_row(row) for row in conn.execute(query.order_by(subscribers.c.id.desc()))]
 
 
-def _plain(value):
-    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+def find(engine: Engine, site_id: str, number: str) -> Subscriber | None:
+    """The subscriber ``number`` of ``site_id``, or None."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(subscribers).where(subscribers.c.site_id == site_id, subscribers.c.number == number)
+        ).first()
+    return Subscriber.from_row(row) if row else None
+
+
+def running(engine: Engine) -> list[Subscriber]:
+    """Every subscriber whose access has not ended by status: on a trial or paid."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(subscribers).where(subscribers.c.status.in_(("trial", "paid"))))
+        return [Subscriber.from_row(row) for row in rows]
 
 
 def convert(engine: Engine, partner: PartnerSite, number: str, paid_until: dt.date, now: dt.datetime) -> bool:
@@ -72,18 +62,19 @@ def convert(engine: Engine, partner: PartnerSite, number: str, paid_until: dt.da
         ).first()
         if row is None:
             return False
+        subscriber = Subscriber.from_row(row)
         conn.execute(
             subscribers.update()
-            .where(subscribers.c.id == row.id)
+            .where(subscribers.c.id == subscriber.id)
             .values(status="paid", paid_until=paid_until, gone_at=None, gone_reason=None)
         )
         webhook_events.enqueue(
             conn,
             partner,
             "subscriber.converted",
-            {"subscriber_number": number, "paid_until": paid_until.isoformat(), "tariff": row.tariff},
+            {"subscriber_number": number, "paid_until": paid_until.isoformat(), "tariff": subscriber.tariff},
             now,
-            row.id,
+            subscriber.id,
         )
     return True
 
@@ -91,17 +82,12 @@ def convert(engine: Engine, partner: PartnerSite, number: str, paid_until: dt.da
 def mark_gone(engine: Engine, site_id: str, number: str, reason: str, now: dt.datetime) -> bool:
     """Record that a client left, and why (the seeds ask partners to keep the reason)."""
     with engine.begin() as conn:
-        return (
-            conn.execute(
-                subscribers.update()
-                .where(
-                    subscribers.c.site_id == site_id,
-                    subscribers.c.number == number,
-                )
-                .values(status="gone", gone_at=now, gone_reason=reason)
-            ).rowcount
-            == 1
-        )
+        changed = conn.execute(
+            subscribers.update()
+            .where(subscribers.c.site_id == site_id, subscribers.c.number == number)
+            .values(status="gone", gone_at=now, gone_reason=reason)
+        ).rowcount
+    return changed == 1
 
 
 def site_of(engine: Engine, number: str) -> str | None:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from registration_api.domain.partner_sites import PartnerSite
+from registration_api.storage.records import NewOutboxMessage
 from registration_api.storage.tables import outbox
 
 
@@ -47,12 +48,12 @@ def enqueue(
     """Queue ``event`` for the partner's webhook, if it has one, in the caller's transaction."""
     row = event_row(partner, event, data, now, subscriber_id)
     if row is not None:
-        conn.execute(outbox.insert().values(**row))
+        conn.execute(outbox.insert(), [row])
 
 
 def event_row(
     partner: PartnerSite, event: str, data: dict[str, Any], now: dt.datetime, subscriber_id: int | None = None
-) -> dict | None:
+) -> NewOutboxMessage | None:
     """The outbox row of ``event`` for the partner's webhook; None when it has no webhook."""
     webhook = partner.site.config.webhook
     if webhook is None:

@@ -19,36 +19,40 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
 MAX_BATCH = 256
 Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 
 @dataclass
-class _Job(Generic[Item]):
+class _Job(Generic[Item, Result]):
     item: Item
-    future: Future = field(default_factory=Future)
+    future: Future[Result] = field(default_factory=Future)
 
 
-class BatchWriter(Generic[Item]):
+class BatchWriter(Generic[Item, Result]):
     """Runs ``handle(conn, items) -> results`` (one result per item, in order) in batches."""
 
     def __init__(
-        self, engine: Engine, handle: Callable[[Connection, Sequence[Item]], list[Any]], max_batch: int = MAX_BATCH
+        self,
+        engine: Engine,
+        handle: Callable[[Connection, Sequence[Item]], list[Result]],
+        max_batch: int = MAX_BATCH,
     ):
         self.engine = engine
         self.handle = handle
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Job[Item, Result] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def submit(self, item: Item) -> Future:
+    def submit(self, item: Item) -> Future[Result]:
         """Write ``item`` in the next batch; the future resolves after that batch committed."""
-        job = _Job(item)
+        job: _Job[Item, Result] = _Job(item)
         if self._thread is None:
             with self._lock:
                 if self._thread is None:
@@ -94,10 +98,13 @@ class BatchWriter(Generic[Item]):
                     else:
                         job.future.set_result(result)
                 continue
-            for job, result in zip(batch, results):
+            for job, result in zip(batch, results, strict=True):
                 job.future.set_result(result)
 
-    def _write(self, batch: list[_Job]) -> list[Any]:
+    def _write(self, batch: list[_Job[Item, Result]]) -> list[Result]:
         """Run the batch in one transaction; its results once committed."""
         with self.engine.connect() as conn, conn.begin():
-            return self.handle(conn, [job.item for job in batch])
+            results = self.handle(conn, [job.item for job in batch])
+            if len(results) != len(batch):  # rolled back: no request is told a wrong outcome
+                raise RuntimeError(f"the batch handler gave {len(results)} results for {len(batch)} items")
+            return results

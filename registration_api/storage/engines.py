@@ -7,6 +7,7 @@ PostgreSQL serves several API processes or hosts.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -29,7 +30,7 @@ def create_engine(url: str) -> Engine:
         )
 
         @sa.event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:
+        def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:  # a sqlite3.Connection
             dbapi_connection.isolation_level = None  # SQLAlchemy's begin event issues BEGIN itself
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -49,9 +50,11 @@ def create_engine(url: str) -> Engine:
 def secret(engine: Engine, name: str) -> str:
     """A random secret generated once per database, shared by every process (signs links)."""
     with engine.connect() as conn:
-        return conn.execute(sa.select(service_secrets.c.value).where(service_secrets.c.name == name)).scalar_one()
+        value: str = conn.execute(sa.select(service_secrets.c.value).where(service_secrets.c.name == name)).scalar_one()
+    return value
 
 
 def ping(engine: Engine) -> None:
+    """Raises when the database does not answer."""
     with engine.connect() as conn:
         conn.execute(sa.text("SELECT 1"))

@@ -36,7 +36,8 @@ def _add_missing_columns(conn: Connection, table: sa.Table, names: list[str]) ->
             continue
         column = table.c[name]
         ddl = column.type.compile(dialect=conn.dialect)
-        default = f" DEFAULT '{column.server_default.arg}'" if column.server_default is not None else ""
+        server_default = column.server_default
+        default = f" DEFAULT '{server_default.arg}'" if isinstance(server_default, sa.DefaultClause) else ""
         not_null = " NOT NULL" if not column.nullable and default else ""
         conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {name} {ddl}{default}{not_null}"))
 

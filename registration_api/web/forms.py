@@ -3,27 +3,34 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from wtforms import BooleanField, Form, StringField, validators
 from wtforms.validators import ValidationError
 
 from registration_api.domain.identifiers import inn_is_valid, normalise_phone
+from registration_api.domain.signups import SignUp
 from registration_api.web.inputs import CONSENT_VALUE
 from storefront import Translator
 
 FIELDS = ("name", "email", "phone", "company", "inn", "consent")
 
 
+class PhoneField(StringField):
+    """A phone number as typed; once validated, :attr:`normalised` holds it as ``+7XXXXXXXXXX``."""
+
+    normalised: str | None = None
+
+
 class _Phone:
     def __init__(self, message: str):
         self.message = message
 
-    def __call__(self, form: Form, field: StringField) -> None:
+    def __call__(self, form: Form, field: PhoneField) -> None:
         if field.data:
-            normalised = normalise_phone(field.data)
-            if normalised is None:
+            field.normalised = normalise_phone(field.data)
+            if field.normalised is None:
                 raise ValidationError(self.message)
-            field.normalised = normalised
 
 
 class _Inn:
@@ -50,7 +57,7 @@ class _OneLine:
 class _Checkbox(BooleanField):
     """Checked only when the browser sent the checkbox's own value: ``no``, ``0`` or ``off`` are not consent."""
 
-    def process_formdata(self, valuelist: list) -> None:
+    def process_formdata(self, valuelist: list[Any]) -> None:
         self.data = bool(valuelist) and valuelist[0] == CONSENT_VALUE
 
 
@@ -58,12 +65,25 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
+class RegistrationForm(Form):
+    """The registration form's fields; :func:`registration_form` makes the class of a locale."""
+
+    name: StringField
+    email: StringField
+    phone: PhoneField
+    company: StringField
+    inn: StringField
+    consent: BooleanField
+    website: StringField  # the honeypot: hidden from people, filled by bots
+    token: StringField  # the idempotency token the page's script fills
+
+
 @cache
-def registration_form(locale: str) -> type[Form]:
+def registration_form(locale: str) -> type[RegistrationForm]:
     """The form class for one locale (messages are fixed per class, so classes are cached)."""
     t = Translator(locale).text
 
-    class RegistrationForm(Form):
+    class LocalisedForm(RegistrationForm):
         name = StringField(
             filters=[_strip],
             validators=[
@@ -80,7 +100,7 @@ def registration_form(locale: str) -> type[Form]:
                 validators.Email(t("err_email_invalid"), granular_message=False),
             ],
         )
-        phone = StringField(
+        phone = PhoneField(
             filters=[_strip],
             validators=[
                 validators.DataRequired(t("err_phone_required")),
@@ -101,14 +121,29 @@ def registration_form(locale: str) -> type[Form]:
         website = StringField(filters=[_strip])
         token = StringField(filters=[_strip], validators=[validators.Optional(), validators.Length(max=100)])
 
-    return RegistrationForm
+    return LocalisedForm
 
 
 def errors_of(form: Form) -> dict[str, str]:
     """The first message of each field in error, by field name."""
-    return {name: messages[0] for name, messages in form.errors.items() if messages}
+    return {field.name: field.errors[0] for field in form if field.errors}
 
 
 def typed_values(form: Form) -> dict[str, object]:
     """What the person typed, to show the form again with it."""
     return {name: (form[name].data or "") for name in (*FIELDS, "token")}
+
+
+def signup_of(form: RegistrationForm, *, with_token: bool = True) -> SignUp:
+    """The validated ``form`` as a sign-up, normalised; ``with_token`` keeps its idempotency token."""
+    name, email, phone = form.name.data, form.email.data, form.phone.normalised
+    if name is None or email is None or phone is None:
+        raise ValueError("only a validated registration form is a sign-up")
+    return SignUp(
+        name=name,
+        email=email,
+        phone=phone,
+        company=form.company.data or None,
+        inn=(form.inn.data or "").replace(" ", "") or None,
+        token=(form.token.data or None) if with_token else None,
+    )

@@ -105,7 +105,8 @@ async def read_form(request: Request, *, cap: int, timeout: float) -> FormData:
     for key, value in items:
         check_text(key, "a field name")
         check_text(value, f"field '{key}'")
-    return FormData(items)
+    fields: list[tuple[str, str | UploadFile]] = list(items)
+    return FormData(fields)
 
 
 async def _text_fields(form: FormData) -> list[tuple[str, str]]:

@@ -23,9 +23,8 @@ from registration_api.delivery.messages import Lead
 from registration_api.domain import invitations, reminders, subscriptions
 from registration_api.domain.invitations import Invitation
 from registration_api.domain.partner_sites import PartnerSite
-from registration_api.domain.signups import SignUp
 from registration_api.web.errors import Refusal
-from registration_api.web.forms import errors_of, registration_form, typed_values
+from registration_api.web.forms import errors_of, registration_form, signup_of, typed_values
 from registration_api.web.inputs import read_form
 from registration_api.web.rate_limit import retry_after
 from registration_api.web.routing import resource
@@ -124,7 +123,7 @@ async def activate_invitation(request: Request) -> Response:
         return await service.pages.respond(shown, 422)
     if form.website.data:  # a bot that filled the hidden field: told the code is used, dropped
         return await service.pages.respond(_invitation_message(partner, invitation, "invite_used"))
-    signup = SignUp.from_form(form, with_token=False)
+    signup = signup_of(form, with_token=False)
     settings = service.settings
 
     def activate() -> Lead:

@@ -121,7 +121,8 @@ def _refusals(*statuses: int, html: bool = True) -> dict[str, Any]:
 
 
 def _schema(model: type[BaseModel]) -> dict[str, Any]:
-    return _without_titles(model.model_json_schema())
+    schema: dict[str, Any] = _without_titles(model.model_json_schema())
+    return schema
 
 
 def _without_titles(schema: Any) -> Any:
@@ -178,7 +179,7 @@ _INVITATION = {
 _CSV = {"text/csv": {"schema": {"type": "string"}}}
 _SITE = _path("site_id", "The storefront's id (its folder under `sites/`).")
 _NUMBER = _path("number", "The subscriber number.")
-_AUTH = [{"partnerKey": []}]
+_AUTH: list[dict[str, list[str]]] = [{"partnerKey": []}]
 _API_REFUSALS = (400, 401, 403, 404, 422, 429)
 _API_BODY_REFUSALS = (400, 401, 403, 404, 408, 413, 415, 422, 429)
 

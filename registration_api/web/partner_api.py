@@ -90,9 +90,10 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], query: List
 async def list_subscribers(request: Request) -> Response:
     service, partner = await authorised_partner(request)
     query = validated(SubscriberQuery, request.query_params)
-    rows = await run_in_threadpool(
+    found = await run_in_threadpool(
         subscriptions.list_for, service.engine, partner.id, status=query.status, since=query.since, until=query.until
     )
+    rows = [subscriber.listed() for subscriber in found]
     return table(rows, subscriptions.COLUMNS, query, f"{partner.id}-subscribers.csv")
 
 

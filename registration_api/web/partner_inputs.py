@@ -22,6 +22,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from pydantic_core import ErrorDetails
 from starlette.exceptions import HTTPException
 
 from registration_api.domain.subscriptions import STATUSES
@@ -148,7 +149,7 @@ def validated(model: type[Model], data: Mapping[str, Any]) -> Model:
         raise HTTPException(422, "; ".join(_problem(error) for error in exc.errors())) from None
 
 
-def _problem(error: dict[str, Any]) -> str:
+def _problem(error: ErrorDetails) -> str:
     field = ".".join(str(part) for part in error["loc"] if not str(part).startswith(("function-", "lax-")))
     message = error["msg"].removeprefix("Value error, ")
     return f"{field or 'body'}: {message[:1].lower()}{message[1:]}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from threading import Lock
 
@@ -41,7 +42,7 @@ class RateLimiter:
     """Allows ``per_minute`` requests a minute per key, in bursts of up to that many; remembers
     at most ``max_keys`` keys (the longest idle is forgotten first, which gives it a full bucket)."""
 
-    def __init__(self, per_minute: int, clock=time.monotonic, max_keys: int = MAX_KEYS):
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic, max_keys: int = MAX_KEYS):
         self.capacity = float(per_minute)
         self.rate = per_minute / 60.0
         self.refill = self.capacity / self.rate  # seconds after which an unused bucket is full again

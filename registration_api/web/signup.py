@@ -16,9 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
 
-from registration_api.domain.signups import SignUp
 from registration_api.web.errors import Refusal, wants_json
-from registration_api.web.forms import errors_of, registration_form, typed_values
+from registration_api.web.forms import errors_of, registration_form, signup_of, typed_values
 from registration_api.web.inputs import read_form
 from registration_api.web.rate_limit import retry_after
 from registration_api.web.routing import resource
@@ -101,7 +100,7 @@ async def register(request: Request) -> Response:
             return JSONResponse({"status": "registered"}, status_code=201, headers=cors)
         return RedirectResponse(thanks, status_code=303)
 
-    signup = SignUp.from_form(form)
+    signup = signup_of(form)
     outcome = await service.signups.register(partner, page, signup)
     service.outbox_waiting.set()
     if not wants_json(request):

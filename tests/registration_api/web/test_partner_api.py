@@ -114,11 +114,6 @@ def test_the_listing_shows_each_subscriber_newest_first(partner):
     assert rows[0]["created_at"].startswith("2026-03-11T09:30:00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: on SQLite the subscriber listing's times have no UTC offset ('2026-03-11T09:30:00'); "
-    "on PostgreSQL, and in the invitation listing, they carry an offset",
-)
 def test_the_listings_times_say_they_are_utc(partner):
     number = register(partner)
     partner.http.post(f"{API}/subscribers/{number}/gone", json={"reason": "закрылись"})
