@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from storefront import __version__
+from storefront.errors import StorefrontError
 
 #: Changes every fingerprint when the way files are stamped changes.
 FORMAT = 3
@@ -31,7 +32,7 @@ class FileStamp(NamedTuple):
     mtime_ns: int
 
 
-class TooManyFiles(Exception):
+class TooManyFiles(StorefrontError):
     """A folder holds more files than may be fingerprinted; ``str()`` says so, for the partner."""
 
 

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from pydantic import ValidationError
 
 from storefront.errors import InvalidSite, ThemeError
-from storefront.paths import SITE_FILE, is_url, site_ids  # noqa: F401 - site_ids is part of this module's interface
+from storefront.paths import SITE_FILE, is_url
 from storefront.render.markdown_html import (
     FrontMatterSplit,
     MarkdownRefused,

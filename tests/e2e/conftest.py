@@ -10,10 +10,10 @@ import pytest
 
 from registration_api.domain.signups import utc_now
 from registration_api.settings import Settings
+from storefront import load_site, site_ids
 from storefront.commands.screenshots import CHROMIUM_FLAGS, chromium_path
 from storefront.pipeline import BuildOptions, build_many
 from storefront.preview import static_server
-from storefront.site.loader import load_site, site_ids
 from tests.support import REPO, THEMES, Api, SmtpServer, Storefronts
 
 

@@ -10,8 +10,8 @@ from urllib.parse import urldefrag, urlparse
 import pytest
 from lxml import etree, html
 
+from storefront import load_site, site_ids
 from storefront.pipeline import BuildOptions, build_many
-from storefront.site.loader import load_site, site_ids
 from tests.support import EXAMPLE_SITES
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -66,10 +66,10 @@ def test_every_internal_link_and_asset_resolves(built):
         if path.name == "snippet.html":
             continue
         doc = html.parse(str(path)).getroot()
-        for element, attribute, url, _ in doc.iterlinks():
-            if element.tag == "form" or url.startswith(("mailto:", "tel:")):
+        for element, attribute, link, _ in doc.iterlinks():
+            if element.tag == "form" or link.startswith(("mailto:", "tel:")):
                 continue
-            url, fragment = urldefrag(url)
+            url, fragment = urldefrag(link)
             if not url:
                 target = path
             else:
@@ -122,7 +122,7 @@ def test_feed_is_valid_atom(built):
 
 
 def test_every_page_has_language_title_description_and_social_tags(built):
-    for site, root, path in site_pages(built):
+    for site, _root, path in site_pages(built):
         if path.name == "snippet.html":
             continue
         doc = html.parse(str(path)).getroot()
