@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import ctypes
 import dataclasses
 import datetime as dt
@@ -28,7 +29,11 @@ from registration_api.domain.reminders import Reminder
 from registration_api.domain.signups import utc_now
 from registration_api.settings import Settings, SettingsError
 from registration_api.storage import engines, migrations
+from registration_api.storage.records import INVITATION_COLUMNS, Invitation
 from registration_api.web.csv_export import write_csv
+
+PR_SET_PDEATHSIG = 1  # Linux prctl(2): the signal a child gets when its parent dies
+SENDER_NICENESS = 10  # the sender's CPU priority below the service's: sign-ups come first
 
 
 def parser() -> argparse.ArgumentParser:
@@ -126,17 +131,22 @@ def main(argv: list[str] | None = None) -> int:
     engine = engines.create_engine(settings.database_url)
     migrations.migrate(engine)
     try:
-        if args.verb == "send-mail" and args.watch:
-            return _watch_outbox(settings, engine)
-        if args.verb == "send-mail":
-            return _send_mail(settings, engine, _registry(settings))
-        if args.verb == "remind":
-            return _remind(settings, engine, args.today)
-        if args.verb == "keys":
-            return _keys(engine, settings, args)
-        return _invitations(engine, settings, args)
+        return _run_verb(args, settings, engine)
     finally:
         engine.dispose()
+
+
+def _run_verb(args: argparse.Namespace, settings: Settings, engine: Engine) -> int:
+    """Every verb but ``serve``, on a migrated database."""
+    if args.verb == "send-mail" and args.watch:
+        return _watch_outbox(settings, engine)
+    if args.verb == "send-mail":
+        return _send_mail(settings, engine, _registry(settings))
+    if args.verb == "remind":
+        return _remind(settings, engine, args.today)
+    if args.verb == "keys":
+        return _keys(engine, settings, args)
+    return _invitations(engine, settings, args)
 
 
 def _registry(settings: Settings) -> PartnerSites:
@@ -240,15 +250,15 @@ def _start_child(command: list[str]) -> subprocess.Popen[bytes]:
     kernel if this process dies, even by SIGKILL."""
 
     def background() -> None:
-        os.nice(10)
+        os.nice(SENDER_NICENESS)
         if sys.platform != "linux":
             return
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
-    return subprocess.Popen(command, preexec_fn=background if hasattr(os, "nice") else None)
+    # preexec_fn: only the child itself can ask to be stopped with its parent; it runs nothing
+    # but these two system calls, which take no lock a thread of this process could hold
+    return subprocess.Popen(command, preexec_fn=background if hasattr(os, "nice") else None)  # noqa: PLW1509
 
 
 def _watch_outbox(settings: Settings, engine: Engine, interval: float = 0.5, reload_every: float = 2.0) -> int:
@@ -265,27 +275,21 @@ def _watch_outbox(settings: Settings, engine: Engine, interval: float = 0.5, rel
                 await sender.deliver_due(stop=stop)
             except Exception:
                 logging.getLogger("registration_api").exception("outbox: delivery round failed; trying again")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
-            except TimeoutError:
-                pass
         reloading.cancel()
 
     async def reload_sites(stop: asyncio.Event) -> None:
         while not stop.is_set():
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=reload_every)
-            except TimeoutError:
-                pass
             try:
                 await asyncio.to_thread(registry.reload)
             except Exception:
                 logging.getLogger("registration_api").exception("reloading the sites failed")
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(loop())
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
@@ -351,36 +355,42 @@ def _invitations(engine: Engine, settings: Settings, args: argparse.Namespace) -
     if partner is None:
         return 1
     if args.action == "create":
-        if args.email and args.count != 1:
-            print("error: --count: with --email, one code is created and e-mailed; leave --count out", file=sys.stderr)
-            return 2
-        base = settings.public_base
-        try:
-            codes = invitations.create(
-                engine,
-                partner,
-                now=utc_now(),
-                email=args.email,
-                tariff=args.tariff,
-                trial_days=args.trial_days,
-                count=args.count,
-                expires_days=args.expires_days,
-                mail_from=settings.mail_from,
-                activation_base=base,
-                mails_per_day=settings.invitation_mails_per_day,
-            )
-        except (ValueError, invitations.MailQuota) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        for code in codes:
-            print(f"{code}  {invitations.activation_link(base, code)}")
-        if args.email:
-            return _send_mail(settings, engine, _registry(settings))
-        return 0
-    listed = invitations.list_for(engine, args.site_id)
-    if args.format == "csv":
-        write_csv(sys.stdout, invitations.COLUMNS, [i.listed() for i in listed], lineterminator="\n")
-        return 0
+        return _create_invitations(engine, settings, partner, args)
+    _print_invitations(invitations.list_for(engine, args.site_id), args.format)
+    return 0
+
+
+def _create_invitations(engine: Engine, settings: Settings, partner: PartnerSite, args: argparse.Namespace) -> int:
+    if args.email and args.count != 1:
+        print("error: --count: with --email, one code is created and e-mailed; leave --count out", file=sys.stderr)
+        return 2
+    base = settings.public_base
+    try:
+        order = invitations.Order(args.email, args.tariff, args.trial_days, args.count, args.expires_days)
+        codes = invitations.create(
+            engine,
+            partner,
+            order,
+            now=utc_now(),
+            mail_from=settings.mail_from,
+            activation_base=base,
+            mails_per_day=settings.invitation_mails_per_day,
+        )
+    except (ValueError, invitations.MailQuota) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for code in codes:
+        print(f"{code}  {invitations.activation_link(base, code)}")
+    if args.email:
+        return _send_mail(settings, engine, _registry(settings))
+    return 0
+
+
+def _print_invitations(listed: list[Invitation], output_format: str) -> None:
+    """The invitations as a table for a person, or as CSV."""
+    if output_format == "csv":
+        write_csv(sys.stdout, INVITATION_COLUMNS, [i.listed() for i in listed], lineterminator="\n")
+        return
     header = ("code", "created", "for", "subscriber", "activated")
     table = [
         (
@@ -392,10 +402,9 @@ def _invitations(engine: Engine, settings: Settings, args: argparse.Namespace) -
         )
         for i in listed
     ]
-    widths = [max(len(str(x)) for x in column) for column in zip(header, *table)]
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *table, strict=True)]
     for line in (header, *table):
-        print("  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip())
-    return 0
+        print("  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)).rstrip())
 
 
 if __name__ == "__main__":

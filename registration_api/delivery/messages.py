@@ -90,7 +90,7 @@ def _render(site: Site, name: str, context: Mapping[str, Any]) -> tuple[str, str
 
 
 def _message(
-    site: Site, sender: str, to: list[str], reply_to: str, subject: str, text: str, html: str, when: dt.datetime
+    site: Site, sender: str, to: list[str], reply_to: str, *, subject: str, text: str, html: str, when: dt.datetime
 ) -> bytes:
     """A text + HTML message. The classic MIME classes build one several times faster than
     ``EmailMessage`` (whose header objects dominated the sender's time); addresses with
@@ -132,12 +132,13 @@ def _one_line(text: str) -> str:
 
 def registration_mail(
     site: Site,
+    lead: Lead,
+    sender: str,
+    *,
     tariff_id: str,
     trial_days: int,
     application_id: str | None,
     source: tuple[str, str | None],
-    lead: Lead,
-    sender: str,
 ) -> list[Outgoing]:
     """The partner's notice of a new lead and the prospect's welcome, to be composed by the sender.
 
@@ -182,13 +183,16 @@ def compose_queued(site: Site, purpose: str, recipients: list[str], sender: str,
         "source_url": facts["source"][1],
     }
     reply_to = lead.email if purpose == "partner_notice" else str(site.config.partner.email)
-    return compose(site, purpose, context, recipients, reply_to, sender, lead.created_at).message
+    return compose(
+        site, purpose, context, to=recipients, reply_to=reply_to, sender=sender, when=lead.created_at
+    ).message
 
 
 def compose(
     site: Site,
     template: str,
     context: Mapping[str, Any],
+    *,
     to: list[str],
     reply_to: str,
     sender: str,
@@ -197,28 +201,32 @@ def compose(
 ) -> Outgoing:
     """One message from ``templates/mail/<template>.{subject.txt,txt,html}``."""
     context = {"site": site, "partner": site.config.partner, "storefront": site.config.site.base_url, **context}
-    return Outgoing(
-        purpose or template, sender, to, _message(site, sender, to, reply_to, *_render(site, template, context), when)
-    )
+    subject, text, html = _render(site, template, context)
+    message = _message(site, sender, to, reply_to, subject=subject, text=text, html=html, when=when)
+    return Outgoing(purpose or template, sender, to, message)
 
 
-def invitation_mail(
-    site: Site,
-    code: str,
-    link: str,
-    tariff_id: str,
-    trial_days: int,
-    expires: dt.datetime | None,
-    email: str,
-    sender: str,
-    when: dt.datetime,
-) -> Outgoing:
+@dataclass(frozen=True)
+class InvitationOffer:
+    """What an e-mailed invitation gives: its code and activation link, the tariff and trial, and
+    until when it may be activated."""
+
+    code: str
+    link: str
+    tariff_id: str
+    trial_days: int
+    expires: dt.datetime | None
+
+
+def invitation_mail(site: Site, offer: InvitationOffer, *, email: str, sender: str, when: dt.datetime) -> Outgoing:
     """The invitation itself: the code, the activation link, what it gives."""
     context = {
-        "code": code,
-        "link": link,
-        "tariff": site.tariff(tariff_id),
-        "trial_days": trial_days,
-        "expires": expires.date() if expires else None,
+        "code": offer.code,
+        "link": offer.link,
+        "tariff": site.tariff(offer.tariff_id),
+        "trial_days": offer.trial_days,
+        "expires": offer.expires.date() if offer.expires else None,
     }
-    return compose(site, "invitation", context, [email], str(site.config.partner.email), sender, when)
+    return compose(
+        site, "invitation", context, to=[email], reply_to=str(site.config.partner.email), sender=sender, when=when
+    )

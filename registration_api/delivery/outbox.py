@@ -35,6 +35,7 @@ from storefront import AllowList, Site
 log = logging.getLogger("registration_api")
 
 CLAIM_SECONDS = 120
+SMTP_TRIES = 2  # a message is sent again once on a fresh connection when the server closed the old one
 MAX_BACKOFF_SECONDS = 3600
 
 
@@ -116,7 +117,7 @@ class _SmtpSession:
     async def send(self, envelope_from: str, recipients: list[str], message: bytes) -> None:
         headers = message.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
         international = not headers.isascii() or not all(a.isascii() for a in (envelope_from, *recipients))
-        for attempt in (1, 2):
+        for attempt in range(1, SMTP_TRIES + 1):
             if self.client is None:
                 self.client = self.transport.client()
                 await self.client.connect()
@@ -127,7 +128,7 @@ class _SmtpSession:
                 return
             except aiosmtplib.SMTPServerDisconnected:
                 self.client = None  # e.g. the server's limit of messages per connection: once more
-                if attempt == 2:
+                if attempt == SMTP_TRIES:
                     raise
             except Exception:
                 await self.close()
@@ -330,8 +331,6 @@ class OutboxSender:
                 log.error("outbox: database unavailable (%s); trying again", type(exc).__name__)
             except Exception:
                 log.exception("outbox: delivery round failed; trying again")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=interval)
-            except TimeoutError:
-                pass
             wake.clear()

@@ -15,6 +15,7 @@ import ipaddress
 import socket
 import ssl
 from collections.abc import Iterable, Mapping
+from http import HTTPStatus
 from typing import Union
 
 import httpcore
@@ -115,26 +116,26 @@ async def post(url: str, body: bytes, headers: Mapping[str, str], allow: AllowLi
     timeouts = {"connect": CONNECT_SECONDS, "read": READ_SECONDS, "write": READ_SECONDS, "pool": CONNECT_SECONDS}
     destination = httpcore.URL(scheme=target.raw_scheme, host=target.raw_host, port=target.port, target=target.raw_path)
     try:
-        async with asyncio.timeout(TOTAL_SECONDS):
-            async with httpcore.AsyncConnectionPool(
-                ssl_context=_tls(), retries=0, network_backend=_CheckedBackend(allow)
-            ) as pool:
-                async with pool.stream(
-                    "POST", destination, headers=request_headers, content=body, extensions={"timeout": timeouts}
-                ) as response:
-                    await _read_at_most(response, RESPONSE_CAP)
+        async with (
+            asyncio.timeout(TOTAL_SECONDS),
+            httpcore.AsyncConnectionPool(ssl_context=_tls(), retries=0, network_backend=_CheckedBackend(allow)) as pool,
+            pool.stream(
+                "POST", destination, headers=request_headers, content=body, extensions={"timeout": timeouts}
+            ) as response,
+        ):
+            await _read_at_most(response, RESPONSE_CAP)
     except TimeoutError:
         raise Failed(f"the receiver did not answer within {TOTAL_SECONDS:g} s") from None
     except httpcore.TimeoutException as exc:
         raise Failed(f"the receiver timed out ({type(exc).__name__})") from None
     except (httpcore.NetworkError, httpcore.ProtocolError, OSError) as exc:
         raise Failed(f"the receiver could not be reached ({type(exc).__name__}: {exc})") from None
-    if 300 <= response.status < 400:
+    if HTTPStatus.MULTIPLE_CHOICES <= response.status < HTTPStatus.BAD_REQUEST:
         raise Failed(
             f"the receiver answered {response.status} (a redirect), which is not followed: "
             f"write the final address in webhook.url"
         )
-    if not 200 <= response.status < 300:
+    if not HTTPStatus.OK <= response.status < HTTPStatus.MULTIPLE_CHOICES:
         raise Failed(f"the receiver answered {response.status}")
     return response.status
 

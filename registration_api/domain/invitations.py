@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.engine import Connection, Engine
 
-from registration_api.delivery.messages import Lead, invitation_mail, registration_mail
+from registration_api.delivery.messages import InvitationOffer, Lead, invitation_mail, registration_mail
 from registration_api.domain import webhook_events
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.domain.signups import SignUp, active_trial, create_subscriber, event_data, queue_mail
-from registration_api.storage.records import INVITATION_COLUMNS, Invitation
+from registration_api.storage.records import Invitation
 from registration_api.storage.tables import invitations, subscribers
 from storefront import Translator
 
@@ -40,9 +41,6 @@ def normalise_code(code: str) -> str:
     return "-".join(cleaned[i : i + 4] for i in range(0, len(cleaned), 4))
 
 
-COLUMNS = INVITATION_COLUMNS
-
-
 def activation_link(public_base: str, code: str) -> str:
     """The service's page where the invitation ``code`` is activated."""
     return f"{public_base.rstrip('/')}/invite/{code}"
@@ -54,34 +52,49 @@ _SELECT = sa.select(invitations, subscribers.c.number).select_from(
 )
 
 
+MAX_TRIAL_DAYS = 30
+MAX_CODES = 1000  # created at a time
+MAX_EXPIRES_DAYS = 3650
+
+
+@dataclass(frozen=True)
+class Order:
+    """What a partner asks for: ``count`` codes for a tariff (default: the first registration
+    page's) and a trial length, expiring after ``expires_days`` or never; or, with ``email``, one
+    code e-mailed to that person."""
+
+    email: str | None = None
+    tariff: str | None = None
+    trial_days: int = MAX_TRIAL_DAYS
+    count: int = 1
+    expires_days: int | None = None
+
+
 def create(
     engine: Engine,
     partner: PartnerSite,
+    order: Order,
     *,
     now: dt.datetime,
-    email: str | None = None,
-    tariff: str | None = None,
-    trial_days: int = 30,
-    count: int = 1,
-    expires_days: int | None = None,
     mail_from: str,
     activation_base: str,
     mails_per_day: int = 200,
 ) -> list[str]:
-    """Create ``count`` codes; with an e-mail, one code and its link are sent to that person, within
-    the site's quotas of e-mailed invitations (raises :class:`MailQuota`)."""
+    """Create the codes of ``order``; with an e-mail, one code and its link are sent to that person,
+    within the site's quotas of e-mailed invitations (raises :class:`MailQuota`)."""
     site = partner.site
-    tariff = tariff or site.config.registration[0].tariff
+    email, trial_days, count, expires_days = order.email, order.trial_days, order.count, order.expires_days
+    tariff = order.tariff or site.config.registration[0].tariff
     if tariff not in {t.id for t in site.config.tariffs}:
         raise ValueError(
             f"there is no tariff '{tariff}' in {site.id} (tariffs: {', '.join(t.id for t in site.config.tariffs)})"
         )
-    if not 1 <= trial_days <= 30:
-        raise ValueError("the trial lasts 1 to 30 days")
-    if not 1 <= count <= 1000:
-        raise ValueError("create 1 to 1000 codes at a time")
-    if expires_days is not None and not 1 <= expires_days <= 3650:
-        raise ValueError("an invitation expires after 1 to 3650 days")
+    if not 1 <= trial_days <= MAX_TRIAL_DAYS:
+        raise ValueError(f"the trial lasts 1 to {MAX_TRIAL_DAYS} days")
+    if not 1 <= count <= MAX_CODES:
+        raise ValueError(f"create 1 to {MAX_CODES} codes at a time")
+    if expires_days is not None and not 1 <= expires_days <= MAX_EXPIRES_DAYS:
+        raise ValueError(f"an invitation expires after 1 to {MAX_EXPIRES_DAYS} days")
     if email is not None:
         if count != 1:
             raise ValueError("count: an invitation e-mailed to a person is one code; leave count out, or email")
@@ -108,11 +121,11 @@ def create(
                 )
             )
             if email:
-                link = activation_link(activation_base, code)
+                offer = InvitationOffer(code, activation_link(activation_base, code), tariff, trial_days, expires)
                 queue_mail(
                     conn,
                     partner,
-                    [invitation_mail(site, code, link, tariff, trial_days, expires, email, mail_from, now)],
+                    [invitation_mail(site, offer, email=email, sender=mail_from, when=now)],
                     now,
                     None,
                 )
@@ -174,7 +187,7 @@ def activate(
 ) -> Lead:
     """Create the trial subscriber of an invitation and tell the partner; once per code."""
     with engine.begin() as conn:
-        return _activate(conn, partner, invitation, signup, now, timezone, mail_from)
+        return _activate(conn, partner, invitation, signup, now=now, timezone=timezone, mail_from=mail_from)
 
 
 def _activate(
@@ -182,6 +195,7 @@ def _activate(
     partner: PartnerSite,
     invitation: Invitation,
     signup: SignUp,
+    *,
     now: dt.datetime,
     timezone: dt.tzinfo,
     mail_from: str,
@@ -221,7 +235,13 @@ def _activate(
     )
     source = Translator(partner.site.locale).text("mail_invitation_source", code=invitation.code)
     messages = registration_mail(
-        partner.site, invitation.tariff, invitation.trial_days, None, (source, None), lead, mail_from
+        partner.site,
+        lead,
+        mail_from,
+        tariff_id=invitation.tariff,
+        trial_days=invitation.trial_days,
+        application_id=None,
+        source=(source, None),
     )
     if existing is not None:  # the person has had the welcome of the trial the invitation joins
         messages = [message for message in messages if message.purpose == "partner_notice"]

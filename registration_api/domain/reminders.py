@@ -130,10 +130,10 @@ class Reminder:
             partner.site,
             "reminder",
             context,
-            [subscriber.email],
-            str(partner.site.config.partner.email),
-            self.mail_from,
-            now,
+            to=[subscriber.email],
+            reply_to=str(partner.site.config.partner.email),
+            sender=self.mail_from,
+            when=now,
             purpose=f"reminder_{kind}",
         )
         return self._once(
@@ -175,10 +175,10 @@ class Reminder:
             partner.site,
             "digest",
             {"items": items, "today": today},
-            notify,
-            str(partner.site.config.partner.email),
-            self.mail_from,
-            now,
+            to=notify,
+            reply_to=str(partner.site.config.partner.email),
+            sender=self.mail_from,
+            when=now,
         )
         return self._once(
             lambda conn: conn.execute(digests.insert().values(site_id=site_id, day=today, sent_at=now)),

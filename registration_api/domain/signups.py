@@ -154,7 +154,13 @@ class SignupService:
         )
         source = (page.title, f"{partner.site.config.site.base_url}register/{page.id}/")
         messages = registration_mail(
-            partner.site, page.tariff, page.trial_days, page.application, source, lead, self.mail_from
+            partner.site,
+            lead,
+            self.mail_from,
+            tariff_id=page.tariff,
+            trial_days=page.trial_days,
+            application_id=page.application,
+            source=source,
         )
         rows = [mail_row(partner, message, now, subscriber_id) for message in messages]
         event = webhook_events.event_row(

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal, get_args
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from registration_api.domain import webhook_events
 from registration_api.domain.partner_sites import PartnerSite
-from registration_api.storage.records import SUBSCRIBER_COLUMNS, Subscriber
+from registration_api.storage.records import Subscriber
 from registration_api.storage.tables import subscribers
 
-STATUSES = ("trial", "paid", "expired", "gone")
-COLUMNS = SUBSCRIBER_COLUMNS
+Status = Literal["trial", "paid", "expired", "gone"]
+STATUSES: tuple[Status, ...] = get_args(Status)
 
 
 def list_for(

@@ -30,7 +30,7 @@ def aware_or_none(value: dt.datetime | None) -> dt.datetime | None:
 
 def _required(value: str | None, column: str) -> str:
     if value is None:
-        raise MissingValue(f"a row of {column.split('.')[0]} has no {column}")
+        raise MissingValue(f"a row of {column.partition('.')[0]} has no {column}")
     return value
 
 

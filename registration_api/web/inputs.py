@@ -49,7 +49,7 @@ def check_text(value: str, name: str) -> str:
 def _kind(char: str) -> str:
     if "\ud800" <= char <= "\udfff":
         return "half of a UTF-16 surrogate pair"
-    if ord(char) < 0xA0:
+    if char < "\u00a0":  # C0 and C1 controls, and DEL, come before the no-break space
         return "a control character"
     return "a Unicode non-character"
 
@@ -153,6 +153,9 @@ def _json_object(body: bytes) -> dict[str, Any]:
     return payload
 
 
+_BACKSLASH, _QUOTE = ord("\\"), ord('"')
+
+
 def _too_deep(body: bytes) -> bool:
     """Whether brackets outside strings nest past the bound: a linear scan before any parsing."""
     depth = 0
@@ -161,11 +164,11 @@ def _too_deep(body: bytes) -> bool:
         if in_string:
             if escaped:
                 escaped = False
-            elif byte == 0x5C:
+            elif byte == _BACKSLASH:
                 escaped = True
-            elif byte == 0x22:
+            elif byte == _QUOTE:
                 in_string = False
-        elif byte == 0x22:
+        elif byte == _QUOTE:
             in_string = True
         elif byte in b"[{":
             depth += 1

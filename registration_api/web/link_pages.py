@@ -21,8 +21,8 @@ from starlette.routing import BaseRoute
 
 from registration_api.delivery.messages import Lead
 from registration_api.domain import invitations, reminders, subscriptions
-from registration_api.domain.invitations import Invitation
 from registration_api.domain.partner_sites import PartnerSite
+from registration_api.storage.records import Invitation
 from registration_api.web.errors import Refusal
 from registration_api.web.forms import errors_of, registration_form, signup_of, typed_values
 from registration_api.web.inputs import read_form

@@ -4,6 +4,7 @@ an operation answers, and request schemas taken from the models that check the r
 from __future__ import annotations
 
 from functools import cache
+from http import HTTPStatus
 from typing import Any
 
 from pydantic import BaseModel
@@ -11,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from registration_api.domain import subscriptions
+from registration_api.storage.records import SUBSCRIBER_COLUMNS
 from registration_api.web.inputs import (
     CONSENT_VALUE,
     FORM_TYPES,
@@ -113,9 +114,9 @@ def _refusals(*statuses: int, html: bool = True) -> dict[str, Any]:
     answers: dict[str, Any] = {}
     for status in statuses:
         answers[str(status)] = {"description": _WHY[status], "content": content}
-        if status == 429:
+        if status == HTTPStatus.TOO_MANY_REQUESTS:
             answers["429"]["headers"] = _RETRY_AFTER
-        if status == 401:
+        if status == HTTPStatus.UNAUTHORIZED:
             answers["401"]["headers"] = {"WWW-Authenticate": {"required": True, "schema": {"type": "string"}}}
     return answers
 
@@ -136,9 +137,9 @@ def _without_titles(schema: Any) -> Any:
 def _query(model: type[BaseModel]) -> list[dict[str, Any]]:
     """A model's fields as optional query parameters (an absent or empty one is no filter)."""
     parameters = []
-    for name, schema in _schema(model)["properties"].items():
-        schema = next((s for s in schema.get("anyOf", []) if s.get("type") != "null"), schema)
-        schema = {key: value for key, value in schema.items() if key not in ("default", "anyOf")}
+    for name, declared in _schema(model)["properties"].items():
+        chosen = next((s for s in declared.get("anyOf", []) if s.get("type") != "null"), declared)
+        schema = {key: value for key, value in chosen.items() if key not in ("default", "anyOf")}
         parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
     return parameters
 
@@ -162,7 +163,7 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 _NULLABLE = {"type": ["string", "null"]}
-_SUBSCRIBER = {"type": "object", "properties": {column: _NULLABLE for column in subscriptions.COLUMNS}}
+_SUBSCRIBER = {"type": "object", "properties": {column: _NULLABLE for column in SUBSCRIBER_COLUMNS}}
 _INVITATION = {
     "type": "object",
     "properties": {

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import idna
 
+MAX_PORT = 65535
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _ASCII_NAME = re.compile(r"[a-z0-9_-]{1,63}(\.[a-z0-9_-]{1,63})*")
 _AUTHORITY = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<name>[^\[\]:@/\\]+))(?::(?P<port>[0-9]{1,5}))?")
@@ -30,7 +31,7 @@ def origin_of(url: str) -> str | None:
         return None
     host = _host(authority["ipv6"] or authority["name"])
     port = int(authority["port"]) if authority["port"] else None
-    if host is None or (port is not None and not 0 < port < 65536):
+    if host is None or (port is not None and not 0 < port <= MAX_PORT):
         return None
     return f"{scheme}://{host}" if port in (None, _DEFAULT_PORTS[scheme]) else f"{scheme}://{host}:{port}"
 
@@ -62,7 +63,7 @@ def _host(host: str) -> str | None:
     except ValueError:
         pass
     else:
-        return f"[{address.compressed}]" if address.version == 6 else address.compressed
+        return f"[{address.compressed}]" if isinstance(address, ipaddress.IPv6Address) else address.compressed
     if host.isascii():
         host = host.lower()
         return host if _ASCII_NAME.fullmatch(host) else None

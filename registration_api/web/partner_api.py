@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Mount
 
 from registration_api.domain import api_keys, invitations, subscriptions
 from registration_api.domain.partner_sites import PartnerSite
+from registration_api.storage.records import INVITATION_COLUMNS, SUBSCRIBER_COLUMNS
 from registration_api.web.csv_export import write_csv
 from registration_api.web.inputs import read_json
 from registration_api.web.partner_inputs import (
@@ -94,7 +95,7 @@ async def list_subscribers(request: Request) -> Response:
         subscriptions.list_for, service.engine, partner.id, status=query.status, since=query.since, until=query.until
     )
     rows = [subscriber.listed() for subscriber in found]
-    return table(rows, subscriptions.COLUMNS, query, f"{partner.id}-subscribers.csv")
+    return table(rows, SUBSCRIBER_COLUMNS, query, f"{partner.id}-subscribers.csv")
 
 
 async def convert(request: Request) -> Response:
@@ -123,7 +124,7 @@ async def list_invitations(request: Request) -> Response:
     query = validated(ListQuery, request.query_params)
     found = await run_in_threadpool(invitations.list_for, service.engine, partner.id)
     rows = [invitation.listed() for invitation in found]
-    return table(rows, invitations.COLUMNS, query, f"{partner.id}-invitations.csv")
+    return table(rows, INVITATION_COLUMNS, query, f"{partner.id}-invitations.csv")
 
 
 async def create_invitations(request: Request) -> Response:
@@ -132,15 +133,12 @@ async def create_invitations(request: Request) -> Response:
     settings = service.settings
 
     def create() -> list[str]:
+        order = invitations.Order(wanted.email, wanted.tariff, wanted.trial_days, wanted.count, wanted.expires_days)
         return invitations.create(
             service.engine,
             partner,
+            order,
             now=service.clock(),
-            email=wanted.email,
-            tariff=wanted.tariff,
-            trial_days=wanted.trial_days,
-            count=wanted.count,
-            expires_days=wanted.expires_days,
             mail_from=settings.mail_from,
             activation_base=settings.public_base,
             mails_per_day=settings.invitation_mails_per_day,

@@ -25,7 +25,8 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 from starlette.exceptions import HTTPException
 
-from registration_api.domain.subscriptions import STATUSES
+from registration_api.domain.invitations import MAX_CODES, MAX_EXPIRES_DAYS, MAX_TRIAL_DAYS
+from registration_api.domain.subscriptions import Status
 from registration_api.web.inputs import SAID_PATTERN, TEXT_PATTERN
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -81,8 +82,9 @@ Email = Annotated[StrictStr, StringConstraints(max_length=254), Field(json_schem
 Name = Annotated[StrictStr, StringConstraints(max_length=100), Field(json_schema_extra={"pattern": TEXT_PATTERN})]
 
 
-def _whole_between(low: int, high: int) -> Any:
-    return Annotated[int, Ge(low), Le(high), BeforeValidator(_whole)]
+TrialDays = Annotated[int, Ge(1), Le(MAX_TRIAL_DAYS), BeforeValidator(_whole)]
+CodeCount = Annotated[int, Ge(1), Le(MAX_CODES), BeforeValidator(_whole)]
+ExpiresDays = Annotated[int, Ge(1), Le(MAX_EXPIRES_DAYS), BeforeValidator(_whole)]
 
 
 class _Input(BaseModel):
@@ -104,7 +106,7 @@ class ListQuery(_Input):
 class SubscriberQuery(ListQuery):
     """Filters of ``GET .../subscribers``: by status and by registration day (both days included)."""
 
-    status: Literal[STATUSES] | None = None  # type: ignore[valid-type]
+    status: Status | None = None
     since: Day | None = None
     until: Day | None = None
 
@@ -126,9 +128,9 @@ class NewInvitations(_Body):
 
     email: Email | None = None
     tariff: Name | None = None
-    trial_days: _whole_between(1, 30) = 30  # type: ignore[valid-type]
-    count: _whole_between(1, 1000) = 1  # type: ignore[valid-type]
-    expires_days: _whole_between(1, 3650) | None = None  # type: ignore[valid-type]
+    trial_days: TrialDays = MAX_TRIAL_DAYS
+    count: CodeCount = 1
+    expires_days: ExpiresDays | None = None
 
     @field_validator("count")
     @classmethod

@@ -9,6 +9,7 @@ answered by the handlers of :mod:`registration_api.web.errors`.
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -76,7 +77,11 @@ async def register(request: Request) -> Response:
             request, cap=service.settings.max_body_bytes, timeout=service.settings.read_timeout_seconds
         )
     except HTTPException as exc:
-        large = PartnerPage.form_message(partner, page_id, base, "large") if exc.status_code == 413 else None
+        large = (
+            PartnerPage.form_message(partner, page_id, base, "large")
+            if exc.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+            else None
+        )
         raise Refusal(exc.status_code, exc.detail, page=large, headers={**(exc.headers or {}), **cors}) from None
 
     thanks = f"{base}register/{page_id}/thanks/"

@@ -681,7 +681,7 @@ class Chunks:
 def _large_attacks():
     big_form = {"content": b"name=" + b"a" * 20_000, "headers": {"Content-Type": "application/x-www-form-urlencoded"}}
     big_json = raw_json('{"reason": "' + "a" * 20_000 + '"}')
-    for path in FORM_POSTS + ["/extend/{token}"]:
+    for path in [*FORM_POSTS, "/extend/{token}"]:
         yield hostile(f"declared{path}", "POST", path, 413, "larger than 16384 bytes", **big_form)
         yield hostile(
             f"chunked{path}",

@@ -26,10 +26,10 @@ def test_a_line_break_in_a_partner_text_cannot_add_headers():
             "robot@storefront.example",
             to,
             "sales@oblako-plus.example",
-            "Весна\nReply-To : attacker@evil.example",
-            "текст",
-            "<p>текст</p>",
-            when,
+            subject="Весна\nReply-To : attacker@evil.example",
+            text="текст",
+            html="<p>текст</p>",
+            when=when,
         )
         headers = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0].decode("utf-8").split("\n")
         names = [line.split(":", 1)[0] for line in headers if not line.startswith((" ", "\t"))]
@@ -54,8 +54,14 @@ def test_an_email_queued_before_the_partner_renamed_its_tariff_still_goes_out():
         dt.date(2026, 4, 9),
         dt.datetime(2026, 3, 10, 9, 30, tzinfo=dt.UTC),
     )
-    [notice, welcome] = messages.registration_mail(
-        site, tariff.id, 30, app.id, ("Пробный доступ", None), lead, "robot@storefront.example"
+    [notice, _welcome] = messages.registration_mail(
+        site,
+        lead,
+        "robot@storefront.example",
+        tariff_id=tariff.id,
+        trial_days=30,
+        application_id=app.id,
+        source=("Пробный доступ", None),
     )
     gone = {**notice.compose, "tariff": "renamed-since", "application": "dropped-since"}  # as if edited since
     raw = messages.compose_queued(site, "partner_notice", notice.recipients, notice.envelope_from, gone)
