@@ -16,7 +16,6 @@ import socket
 import ssl
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
-from typing import Union
 
 import httpcore
 import httpx
@@ -30,7 +29,7 @@ RESPONSE_CAP = 64 * 1024
 
 
 #: A socket option as httpcore passes one through (its own alias is private).
-SocketOption = Union[tuple[int, int, int], tuple[int, int, bytes | bytearray], tuple[int, int, None, int]]  # noqa: UP007
+SocketOption = tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
 
 
 class Refused(Exception):
