@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
@@ -153,19 +154,19 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    stat = open(f"/proc/{pid}/stat").read()  # a zombie has exited: it only waits to be reaped
+    stat = Path(f"/proc/{pid}/stat").read_text()  # a zombie has exited: it only waits to be reaped
     return stat.split(") ", 1)[1][0] != "Z"
 
 
 def test_serve_runs_the_sender_in_its_own_process_which_ends_with_it(tmp_path, database_url, sites_dir):
     for stop in (signal.SIGTERM, signal.SIGKILL):
-        process, url = _serve(tmp_path, database_url, sites_dir)
+        process, _url = _serve(tmp_path, database_url, sites_dir)
         children = _children(process.pid)
         assert len(children) == 1 and "send-mail --watch" in children[0], children
         sender = int(children[0].split()[0])
         process.send_signal(stop)
         process.wait(timeout=30)
-        wait_until(lambda: not _alive(sender), timeout=30, message=f"the sender gone after {stop.name}")
+        wait_until(lambda pid=sender: not _alive(pid), timeout=30, message=f"the sender gone after {stop.name}")
 
 
 def test_a_sender_that_dies_is_started_again(tmp_path, database_url, sites_dir):

@@ -55,7 +55,7 @@ def test_names_companies_and_reasons_in_the_subscribers_csv_are_text(partner_api
         as_json = client.get(f"/api/v1/sites/{SITE}/subscribers").json()
         rows = read_csv(client.get(f"/api/v1/sites/{SITE}/subscribers", params={"format": "csv"}).text)
     by_number = {row["number"]: row for row in rows}
-    for number, formula in zip(numbers, FORMULAS):
+    for number, formula in zip(numbers, FORMULAS, strict=True):
         assert by_number[number]["name"] == "'" + formula and by_number[number]["company"] == "'" + formula
         assert by_number[number]["phone"].startswith("'+7"), "a phone is text too, as OWASP advises"
     assert by_number[numbers[0]]["gone_reason"] == "'=cmd|' /C calc'!A0"

@@ -150,7 +150,9 @@ def _not_utf8(path: Path) -> None:
 @pytest.mark.parametrize("news_items", [0, 80], ids=["small-site", "prefetched-site"])
 def test_a_news_file_that_is_not_an_ordinary_file_is_refused_without_hanging(sites, make, message, news_items):
     news = {
-        f"2026-01-{i % 28 + 1:02d}-item-{i}.md": f"---\ntitle: Новость {i}\ndate: 2026-01-{i % 28 + 1:02d}\nsummary: Кратко\n---\n\nТекст {i}.\n"
+        f"2026-01-{i % 28 + 1:02d}-item-{i}.md": (
+            f"---\ntitle: Новость {i}\ndate: 2026-01-{i % 28 + 1:02d}\nsummary: Кратко\n---\n\nТекст {i}.\n"
+        )
         for i in range(news_items)
     }
     folder = sites.make(news=news)
