@@ -6,9 +6,10 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from registration_api.storage import engines
+from registration_api.web.routing import resource
 from registration_api.web.service import service_of
 
 
@@ -22,4 +23,4 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok", "database": "ok", "sites": service.sites.ids(), "failed": failed})
 
 
-routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+routes: list[BaseRoute] = [resource("/healthz", GET=healthz)]

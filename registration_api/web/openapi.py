@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from registration_api.storage.records import SUBSCRIBER_COLUMNS
 from registration_api.web.inputs import (
@@ -22,6 +22,7 @@ from registration_api.web.inputs import (
     TEXT_PATTERN,
 )
 from registration_api.web.partner_inputs import Conversion, Departure, ListQuery, NewInvitations, SubscriberQuery
+from registration_api.web.routing import resource
 
 _FIELDS = {
     "name": {
@@ -397,4 +398,4 @@ async def openapi(request: Request) -> Response:
     return JSONResponse(openapi_document())
 
 
-routes: list[BaseRoute] = [Route("/openapi.json", openapi, methods=["GET"])]
+routes: list[BaseRoute] = [resource("/openapi.json", GET=openapi)]

@@ -38,12 +38,12 @@ def test_under_api_every_answer_is_json(in_process_api):
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [
-        ("GET", f"/r/{SITE}/trial", {"POST", "OPTIONS"}),
-        ("DELETE", f"/r/{SITE}/trial", {"POST", "OPTIONS"}),
-        ("POST", "/healthz", {"GET", "HEAD"}),
-        ("PUT", "/invite/AAAA-BBBB-CCCC-DDDD", {"GET", "HEAD", "POST"}),
-        ("PATCH", f"/api/v1/sites/{SITE}/subscribers", {"GET", "HEAD"}),
-        ("GET", f"/api/v1/sites/{SITE}/subscribers/1000001/convert", {"POST"}),
+        ("GET", f"/r/{SITE}/trial", "POST, OPTIONS"),
+        ("DELETE", f"/r/{SITE}/trial", "POST, OPTIONS"),
+        ("POST", "/healthz", "GET, HEAD"),
+        ("PUT", "/invite/AAAA-BBBB-CCCC-DDDD", "GET, POST, HEAD"),
+        ("PATCH", f"/api/v1/sites/{SITE}/subscribers", "GET, HEAD"),
+        ("GET", f"/api/v1/sites/{SITE}/subscribers/1000001/convert", "POST"),
     ],
 )
 def test_a_method_the_address_does_not_take_is_405_with_allow(in_process_api, method, path, allowed):
@@ -51,7 +51,7 @@ def test_a_method_the_address_does_not_take_is_405_with_allow(in_process_api, me
     script = in_process_api.http.request(method, path, headers=SCRIPT)
     for answer in (browser, script):
         assert answer.status_code == 405
-        assert set(answer.headers["allow"].split(", ")) == allowed
+        assert answer.headers["allow"] == allowed, "the same order in every process, as declared"
     if not path.startswith("/api/"):
         assert_short_page(browser, 405, "Так нельзя")
     assert script.json()["error"]
