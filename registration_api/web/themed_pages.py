@@ -64,9 +64,7 @@ class PartnerPage:
     ) -> PartnerPage:
         """A page only the service shows (a message, an invitation): not among the site's planned
         pages, so described here and rendered like them."""
-        return cls(
-            partner, Page(url, template, template.removesuffix(".html"), title, title, noindex=True), base, context
-        )
+        return cls(partner, partner.renderer.service_page(url, template, title), base, context)
 
     @classmethod
     def message(

@@ -74,6 +74,12 @@ class SiteRenderer:
         """The planned page at ``url`` (relative to the site's base path)."""
         return next(p for p in self.pages if p.url == url)
 
+    @staticmethod
+    def service_page(url: str, template: str, title: str) -> Page:
+        """A page only the registration service shows (a message, an invitation): not among the
+        site's planned pages, never in the sitemap, rendered like them with :meth:`render_page`."""
+        return Page(url, template, template.removesuffix(".html"), title, title, in_sitemap=False, noindex=True)
+
     def render_page(self, page: Page, **extra: Any) -> str:
         """One page as HTML; ``extra`` overrides context values (e.g. ``form`` with errors)."""
         return render(self.env, page.template, self._page_context(page, extra), self.seconds)
@@ -107,9 +113,7 @@ class SiteRenderer:
         for reg in self.site.config.registration:
             url = f"register/{reg.id}/"
             self.render_page(self.page(url), form=form, form_action=f"{self.api_url}r/{self.site.id}/{reg.id}")
-            self.render_page(
-                Page(url, "message.html", "message", "x", "x", noindex=True), message="x", back_url=url, back_text="x"
-            )
+            self.render_page(self.service_page(url, "message.html", "x"), message="x", back_url=url, back_text="x")
         self.render_page(self.page("404.html"))
 
     def _page_bytes(self, page: Page) -> bytes:
