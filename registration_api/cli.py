@@ -24,13 +24,13 @@ from sqlalchemy.engine import Engine
 
 from registration_api.delivery.outbox import OutboxSender, transport_for
 from registration_api.domain import api_keys, invitations
+from registration_api.domain.csv_export import write_csv
 from registration_api.domain.partner_sites import PartnerSite, PartnerSites
 from registration_api.domain.reminders import Reminder
 from registration_api.domain.signups import utc_now
 from registration_api.settings import Settings, SettingsError
 from registration_api.storage import engines, migrations
 from registration_api.storage.records import INVITATION_COLUMNS, Invitation
-from registration_api.web.csv_export import write_csv
 
 PR_SET_PDEATHSIG = 1  # Linux prctl(2): the signal a child gets when its parent dies
 SENDER_NICENESS = 10  # the sender's CPU priority below the service's: sign-ups come first

@@ -18,9 +18,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
 
 from registration_api.domain import api_keys, invitations, subscriptions
+from registration_api.domain.csv_export import write_csv
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.storage.records import INVITATION_COLUMNS, SUBSCRIBER_COLUMNS
-from registration_api.web.csv_export import write_csv
 from registration_api.web.inputs import read_json
 from registration_api.web.partner_inputs import (
     Conversion,

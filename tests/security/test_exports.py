@@ -10,7 +10,7 @@ import pytest
 
 from registration_api.cli import main as cli
 from registration_api.domain import api_keys
-from registration_api.web.csv_export import safe_cell
+from registration_api.domain.csv_export import safe_cell
 from tests.support import valid_form
 
 SITE = "oblako-plus"
