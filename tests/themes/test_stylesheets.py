@@ -60,8 +60,11 @@ def walk(rules: list, conditions: tuple[str, ...] = ()) -> Iterator[StyleRule | 
                 else:
                     current.append(token)
             selectors.append(text_of(current))
-            declarations = [d for d in tinycss2.parse_declaration_list(rule.content, skip_comments=True,
-                                                                      skip_whitespace=True) if d.type == "declaration"]
+            declarations = [
+                d
+                for d in tinycss2.parse_declaration_list(rule.content, skip_comments=True, skip_whitespace=True)
+                if d.type == "declaration"
+            ]
             yield StyleRule(conditions, tuple(selectors), tuple(declarations))
         elif rule.type == "at-rule":
             yield rule
@@ -79,8 +82,12 @@ def widths(tokens: list) -> Iterator[float]:
     for token in tokens:
         if token.type == "() block":
             parts = [t for t in token.content if t.type not in ("whitespace", "comment")]
-            if (len(parts) == 3 and parts[0].type == "ident" and parts[0].lower_value in ("min-width", "max-width")
-                    and parts[2].type == "dimension"):
+            if (
+                len(parts) == 3
+                and parts[0].type == "ident"
+                and parts[0].lower_value in ("min-width", "max-width")
+                and parts[2].type == "dimension"
+            ):
                 per_rem = {"rem": 1, "em": 1, "px": 1 / 16}.get(parts[2].lower_unit)
                 if per_rem is not None:
                     yield parts[2].value * per_rem
@@ -116,12 +123,19 @@ def custom_properties_read(tokens: list) -> Iterator[tuple[str, bool]]:
 
 
 def declared(path: Path, *, on_root: bool = False) -> set[str]:
-    return {d.name for rule in style_rules(path) if not on_root or rule.selectors == (":root",)
-            for d in rule.declarations if d.name.startswith("--")}
+    return {
+        d.name
+        for rule in style_rules(path)
+        if not on_root or rule.selectors == (":root",)
+        for d in rule.declarations
+        if d.name.startswith("--")
+    }
 
 
 def read(path: Path) -> set[str]:
-    return {name for rule in style_rules(path) for d in rule.declarations for name, _ in custom_properties_read(d.value)}
+    return {
+        name for rule in style_rules(path) for d in rule.declarations for name, _ in custom_properties_read(d.value)
+    }
 
 
 def test_every_built_in_theme_is_checked():
@@ -134,23 +148,27 @@ def test_a_stylesheet_has_one_block_for_wider_screens_at_the_one_breakpoint(them
     allowed = [[(0, WIDE)]] if theme == "base" else [[(0, WIDE)], []]
     assert queries in allowed, (
         f"{theme}.css: rules for wider screens go in one block, @media {WIDE}, outside any other block; "
-        f"phone rules go outside it (found {queries})")
+        f"phone rules go outside it (found {queries})"
+    )
 
 
 def documented(token: str, comment: str) -> bool:
     """Whether a comment names a token, or its family: ``--table-card-*`` covers ``--table-card-gap``."""
-    names = [token] + [token[:i + 1] + "*" for i, char in enumerate(token) if char == "-" and i > 1]
+    names = [token] + [token[: i + 1] + "*" for i, char in enumerate(token) if char == "-" and i > 1]
     return any(re.search(re.escape(name) + r"(?![\w*-])", comment) for name in names)
 
 
 def test_base_css_documents_the_breakpoint_and_every_token_at_its_top():
-    first = tinycss2.parse_stylesheet(BASE_CSS.read_text(encoding="utf-8"), skip_comments=False, skip_whitespace=True)[0]
+    source = BASE_CSS.read_text(encoding="utf-8")
+    first = tinycss2.parse_stylesheet(source, skip_comments=False, skip_whitespace=True)[0]
     assert first.type == "comment", "base.css opens with the comment that documents its tokens"
     assert f"@media {WIDE}" in first.value
     tokens = declared(BASE_CSS, on_root=True)
     assert len(tokens) > 40
     undocumented = sorted(t for t in tokens if not documented(t, first.value))
-    assert not undocumented, f"base.css declares tokens its opening comment names neither alone nor by family: {undocumented}"
+    assert not undocumented, (
+        f"base.css declares tokens its opening comment names neither alone nor by family: {undocumented}"
+    )
 
 
 def test_base_css_declares_custom_properties_on_root_only():
@@ -170,7 +188,8 @@ def test_a_child_restyles_a_few_base_components_instead_of_repeating_the_base(th
     base = {s for rule in style_rules(BASE_CSS) for s in rule.selectors} - {":root"}
     restyled = {s for rule in style_rules(stylesheet(theme)) for s in rule.selectors} & base
     assert len(restyled) <= MOST_BASE_SELECTORS_RESTYLED, (
-        f"{theme}.css styles {len(restyled)} of base.css's selectors again; set tokens instead: {sorted(restyled)}")
+        f"{theme}.css styles {len(restyled)} of base.css's selectors again; set tokens instead: {sorted(restyled)}"
+    )
 
 
 @pytest.mark.parametrize("theme", THEMES)
@@ -182,8 +201,14 @@ def test_every_custom_property_a_page_uses_is_declared_by_its_stylesheets(sites,
     paths = [public / link.removeprefix("/") for link in links]
     assert [p.name.split(".")[0] for p in paths][-1] == "brand" and len(paths) >= 2
     available = set().union(*(declared(p) for p in paths))
-    missing = {name for p in paths for rule in style_rules(p) for d in rule.declarations
-               for name, fallback in custom_properties_read(d.value) if not fallback} - available
+    missing = {
+        name
+        for p in paths
+        for rule in style_rules(p)
+        for d in rule.declarations
+        for name, fallback in custom_properties_read(d.value)
+        if not fallback
+    } - available
     assert not missing, f"the {theme} theme uses custom properties no stylesheet declares: {sorted(missing)}"
 
 
@@ -191,9 +216,14 @@ def blocks_including(template: str) -> dict[str, list[str]]:
     """For each block of a template, the templates included inside it."""
     source = (BUILTIN_THEMES / "base" / "templates" / template).read_text(encoding="utf-8")
     tree = jinja2.Environment().parse(source)
-    return {block.name: [include.template.value for include in block.find_all(nodes.Include)
-                         if isinstance(include.template, nodes.Const)]
-            for block in tree.find_all(nodes.Block)}
+    return {
+        block.name: [
+            include.template.value
+            for include in block.find_all(nodes.Include)
+            if isinstance(include.template, nodes.Const)
+        ]
+        for block in tree.find_all(nodes.Block)
+    }
 
 
 def test_the_base_layout_includes_the_header_and_footer_partials_inside_its_blocks():
@@ -213,15 +243,17 @@ def test_every_theme_shows_the_header_and_footer(sites, theme):
     [footer] = page.xpath("//body/footer[@class='site-footer']")
     assert footer.xpath(".//p[@class='footer-name']") and footer.xpath(".//nav[@class='footer-links']//a")
     if theme == "corporate":
-        assert [child.get("class") for child in header] == ["topbar", "container header-inner"], \
+        assert [child.get("class") for child in header] == ["topbar", "container header-inner"], (
             "the corporate theme puts its contact bar above the base header"
+        )
 
 
 def test_a_partner_replaces_the_footer_partial_alone(sites):
     folder = sites.make()
     (folder / "templates").mkdir()
     (folder / "templates" / "_footer.html").write_text(
-        '<footer class="site-footer partner-footer">{{ partner.name }}</footer>\n', encoding="utf-8")
+        '<footer class="site-footer partner-footer">{{ partner.name }}</footer>\n', encoding="utf-8"
+    )
     public = build_in_process(sites.root, "--theme", "corporate") / "demo"
     for page in ("index.html", "tariffs/index.html"):
         root = html.parse(str(public / page)).getroot()
@@ -235,7 +267,9 @@ def test_a_partner_layout_extending_the_theme_still_wraps_the_partials_in_their_
     (folder / "templates" / "base.html").write_text(
         '{% extends "theme/base.html" %}\n'
         '{% block header_inner %}<p class="promo">Promo</p>{{ super() }}{% endblock %}\n'
-        '{% block footer %}{{ super() }}<p class="after-footer">Bye</p>{% endblock %}\n', encoding="utf-8")
+        '{% block footer %}{{ super() }}<p class="after-footer">Bye</p>{% endblock %}\n',
+        encoding="utf-8",
+    )
     root = html.parse(str(build_in_process(sites.root) / "demo" / "index.html")).getroot()
     header = root.xpath("//header[@class='site-header']")[0]
     assert [child.get("class") for child in header][:2] == ["promo", "container header-inner"]
