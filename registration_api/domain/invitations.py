@@ -223,16 +223,7 @@ def _activate(
             invitation_id=invitation.id,
         )
     conn.execute(invitations.update().where(invitations.c.id == invitation.id).values(subscriber_id=subscriber_id))
-    lead = Lead(
-        number,
-        signup.name,
-        signup.email,
-        signup.phone,
-        signup.company,
-        signup.inn,
-        trial_ends,
-        now.astimezone(timezone),
-    )
+    lead = signup.lead(number, trial_ends, now.astimezone(timezone))
     source = Translator(partner.site.locale).text("mail_invitation_source", code=invitation.code)
     messages = registration_mail(
         partner.site,

@@ -51,6 +51,10 @@ class SignUp:
         """The e-mail as the "one active trial per partner" rule compares it."""
         return self.email.strip().lower()
 
+    def lead(self, number: str, trial_ends: dt.date, registered_at: dt.datetime) -> Lead:
+        """This sign-up as the e-mails describe it, once stored as subscriber ``number``."""
+        return Lead(number, self.name, self.email, self.phone, self.company, self.inn, trial_ends, registered_at)
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -142,16 +146,7 @@ class SignupService:
     ) -> list[NewOutboxMessage]:
         """The new subscriber's e-mails (composed later, by the sender) and webhook event."""
         partner, page, signup = request.partner, request.page, request.signup
-        lead = Lead(
-            number,
-            signup.name,
-            signup.email,
-            signup.phone,
-            signup.company,
-            signup.inn,
-            row["trial_ends"],
-            now.astimezone(self.timezone),
-        )
+        lead = signup.lead(number, row["trial_ends"], now.astimezone(self.timezone))
         source = (page.title, f"{partner.site.config.site.base_url}register/{page.id}/")
         messages = registration_mail(
             partner.site,
