@@ -167,9 +167,9 @@ def _serve(settings: Settings, host: str, port: int, sender_command: list[str], 
     """The HTTP service in this process; the outbox sender (``sender_command``) in a child
     process, so that composing and sending e-mail never takes the CPU sign-ups need."""
     # imported here: the other verbs (and the sender started as a child) need no web server
-    import uvicorn  # noqa: PLC0415
+    import uvicorn
 
-    from registration_api.web.app import create_app  # noqa: PLC0415
+    from registration_api.web.app import create_app
 
     local = host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
     if not local and settings.public_base_url is None:

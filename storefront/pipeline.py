@@ -70,7 +70,7 @@ def build_site(site_id: str, options: BuildOptions) -> SiteReport:
         return SiteReport(site_id, pages=cache.pages, unchanged=cache.files)
     cache.load_details()
     # Imported only now: a rebuild with nothing to do must not pay for loading the pipeline.
-    from storefront.speedups.runner import ForkingRunner, InProcessRunner  # noqa: PLC0415
+    from storefront.speedups.runner import ForkingRunner, InProcessRunner
 
     if options.workers <= 1:
         return _build_loaded(site_id, options, InProcessRunner(cache), cache, inputs)
@@ -87,9 +87,9 @@ def _build_loaded(
     cache: SiteCache,
     inputs: str,
 ) -> SiteReport:
-    from storefront.publish.atomic_output import publish  # noqa: PLC0415 - see build_site
-    from storefront.render.site_renderer import SiteRenderer  # noqa: PLC0415
-    from storefront.site.loader import load_site  # noqa: PLC0415
+    from storefront.publish.atomic_output import publish
+    from storefront.render.site_renderer import SiteRenderer
+    from storefront.site.loader import load_site
 
     report = SiteReport(site_id)
     published = options.out_dir / site_id if options.out_dir is not None else None
@@ -141,7 +141,7 @@ def build_many(site_ids: list[str], options: BuildOptions) -> list[SiteReport]:
     if workers <= 1:
         reports = [build_site(site_id, replace(options, workers=cores)) for site_id in site_ids]
     else:
-        from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - costs start-up time: only when needed
+        from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=workers) as pool:
             reports = list(pool.map(build_site, site_ids, [options] * len(site_ids), chunksize=1))

@@ -23,8 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # imported when the verb runs: the command line's start-up pays for every verb's top level
-    from storefront.preview import static_server  # noqa: PLC0415
-    from storefront.preview.gallery import build_gallery  # noqa: PLC0415
+    from storefront.preview import static_server
+    from storefront.preview.gallery import build_gallery
 
     if not one_site(args.sites, args.site_id):
         return 1

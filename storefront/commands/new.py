@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from storefront.site.schema import SLUG_PATTERN  # noqa: PLC0415 - pydantic only when the verb runs
+    from storefront.site.schema import SLUG_PATTERN
 
     if not re.match(SLUG_PATTERN, args.site_id):
         print(
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if target.exists():
         print(f"error: {display_path(target)} already exists; choose another id or remove it", file=sys.stderr)
         return 1
-    from importlib import resources  # noqa: PLC0415 - only when a site is created: every verb's start-up counts
+    from importlib import resources
 
     scaffold = resources.files("storefront").joinpath("scaffold")
     created = []

@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def schema_text() -> str:
-    from storefront.site.schema import SiteConfig  # noqa: PLC0415 - pydantic only when the verb runs
+    from storefront.site.schema import SiteConfig
 
     return json.dumps(SiteConfig.model_json_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 

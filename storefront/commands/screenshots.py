@@ -40,14 +40,14 @@ def chromium_path() -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     # imported when the verb runs: the command line's start-up pays for every verb's top level
-    from storefront.preview import static_server  # noqa: PLC0415
-    from storefront.preview.gallery import build_gallery  # noqa: PLC0415
+    from storefront.preview import static_server
+    from storefront.preview.gallery import build_gallery
 
     if not one_site(args.sites, args.site_id):
         return 1
     try:
-        from playwright.sync_api import Error as PlaywrightError  # noqa: PLC0415 - an optional dependency
-        from playwright.sync_api import sync_playwright  # noqa: PLC0415
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
     except ImportError:
         print("error: screenshots need Playwright: pip install 'storefront[screenshots]'", file=sys.stderr)
         return 1

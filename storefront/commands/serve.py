@@ -27,12 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # the preview and the service are imported only by this verb: every other one starts faster
-    from starlette.routing import Route  # noqa: PLC0415
+    from starlette.routing import Route
 
-    from registration_api.settings import Settings, SettingsError  # noqa: PLC0415
-    from registration_api.web.app import create_app  # noqa: PLC0415
-    from storefront.pipeline import BuildOptions  # noqa: PLC0415
-    from storefront.preview.server import ExtraApp, serve  # noqa: PLC0415
+    from registration_api.settings import Settings, SettingsError
+    from registration_api.web.app import create_app
+    from storefront.pipeline import BuildOptions
+    from storefront.preview.server import ExtraApp, serve
 
     if not one_site(args.sites, args.site_id):
         return 1

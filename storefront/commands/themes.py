@@ -16,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from storefront.site.theme_chain import available  # noqa: PLC0415 - only when the verb runs
+    from storefront.site.theme_chain import available
 
     try:
         themes = available(themes_dir(args.themes))

@@ -32,8 +32,8 @@ def _details_format() -> str:
     HTML, and it cannot run code when read), which belongs to one Python version; the HTML
     it remembers belongs to one version of the generator, python-markdown and nh3."""
     # a rebuild with nothing to do never reads the details: it must not pay for importing these
-    import markdown  # noqa: PLC0415
-    import nh3  # noqa: PLC0415
+    import markdown
+    import nh3
 
     nh3_version: str = nh3.__version__  # type: ignore[attr-defined]  # the module has it, its stub does not
     return (
