@@ -1,13 +1,18 @@
 """Fixtures for every test: throwaway sites built from the scaffold, and the service's real
-components (uvicorn, an SMTP server, SQLite files and PostgreSQL databases). Helpers they use
+components (uvicorn, an SMTP server, SQLite files and PostgreSQL databases), and
+``storefront serve`` in a child process. Helpers they use
 live in :mod:`tests.support`."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from registration_api.settings import Settings
@@ -20,8 +25,10 @@ from tests.support import (
     InProcessApi,
     SiteFactory,
     SmtpServer,
+    free_port,
     in_process_env,
     postgres_database,
+    wait_until,
 )
 
 
@@ -132,3 +139,38 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if collection_path.name == "e2e" and not any("e2e" in str(arg) for arg in config.args):
         return True
     return None
+
+
+@pytest.fixture
+def start_preview(tmp_path):
+    """``storefront serve oblako-plus`` in a child process on a free port, in a copy of the examples."""
+    processes = []
+
+    def start(*args: str) -> tuple[str, Path]:
+        if not (tmp_path / "sites").exists():
+            shutil.copytree(REPO / "sites", tmp_path / "sites")
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "storefront", "serve", "oblako-plus", "--port", str(port), *args],
+            cwd=tmp_path,
+            env={**os.environ, "RATE_LIMIT_PER_MINUTE": "1000"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        processes.append(process)
+
+        def up():
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                assert process.poll() is None, process.stdout.read()
+                return False
+
+        wait_until(up, timeout=30, message="storefront serve")
+        return f"http://127.0.0.1:{port}", tmp_path / "sites" / "oblako-plus"
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)

@@ -1,14 +1,16 @@
 """``storefront serve SITE_ID``: preview a site with live reload and a working form.
 
 The one place the generator and the registration service meet: the preview serves the
-site, and beside it the service's sign-up, health and OpenAPI routes (SQLite and a Maildir
-under ``var/`` unless the environment says otherwise), with forms posting to itself.
+site, and beside it the whole service: sign-up, the invitation and extension pages, the
+partner API, health and OpenAPI (SQLite and a Maildir under ``var/`` unless the environment
+says otherwise), with forms posting to itself, so every link the service writes works here.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import socket
 import sys
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from storefront.commands._sites import one_site, themes_dir
 
 HELP = "preview a site on localhost; it rebuilds and reloads as you edit"
 VAR_DIR = Path("var")
+PORTS_TRIED = 50  # how far past a taken port to look for a free one to suggest
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,6 +39,15 @@ def run(args: argparse.Namespace) -> int:
 
     if not one_site(args.sites, args.site_id):
         return 1
+    if not port_free(args.host, args.port):
+        print(
+            f"error: port {args.port} is already in use (another `storefront serve`, or another program)",
+            file=sys.stderr,
+        )
+        free = next((p for p in range(args.port + 1, args.port + PORTS_TRIED) if port_free(args.host, p)), None)
+        if free is not None:
+            print(f"  try: storefront serve {args.site_id} --port {free}", file=sys.stderr)
+        return 1
     themes = themes_dir(args.themes)
     own_url = f"http://{args.host}:{args.port}/"
     try:
@@ -48,10 +60,24 @@ def run(args: argparse.Namespace) -> int:
         api,
         [
             Route("/r/{site_id}/{page_id}", api, methods=["POST", "OPTIONS"]),
+            Route("/invite/{code}", api, methods=["GET", "HEAD", "POST"]),
+            Route("/extend/{token}", api, methods=["GET", "HEAD", "POST"]),
+            Route("/api/{rest:path}", api),
             Route("/healthz", api),
             Route("/openapi.json", api),
         ],
-        "its registration form",
+        "its registration service",
     )
     options = BuildOptions(args.sites, themes, VAR_DIR / "preview", api_url=own_url, theme=args.theme)
     return serve(args.site_id, options, host=args.host, port=args.port, extra=registration, debug=args.debug)
+
+
+def port_free(host: str, port: int) -> bool:
+    """Whether the preview could listen on ``host:port`` now (nothing else bound to it)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True

@@ -2,52 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support import REPO, free_port, wait_until
-
-
-@pytest.fixture
-def start_preview(tmp_path):
-    processes = []
-
-    def start(*args: str) -> tuple[str, Path]:
-        if not (tmp_path / "sites").exists():
-            shutil.copytree(REPO / "sites", tmp_path / "sites")
-        port = free_port()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "storefront", "serve", "oblako-plus", "--port", str(port), *args],
-            cwd=tmp_path,
-            env={**os.environ, "RATE_LIMIT_PER_MINUTE": "1000"},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        processes.append(process)
-
-        def up():
-            try:
-                return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                assert process.poll() is None, process.stdout.read()
-                return False
-
-        wait_until(up, timeout=30, message="storefront serve")
-        return f"http://127.0.0.1:{port}", tmp_path / "sites" / "oblako-plus"
-
-    yield start
-    for process in processes:
-        process.terminate()
-        process.wait(timeout=10)
+from tests.support import wait_until
 
 
 @pytest.fixture

@@ -1,0 +1,44 @@
+"""``storefront serve`` as a partner starts it: the whole service beside the site, and a
+taken port said in words with a free one to use instead."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+import httpx
+
+from tests.support import REPO, TIMEOUT, free_port
+
+
+def test_the_preview_serves_the_whole_service_so_every_link_it_prints_works(start_preview):
+    url, _site = start_preview()
+    api = httpx.get(f"{url}/api/v1/sites/oblako-plus/subscribers", timeout=10)
+    assert api.status_code == 401 and "error" in api.json(), "the partner API answers, asking for a key"
+    invite = httpx.get(f"{url}/invite/AAAA-BBBB-CCCC-DDDD", timeout=10)
+    assert invite.status_code == 404 and "Приглашение не найдено" in invite.text, "the service's invitation page"
+    extend = httpx.get(f"{url}/extend/not-a-token", timeout=10)
+    assert extend.status_code == 404 and "text/html" in extend.headers["content-type"]
+    assert httpx.get(f"{url}/tariffs/", timeout=10).status_code == 200, "and the site's own pages still"
+
+
+def test_a_taken_port_is_said_with_a_free_one_to_try(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", free_port()))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "storefront", "serve", "oblako-plus", "--port", str(port)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
+    assert result.returncode == 1
+    assert f"port {port} is already in use" in result.stderr
+    suggested = int(result.stderr.split("--port ")[1].split()[0])
+    assert suggested != port
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", suggested))  # the suggestion is a port the partner can use
+    assert "Traceback" not in result.stderr
