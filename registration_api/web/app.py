@@ -26,7 +26,7 @@ from registration_api.domain.partner_sites import PartnerSites
 from registration_api.domain.signups import Clock, utc_now
 from registration_api.settings import Settings
 from registration_api.storage import engines, migrations
-from registration_api.web import errors, health, link_pages, openapi, partner_api, signup
+from registration_api.web import errors, health, index_page, link_pages, openapi, partner_api, signup
 from registration_api.web.inputs import CleanAddress
 from registration_api.web.service import Service
 
@@ -61,7 +61,14 @@ def create_app(
             service.engine.dispose()
 
     app = Starlette(
-        routes=[*signup.routes, *health.routes, *openapi.routes, *partner_api.routes, *link_pages.routes],
+        routes=[
+            *index_page.routes,
+            *signup.routes,
+            *health.routes,
+            *openapi.routes,
+            *partner_api.routes,
+            *link_pages.routes,
+        ],
         lifespan=lifespan,
         middleware=[Middleware(CleanAddress)],
         exception_handlers={HTTPException: errors.refused, Exception: errors.server_error},

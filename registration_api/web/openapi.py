@@ -368,6 +368,30 @@ def openapi_document() -> dict[str, Any]:
             },
             **_partner_paths(),
             **_email_pages(),
+            "/": {
+                "get": {
+                    "summary": "What this service is and which storefronts it serves, with their addresses",
+                    "responses": {
+                        "200": {
+                            "description": "A page for people; with Accept: application/json, the same as data",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["sites", "failed"],
+                                        "properties": {
+                                            "sites": {"type": "array", "items": {"type": "object"}},
+                                            "failed": {"type": "integer", "minimum": 0},
+                                        },
+                                    }
+                                },
+                                **_HTML,
+                            },
+                        },
+                        **_refusals(400),
+                    },
+                }
+            },
             "/healthz": {
                 "get": {
                     "summary": "Service and database health",
