@@ -67,6 +67,16 @@ def test_a_sign_up_queues_the_partners_notice_and_the_welcome(in_process_api):
     assert any("sales@oblako-plus.example" in to for to in recipients)
 
 
+def test_the_partners_notice_gives_each_fact_its_own_line(in_process_api):
+    sign_up(in_process_api)
+    assert in_process_api.cli("send-mail").code == 0
+    [notice] = [m for m in in_process_api.mail() if "sales@oblako-plus.example" in str(m["To"])]
+    lines = notice.get_body("plain").get_content().splitlines()
+    for label in ("Откуда пришла заявка", "Тариф", "Пробный период до", "Время регистрации"):
+        [line] = [line for line in lines if line.startswith(label)]
+        assert line.count(": ") == 1, f"one fact on the line: {line!r}"
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
