@@ -7,6 +7,7 @@ category a number falls in, so «1 сеанс, 2 сеанса, 5 сеансов�
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -51,7 +52,16 @@ class Translator:
             raise MissingTranslation(key, self.locale) from None
         if not isinstance(message, str):
             raise MissingTranslation(key, self.locale)
-        return message.format(**values) if values else message
+        if not values:
+            return message
+        # A value that ends a sentence with its own period («9 апреля 2026 г.») takes the
+        # sentence's period: never «2026 г..».
+        message = re.sub(
+            r"\{(\w+)\}\.",
+            lambda m: m.group(0)[:-1] if str(values.get(m.group(1), "")).endswith(".") else m.group(0),
+            message,
+        )
+        return message.format(**values)
 
     def plural(self, key: str, n: int | float, formatted: str | None = None) -> str:
         """``plural('sessions', 5)`` → «5 сеансов»; ``formatted`` replaces the bare number."""
