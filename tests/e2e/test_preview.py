@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.support import wait_until
+from tests.support import THEMES, wait_until
 
 
 @pytest.fixture
@@ -70,3 +71,18 @@ def test_the_registration_form_works_in_the_preview(page: Page, preview):
     expect(page).to_have_url(f"{url}/register/trial/thanks/")
     maildir = site.parent.parent / "var" / "mail" / "new"
     wait_until(lambda: maildir.is_dir() and len(list(maildir.iterdir())) == 2, message="two e-mails in the Maildir")
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_the_error_overlay_is_readable_in_every_theme(page: Page, start_preview, theme):
+    url, site = start_preview("--theme", theme)
+    page.goto(f"{url}/tariffs/")
+    yaml_file = site / "site.yaml"
+    yaml_file.write_text(yaml_file.read_text().replace("    sessions: 5", "    sessions: много", 1))
+    overlay = page.locator("#storefront-error-overlay")
+    expect(overlay).to_be_visible(timeout=10_000)
+    results = Axe().run(page, context="#storefront-error-overlay", options={"runOnly": ["color-contrast"]})
+    violations = [node["target"] for v in results.response["violations"] for node in v["nodes"]]
+    assert not violations, f"text of the overlay without enough contrast in {theme}: {violations}"
+    checked = [node for rule in results.response["passes"] for node in rule["nodes"]]
+    assert len(checked) >= 2, "axe could measure the overlay's title and problem (none left undecided)"

@@ -12,19 +12,23 @@
       overlay.setAttribute("role", "alertdialog");
       overlay.setAttribute("aria-label", "Build error");
       overlay.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;padding:2rem;" +
-        "background:rgba(20,20,28,.94);color:#fff;font:15px/1.5 ui-monospace,Menlo,Consolas,monospace";
-      document.documentElement.appendChild(overlay);
+        "background:#14141c;color:#fff;font:15px/1.5 ui-monospace,Menlo,Consolas,monospace;" +
+        "text-align:left;letter-spacing:normal;text-transform:none";
+      document.body.appendChild(overlay);
     }
     overlay.innerHTML = "";
     var title = document.createElement("h2");
     title.textContent = "Build failed: fix this and save, the page updates by itself";
-    title.style.cssText = "margin:0 0 1rem;font:600 20px/1.3 system-ui,sans-serif;color:#ff8a80";
+    title.style.cssText = "margin:0 0 1rem;padding:0;border:0;background:none;" +
+      "font:600 20px/1.3 system-ui,sans-serif;color:#ff8a80";
     overlay.appendChild(title);
     problems.forEach(function (problem) {
       var line = document.createElement("pre");
       line.className = "storefront-problem";
       line.textContent = problem;
-      line.style.cssText = "margin:0 0 .75rem;white-space:pre-wrap;color:#fff";
+      // the theme's own rules for pre (a light box, a border) must not reach the overlay
+      line.style.cssText = "margin:0 0 .75rem;padding:0;border:0;box-shadow:none;background:none;" +
+        "white-space:pre-wrap;color:#fff;font:inherit";
       overlay.appendChild(line);
     });
   }
