@@ -21,6 +21,10 @@ LOCALES = ("ru", "en")
 Texts = dict[str, str | dict[str, str]]
 
 
+#: A ``{name}`` place followed by a period, in a text.
+_PLACE_THEN_PERIOD = re.compile(r"\{(\w+)\}\.")
+
+
 class MissingTranslation(LookupError):
     """A template asked for a text the locale's catalogue does not have."""
 
@@ -56,8 +60,7 @@ class Translator:
             return message
         # A value that ends a sentence with its own period («9 апреля 2026 г.») takes the
         # sentence's period: never «2026 г..».
-        message = re.sub(
-            r"\{(\w+)\}\.",
+        message = _PLACE_THEN_PERIOD.sub(
             lambda m: m.group(0)[:-1] if str(values.get(m.group(1), "")).endswith(".") else m.group(0),
             message,
         )

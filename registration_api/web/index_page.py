@@ -8,17 +8,15 @@ import re
 from html import escape
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.web.errors import wants_json
 from registration_api.web.routing import resource
 from registration_api.web.service import service_of
-from registration_api.web.themed_pages import PLAIN_LOCALE
+from registration_api.web.themed_pages import PLAIN_LOCALE, plain_document
 from storefront import Translator
-
-STYLE = "font-family:system-ui,sans-serif;max-width:44rem;margin:3rem auto;padding:0 1rem;line-height:1.5"
 
 
 def storefront_addresses(partner: PartnerSite) -> tuple[str, list[tuple[str, str]]]:
@@ -59,13 +57,8 @@ async def index(request: Request) -> Response:
         health=_link("/healthz"),
         openapi=_link("/openapi.json"),
     )
-    title = escape(t.text("index_title"))
-    return HTMLResponse(
-        f'<!doctype html><html lang="{PLAIN_LOCALE}"><meta charset="utf-8"><meta name="viewport" '
-        f'content="width=device-width, initial-scale=1"><title>{title}</title>'
-        f'<main style="{STYLE}">'
-        f"<h1>{title}</h1><p>{escape(t.text('index_text'))}</p>{body}<p>{machine}</p></main></html>"
-    )
+    body = f"<p>{escape(t.text('index_text'))}</p>{body}<p>{machine}</p>"
+    return plain_document(t.text("index_title"), body)
 
 
 def _link(url: str) -> str:

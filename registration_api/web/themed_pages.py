@@ -157,12 +157,17 @@ def plain_page(status: int, texts: str, locale: str = PLAIN_LOCALE) -> Response:
     """A short page without any theme, its title and text those of ``<texts>_title`` and
     ``<texts>_text``: for when no partner is known, or none of its pages could be shown."""
     t = Translator(locale).text
-    title, text = t(f"{texts}_title"), t(f"{texts}_text")
+    return plain_document(t(f"{texts}_title"), f"<p>{escape(t(f'{texts}_text'))}</p>", locale, status)
+
+
+def plain_document(title: str, body: str, locale: str = PLAIN_LOCALE, status: int = 200) -> Response:
+    """The frame of the service's own pages (no partner theme): ``title`` as text, ``body`` as
+    ready HTML under it."""
     return Response(
         f'<!doctype html><html lang="{escape(locale)}"><meta charset="utf-8"><meta name="viewport" '
         f'content="width=device-width, initial-scale=1"><title>{escape(title)}</title>'
-        f'<main style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem">'
-        f"<h1>{escape(title)}</h1><p>{escape(text)}</p></main></html>",
+        f'<main style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem">'
+        f"<h1>{escape(title)}</h1>{body}</main></html>",
         status_code=status,
         media_type="text/html; charset=utf-8",
     )

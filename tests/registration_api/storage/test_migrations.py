@@ -9,9 +9,8 @@ import sqlalchemy as sa
 from registration_api.storage import engines, migrations, tables
 
 
-def test_migrate_twice_changes_nothing(database_url):
-    engine = engines.create_engine(database_url)
-    assert migrations.migrate(engine) == len(migrations.MIGRATIONS)
+def _one_subscriber(engine: sa.Engine) -> None:
+    """A subscriber row, as a database in use holds."""
     now = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
     with engine.begin() as conn:
         conn.execute(
@@ -29,6 +28,12 @@ def test_migrate_twice_changes_nothing(database_url):
                 created_at=now,
             )
         )
+
+
+def test_migrate_twice_changes_nothing(database_url):
+    engine = engines.create_engine(database_url)
+    assert migrations.migrate(engine) == len(migrations.MIGRATIONS)
+    _one_subscriber(engine)
     assert migrations.migrate(engine) == len(migrations.MIGRATIONS)
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(tables.subscribers)).scalar() == 1
@@ -41,23 +46,7 @@ def test_migrate_twice_changes_nothing(database_url):
 def test_a_new_migration_upgrades_an_existing_database_without_losing_rows(database_url, monkeypatch):
     engine = engines.create_engine(database_url)
     migrations.migrate(engine)
-    now = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
-    with engine.begin() as conn:
-        conn.execute(
-            tables.subscribers.insert().values(
-                number="1000001",
-                site_id="s",
-                page_id="p",
-                tariff="t",
-                name="n",
-                email="e@x.example",
-                email_key="e@x.example",
-                phone="+79123456789",
-                trial_ends=now.date(),
-                consent_at=now,
-                created_at=now,
-            )
-        )
+    _one_subscriber(engine)
 
     def add_column(conn):
         conn.execute(sa.text("ALTER TABLE subscribers ADD COLUMN note VARCHAR(100) DEFAULT 'kept'"))
