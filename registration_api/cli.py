@@ -31,6 +31,9 @@ from registration_api.domain.signups import utc_now
 from registration_api.settings import Settings, SettingsError
 from registration_api.storage import engines, migrations
 from registration_api.storage.records import INVITATION_COLUMNS, Invitation
+from storefront import language
+
+_ = language.gettext
 
 PR_SET_PDEATHSIG = 1  # Linux prctl(2): the signal a child gets when its parent dies
 SENDER_NICENESS = 10  # the sender's CPU priority below the service's: sign-ups come first
@@ -38,8 +41,9 @@ SENDER_NICENESS = 10  # the sender's CPU priority below the service's: sign-ups 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
-        prog="registration-api", description="The registration service behind storefront forms."
+        prog="registration-api", description=_("The registration service behind storefront forms.")
     )
+    language.add_option(root)
     verbs = root.add_subparsers(dest="verb", metavar="VERB", required=True)
     serve = verbs.add_parser("serve", help="run the HTTP service, and the e-mail sender in a process of its own")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
@@ -100,6 +104,7 @@ def parser() -> argparse.ArgumentParser:
             metavar="DIR",
             help="folder with extra themes (default: themes, if it exists)",
         )
+        language.add_option(sub)
     key_revoke.add_argument(
         "prefix", metavar="PREFIX", help="the key's prefix exactly as `keys list` prints it, e.g. sfk_AbCdEfGh"
     )
@@ -114,6 +119,9 @@ def date_argument(text: str) -> dt.date:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    language.use(language.from_arguments(argv))
+    language.translate_argparse()
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

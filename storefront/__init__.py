@@ -1,7 +1,7 @@
 """storefront: a white-label storefront generator for partners of a cloud accounting service.
 
 What other code may use (the registration service does, and nothing else of the generator):
-loading a site, rendering one of its pages, translations and formatting, the partner-file
+loading a site, rendering one of its pages, translations and formatting, the language of messages, the partner-file
 and webhook-address rules the service must share, and the error types. Everything else is
 internal and may change.
 
@@ -40,6 +40,7 @@ _EXPORTS = {
     # translations and formatting
     "Translator": "storefront.i18n",
     "formatting": "storefront.formatting",
+    "language": "storefront.language",
     # rules the service shares with the generator
     "first_forbidden": "storefront.site.characters",
     "code_point": "storefront.site.characters",
@@ -72,6 +73,7 @@ __all__ = [  # the names of _EXPORTS (a test keeps the two alike)
     "fingerprint",
     "first_forbidden",
     "formatting",
+    "language",
     "load_site",
     "sandboxed_environment",
     "search_path",
@@ -80,7 +82,7 @@ __all__ = [  # the names of _EXPORTS (a test keeps the two alike)
 ]
 
 if TYPE_CHECKING:
-    from storefront import formatting
+    from storefront import formatting, language
     from storefront.errors import InvalidSite, RenderError, StorefrontError, ThemeError
     from storefront.fingerprints import TooManyFiles, fingerprint
     from storefront.i18n import Translator
@@ -100,7 +102,7 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'storefront' has no attribute {name!r}")
-    if name == "formatting":
+    if name in ("formatting", "language"):  # modules, not names in them
         return importlib.import_module(module)
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value

@@ -15,8 +15,10 @@ import traceback
 from pathlib import Path
 from typing import Protocol
 
+from storefront import language
 from storefront.commands import build, check, gallery, new, schema, screenshots, serve, themes
 from storefront.errors import StorefrontError, bug_message
+from storefront.language import gettext as _
 
 DEBUG_VARIABLE = "STOREFRONT_DEBUG"
 #: Exit code of a bug of storefront's: DESIGN.md section 3 names 0, 1 and 2 only, so a bug
@@ -48,8 +50,9 @@ VERBS: dict[str, Verb] = {
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
-        prog="storefront", description="Build partners' branded storefronts from YAML and Markdown."
+        prog="storefront", description=_("Build partners' branded storefronts from YAML and Markdown.")
     )
+    language.add_option(root)
     verbs = root.add_subparsers(dest="verb", metavar="VERB", required=True)
     for name, module in VERBS.items():
         sub = verbs.add_parser(name, help=module.HELP, description=module.HELP)
@@ -73,12 +76,16 @@ def parser() -> argparse.ArgumentParser:
             default=os.environ.get(DEBUG_VARIABLE) == "1",
             help=f"show the traceback when storefront hits a bug (also: {DEBUG_VARIABLE}=1)",
         )
+        language.add_option(sub)
         module.add_arguments(sub)
     return root
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one verb; its exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    language.use(language.from_arguments(argv))
+    language.translate_argparse()
     args = parser().parse_args(argv)
     try:
         return VERBS[args.verb].run(args)

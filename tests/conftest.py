@@ -31,6 +31,11 @@ from tests.support import (
     wait_until,
 )
 
+# The tests read storefront's messages in English, the language their code is written in,
+# whatever the machine's LANG; the tests of the Russian messages ask for it (--lang ru or
+# LANGUAGE=ru), as a partner does. Child processes inherit this.
+os.environ["LANGUAGE"] = "en"
+
 
 @pytest.fixture
 def sites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SiteFactory:
