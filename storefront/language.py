@@ -33,10 +33,13 @@ DOMAIN = "storefront"
 #: Environment variables that name a language, in the order gettext reads them.
 ENVIRONMENT = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
-_current: ContextVar[str] = ContextVar("storefront_language", default=DEFAULT)
-#: Whether the language was chosen by the person (``--lang`` or the environment): a site's
-#: own language then no longer changes it.
-_chosen: ContextVar[bool] = ContextVar("storefront_language_chosen", default=False)
+#: The process's language, set once by :func:`use` (every thread reads it).
+_process_language = DEFAULT
+#: Whether the person chose it (``--lang`` or the environment): a site's own language then
+#: no longer changes it.
+_chosen = False
+#: A language for the duration of a ``with`` block (:func:`speaking`, :func:`for_site`).
+_override: ContextVar[str | None] = ContextVar("storefront_language", default=None)
 
 
 @cache
@@ -50,7 +53,7 @@ def _catalogue(language: str) -> _gettext.NullTranslations:
 
 def gettext(message: str) -> str:
     """``message`` in the current language."""
-    return _catalogue(_current.get()).gettext(message)
+    return _catalogue(current()).gettext(message)
 
 
 _ = gettext
@@ -58,7 +61,7 @@ _ = gettext
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The form of a message for the number ``n`` in the current language (three in Russian)."""
-    return _catalogue(_current.get()).ngettext(singular, plural, n)
+    return _catalogue(current()).ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:
@@ -68,7 +71,7 @@ def N_(message: str) -> str:
 
 def current() -> str:
     """The language messages are in now."""
-    return _current.get()
+    return _override.get() or _process_language
 
 
 def from_environment(environ: Mapping[str, str] | None = None) -> str | None:
@@ -87,26 +90,27 @@ def from_environment(environ: Mapping[str, str] | None = None) -> str | None:
 
 def use(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> str:
     """Choose the language of this process's messages from ``--lang`` and the environment."""
+    global _process_language, _chosen  # noqa: PLW0603 (one setting per process, made by its entry point)
     language = explicit or from_environment(environ)
-    _chosen.set(language is not None)
-    _current.set(language or DEFAULT)
-    return _current.get()
+    _chosen = language is not None
+    _process_language = language or DEFAULT
+    return _process_language
 
 
 @contextmanager
 def speaking(language: str) -> Iterator[None]:
     """Messages in ``language`` for the duration (the chosen one if the person chose)."""
-    token = _current.set(language if language in LANGUAGES else _current.get())
+    token = _override.set(language if language in LANGUAGES else current())
     try:
         yield
     finally:
-        _current.reset(token)
+        _override.reset(token)
 
 
 @contextmanager
 def for_site(locale: str | None) -> Iterator[None]:
     """Messages about a site in the site's language, unless the person chose one."""
-    if _chosen.get() or locale is None:
+    if _chosen or locale is None:
         yield
         return
     with speaking(locale.split("-")[0].split("_")[0].lower()):
@@ -115,8 +119,8 @@ def for_site(locale: str | None) -> Iterator[None]:
 
 def for_sites(locales: Sequence[str]) -> str:
     """The language of a summary about several sites: the chosen one, else English only if every site is."""
-    if _chosen.get():
-        return _current.get()
+    if _chosen:
+        return _process_language
     return "en" if locales and all(loc.lower().startswith("en") for loc in locales) else DEFAULT
 
 

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from registration_api.settings import Settings
+from storefront import language
 from tests.support import (
     CLOCK_START,
     LOCAL_ORIGIN,
@@ -35,6 +36,7 @@ from tests.support import (
 # whatever the machine's LANG; the tests of the Russian messages ask for it (--lang ru or
 # LANGUAGE=ru), as a partner does. Child processes inherit this.
 os.environ["LANGUAGE"] = "en"
+language.use()
 
 
 @pytest.fixture
