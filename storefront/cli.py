@@ -17,6 +17,7 @@ from typing import Protocol
 
 from storefront import language
 from storefront.commands import build, check, gallery, new, schema, screenshots, serve, themes
+from storefront.commands._sites import error
 from storefront.errors import StorefrontError, bug_message
 from storefront.language import gettext as _
 
@@ -53,28 +54,30 @@ def parser() -> argparse.ArgumentParser:
         prog="storefront", description=_("Build partners' branded storefronts from YAML and Markdown.")
     )
     language.add_option(root)
-    verbs = root.add_subparsers(dest="verb", metavar="VERB", required=True)
+    verbs = root.add_subparsers(dest="verb", metavar="VERB", required=True, title=_("commands"))
     for name, module in VERBS.items():
-        sub = verbs.add_parser(name, help=module.HELP, description=module.HELP)
+        sub = verbs.add_parser(name, help=_(module.HELP), description=_(module.HELP))
         sub.add_argument(
             "--sites",
             type=Path,
             default=Path("sites"),
             metavar="DIR",
-            help="folder with one sub-folder per site (default: sites)",
+            help=_("folder with one sub-folder per site (default: sites)"),
         )
         sub.add_argument(
             "--themes",
             type=Path,
             default=Path("themes"),
             metavar="DIR",
-            help="folder with extra themes (default: themes, if it exists)",
+            help=_("folder with extra themes (default: themes, if it exists)"),
         )
         sub.add_argument(
             "--debug",
             action="store_true",
             default=os.environ.get(DEBUG_VARIABLE) == "1",
-            help=f"show the traceback when storefront hits a bug (also: {DEBUG_VARIABLE}=1)",
+            help=_("show the traceback when storefront hits a bug (also: {variable}=1)").format(
+                variable=DEBUG_VARIABLE
+            ),
         )
         language.add_option(sub)
         module.add_arguments(sub)
@@ -90,13 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return VERBS[args.verb].run(args)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(_("interrupted"), file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
     except StorefrontError as exc:  # a verb that did not report it itself: still the person's to fix
-        for line in str(exc).splitlines():
-            print(f"error: {line}", file=sys.stderr)
+        error(str(exc))
         return 1
     except Exception as exc:
         if args.debug:

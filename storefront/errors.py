@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from storefront.language import gettext as _
 from storefront.site.characters import printable
 
 if TYPE_CHECKING:
@@ -58,4 +59,4 @@ def bug_message(exc: BaseException) -> str:
     """The one line that reports an exception outside this family: a bug of storefront's."""
     lines = str(exc).splitlines()
     text = f"{type(exc).__name__}: {printable(lines[0])}" if lines else type(exc).__name__
-    return f"storefront hit a bug: {text} — please report it with the command you ran"
+    return _("storefront hit a bug: {error} — please report it with the command you ran").format(error=text)

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from storefront import language
 from storefront.errors import InvalidSite, RenderError
 from storefront.fingerprints import fingerprint
-from storefront.paths import search_path
+from storefront.paths import SITE_FILE, search_path
 from storefront.publish.build_cache import SiteCache
 from storefront.site.diagnostics import Problem
 from storefront.speedups.fork_map import default_workers
@@ -39,10 +40,15 @@ class BuildOptions:
 
 @dataclass
 class SiteReport:
-    """What happened to one site: its problems, or what was published."""
+    """What happened to one site: its problems, or what was published; ``locale`` is the
+    site's language as its site.yaml says (None when it cannot be read), which messages
+    about the site speak (:func:`storefront.language.for_site`), and ``address`` the
+    public address its site.yaml gives it, where the published pages are to be seen."""
 
     site_id: str
     problems: list[Problem] = field(default_factory=list)
+    locale: str | None = None
+    address: str | None = None
     pages: int = 0
     written: int = 0
     unchanged: int = 0
@@ -67,7 +73,30 @@ def build_site(site_id: str, options: BuildOptions) -> SiteReport:
         (options.api_url, options.theme, options.base_url, str(options.out_dir)),
     )
     if published and cache.fingerprint == inputs and published.is_dir():
-        return SiteReport(site_id, pages=cache.pages, unchanged=cache.files)
+        return SiteReport(site_id, pages=cache.pages, unchanged=cache.files, locale=cache.locale, address=cache.address)
+    locale = declared(options.sites_dir / site_id, "locale")
+    with language.for_site(locale):
+        report = _build(site_id, options, cache, inputs)
+    report.locale = report.locale or locale
+    return report
+
+
+def declared(site_dir: Path, key: str) -> str | None:
+    """What the ``site`` section of a site's site.yaml says for ``key``, read before (and
+    whether or not) the site validates; None if it says nothing or cannot be read."""
+    from storefront.site.partner_files import LIMITS, UnsafeFile, read_text
+    from storefront.site.yaml_positions import parse
+
+    try:
+        data = parse(read_text(site_dir / SITE_FILE, site_dir, LIMITS["site.yaml"]), SITE_FILE).data
+    except (OSError, UnsafeFile):
+        return None
+    site = data.get("site") if isinstance(data, dict) else None
+    value = site.get(key) if isinstance(site, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _build(site_id: str, options: BuildOptions, cache: SiteCache, inputs: str) -> SiteReport:
     cache.load_details()
     # Imported only now: a rebuild with nothing to do must not pay for loading the pipeline.
     from storefront.speedups.runner import ForkingRunner, InProcessRunner
@@ -122,11 +151,12 @@ def _build_loaded(
         cache.forget()
         return report
     report.pages = len(renderer.pages) + 3
+    report.locale, report.address = site.locale, site.config.site.base_url
     if published is not None:
         result = publish(published, files, runner)
         report.written, report.unchanged, report.removed = result.written, result.unchanged, result.removed
         report.changed = result.changed
-        cache.save(inputs, len(files), report.pages, digests)
+        cache.save(inputs, len(files), report.pages, digests, site.locale, report.address)
     return report
 
 

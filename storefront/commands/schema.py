@@ -7,11 +7,14 @@ import json
 import sys
 from pathlib import Path
 
-HELP = "print the JSON Schema of site.yaml"
+from storefront.language import N_
+from storefront.language import gettext as _
+
+HELP = N_("print the JSON Schema of site.yaml")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--output", "-o", type=Path, metavar="FILE", help="write to FILE instead of printing")
+    parser.add_argument("--output", "-o", type=Path, metavar="FILE", help=_("write to FILE instead of printing"))
 
 
 def schema_text() -> str:

@@ -9,11 +9,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from storefront.commands._sites import one_site, print_problems, themes_dir
+from storefront import language
+from storefront.commands._sites import error, one_site, print_problems, themes_dir
 from storefront.errors import InvalidSite
-from storefront.pipeline import SiteReport
+from storefront.language import N_, ngettext
+from storefront.language import gettext as _
+from storefront.pipeline import SiteReport, declared
 
-HELP = "photograph the landing, tariffs and registration pages of every theme (desktop and phone)"
+HELP = N_("photograph the landing, tariffs and registration pages of every theme (desktop and phone)")
 VIEWPORTS = {"desktop": (1280, 800), "phone": (375, 812)}
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -27,10 +30,10 @@ CHROMIUM_FLAGS = [
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("site_id", metavar="SITE_ID")
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the PNG files")
-    parser.add_argument("--theme", action="append", metavar="NAME", help="only this theme (repeatable)")
-    parser.add_argument("--full-page", action="store_true", help="the whole page, not just the first screen")
+    parser.add_argument("site_id", metavar="SITE_ID", help=_("the site to photograph"))
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help=_("folder for the PNG files"))
+    parser.add_argument("--theme", action="append", metavar="NAME", help=_("only this theme (repeatable)"))
+    parser.add_argument("--full-page", action="store_true", help=_("the whole page, not just the first screen"))
 
 
 def chromium_path() -> str | None:
@@ -39,17 +42,22 @@ def chromium_path() -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not one_site(args.sites, args.site_id):
+        return 1
+    with language.for_site(declared(args.sites / args.site_id, "locale")):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     # imported when the verb runs: the command line's start-up pays for every verb's top level
     from storefront.preview import static_server
     from storefront.preview.gallery import build_gallery
 
-    if not one_site(args.sites, args.site_id):
-        return 1
     try:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
     except ImportError:
-        print("error: screenshots need Playwright: pip install 'storefront[screenshots]'", file=sys.stderr)
+        error(_("screenshots need Playwright: pip install 'storefront[screenshots]'"))
         return 1
     with tempfile.TemporaryDirectory() as temp:
         try:
@@ -68,7 +76,10 @@ def run(args: argparse.Namespace) -> int:
                 browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
                 for copy in wanted:
                     if copy.problems:
-                        print(f"  {copy.name}: skipped, it does not build: {'; '.join(copy.problems)}", file=sys.stderr)
+                        skipped = _("{theme}: skipped, it does not build: {problems}").format(
+                            theme=copy.name, problems="; ".join(copy.problems)
+                        )
+                        print(f"  {skipped}", file=sys.stderr)
                         continue
                     for device, (width, height) in VIEWPORTS.items():
                         page = browser.new_page(viewport={"width": width, "height": height})
@@ -80,13 +91,17 @@ def run(args: argparse.Namespace) -> int:
                         page.close()
                 browser.close()
         except PlaywrightError as exc:
-            print(
-                f"error: the browser failed: {exc.message.splitlines()[0]} "
-                "(install Debian's chromium, or set CHROMIUM_PATH)",
-                file=sys.stderr,
+            error(
+                _("the browser failed: {reason} (install Debian's chromium, or set CHROMIUM_PATH)").format(
+                    reason=exc.message.splitlines()[0]
+                )
             )
             return 1
         finally:
             server.shutdown()
-    print(f"Wrote {written} screenshots to {args.out}/")
+    print(
+        ngettext("Wrote {n} screenshot to {out}/", "Wrote {n} screenshots to {out}/", written).format(
+            n=written, out=args.out
+        )
+    )
     return 0

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from storefront.commands._sites import themes_dir
+from storefront.commands._sites import error, themes_dir
 from storefront.errors import ThemeError
+from storefront.language import N_
+from storefront.language import gettext as _
 
-HELP = "list the available themes"
+HELP = N_("list the available themes")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,10 +22,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         themes = available(themes_dir(args.themes))
     except ThemeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        error(str(exc))
         return 1
     width = max(len(name) for name in themes)
     for name, theme in sorted(themes.items()):
-        parent = f" (extends {theme.manifest.parent})" if theme.manifest.parent else ""
+        parent = " " + _("(extends {parent})").format(parent=theme.manifest.parent) if theme.manifest.parent else ""
         print(f"{name:<{width}}  {theme.manifest.title}{parent}: {theme.manifest.description}")
     return 0

@@ -10,14 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
+from storefront import language
+from storefront.language import N_
 from storefront.pipeline import BuildOptions, build_site
+from storefront.preview import texts
 from storefront.site.loader import load_site
 from storefront.site.theme_chain import available
 
-GALLERY_TEMPLATE = Path(__file__).parent / "templates"
-PAGES = (("Landing", ""), ("Tariffs", "tariffs/"), ("Registration", "register/"), ("FAQ", "faq/"))
+#: The pages to compare, by the label on their button (translated where shown) and address.
+PAGES = ((N_("Landing"), ""), (N_("Tariffs"), "tariffs/"), (N_("Registration"), "register/"), (N_("FAQ"), "faq/"))
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,10 @@ class Gallery:
 
 
 def build_gallery(site_id: str, sites_dir: Path, themes_dir: Path | None, out: Path) -> Gallery:
-    """Build the site in every available theme and write the side-by-side page."""
-    registration = load_site(sites_dir / site_id, themes_dir).config.registration[0].id
+    """Build the site in every available theme and write the side-by-side page, in the
+    site's language unless the partner chose one."""
+    site = load_site(sites_dir / site_id, themes_dir)
+    registration = site.config.registration[0].id
     copies = []
     for name, theme in sorted(available(themes_dir).items()):
         path = f"/{name}/{site_id}/"
@@ -47,8 +50,8 @@ def build_gallery(site_id: str, sites_dir: Path, themes_dir: Path | None, out: P
         report = build_site(site_id, options)
         copies.append(ThemeCopy(name, theme.manifest.description, path, tuple(str(p) for p in report.problems)))
     pages = [(label, f"register/{registration}/" if url == "register/" else url) for label, url in PAGES]
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(GALLERY_TEMPLATE), autoescape=True)
-    html = env.get_template("gallery.html").render(site_id=site_id, themes=copies, pages=pages)
+    with language.for_site(site.locale):
+        html = texts.render("gallery.html", site_id=site_id, themes=copies, pages=pages)
     out.mkdir(parents=True, exist_ok=True)
     (out / "index.html").write_text(html, encoding="utf-8")
     return Gallery(copies, pages)

@@ -30,20 +30,21 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
+from storefront import language
+from storefront.commands._sites import seconds
 from storefront.errors import ThemeError, bug_message
-from storefront.paths import SITE_FILE, search_path
-from storefront.pipeline import BuildOptions, SiteReport, build_site
-from storefront.site.partner_files import LIMITS, UnsafeFile, read_text
+from storefront.language import gettext as _
+from storefront.language import ngettext
+from storefront.paths import search_path
+from storefront.pipeline import BuildOptions, SiteReport, build_site, declared
+from storefront.preview import texts
+from storefront.site.partner_files import UnsafeFile
 from storefront.site.theme_chain import resolve
-from storefront.site.yaml_positions import parse
 
 LIVERELOAD_JS = Path(__file__).parent / "static" / "livereload.js"
-SCRIPT_TAG = b'<script src="/_storefront/livereload.js" defer></script>'
+#: The start of the tag every served page gets: the live-reload script, carrying the overlay's words.
+SCRIPT_TAG = b'<script src="/_storefront/livereload.js" defer'
 KEEPALIVE_SECONDS = 15
-NOT_BUILT = (
-    b'<!doctype html><html lang="en"><meta charset="utf-8"><title>Build failed</title>'
-    b"<body><p>The site has not been built yet.</p></body></html>"
-)
 
 
 class Message(TypedDict, total=False):
@@ -56,11 +57,12 @@ class Message(TypedDict, total=False):
 @dataclass(frozen=True)
 class ExtraApp:
     """An app served beside the site: ``routes`` (which reach it) answer before the site's
-    pages, its lifespan runs inside the preview's, and ``what`` names it in the greeting."""
+    pages, its lifespan runs inside the preview's, and ``greeting`` (if any) is printed
+    after the preview's own, saying what it adds."""
 
     app: Starlette
     routes: Sequence[BaseRoute]
-    what: str
+    greeting: str = ""
 
 
 class Preview:
@@ -77,12 +79,19 @@ class Preview:
         self.bug: str | None = None
         self.listeners: set[asyncio.Queue[Message]] = set()
         self.base_path = "/"
+        self.locale = declared(options.sites_dir / site_id, "locale")
+
+    @property
+    def language(self) -> str:
+        """The language of the overlay and of the messages about the site: the site's, unless chosen."""
+        with language.for_site(self.locale):
+            return language.current()
 
     def watched(self) -> list[Path]:
         """The site folder and every theme of its chain (a broken chain: all theme folders)."""
         paths = [self.options.sites_dir / self.site_id]
         try:
-            theme_name = self.options.theme or _theme_in_yaml(self.options.sites_dir / self.site_id)
+            theme_name = self.options.theme or declared(self.options.sites_dir / self.site_id, "theme") or "bright"
             paths.extend(t.path for t in resolve(theme_name, self.options.themes_dir).themes)
         except (ThemeError, OSError, UnsafeFile):
             paths.extend(search_path(self.options.themes_dir))
@@ -94,18 +103,39 @@ class Preview:
         self.bug = None
         report = build_site(self.site_id, self.options)
         self.report = report
-        if report.ok:
-            self.base_path = _base_path_of(self.root)
-            print(
-                f"{self.site_id}: rebuilt in {time.perf_counter() - started:.2f} s, "
-                f"{report.written} files written, {report.unchanged} unchanged",
-                flush=True,
-            )
-        else:
-            print(f"{self.site_id}: {len(report.problems)} problem(s); the browser shows them:", file=sys.stderr)
-            for problem in report.problems:
-                print(f"  {problem}", file=sys.stderr, flush=True)
+        self.locale = report.locale
+        with language.speaking(self.language):
+            if report.ok:
+                self.base_path = _base_path_of(self.root)
+                print(
+                    _("{site}: rebuilt in {seconds}, {written}, {unchanged}").format(
+                        site=self.site_id,
+                        seconds=seconds(time.perf_counter() - started),
+                        written=ngettext("{n} file written", "{n} files written", report.written).format(
+                            n=report.written
+                        ),
+                        unchanged=ngettext("{n} file unchanged", "{n} files unchanged", report.unchanged).format(
+                            n=report.unchanged
+                        ),
+                    ),
+                    flush=True,
+                )
+            else:
+                n = len(report.problems)
+                print(
+                    ngettext(
+                        "{site}: {n} problem; the browser shows it:", "{site}: {n} problems; the browser shows them:", n
+                    ).format(site=self.site_id, n=n),
+                    file=sys.stderr,
+                )
+                for problem in report.problems:
+                    print(f"  {problem}", file=sys.stderr, flush=True)
         return report
+
+    def script_tag(self) -> bytes:
+        """The live-reload script with the overlay's words in the site's language."""
+        with language.speaking(self.language):
+            return texts.render("livereload.html").strip().encode()
 
     @property
     def failing(self) -> bool:
@@ -152,13 +182,6 @@ def _interesting(change: watchfiles.Change, path: str) -> bool:
     return not (name.startswith(".") or name.endswith(("~", ".swp", ".tmp")) or "__pycache__" in path)
 
 
-def _theme_in_yaml(site_dir: Path) -> str:
-    data = parse(read_text(site_dir / SITE_FILE, site_dir, LIMITS["site.yaml"]), SITE_FILE).data
-    site = data.get("site") if isinstance(data, dict) else None
-    theme = site.get("theme") if isinstance(site, dict) else None
-    return str(theme or "bright")
-
-
 def _base_path_of(root: Path) -> str:
     """The path the built site lives under, read from its canonical link."""
     text = (root / "index.html").read_text(encoding="utf-8")
@@ -166,9 +189,9 @@ def _base_path_of(root: Path) -> str:
     return match.group(1) if match else "/"
 
 
-def _inject(html: bytes) -> bytes:
+def _inject(html: bytes, tag: bytes) -> bytes:
     marker = html.rfind(b"</body>")
-    return html[:marker] + SCRIPT_TAG + html[marker:] if marker != -1 else html + SCRIPT_TAG
+    return html[:marker] + tag + html[marker:] if marker != -1 else html + tag
 
 
 def create_preview_app(preview: Preview, extra: ExtraApp | None = None) -> Starlette:
@@ -201,10 +224,11 @@ def create_preview_app(preview: Preview, extra: ExtraApp | None = None) -> Starl
     async def pages(request: Request) -> Response:
         path = request.url.path
         if not path.startswith(preview.base_path):
-            return RedirectResponse(preview.base_path) if path == "/" else Response("Not found", status_code=404)
+            return RedirectResponse(preview.base_path) if path == "/" else _not_found(preview)
         if preview.report is None or (not preview.report.ok and not (preview.root / "index.html").exists()):
-            return _html(NOT_BUILT, 200)
-        return _published(preview.root, path, path[len(preview.base_path) :])
+            with language.speaking(preview.language):
+                return _html(texts.render("not_built.html").encode(), 200, preview.script_tag())
+        return _published(preview, path, path[len(preview.base_path) :])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -229,26 +253,35 @@ def create_preview_app(preview: Preview, extra: ExtraApp | None = None) -> Starl
     )
 
 
-def _published(root: Path, path: str, relative: str) -> Response:
+def _published(preview: Preview, path: str, relative: str) -> Response:
     """The built file at ``relative`` (asked for as ``path``), HTML with the live-reload script."""
+    root = preview.root
     target = (root / relative).resolve()
     if not target.is_relative_to(root.resolve()):
-        return Response("Not found", status_code=404)
+        return _not_found(preview)
     if target.is_dir():
         if not path.endswith("/"):
             return RedirectResponse(path + "/")
         target = target / "index.html"
     if not target.is_file():
-        return _html((root / "404.html").read_bytes(), 404)
+        return _html((root / "404.html").read_bytes(), 404, preview.script_tag())
     if target.suffix == ".html":
-        return _html(target.read_bytes(), 200)
+        return _html(target.read_bytes(), 200, preview.script_tag())
     media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     return FileResponse(target, media_type=media_type)
 
 
-def _html(body: bytes, status: int) -> Response:
+def _not_found(preview: Preview) -> Response:
+    with language.speaking(preview.language):
+        return Response(_("Not found"), status_code=404, media_type="text/plain; charset=utf-8")
+
+
+def _html(body: bytes, status: int, script_tag: bytes) -> Response:
     return Response(
-        _inject(body), status_code=status, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"}
+        _inject(body, script_tag),
+        status_code=status,
+        media_type="text/html; charset=utf-8",
+        headers={"Cache-Control": "no-store"},
     )
 
 
@@ -266,11 +299,14 @@ def serve(
     preview = Preview(site_id, options, debug=debug)
     preview.build()
     app = create_preview_app(preview, extra)
-    beside = f" with {extra.what}" if extra is not None else ""
-    print(
-        f"Serving {site_id} at http://{host}:{port}{preview.base_path}{beside}; "
-        "saving a file rebuilds it. Ctrl-C stops.",
-        flush=True,
-    )
+    with language.speaking(preview.language):
+        print(
+            _("Preview of {site}: {url} (saving a file rebuilds it; Ctrl-C stops).").format(
+                site=site_id, url=f"http://{host}:{port}{preview.base_path}"
+            ),
+            flush=True,
+        )
+        if extra is not None and extra.greeting:
+            print(extra.greeting, flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=1)
     return 0

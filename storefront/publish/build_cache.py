@@ -23,7 +23,7 @@ from pathlib import Path
 from storefront import __version__
 
 #: The cache files' format; another one is a cold build.
-FORMAT = 3
+FORMAT = 4
 
 
 @lru_cache(maxsize=1)
@@ -51,6 +51,9 @@ class SiteCache:
         self.fingerprint: str | None = None
         self.files = 0
         self.pages = 0
+        #: the site's language and public address at its last build, for the messages of a skipped build
+        self.locale: str | None = None
+        self.address: str | None = None
         self.remembered: dict[str, object] = {}
         self.pages_digests: dict[str, str] = {}
         self._used: set[str] = set()
@@ -61,6 +64,7 @@ class SiteCache:
                 return
             if data.get("format") == FORMAT:
                 self.fingerprint, self.files, self.pages = data["fingerprint"], data["files"], data["pages"]
+                self.locale, self.address = data["locale"], data["address"]
 
     def load_details(self) -> None:
         """The Markdown renderings and page digests: needed only when the site is rebuilt."""
@@ -90,7 +94,9 @@ class SiteCache:
         self._used.add(key)
         self.remembered[key] = value
 
-    def save(self, fingerprint: str, files: int, pages: int, page_digests: dict[str, str]) -> None:
+    def save(
+        self, fingerprint: str, files: int, pages: int, page_digests: dict[str, str], locale: str, address: str
+    ) -> None:
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,7 +108,16 @@ class SiteCache:
         _write_atomically(self.details_path, marshal.dumps(details))
         _write_atomically(
             self.path,
-            json.dumps({"format": FORMAT, "fingerprint": fingerprint, "files": files, "pages": pages}).encode(),
+            json.dumps(
+                {
+                    "format": FORMAT,
+                    "fingerprint": fingerprint,
+                    "files": files,
+                    "pages": pages,
+                    "locale": locale,
+                    "address": address,
+                }
+            ).encode(),
         )
 
     def forget(self) -> None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import traceback
 from functools import lru_cache
 from pathlib import Path
@@ -38,6 +37,7 @@ from jinja2.loaders import split_template_path
 from storefront import fingerprints, formatting
 from storefront.errors import RenderError
 from storefront.i18n import MissingTranslation, Translator
+from storefront.language import gettext as _
 from storefront.paths import BUILTIN_THEMES
 from storefront.render import sandbox
 from storefront.render.markdown_html import MarkdownRefused, render_inline, render_markdown
@@ -67,8 +67,10 @@ def sandboxed_environment(
     with ``plain_text`` (e-mails; a page is HTML even where a partner includes a ``.txt``
     file); an undefined name is an error, never an empty text; block tags leave no blank lines.
     Filters: ``money``, ``number``, ``date`` (the locale's formats), ``markdown``,
-    ``inline_markdown`` (sanitised HTML) and ``tel`` (a phone number for a ``tel:`` link);
-    globals: ``_()`` and ``plural()`` (the locale's texts) and ``locale``.
+    ``inline_markdown`` (sanitised HTML), ``phone`` (a number as a person writes it) and ``tel``
+    (the number for a ``tel:`` link);
+    globals: ``_()`` and ``plural()`` (the locale's texts), ``quoted()`` and ``company()`` (a name
+    inside a sentence) and ``locale``.
     """
     env = PartnerSandbox(
         loader=loader,
@@ -90,8 +92,8 @@ def sandboxed_environment(
     def date(value: Any) -> str:
         return formatting.date(value, locale)
 
-    def tel(phone: str) -> str:
-        return re.sub(r"[^\d+]", "", phone)
+    def phone(text: str) -> str:
+        return formatting.phone(text) or text
 
     def plural(key: str, n: int | float) -> str:
         return translator.plural(key, n, formatting.number(n, locale))
@@ -103,10 +105,13 @@ def sandboxed_environment(
             "date": date,
             "markdown": render_markdown,
             "inline_markdown": render_inline,
-            "tel": tel,
+            "phone": phone,
+            "tel": formatting.tel,
         }
     )
-    env.globals.update(_=translator.text, plural=plural, locale=locale)
+    env.globals.update(
+        _=translator.text, plural=plural, quoted=translator.quoted, company=translator.company, locale=locale
+    )
     return env
 
 
@@ -144,7 +149,9 @@ def _overrides(folder: Path) -> Overrides:
     found: list[tuple[str, str, str]] = []
     if folder.is_symlink():
         raise RenderError(
-            Problem(display_path(folder), 1, 1, "", "this folder is a link to another folder; put a real folder here")
+            Problem(
+                display_path(folder), 1, 1, "", _("this folder is a link to another folder; put a real folder here")
+            )
         )
     if not folder.is_dir():
         return ()
@@ -159,14 +166,16 @@ def _overrides(folder: Path) -> Overrides:
                         1,
                         1,
                         "",
-                        f"more than {MAX_TEMPLATES} files in this folder; keep only your templates",
+                        _("more than {limit} files in this folder; keep only your templates").format(
+                            limit=MAX_TEMPLATES
+                        ),
                     )
                 )
             try:
                 text = partner_files.read_text(path, folder, partner_files.LIMITS["template"], site=folder.parent)
             except FileNotFoundError:
                 raise RenderError(
-                    Problem(display_path(path), 1, 1, "", "this link points to a file that does not exist")
+                    Problem(display_path(path), 1, 1, "", _("this link points to a file that does not exist"))
                 ) from None
             except partner_files.UnsafeFile as exc:
                 raise RenderError(Problem(display_path(path), 1, 1, "", str(exc))) from None
@@ -281,7 +290,7 @@ def _written_outside_storefront(filename: str) -> bool:
 def _problem(exc: Exception, template: str) -> Problem:
     if isinstance(exc, jinja2.TemplateSyntaxError):
         path = display_path(Path(exc.filename)) if exc.filename else template
-        return Problem(path, exc.lineno or 1, 1, "", f"template syntax: {exc.message}")
+        return Problem(path, exc.lineno or 1, 1, "", _("template syntax: {error}").format(error=exc.message))
     frames = _template_frames(exc)
     path, line = (display_path(Path(frames[-1][0])), frames[-1][1]) if frames else (template, 1)
     return Problem(path, line, 1, "", _message(exc))
@@ -292,14 +301,16 @@ def _message(exc: Exception) -> str:
     if isinstance(exc, MissingTranslation):
         return str(exc)
     if isinstance(exc, SecurityError):
-        return f"not allowed: {exc.message or exc}"
+        return _("not allowed: {reason}").format(reason=exc.message or exc)
     if isinstance(exc, jinja2.TemplateNotFound):
-        return f"there is no template named {exc.name!r}"
+        return _("there is no template named '{name}'").format(name=exc.name)
     if isinstance(exc, RecursionError):
-        return "templates nest too deeply (a macro, include or recursive loop that never ends?)"
+        return _("templates nest too deeply (a macro, include or recursive loop that never ends?)")
     if isinstance(exc, MemoryError):
-        return "this template needs too much memory; make the texts and lists it builds smaller"
-    return f"template error: {exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else exc}"
+        return _("this template needs too much memory; make the texts and lists it builds smaller")
+    return _("template error: {error}").format(
+        error=exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else exc
+    )
 
 
 def _template_frames(exc: BaseException) -> list[tuple[str, int]]:

@@ -23,6 +23,8 @@ import markdown
 import nh3
 from markupsafe import Markup
 
+from storefront.language import N_
+from storefront.language import gettext as _
 from storefront.site.characters import strip_forbidden
 from storefront.site.markdown_limits import markdown_limits
 from storefront.speedups.markdown_prefilter import PrefilterExtension
@@ -140,7 +142,7 @@ class MarkdownRefused(ValueError):
         return (MarkdownRefused, (self.line, str(self)))
 
 
-_SITE_TOO_SLOW = (
+_SITE_TOO_SLOW = N_(
     "this site's texts take too long to convert in total; simplify the longest ones (long "
     "paragraphs full of headers, links or formatting?) or split them with blank lines"
 )
@@ -161,7 +163,7 @@ def render_markdown(text: str, *, shift_headings: int = 0, budgeted: bool = True
     budget = _site_budget.get() if budgeted else None
     seconds = TIME_BUDGET if budget is None else min(TIME_BUDGET, budget.left)
     if seconds <= 0:
-        raise MarkdownRefused(1, _SITE_TOO_SLOW)
+        raise MarkdownRefused(1, _(_SITE_TOO_SLOW))
     converter: markdown.Markdown | None = getattr(_local, "converter", None)
     if converter is None:  # python-markdown objects are not thread-safe: one per thread
         converter = _local.converter = new_converter()
@@ -171,14 +173,14 @@ def render_markdown(text: str, *, shift_headings: int = 0, budgeted: bool = True
     except _TooSlow:
         _local.converter = None
         if seconds < TIME_BUDGET:
-            raise MarkdownRefused(1, _SITE_TOO_SLOW) from None
+            raise MarkdownRefused(1, _(_SITE_TOO_SLOW)) from None
         raise MarkdownRefused(
-            1, "this text takes too long to convert; simplify it (deeply nested brackets or lists?)"
+            1, _("this text takes too long to convert; simplify it (deeply nested brackets or lists?)")
         ) from None
     except RecursionError:
         _local.converter = None
         raise MarkdownRefused(
-            1, "this text is nested too deeply to convert (lists or quotes inside each other?); flatten it"
+            1, _("this text is nested too deeply to convert (lists or quotes inside each other?); flatten it")
         ) from None
     if shift_headings:
         html = _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift_headings)}", html)

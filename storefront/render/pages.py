@@ -13,6 +13,7 @@ from typing import Any
 
 from storefront.errors import InvalidSite
 from storefront.i18n import Translator
+from storefront.language import gettext as _
 from storefront.render.markdown_html import MarkdownRefused, plain_text, render_markdown
 from storefront.site.catalogue import catalogue
 from storefront.site.diagnostics import Problem, display_path
@@ -209,9 +210,12 @@ def _refuse_collisions(site: Site, pages: list[Page]) -> None:
                     1,
                     1,
                     "",
-                    f"two pages would be written to /{page.url}: "
-                    f"«{first.title}» ({first.kind}) and «{page.title}» ({page.kind}); "
-                    "rename one of them",
+                    _(
+                        "two pages would be written to /{url}: «{first}» ({first_kind}) and «{second}» "
+                        "({second_kind}); rename one of them"
+                    ).format(
+                        url=page.url, first=first.title, first_kind=first.kind, second=page.title, second_kind=page.kind
+                    ),
                 )
             )
         seen.setdefault(page.output, page)
@@ -269,7 +273,7 @@ def site_context(site: Site) -> dict[str, Any]:
     for entry in cfg.faq:
         if faq_groups and faq_groups[-1][0] == entry.group:
             faq_groups[-1][1].append(entry)
-        elif any(g == entry.group for g, _ in faq_groups):
+        elif any(g == entry.group for g, _entries in faq_groups):
             next(entries for g, entries in faq_groups if g == entry.group).append(entry)
         else:
             faq_groups.append((entry.group, [entry]))

@@ -41,6 +41,9 @@ from jinja2.sandbox import (
 from jinja2.utils import Namespace
 from jinja2.visitor import NodeTransformer
 
+from storefront import language
+from storefront.language import gettext as _
+
 #: Loop rounds and calls one page may spend; a real page spends a few thousand.
 MAX_STEPS = 1_000_000
 #: What a call costs in steps, and what loading an included or extended template costs.
@@ -161,6 +164,12 @@ class Refused(SecurityError):
     """Something a partner's template may not do; the message says what, for the partner."""
 
 
+def _count(n: int) -> str:
+    """A limit as the partner's language writes a big number: 10,000,000 or 10 000 000."""
+    text = f"{n:,}"
+    return text.replace(",", "\u00a0") if language.current() == "ru" else text
+
+
 class _Budget:
     __slots__ = ("deadline", "left", "seconds", "written")
 
@@ -174,13 +183,17 @@ class _Budget:
         self.left -= steps
         if self.left < 0:
             raise Refused(
-                f"this template does too much work for one page (more than {MAX_STEPS:,} loop "
-                "rounds and calls); make its loops smaller"
+                _(
+                    "this template does too much work for one page (more than {steps} loop "
+                    "rounds and calls); make its loops smaller"
+                ).format(steps=_count(MAX_STEPS))
             )
         if time.monotonic() > self.deadline:
             raise Refused(
-                f"this template takes too long to render (more than {self.seconds:g} seconds for one "
-                "page); make its loops and the texts it works on smaller"
+                _(
+                    "this template takes too long to render (more than {seconds} seconds for one "
+                    "page); make its loops and the texts it works on smaller"
+                ).format(seconds=f"{self.seconds:g}")
             )
 
     def counted(self, iterable: Iterable[_Item]) -> Iterator[_Item]:
@@ -192,8 +205,10 @@ class _Budget:
 
     def refuse_written(self) -> None:
         raise Refused(
-            f"this page writes more than {MAX_WRITTEN // (1024 * 1024)} MB of text, counting what "
-            "its {% set %} blocks and macros capture; make the template's loops smaller"
+            _(
+                "this page writes more than {megabytes} MB of text, counting what "
+                "its {{% set %}} blocks and macros capture; make the template's loops smaller"
+            ).format(megabytes=MAX_WRITTEN // (1024 * 1024))
         )
 
 
@@ -233,7 +248,9 @@ def bounded_output(chunks: Iterator[str], limit: int = MAX_PAGE) -> str:
         size += len(chunk)
         if size > limit:
             refused = Refused(
-                f"this page would be larger than {limit // (1024 * 1024)} MB; make the template's loops smaller"
+                _("this page would be larger than {megabytes} MB; make the template's loops smaller").format(
+                    megabytes=limit // (1024 * 1024)
+                )
             )
             if isinstance(chunks, Generator):
                 chunks.throw(refused)  # raised where the template is writing: the partner sees the line
@@ -317,7 +334,7 @@ def _check_size(value: Any) -> None:
 
 def _check_width(*numbers: Any) -> None:
     if any(isinstance(n, int) and abs(n) > MAX_WIDTH for n in numbers):
-        raise Refused(f"a width or count larger than {MAX_WIDTH:,} is not allowed here")
+        raise Refused(_("a width or count larger than {limit} is not allowed here").format(limit=_count(MAX_WIDTH)))
 
 
 def _check_percent(text: str, values: Any) -> None:
@@ -339,9 +356,9 @@ def _check_format(text: str, *values: Any) -> None:
         fields = list(string.Formatter().parse(text))
     except ValueError:
         return
-    for _, _, spec, _ in fields:
+    for _literal, _field, spec, _conversion in fields:
         if spec and "{" in spec:
-            raise Refused("a format width taken from an argument is not allowed")
+            raise Refused(_("a format width taken from an argument is not allowed"))
         _check_width(*(int(n) for n in re.findall(r"\d+", spec or "")))
     _check_filled(text, len(fields), values)
 
@@ -363,13 +380,13 @@ def _check_replace(text: str, old: str, new: str, count: int | None = None) -> N
 
 def _check_size_of(length: int) -> None:
     if length > MAX_VALUE:
-        raise Refused(f"this template builds a text or list longer than {MAX_VALUE:,}")
+        raise Refused(_("this template builds a text or list longer than {limit}").format(limit=_count(MAX_VALUE)))
 
 
 def _range(*args: int) -> range:
     numbers = range(*args)
     if len(numbers) > MAX_RANGE:
-        raise Refused(f"range() may count at most {MAX_RANGE:,} numbers")
+        raise Refused(_("range() may count at most {limit} numbers").format(limit=_count(MAX_RANGE)))
     return numbers
 
 
@@ -393,7 +410,11 @@ def _bounded(name: str, filter_: Callable[..., Any]) -> Callable[..., Any]:
         if consuming and len(args) > passed and isinstance(args[passed], Iterator):
             args = (*args[:passed], list(islice(args[passed], (slow or MAX_VALUE) + 1)), *args[passed + 1 :])
         if slow is not None and any(isinstance(v, _SIZED) and len(v) > slow for v in (*args, *kwargs.values())):
-            raise Refused(f"the filter {name!r} takes texts and lists of at most {slow:,} characters or items")
+            raise Refused(
+                _("the filter '{name}' takes texts and lists of at most {limit} characters or items").format(
+                    name=name, limit=_count(slow)
+                )
+            )
         _spend(_sized_steps(CALL_STEPS, *args[passed:], *kwargs.values()))
         if widths:
             _check_width(*args[passed + 1 :], *kwargs.values())
@@ -573,13 +594,17 @@ class PartnerSandbox(ImmutableSandboxedEnvironment):
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
         if attribute.startswith("_"):
-            reason = f"templates may not reach Python internals ({attribute})"
+            reason = _("templates may not reach Python internals ({attribute})").format(attribute=attribute)
         elif modifies_known_mutable(obj, attribute):
-            reason = f"templates may not change the site's data ({attribute})"
+            reason = _("templates may not change the site's data ({attribute})").format(attribute=attribute)
         elif _forbidden(obj) or _forbidden(getattr(obj, attribute, None)):
-            reason = f"templates may not reach files or modules of the server ({attribute})"
+            reason = _("templates may not reach files or modules of the server ({attribute})").format(
+                attribute=attribute
+            )
         else:
-            reason = f"templates may not use {attribute!r} of {type(obj).__name__}"
+            reason = _("templates may not use '{attribute}' of {type}").format(
+                attribute=attribute, type=type(obj).__name__
+            )
         return self.undefined(reason, name=attribute, obj=obj, exc=Refused)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
@@ -608,7 +633,7 @@ class PartnerSandbox(ImmutableSandboxedEnvironment):
         _check_size(result)
         _spend_built(result)
         if _forbidden(result):
-            raise Refused("templates may not reach files or modules of the server")
+            raise Refused(_("templates may not reach files or modules of the server"))
         return result
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
@@ -622,7 +647,9 @@ class PartnerSandbox(ImmutableSandboxedEnvironment):
                     _check_size_of(len(sequence) * times)
         elif operator == "**":
             if isinstance(left, int) and isinstance(right, int) and right > 0 and left.bit_length() * right > MAX_BITS:
-                raise Refused(f"this number would have more than {MAX_BITS * 3 // 10:,} digits")
+                raise Refused(
+                    _("this number would have more than {limit} digits").format(limit=_count(MAX_BITS * 3 // 10))
+                )
         elif operator == "%" and isinstance(left, str):
             _check_percent(left, right)
         result = super().call_binop(context, operator, left, right)

@@ -3,6 +3,9 @@
 (function () {
   "use strict";
   var OVERLAY_ID = "storefront-error-overlay";
+  // the overlay's words, in the partner's language, come with the script tag the preview writes
+  var script = document.currentScript;
+  var words = script ? script.dataset : {};
 
   function showErrors(problems) {
     var overlay = document.getElementById(OVERLAY_ID);
@@ -10,7 +13,8 @@
       overlay = document.createElement("div");
       overlay.id = OVERLAY_ID;
       overlay.setAttribute("role", "alertdialog");
-      overlay.setAttribute("aria-label", "Build error");
+      overlay.setAttribute("aria-label", words.label || "Build error");
+      if (words.lang) overlay.setAttribute("lang", words.lang);
       overlay.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;padding:2rem;" +
         "background:#14141c;color:#fff;font:15px/1.5 ui-monospace,Menlo,Consolas,monospace;" +
         "text-align:left;letter-spacing:normal;text-transform:none";
@@ -18,7 +22,7 @@
     }
     overlay.innerHTML = "";
     var title = document.createElement("h2");
-    title.textContent = "Build failed: fix this and save, the page updates by itself";
+    title.textContent = words.title || "Build failed: fix this and save, the page updates by itself";
     title.style.cssText = "margin:0 0 1rem;padding:0;border:0;background:none;" +
       "font:600 20px/1.3 system-ui,sans-serif;color:#ff8a80";
     overlay.appendChild(title);
