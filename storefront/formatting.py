@@ -1,14 +1,18 @@
-"""Money, numbers and dates written the way a reader in the site's locale expects."""
+"""Money, numbers, dates and phone numbers written the way a reader in the site's locale expects."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
+import phonenumbers
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
 NARROW_NBSP = "\u202f"
+#: Russia's country calling code: its numbers are grouped as Russians write them.
+RUSSIA = 7
 
 
 def money(amount: Decimal | int | float, locale: str) -> str:
@@ -31,3 +35,51 @@ def number(value: int | float | Decimal, locale: str) -> str:
 def date(value: dt.date, locale: str) -> str:
     """«22 ноября 2026 г.» / «November 22, 2026»."""
     return format_date(value, "long", locale=locale)
+
+
+#: The area code as a person writes it after the country code: in brackets, or the first group
+#: of digits («+7 (8182) 55-01-47», «8 921 555 12 34», «+7-343-555-01-23»).
+_AREA_CODE = re.compile(r"^\s*(?:\+\s*7|8)[\s-]*(?:\((\d{3,5})\)|(\d{3,5})(?=[\s-]))")
+
+#: How the rest of a Russian number is grouped after an area code of 3, 4 or 5 digits.
+_SUBSCRIBER_GROUPS = {7: (3, 2, 2), 6: (2, 2, 2), 5: (1, 2, 2)}
+
+
+def phone(text: str) -> str | None:
+    """A phone number as a person writes it: «8 (921) 555-12-34» → «+7 921 555-12-34», a
+    four-digit area code kept as written («+7 (8182) 55-01-47» → «+7 8182 55-01-47»); None when
+    ``text`` is not a whole number with its area code («555-44-33»)."""
+    number = _parsed(text)
+    if number is None:
+        return None
+    if number.country_code != RUSSIA:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    national = f"{number.national_number:010d}"
+    written = _AREA_CODE.match(text)
+    area = len(written.group(1) or written.group(2)) if written else 3
+    if not national.startswith(("3", "4", "8")):  # mobile and toll-free numbers: always 3 digits
+        area = 3
+    groups, rest = [], national[area:]
+    for size in _SUBSCRIBER_GROUPS[len(rest)]:
+        groups.append(rest[:size])
+        rest = rest[size:]
+    return f"+7 {national[:area]} {'-'.join(groups)}"
+
+
+def tel(text: str) -> str:
+    """The number for a ``tel:`` link, digits only after the plus: «+79215551234» (what was
+    typed without its spaces, brackets and dashes, when it is not a whole number)."""
+    number = _parsed(text)
+    if number is None:
+        return re.sub(r"[^\d+]", "", text)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _parsed(text: str) -> phonenumbers.PhoneNumber | None:
+    """The number ``text`` names (Russian unless it starts with another country's code), if it
+    is a real one: a number without its area code is not."""
+    try:
+        number = phonenumbers.parse(text, "RU")
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None

@@ -25,6 +25,20 @@ Texts = dict[str, str | dict[str, str]]
 _PLACE_THEN_PERIOD = re.compile(r"\{(\w+)\}\.")
 
 
+#: Quotation marks of each locale, opening and closing.
+QUOTES = {"ru": ("«", "»"), "en": ("\u201c", "\u201d")}
+
+#: Quotes a name may already carry: straight ones, or any language's curly ones.
+_QUOTED = re.compile(r'["\u201c\u201e]([^"\u201c\u201d\u201e]+)["\u201d\u201c]')
+_HAS_QUOTES = re.compile(r"[«»\u201c\u201d\u201e]")
+_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+
+#: Legal forms a company's name may start with: «ООО «Счётный Двор»» is named without the word «компания».
+_LEGAL_FORM = re.compile(r"^(ООО|ОАО|ЗАО|ПАО|НАО|АО|АНО|НКО|ИП)\s+(.+)$", re.DOTALL)
+#: Sole traders are people: their names take no quotes.
+_SOLE_TRADER = "ИП"
+
+
 class MissingTranslation(LookupError):
     """A template asked for a text the locale's catalogue does not have."""
 
@@ -65,6 +79,36 @@ class Translator:
             message,
         )
         return message.format(**values)
+
+    def quoted(self, name: str) -> str:
+        """A name inside a sentence: «Счётный Двор», “Business”; a name that already has quotes
+        keeps them (straight ones become the locale's), and in Russian a Latin name (Acme Cloud)
+        or one with its legal form (ООО «Счётный Двор», ИП Иванов) takes no more."""
+        opening, closing = QUOTES.get(self.locale, QUOTES["en"])
+        name = " ".join(name.split())
+        if _QUOTED.search(name):
+            return _QUOTED.sub(lambda m: f"{opening}{m.group(1)}{closing}", name)
+        if _HAS_QUOTES.search(name):
+            return name
+        if self.locale == "ru":
+            form = _LEGAL_FORM.match(name)
+            if form:
+                rest = form.group(2)
+                return f"{form.group(1)} {rest if form.group(1) == _SOLE_TRADER else self.quoted(rest)}"
+            if not _CYRILLIC.search(name):
+                return name
+        return f"{opening}{name}{closing}"
+
+    def company(self, name: str, case: str = "nom") -> str:
+        """A partner's name as the subject (``nom``), after «специалист» (``gen``) or «с» (``ins``):
+        «компании «Счётный Двор»», «ООО «Счётный Двор»» (the legal form says it), «компании Acme Cloud»;
+        in English the name as it is."""
+        if self.locale != "ru":
+            return " ".join(name.split())
+        quoted = self.quoted(name)
+        if _LEGAL_FORM.match(quoted):
+            return quoted
+        return self.text(f"company_{case}", name=quoted)
 
     def plural(self, key: str, n: int | float, formatted: str | None = None) -> str:
         """``plural('sessions', 5)`` → «5 сеансов»; ``formatted`` replaces the bare number."""

@@ -42,7 +42,11 @@ async def index(request: Request) -> Response:
         base, pages = storefront_addresses(partner)
         lines = [_html(t.text("index_site_pages", url="{url}"), url=_link(base))]
         lines += [
-            _html(t.text("index_registration", title="{title}", url="{url}"), title=escape(title), url=_link(url))
+            _html(
+                t.text("index_registration", title="{title}", url="{url}"),
+                title=escape(t.quoted(title)),
+                url=_link(url),
+            )
             for title, url in pages
         ]
         name = escape(partner.site.config.partner.name)

@@ -73,16 +73,18 @@ async def _open_invitation(request: Request, service: Service) -> tuple[PartnerS
 
 
 def _invitation_message(
-    partner: PartnerSite, invitation: Invitation, key: str, values: Mapping[str, object] | None = None
+    partner: PartnerSite, invitation: Invitation, key: str, values: Mapping[str, object] | None = None, **context: str
 ) -> PartnerPage:
-    return PartnerPage.message(partner, f"invite/{invitation.code}/", partner.site.config.site.base_url, key, values)
+    base = partner.site.config.site.base_url
+    return PartnerPage.message(partner, f"invite/{invitation.code}/", base, key, values, **context)
 
 
 def _invitation_form(
     partner: PartnerSite, invitation: Invitation, form_action: str, form: dict[str, object] | None = None
 ) -> PartnerPage:
     """The activation page: what the invitation gives, and the registration form."""
-    title = Translator(partner.site.locale).text("invite_title", partner=partner.site.config.partner.name)
+    t = Translator(partner.site.locale)
+    title = t.text("invite_title", partner=t.company(partner.site.config.partner.name, "gen"))
     return PartnerPage.unplanned(
         partner,
         f"invite/{invitation.code}/",
@@ -144,8 +146,17 @@ async def activate_invitation(request: Request) -> Response:
             409, "this invitation is used", page=_invitation_message(partner, invitation, "invite_used")
         ) from None
     service.outbox_waiting.set()
-    values = {"number": activation.number, "date": formatting.date(activation.trial_ends, partner.site.locale)}
-    return await service.pages.respond(_invitation_message(partner, invitation, "invite_done", values))
+    locale = partner.site.locale
+    values = {"number": activation.number, "date": formatting.date(activation.trial_ends, locale)}
+    done = _invitation_message(
+        partner,
+        invitation,
+        "invite_done",
+        values,
+        start_url=partner.site.config.partner.service_url,
+        start_text=Translator(locale).text("thanks_step_login"),
+    )
+    return await service.pages.respond(done)
 
 
 # --- /extend/<token> ----------------------------------------------------------------------------
@@ -181,7 +192,11 @@ async def show_extension(request: Request) -> Response:
     shown = _extension_message(
         partner,
         "extend",
-        {"number": number, "date": formatting.date(new_end, locale)},
+        {
+            "number": number,
+            "days": Translator(locale).plural("days", reminders.EXTENSION_DAYS),
+            "date": formatting.date(new_end, locale),
+        },
         post_url=service.own_url(request),
         post_text=Translator(locale).text("msg_extend_button"),
     )

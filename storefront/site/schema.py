@@ -17,6 +17,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, field_validator
 
+from storefront import formatting
+from storefront.language import gettext as _
 from storefront.site.characters import code_point, first_forbidden
 from storefront.site.markdown_limits import markdown_limits
 from storefront.site.webhook_destinations import url_problem
@@ -143,7 +145,9 @@ class PartnerSection(Strict):
     name: Text = Field(description="Display name, e.g. «Облако Плюс».")
     legal_name: Text = Field(description="Full legal name, e.g. ООО «Облако Плюс».")
     inn: str | None = Field(None, pattern=r"^\d{10}(\d{2})?$", description="Taxpayer number (ИНН), 10 or 12 digits.")
-    phone: Text
+    phone: Annotated[str, AfterValidator(_phone)] = Field(
+        description="Phone with its area code, e.g. +7 921 555-12-34 or +7 (8182) 55-01-47."
+    )
     email: EmailStr
     address: Text
     hours: Text = Field(description="Working hours, e.g. «Пн–Пт, 9:00–18:00».")
@@ -162,6 +166,33 @@ class Brand(Strict):
 
     primary: Colour | None = None
     accent: Colour | None = None
+#: Where a subscriber signs in to start working, unless the partner names its own address.
+VENDOR_SIGN_IN_URL = "https://1cfresh.com/"
+
+
+def _phone(value: str) -> str:
+    """A whole number with its area code, kept as a person writes it (``+7 921 555-12-34``)."""
+    shown = formatting.phone(value)
+    if shown is None:
+        raise ValueError(
+            _(
+                "'{phone}' is not a whole phone number: write it with the country and area codes, "
+                "e.g. +7 921 555-44-33 or +7 8182 55-01-47"
+            ).format(phone=value)
+        )
+    return shown
+
+
+def _https_url(value: str) -> str:
+    if not re.match(r"^https://[^\s/]+(/\S*)?$", value):
+        raise ValueError(
+            _("write the full address where subscribers sign in, starting with https://, e.g. {example}").format(
+                example=VENDOR_SIGN_IN_URL
+            )
+        )
+    return value
+
+
     logo: str | None = Field(None, description="Image file, relative to the site folder.")
     favicon: str | None = Field(None, description="Icon file (.svg, .png or .ico), relative to the site folder.")
     font: str | None = Field(
@@ -172,6 +203,11 @@ class Brand(Strict):
 class Seo(Strict):
     title: Text = Field(max_length=70)
     description: Text = Field(max_length=300)
+    service_url: Annotated[str, AfterValidator(_https_url)] = Field(
+        VENDOR_SIGN_IN_URL,
+        description="Where a subscriber signs in to start working (the welcome e-mail and the thank-you "
+        "page give it, with the subscriber number as the login); the vendor's sign-in page by default.",
+    )
 
 
 class SiteSection(Strict):

@@ -60,3 +60,26 @@ def test_dates_in_the_locale():
 
 def test_numbers_use_thin_spaces_in_russian():
     assert formatting.number(10000, "ru") == f"10{THIN}000"
+
+
+@pytest.mark.parametrize(
+    "typed, shown, link",
+    [
+        ("8 (921) 555-12-34", "+7 921 555-12-34", "+79215551234"),
+        ("+79215551234", "+7 921 555-12-34", "+79215551234"),
+        ("+7 (343) 555-01-23", "+7 343 555-01-23", "+73435550123"),
+        ("+7 (8182) 55-01-47", "+7 8182 55-01-47", "+78182550147"),
+        ("8 8182 550147", "+7 8182 55-01-47", "+78182550147"),
+        ("+7 (81378) 2-15-44", "+7 81378 2-15-44", "+78137821544"),
+        ("8-800-555-35-35", "+7 800 555-35-35", "+78005553535"),
+        ("+1 212 555 0100", "+1 212-555-0100", "+12125550100"),
+    ],
+)
+def test_phones_are_shown_as_a_person_writes_them_and_dialled_clean(typed, shown, link):
+    assert formatting.phone(typed) == shown
+    assert formatting.tel(typed) == link
+
+
+@pytest.mark.parametrize("typed", ["555-44-33", "5554433", "+7 921 555", "звоните", ""])
+def test_a_number_without_its_area_code_is_not_a_phone(typed):
+    assert formatting.phone(typed) is None

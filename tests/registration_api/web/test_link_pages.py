@@ -43,7 +43,9 @@ def test_an_open_invitation_shows_the_form_in_the_partners_theme(in_process_api)
     answer = in_process_api.http.get(f"/invite/{code}")
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
     page = html.fromstring(answer.text)
-    assert "Облако Плюс" in page.findtext(".//h1")
+    assert page.findtext(".//h1") == "Приглашение от компании «Облако Плюс»"
+    lead = " ".join(page.xpath("string(//p[@class='lead'])").split())
+    assert lead.startswith("«Облако Плюс» приглашает вас бесплатно поработать в 1С в облаке: 14 дней на тарифе «")
     assert page.xpath("//form/@action") == [f"{SERVICE_URL}/invite/{code}"]
     assert page.xpath("//meta[@name='robots']/@content") == ["noindex"]
     assert "14" in answer.text, "the trial the invitation gives"
@@ -58,6 +60,9 @@ def test_activating_an_invitation_opens_the_trial(in_process_api):
     [row] = in_process_api.subscribers()
     assert (row.name, row.page_id, str(row.trial_ends)) == ("Ольга Смирнова", "invitation", "2026-03-24")
     assert row.number in answer.text and "24 марта 2026" in answer.text
+    page = html.fromstring(answer.text)
+    start = " ".join(page.xpath("string(//main//p[a[@href='https://1cfresh.com/']])").split())
+    assert start == "Чтобы начать работу, войдите в сервис с номером абонента из письма: https://1cfresh.com/"
     [listed] = in_process_api.http.get(f"/api/v1/sites/{SITE}/invitations", headers=in_process_api.bearer(SITE)).json()
     assert listed["subscriber_number"] == row.number and listed["activated_at"] is not None
 
@@ -135,7 +140,7 @@ def test_the_honeypot_on_an_invitation_opens_nothing(in_process_api):
 def test_opening_an_extension_link_asks_first_and_changes_nothing(in_process_api):
     path = extension_path(in_process_api)
     answer = in_process_api.http.get(path)
-    assert answer.status_code == 200 and "до 16 апреля 2026" in answer.text
+    assert answer.status_code == 200 and "на 7 дней, до 16 апреля 2026" in answer.text
     page = html.fromstring(answer.text)
     assert page.xpath("//form/@action") == [f"{SERVICE_URL}{path}"]
     assert str(in_process_api.subscribers()[0].trial_ends) == "2026-04-09"
