@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from registration_api.web.origins import is_loopback, origin_of
-from storefront import ALLOW_HOSTS_VARIABLE, AllowList
+from storefront import ALLOW_HOSTS_VARIABLE, AllowList, language
+
+_ = language.gettext
 
 
 class SettingsError(ValueError):
@@ -70,18 +72,20 @@ class Settings:
         var_dir = Path(env.get("VAR_DIR", "var"))
         database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'registrations.sqlite3'}"
         if not database_url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
-            raise SettingsError("DATABASE_URL must start with sqlite:/// or postgresql://")
+            raise SettingsError(_("DATABASE_URL must start with sqlite:/// or postgresql://"))
         if database_url.startswith("postgres:"):
             database_url = "postgresql:" + database_url[len("postgres:") :]
         if database_url.startswith("postgresql://"):
             database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
         smtp_url = env.get("SMTP_URL") or None
         if smtp_url and urlsplit(smtp_url).scheme not in ("smtp", "smtps", "smtp+starttls"):
-            raise SettingsError("SMTP_URL must look like smtp://user:password@host:587 (or smtps://, smtp+starttls://)")
+            raise SettingsError(
+                _("SMTP_URL must look like smtp://user:password@host:587 (or smtps://, smtp+starttls://)")
+            )
         try:
             timezone = ZoneInfo(env.get("TIMEZONE", "Europe/Moscow"))
         except (ZoneInfoNotFoundError, ValueError):
-            raise SettingsError("TIMEZONE must be a zone name such as Europe/Moscow") from None
+            raise SettingsError(_("TIMEZONE must be a zone name such as Europe/Moscow")) from None
         return cls(
             sites_dir=sites_dir,
             themes_dir=themes_dir,
@@ -114,7 +118,7 @@ def _optional_flag(env: Mapping[str, str], name: str) -> bool | None:
         return None
     if value in ("1", "true", "yes", "0", "false", "no"):
         return value in ("1", "true", "yes")
-    raise SettingsError(f"{name} must be 1 or 0, not {value!r}")
+    raise SettingsError(_("{name} must be 1 or 0, not «{value}»").format(name=name, value=value))
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -124,22 +128,24 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
+        raise SettingsError(_("{name} must be a whole number, not «{value}»").format(name=name, value=value)) from None
     if number <= 0:
-        raise SettingsError(f"{name} must be greater than 0")
+        raise SettingsError(_("{name} must be greater than 0").format(name=name))
     return number
 
 
 def _public_base(url: str | None) -> str | None:
     if url is not None and origin_of(url) is None:
-        raise SettingsError(f"PUBLIC_BASE_URL: {url!r} is not an address like https://api.example.ru/")
+        raise SettingsError(
+            _("PUBLIC_BASE_URL: «{url}» is not an address like https://api.example.ru/").format(url=url)
+        )
     return url
 
 
 def _origin(url: str) -> str:
     origin = origin_of(url)
     if origin is None:
-        raise SettingsError(f"EXTRA_ORIGINS: {url!r} is not an origin like http://localhost:8000")
+        raise SettingsError(_("EXTRA_ORIGINS: «{url}» is not an origin like http://localhost:8000").format(url=url))
     return origin
 
 
@@ -148,6 +154,8 @@ def _allow_list(env: Mapping[str, str]) -> AllowList:
         return AllowList.parse(env.get(ALLOW_HOSTS_VARIABLE, ""))
     except ValueError as exc:
         raise SettingsError(
-            f"{ALLOW_HOSTS_VARIABLE}: {exc}; write host names or addresses separated by commas, "
-            f"e.g. crm.internal,10.0.0.5,192.168.10.0/24"
+            _(
+                "{variable}: {problem}; write host names or addresses separated by commas, "
+                "e.g. crm.internal,10.0.0.5,192.168.10.0/24"
+            ).format(variable=ALLOW_HOSTS_VARIABLE, problem=exc)
         ) from None

@@ -14,8 +14,9 @@ import datetime as dt
 import logging
 import mailbox
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
@@ -28,10 +29,11 @@ from registration_api.delivery import webhook_post
 from registration_api.delivery.messages import compose_queued
 from registration_api.domain import webhook_events
 from registration_api.domain.signups import Clock, utc_now
-from registration_api.storage.records import OutboxMessage
+from registration_api.storage.records import OutboxMessage, aware
 from registration_api.storage.tables import outbox
-from storefront import AllowList, Site
+from storefront import AllowList, Site, language
 
+_ = language.gettext
 log = logging.getLogger("registration_api")
 
 CLAIM_SECONDS = 120
@@ -153,8 +155,29 @@ def backoff(attempts: int) -> dt.timedelta:
 
 @dataclass
 class DeliveryReport:
-    sent: int = 0
-    failed: int = 0
+    """What a delivery round did: messages sent and failed by channel (``email``, ``webhook``),
+    when the first failed one is tried again, and why the first failure failed."""
+
+    sent_by: Counter[str] = field(default_factory=Counter)
+    failed_by: Counter[str] = field(default_factory=Counter)
+    next_retry: dt.datetime | None = None
+    first_error: str | None = None
+
+    @property
+    def sent(self) -> int:
+        return self.sent_by.total()
+
+    @property
+    def failed(self) -> int:
+        return self.failed_by.total()
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Messages not sent yet, none of them due now: how many, and when the first is tried again."""
+
+    count: int = 0
+    next_try: dt.datetime | None = None
 
 
 Failure = tuple[int, int, str]
@@ -198,7 +221,9 @@ class OutboxSender:
             try:
                 site = self.site(row.site_id) if row.site_id else None
                 if site is None:
-                    raise DeliveryError(f"site {row.site_id} is not served here, so its e-mail cannot be composed")
+                    raise DeliveryError(
+                        _("site {site} is not served here, so its e-mail cannot be composed").format(site=row.site_id)
+                    )
                 composed[row.id] = compose_queued(site, row.purpose, row.recipients, row.envelope_from, row.compose)
             except Exception as exc:
                 failed.append((row.id, row.attempts + 1, f"{type(exc).__name__}: {exc}"))
@@ -214,7 +239,7 @@ class OutboxSender:
             site = self.site(row.site_id) if row.site_id else None
             secret = site.config.webhook.secret if site and site.config.webhook else None
             if secret is None or row.target_url is None:
-                raise DeliveryError(f"site {row.site_id} no longer has a webhook")
+                raise DeliveryError(_("site {site} no longer has a webhook").format(site=row.site_id))
             timestamp = int(time.time())  # the receiver checks freshness against its own wall clock
             try:
                 await webhook_post.post(
@@ -224,7 +249,11 @@ class OutboxSender:
                     self.webhook_allow,
                 )
             except webhook_post.Refused as exc:
-                log.warning("webhook id=%s site=%s to %s refused: %s", row.id, row.site_id, row.target_url, exc)
+                log.warning(
+                    _("webhook id={id} site={site} to {url} refused: {reason}").format(
+                        id=row.id, site=row.site_id, url=row.target_url, reason=exc
+                    )
+                )
                 raise
             return f"webhook {row.target_url}"
         await mail.send(row.envelope_from, row.recipients, message)
@@ -251,8 +280,9 @@ class OutboxSender:
             ).all()
         return sorted((OutboxMessage.from_row(row) for row in rows), key=lambda message: message.id)
 
-    def _record(self, sent: list[int], failed: list[Failure]) -> None:
-        """Mark a batch's outcomes in one transaction: sent, or rescheduled with back-off."""
+    def _record(self, sent: list[int], failed: list[Failure]) -> dt.datetime | None:
+        """Mark a batch's outcomes in one transaction: sent, or rescheduled with back-off;
+        returns when the first rescheduled message is due again."""
         now = self.clock()
         with self.engine.begin() as conn:
             if sent:
@@ -272,6 +302,15 @@ class OutboxSender:
                         last_error=error[:500],
                     )
                 )
+        return min((now + backoff(failure[1]) for failure in failed), default=None)
+
+    def waiting(self) -> Waiting:
+        """The messages not sent yet (all of them waiting for a later try after a round)."""
+        with self.engine.connect() as conn:
+            count, first = conn.execute(
+                sa.select(sa.func.count(), sa.func.min(outbox.c.next_attempt_at)).where(outbox.c.sent_at.is_(None))
+            ).one()
+        return Waiting(count, aware(first)) if count else Waiting()
 
     async def deliver_due(self, limit: int = 100, stop: asyncio.Event | None = None) -> DeliveryReport:
         """Send every message that is due now (or until ``stop`` is set: then after the batch in
@@ -281,17 +320,16 @@ class OutboxSender:
             rows = await asyncio.to_thread(self._claim_due, limit)
             if not rows:
                 return report
+            channel_of = {row.id: row.channel for row in rows}
             composed, failed = await asyncio.to_thread(self._compose, rows)
             for message_id, attempt, error in failed:
                 log.warning(
-                    "email id=%s attempt=%s could not be composed (%s); retry in %s",
-                    message_id,
-                    attempt,
-                    error,
-                    backoff(attempt),
+                    _("email id={id} attempt={attempt} could not be composed ({error}); retry in {wait}").format(
+                        id=message_id, attempt=attempt, error=error, wait=backoff(attempt)
+                    )
                 )
             sent: list[int] = []
-            unready = {message_id for message_id, _, _ in failed}
+            unready = {failure[0] for failure in failed}
             async with self.transport.session() as mail:
                 for row in rows:
                     if row.id in unready:
@@ -302,22 +340,32 @@ class OutboxSender:
                     except Exception as exc:
                         failed.append((row.id, attempt, f"{type(exc).__name__}: {exc}"))
                         log.warning(
-                            "%s id=%s purpose=%s attempt=%s failed (%s); retry in %s",
-                            row.channel,
-                            row.id,
-                            row.purpose,
-                            attempt,
-                            type(exc).__name__,
-                            backoff(attempt),
+                            _(
+                                "{channel} id={id} purpose={purpose} attempt={attempt} not delivered "
+                                "({error}); retry in {wait}"
+                            ).format(
+                                channel=row.channel,
+                                id=row.id,
+                                purpose=row.purpose,
+                                attempt=attempt,
+                                error=type(exc).__name__,
+                                wait=backoff(attempt),
+                            )
                         )
                         continue
                     sent.append(row.id)
                     log.info(
-                        "%s id=%s purpose=%s attempt=%s via %s sent", row.channel, row.id, row.purpose, attempt, via
+                        _("{channel} id={id} purpose={purpose} attempt={attempt} sent via {via}").format(
+                            channel=row.channel, id=row.id, purpose=row.purpose, attempt=attempt, via=via
+                        )
                     )
-            await asyncio.to_thread(self._record, sent, failed)
-            report.sent += len(sent)
-            report.failed += len(failed)
+            next_retry = await asyncio.to_thread(self._record, sent, failed)
+            report.sent_by.update(channel_of[message_id] for message_id in sent)
+            report.failed_by.update(channel_of[failure[0]] for failure in failed)
+            if next_retry is not None and (report.next_retry is None or next_retry < report.next_retry):
+                report.next_retry = next_retry
+            if failed and report.first_error is None:
+                report.first_error = failed[0][2]
             if len(rows) < limit:
                 return report
         return report
@@ -328,9 +376,9 @@ class OutboxSender:
             try:
                 await self.deliver_due()
             except sa.exc.SQLAlchemyError as exc:
-                log.error("outbox: database unavailable (%s); trying again", type(exc).__name__)
+                log.error(_("outbox: database unavailable ({error}); trying again").format(error=type(exc).__name__))
             except Exception:
-                log.exception("outbox: delivery round failed; trying again")
+                log.exception(_("outbox: delivery round failed; trying again"))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=interval)
             wake.clear()

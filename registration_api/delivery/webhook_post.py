@@ -20,7 +20,9 @@ from http import HTTPStatus
 import httpcore
 import httpx
 
-from storefront import Address, AllowList, url_problem
+from storefront import Address, AllowList, language, url_problem
+
+_ = language.gettext
 
 CONNECT_SECONDS = 5.0
 READ_SECONDS = 10.0
@@ -45,7 +47,7 @@ async def addresses_for(host: str, port: int, allow: AllowList) -> list[Address]
     try:
         found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise Failed(f"{host} could not be resolved ({exc})") from None
+        raise Failed(_("{host} could not be resolved ({error})").format(host=host, error=exc)) from None
     return permitted(host, [ipaddress.ip_address(info[4][0]) for info in found], allow)
 
 
@@ -54,10 +56,12 @@ def permitted(host: str, addresses: Iterable[Address], allow: AllowList) -> list
     addresses = list(dict.fromkeys(addresses))
     allowed = [address for address in addresses if allow.permits(host, address)]
     if not allowed:
-        listed = ", ".join(map(str, addresses)) or "no address"
+        listed = ", ".join(map(str, addresses)) or _("no address")
         raise Refused(
-            f"{host} resolves to {listed}, not a public address; events are not sent into the "
-            f"host's own network (the operator may allow an internal host in WEBHOOK_ALLOW_HOSTS)"
+            _(
+                "{host} resolves to {addresses}, not a public address; events are not sent into the "
+                "host's own network (the operator may allow an internal host in WEBHOOK_ALLOW_HOSTS)"
+            ).format(host=host, addresses=listed)
         )
     return allowed
 
@@ -86,12 +90,12 @@ class _CheckedBackend(httpcore.AsyncNetworkBackend):
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 failure = exc
-        raise failure or Failed(f"{host} has no address to connect to")
+        raise failure or Failed(_("{host} has no address to connect to").format(host=host))
 
     async def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[SocketOption] | None = None
     ) -> httpcore.AsyncNetworkStream:
-        raise Refused("events are never sent to a local socket")
+        raise Refused(_("events are never sent to a local socket"))
 
     async def sleep(self, seconds: float) -> None:
         await self.inner.sleep(seconds)
@@ -105,7 +109,7 @@ async def post(url: str, body: bytes, headers: Mapping[str, str], allow: AllowLi
     try:
         target = httpx.URL(url)
     except httpx.InvalidURL as exc:
-        raise Refused(f"the address cannot be used ({exc})") from None
+        raise Refused(_("the address cannot be used ({error})").format(error=exc)) from None
     request_headers = [
         (b"Host", target.netloc),
         (b"User-Agent", b"storefront-webhooks"),
@@ -124,18 +128,22 @@ async def post(url: str, body: bytes, headers: Mapping[str, str], allow: AllowLi
         ):
             await _read_at_most(response, RESPONSE_CAP)
     except TimeoutError:
-        raise Failed(f"the receiver did not answer within {TOTAL_SECONDS:g} s") from None
+        raise Failed(_("the receiver did not answer within {seconds} s").format(seconds=f"{TOTAL_SECONDS:g}")) from None
     except httpcore.TimeoutException as exc:
-        raise Failed(f"the receiver timed out ({type(exc).__name__})") from None
+        raise Failed(_("the receiver timed out ({error})").format(error=type(exc).__name__)) from None
     except (httpcore.NetworkError, httpcore.ProtocolError, OSError) as exc:
-        raise Failed(f"the receiver could not be reached ({type(exc).__name__}: {exc})") from None
+        raise Failed(
+            _("the receiver could not be reached ({error})").format(error=f"{type(exc).__name__}: {exc}")
+        ) from None
     if HTTPStatus.MULTIPLE_CHOICES <= response.status < HTTPStatus.BAD_REQUEST:
         raise Failed(
-            f"the receiver answered {response.status} (a redirect), which is not followed: "
-            f"write the final address in webhook.url"
+            _(
+                "the receiver answered {status} (a redirect), which is not followed: "
+                "write the final address in webhook.url"
+            ).format(status=response.status)
         )
     if not HTTPStatus.OK <= response.status < HTTPStatus.MULTIPLE_CHOICES:
-        raise Failed(f"the receiver answered {response.status}")
+        raise Failed(_("the receiver answered {status}").format(status=response.status))
     return response.status
 
 

@@ -15,6 +15,7 @@ from registration_api.storage.tables import api_keys
 
 PREFIX_LENGTH = 12  # what `keys list` prints of a key, and what the API's per-key rate limit counts by
 PREFIX = re.compile(r"sfk_[A-Za-z0-9_-]{8}")  # a key's first PREFIX_LENGTH characters
+KEY = re.compile(r"sfk_[A-Za-z0-9_-]{40}")  # a whole key, as `create` makes one
 
 
 def _hash(key: str) -> str:
@@ -37,6 +38,13 @@ def list_keys(engine: Engine, site_id: str) -> list[ApiKey]:
     """The site's keys, oldest first, revoked ones too."""
     with engine.connect() as conn:
         rows = conn.execute(sa.select(api_keys).where(api_keys.c.site_id == site_id).order_by(api_keys.c.id))
+        return [ApiKey.from_row(row) for row in rows]
+
+
+def with_prefix(engine: Engine, prefix: str) -> list[ApiKey]:
+    """Every key whose stored prefix is exactly ``prefix``, whichever site it belongs to."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(api_keys).where(api_keys.c.prefix == prefix).order_by(api_keys.c.id))
         return [ApiKey.from_row(row) for row in rows]
 
 

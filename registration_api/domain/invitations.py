@@ -21,7 +21,10 @@ from registration_api.domain.partner_sites import PartnerSite
 from registration_api.domain.signups import SignUp, active_trial, create_subscriber, event_data, queue_mail
 from registration_api.storage.records import Invitation
 from registration_api.storage.tables import invitations, subscribers
-from storefront import Translator
+from storefront import Translator, language
+
+_ = language.gettext
+ngettext = language.ngettext
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 MAILS_PER_RECIPIENT = 3  # invitations e-mailed to one address by one site in 24 hours
@@ -87,27 +90,31 @@ def create(
     tariff = order.tariff or site.config.registration[0].tariff
     if tariff not in {t.id for t in site.config.tariffs}:
         raise ValueError(
-            f"there is no tariff '{tariff}' in {site.id} (tariffs: {', '.join(t.id for t in site.config.tariffs)})"
+            _("there is no tariff '{tariff}' in {site} (tariffs: {tariffs})").format(
+                tariff=tariff, site=site.id, tariffs=", ".join(t.id for t in site.config.tariffs)
+            )
         )
     if not 1 <= trial_days <= MAX_TRIAL_DAYS:
-        raise ValueError(f"the trial lasts 1 to {MAX_TRIAL_DAYS} days")
+        raise ValueError(_("the trial lasts 1 to {most} days").format(most=MAX_TRIAL_DAYS))
     if not 1 <= count <= MAX_CODES:
-        raise ValueError(f"create 1 to {MAX_CODES} codes at a time")
+        raise ValueError(_("create 1 to {most} codes at a time").format(most=MAX_CODES))
     if expires_days is not None and not 1 <= expires_days <= MAX_EXPIRES_DAYS:
-        raise ValueError(f"an invitation expires after 1 to {MAX_EXPIRES_DAYS} days")
+        raise ValueError(_("an invitation expires after 1 to {most} days").format(most=MAX_EXPIRES_DAYS))
     if email is not None:
         if count != 1:
-            raise ValueError("count: an invitation e-mailed to a person is one code; leave count out, or email")
+            raise ValueError(_("count: an invitation e-mailed to a person is one code; leave count out, or email"))
         try:
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError as exc:
-            raise ValueError(f"'{email}' is not an e-mail address: {exc}") from None
+            raise ValueError(
+                _("«{email}» is not an e-mail address: {problem}").format(email=email, problem=exc)
+            ) from None
     expires = now + dt.timedelta(days=expires_days) if expires_days else None
     codes = []
     with engine.begin() as conn:
         if email:
             _check_quota(conn, site.id, email, now, mails_per_day)
-        for _ in range(count):
+        for _number in range(count):
             code = new_code()
             conn.execute(
                 invitations.insert().values(
@@ -149,13 +156,21 @@ def _check_quota(conn: Connection, site_id: str, email: str, now: dt.datetime, p
         >= MAILS_PER_RECIPIENT
     ):
         raise MailQuota(
-            f"{email} was sent {MAILS_PER_RECIPIENT} invitations in the last 24 hours; "
-            f"send the codes you have, or try again tomorrow"
+            ngettext(
+                "{email} was sent {n} invitation in the last 24 hours; send the codes you have, or try again tomorrow",
+                "{email} was sent {n} invitations in the last 24 hours; send the codes you have, or try again tomorrow",
+                MAILS_PER_RECIPIENT,
+            ).format(email=email, n=MAILS_PER_RECIPIENT)
         )
     if conn.execute(mailed).scalar_one() >= per_day:
         raise MailQuota(
-            f"{site_id} has e-mailed {per_day} invitations in the last 24 hours, its daily quota "
-            f"(INVITATION_MAILS_PER_DAY); create codes without email, or try again tomorrow"
+            ngettext(
+                "{site} has e-mailed {n} invitation in the last 24 hours, its daily quota "
+                "(INVITATION_MAILS_PER_DAY); create codes without email, or try again tomorrow",
+                "{site} has e-mailed {n} invitations in the last 24 hours, its daily quota "
+                "(INVITATION_MAILS_PER_DAY); create codes without email, or try again tomorrow",
+                per_day,
+            ).format(site=site_id, n=per_day)
         )
 
 

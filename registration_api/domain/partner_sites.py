@@ -30,11 +30,13 @@ from storefront import (
     TooManyFiles,
     display_path,
     fingerprint,
+    language,
     load_site,
     search_path,
     site_ids,
 )
 
+_ = language.gettext
 log = logging.getLogger("registration_api")
 
 #: Seconds one of a partner's pages may take to render in the service (the build allows more).
@@ -111,7 +113,7 @@ class PartnerSites:
             except TooManyFiles as exc:
                 reasons = [str(Problem(display_path(self.sites_dir / site_id), 1, 1, "", str(exc)))]
                 if failed.get(site_id) != reasons:  # said once, not at every poll
-                    log.error("site %s not (re)loaded: %s", site_id, reasons[0])
+                    log.error(_("site={site} not loaded: {reasons}").format(site=site_id, reasons=reasons[0]))
                 failed[site_id] = reasons
                 continue
             except OSError:
@@ -123,12 +125,12 @@ class PartnerSites:
                 partners[site_id] = self._load(site_id)
             except Exception as exc:
                 failed[site_id] = _reasons(site_id, exc)
-                log.error(
-                    "site %s not (re)loaded%s: %s",
-                    site_id,
-                    ", keeping the previous version" if site_id in partners else "",
-                    "; ".join(failed[site_id]),
+                said = (
+                    _("site={site} not reloaded, the previous version keeps serving: {reasons}")
+                    if site_id in partners
+                    else _("site={site} not loaded: {reasons}")
                 )
+                log.error(said.format(site=site_id, reasons="; ".join(failed[site_id])))
             else:
                 failed.pop(site_id, None)
                 self._partners = dict(partners)  # served at once, not after the slowest other site

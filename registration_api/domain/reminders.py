@@ -26,7 +26,9 @@ from registration_api.domain.partner_sites import PartnerSite, PartnerSites
 from registration_api.domain.signups import queue_mail
 from registration_api.storage.records import Subscriber
 from registration_api.storage.tables import digests, reminders, subscribers
+from storefront import language
 
+_ = language.gettext
 log = logging.getLogger("registration_api")
 
 # kind, and the days left before the end of access during which it is due (latest first)
@@ -60,7 +62,7 @@ def read_extension_token(secret: str, token: str) -> tuple[str, dt.date] | None:
     if not token.isascii():
         return None
     try:
-        number, day, _ = token.split(".")
+        number, day, _signature = token.split(".")
         period_end = dt.date.fromisoformat(day)
     except ValueError:
         return None
@@ -141,7 +143,7 @@ class Reminder:
                 reminders.insert().values(subscriber_id=subscriber.id, kind=kind, period_end=end, sent_at=now)
             ),
             lambda conn: queue_mail(conn, partner, [message], now, subscriber.id),
-            f"reminder {kind} subscriber={subscriber.number}",
+            _("reminder {kind} queued: subscriber={number}").format(kind=kind, number=subscriber.number),
         )
 
     def _digest_once(
@@ -183,16 +185,17 @@ class Reminder:
         return self._once(
             lambda conn: conn.execute(digests.insert().values(site_id=site_id, day=today, sent_at=now)),
             lambda conn: queue_mail(conn, partner, [message], now, None),
-            f"digest site={site_id}",
+            _("weekly digest queued: site={site}").format(site=site_id),
         )
 
-    def _once(self, claim: Callable[[Connection], object], then: Callable[[Connection], None], what: str) -> bool:
-        """Run ``claim`` (an insert guarded by a unique key) and ``then`` together, or neither."""
+    def _once(self, claim: Callable[[Connection], object], then: Callable[[Connection], None], said: str) -> bool:
+        """Run ``claim`` (an insert guarded by a unique key) and ``then`` together, or neither;
+        ``said`` is the log line for when they ran."""
         try:
             with self.engine.begin() as conn:
                 claim(conn)
                 then(conn)
         except sa.exc.IntegrityError:
             return False
-        log.info("%s queued", what)
+        log.info(said)
         return True

@@ -23,7 +23,9 @@ from registration_api.domain.partner_sites import PartnerSite
 from registration_api.storage.batch_writer import BatchWriter
 from registration_api.storage.records import NewOutboxMessage, NewSubscriber, Subscriber
 from registration_api.storage.tables import outbox, subscribers
-from storefront import RegistrationPage
+from storefront import RegistrationPage, language
+
+_ = language.gettext
 
 log = logging.getLogger("registration_api")
 
@@ -85,13 +87,12 @@ class SignupService:
                 # a twin in another process (same token or e-mail) committed first: look again, find it
                 if attempt == ATTEMPTS:
                     raise
-        log.info(
-            "registration site=%s page=%s subscriber=%s %s",
-            partner.id,
-            page.id,
-            outcome.number,
-            "created" if outcome.created else "repeat",
+        said = (
+            _("sign-up accepted: site={site} page={page} subscriber={number}, a new subscriber")
+            if outcome.created
+            else _("sign-up repeated: site={site} page={page} subscriber={number}, already registered")
         )
+        log.info(said.format(site=partner.id, page=page.id, number=outcome.number))
         return outcome
 
     def _register_batch(self, conn: Connection, requests: Sequence[_Request]) -> list[Outcome]:

@@ -20,8 +20,9 @@ class MissingValue(ValueError):
 
 
 def aware(value: dt.datetime) -> dt.datetime:
-    """``value`` with its UTC offset: SQLite forgets it, everything stored is UTC."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+    """``value`` in UTC, with its offset: SQLite forgets it (everything stored is UTC), and
+    PostgreSQL answers in its session's zone, which is the server's to choose."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def aware_or_none(value: dt.datetime | None) -> dt.datetime | None:
@@ -66,8 +67,13 @@ INVITATION_COLUMNS = (
     "activated_at",
 )
 
+#: Columns of the listings that are moments: ISO 8601 with their UTC offset, ``2026-03-10T09:30:00+00:00``.
+MOMENT_COLUMNS = frozenset({"created_at", "extended_at", "gone_at", "expires_at", "activated_at"})
+#: Columns of the listings that are days, ``2026-04-09``: a trial or a paid period ends with a day.
+DAY_COLUMNS = frozenset({"trial_ends", "paid_until"})
+
 Listed = dict[str, str | int | None]
-"""A row as the partner's listings show it: texts, whole numbers and ISO 8601 dates."""
+"""A row as the partner's listings show it: texts, whole numbers, ISO 8601 moments and days."""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ handlers and the lifespan (migrations, the partners' sites loaded and watched, t
 The parts: :mod:`~registration_api.web.signup` (the registration form),
 :mod:`~registration_api.web.partner_api` (the partner API under ``/api/v1/sites/<site-id>/``),
 :mod:`~registration_api.web.link_pages` (pages opened from an e-mail),
+:mod:`~registration_api.web.theme_assets` (the theme files those pages link),
 :mod:`~registration_api.web.health` and :mod:`~registration_api.web.openapi`. They share one
 :class:`~registration_api.web.service.Service` through ``app.state``.
 """
@@ -26,9 +27,10 @@ from registration_api.domain.partner_sites import PartnerSites
 from registration_api.domain.signups import Clock, utc_now
 from registration_api.settings import Settings
 from registration_api.storage import engines, migrations
-from registration_api.web import errors, health, index_page, link_pages, openapi, partner_api, signup
+from registration_api.web import errors, health, index_page, link_pages, openapi, partner_api, signup, theme_assets
 from registration_api.web.inputs import CleanAddress
 from registration_api.web.service import Service
+from storefront import language
 
 log = logging.getLogger("registration_api")
 
@@ -68,6 +70,7 @@ def create_app(
             *openapi.routes,
             *partner_api.routes,
             *link_pages.routes,
+            *theme_assets.routes,
         ],
         lifespan=lifespan,
         middleware=[Middleware(CleanAddress)],
@@ -84,7 +87,7 @@ async def _watch(sites: PartnerSites, interval: float) -> None:
         try:
             await run_in_threadpool(sites.reload)
         except Exception:
-            log.exception("reloading the sites failed; the loaded versions keep serving")
+            log.exception(language.gettext("reloading the sites failed; the loaded versions keep serving"))
 
 
 def _reload_on_sighup(sites: PartnerSites) -> None:

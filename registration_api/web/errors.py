@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 
 from registration_api.web.service import service_of
 from registration_api.web.themed_pages import PartnerPage, plain_page, status_page
+from storefront import language
 
 log = logging.getLogger("registration_api")
 
@@ -66,7 +67,12 @@ async def refused(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     """Anything unexpected: a short answer to the client, the traceback to the operator's log."""
-    log.error("500 for %s %s", request.method, request.url.path, exc_info=exc)
+    log.error(
+        language.gettext("500 for {method} {path}: the service failed to answer").format(
+            method=request.method, path=request.url.path
+        ),
+        exc_info=exc,
+    )
     if wants_json(request):
         return JSONResponse(
             {"error": "the service failed to answer; the operator has the details in the log"}, status_code=500

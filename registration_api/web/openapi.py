@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from registration_api.storage.records import SUBSCRIBER_COLUMNS
+from registration_api.storage.records import DAY_COLUMNS, INVITATION_COLUMNS, MOMENT_COLUMNS, SUBSCRIBER_COLUMNS
 from registration_api.web.inputs import (
     CONSENT_VALUE,
     FORM_TYPES,
@@ -164,18 +164,26 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 _NULLABLE = {"type": ["string", "null"]}
-_SUBSCRIBER = {"type": "object", "properties": {column: _NULLABLE for column in SUBSCRIBER_COLUMNS}}
+
+
+def _column(name: str) -> dict[str, Any]:
+    """A listed column's schema: a moment carries its UTC offset (``date-time``), a day is a ``date``."""
+    if name in MOMENT_COLUMNS:
+        return {**_NULLABLE, "format": "date-time", "description": "ISO 8601 with the UTC offset"}
+    if name in DAY_COLUMNS:
+        return {**_NULLABLE, "format": "date"}
+    return _NULLABLE
+
+
+_SUBSCRIBER = {"type": "object", "properties": {column: _column(column) for column in SUBSCRIBER_COLUMNS}}
 _INVITATION = {
     "type": "object",
     "properties": {
+        **{column: _column(column) for column in INVITATION_COLUMNS},
         "code": {"type": "string"},
-        "created_at": {"type": "string"},
-        "email": _NULLABLE,
+        "created_at": {"type": "string", "format": "date-time", "description": "ISO 8601 with the UTC offset"},
         "tariff": {"type": "string"},
         "trial_days": {"type": "integer"},
-        "expires_at": _NULLABLE,
-        "subscriber_number": _NULLABLE,
-        "activated_at": _NULLABLE,
     },
 }
 _CSV = {"text/csv": {"schema": {"type": "string"}}}

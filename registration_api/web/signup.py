@@ -24,6 +24,7 @@ from registration_api.web.rate_limit import retry_after
 from registration_api.web.routing import resource
 from registration_api.web.service import service_of
 from registration_api.web.themed_pages import PartnerPage
+from storefront import language
 
 log = logging.getLogger("registration_api")
 
@@ -48,7 +49,11 @@ async def register(request: Request) -> Response:
         raise Refusal(404, "there is no such storefront", plain="plain_unknown_site")
     origin = service.request_origin(request)
     if not service.origin_allowed(partner, origin):
-        log.warning("refused site=%s page=%s: foreign origin %s", site_id, page_id, origin)
+        log.warning(
+            language.gettext(
+                "sign-up refused: site={site} page={page}, the form was sent from a foreign site {origin}"
+            ).format(site=site_id, page=page_id, origin=origin)
+        )
         raise Refusal(
             403,
             f"sign-ups are accepted only from the partner's own sites, not from {origin}",
@@ -88,7 +93,11 @@ async def register(request: Request) -> Response:
     form = registration_form(partner.site.locale)(data)
     if not form.validate():
         problems = errors_of(form)
-        log.info("invalid site=%s page=%s fields=%s", site_id, page_id, ",".join(sorted(problems)))
+        log.info(
+            language.gettext(
+                "sign-up returned to the visitor: site={site} page={page} fields={fields} need fixing"
+            ).format(site=site_id, page=page_id, fields=",".join(sorted(problems)))
+        )
         if wants_json(request):
             return JSONResponse({"errors": {k: [v] for k, v in problems.items()}}, status_code=422, headers=cors)
         shown = PartnerPage.planned(
@@ -100,7 +109,11 @@ async def register(request: Request) -> Response:
         )
         return await service.pages.respond(shown, 422)
     if form.website.data:  # a bot that filled the hidden field: answered as a success, dropped
-        log.info("honeypot site=%s page=%s: dropped", site_id, page_id)
+        log.info(
+            language.gettext("sign-up dropped: site={site} page={page}, a bot filled the hidden field").format(
+                site=site_id, page=page_id
+            )
+        )
         if wants_json(request):
             return JSONResponse({"status": "registered"}, status_code=201, headers=cors)
         return RedirectResponse(thanks, status_code=303)

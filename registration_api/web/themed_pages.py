@@ -21,7 +21,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 
 from registration_api.domain.partner_sites import PartnerSite
-from storefront import Page, RenderError, Translator
+from registration_api.web.theme_assets import PREFIX, page_links
+from storefront import Page, RenderError, Translator, language
 
 log = logging.getLogger("registration_api")
 
@@ -91,10 +92,13 @@ class PartnerPage:
 
 
 class ThemedPages:
-    """Renders partners' pages for visitors, keeping one partner's failures and slowness its own."""
+    """Renders partners' pages for visitors, keeping one partner's failures and slowness its own;
+    their theme files come from this service, under ``assets_root``
+    (:mod:`~registration_api.web.theme_assets`)."""
 
-    def __init__(self, partner_renders: int = PARTNER_RENDERS):
+    def __init__(self, partner_renders: int = PARTNER_RENDERS, assets_root: str = PREFIX):
         self.partner_renders = partner_renders
+        self.assets_root = assets_root
         self._reported: set[tuple[str, str, int]] = set()
         self._rendering: collections.Counter[str] = collections.Counter()
         self._lock = threading.Lock()
@@ -112,7 +116,7 @@ class ThemedPages:
         take too long, or :attr:`partner_renders` of its pages are being rendered), with the
         theme's own; and if even that fails, a short plain page."""
         partner, base = shown.partner, shown.base
-        context = {"url": lambda target="": base + target, **shown.context}
+        context = {**page_links(partner, base, self.assets_root), **shown.context}
         with self._render_slot(partner.id) as free:
             if free:
                 try:
@@ -149,7 +153,9 @@ class ThemedPages:
             self._reported.clear()
         self._reported.add(key)
         log.error(
-            "site %s: a page failed for a visitor and was shown with the theme's template: %s", partner.id, exc.problem
+            language.gettext(
+                "site={site}: a page failed for a visitor and was shown with the theme's template: {problem}"
+            ).format(site=partner.id, problem=exc.problem)
         )
 
 
