@@ -7,9 +7,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 
+from registration_api.storage.records import DAY_COLUMNS, MOMENT_COLUMNS
 from tests.support import SERVICE_URL, valid_form
 
 SITE = "oblako-plus"
@@ -289,3 +291,81 @@ def test_a_method_an_address_does_not_take_lists_those_it_does(partner):
     answer = partner.http.delete(f"{API}/invitations")
     assert answer.status_code == 405 and set(answer.headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}
     assert answer.json()["error"]
+
+
+# --- timestamps --------------------------------------------------------------------------------
+
+
+def _moments_and_days(rows: list[dict[str, str | None]]) -> set[str]:
+    """Check every moment (ISO 8601 with the UTC offset) and day (YYYY-MM-DD) of ``rows``;
+    the columns that had a value."""
+    seen = set()
+    for row in rows:
+        assert {c for c in row if c.endswith("_at")} <= MOMENT_COLUMNS, "every *_at column is a moment"
+        for column, value in row.items():
+            if not value:
+                continue
+            if column in MOMENT_COLUMNS:
+                moment = dt.datetime.fromisoformat(value)
+                assert moment.tzinfo is not None and moment.utcoffset() == dt.timedelta(0), (column, value)
+                assert value.endswith("+00:00"), (column, value)
+                seen.add(column)
+            elif column in DAY_COLUMNS:
+                assert len(value) == 10 and dt.date.fromisoformat(value), (column, value)
+                seen.add(column)
+    return seen
+
+
+def _csv_rows(answer) -> list[dict[str, str | None]]:
+    return list(csv.DictReader(io.StringIO(answer.text.removeprefix("\ufeff"))))
+
+
+def test_every_timestamp_in_the_listings_carries_its_zone(database_url, make_in_process_api):
+    if database_url.startswith("postgresql"):  # a server answering in another zone: still UTC in the listings
+        database_url += "?options=-c%20TimeZone%3DAsia%2FVladivostok"
+    service = make_in_process_api(database_url=database_url)
+    headers = service.bearer(SITE)
+    kept = register(service, "kept@client.example")
+    gone = register(service, "gone@client.example")
+    assert service.cli("remind", "--today", "2026-04-02").code == 0
+    [reminder] = [m for m in service.mail() if "kept@" in str(m["To"]) and "заканчивается" in str(m["Subject"])]
+    link = re.search(rf"{re.escape(SERVICE_URL)}(/extend/\S+)", reminder.get_body("plain").get_content())
+    assert link and service.http.post(link.group(1)).status_code == 200
+    converted = service.http.post(
+        f"{API}/subscribers/{kept}/convert", json={"paid_until": "2026-12-31"}, headers=headers
+    )
+    assert converted.json()["paid_until"] == "2026-12-31"
+    assert service.http.post(f"{API}/subscribers/{gone}/gone", json={"reason": "ушёл"}, headers=headers).is_success
+    [code] = service.http.post(f"{API}/invitations", json={"expires_days": 30}, headers=headers).json()["codes"]
+    assert service.http.post(f"/invite/{code}", data=valid_form(email="invited@client.example")).status_code == 200
+
+    subscribers = service.http.get(f"{API}/subscribers", headers=headers)
+    invitations = service.http.get(f"{API}/invitations", headers=headers)
+    everything = {"created_at", "extended_at", "gone_at", "trial_ends", "paid_until"}
+    assert _moments_and_days(subscribers.json()) == everything
+    assert _moments_and_days(invitations.json()) == {"created_at", "expires_at", "activated_at"}
+    as_csv = {"params": {"format": "csv"}, "headers": headers}
+    assert _moments_and_days(_csv_rows(service.http.get(f"{API}/subscribers", **as_csv))) == everything
+    assert _moments_and_days(_csv_rows(service.http.get(f"{API}/invitations", **as_csv))) == {
+        "created_at",
+        "expires_at",
+        "activated_at",
+    }
+    listed = service.cli("invitations", "list", SITE, "--format", "csv")
+    assert _moments_and_days(list(csv.DictReader(io.StringIO(listed.out)))) == {
+        "created_at",
+        "expires_at",
+        "activated_at",
+    }
+
+
+def test_the_openapi_document_says_which_columns_are_moments_and_days(in_process_api):
+    document = in_process_api.http.get("/openapi.json").json()
+    listing = document["paths"]["/api/v1/sites/{site_id}/subscribers"]["get"]["responses"]["200"]
+    row = listing["content"]["application/json"]["schema"]["items"]["properties"]
+    assert {column for column, schema in row.items() if schema.get("format") == "date-time"} == {
+        "created_at",
+        "extended_at",
+        "gone_at",
+    }
+    assert {column for column, schema in row.items() if schema.get("format") == "date"} == DAY_COLUMNS
