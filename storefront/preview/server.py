@@ -101,6 +101,7 @@ class Preview:
         """Build the site into the preview folder, saying how it went."""
         started = time.perf_counter()
         self.bug = None
+        first = self.report is None
         report = build_site(self.site_id, self.options)
         self.report = report
         self.locale = report.locale
@@ -108,7 +109,11 @@ class Preview:
             if report.ok:
                 self.base_path = _base_path_of(self.root)
                 print(
-                    _("{site}: rebuilt in {seconds}, {written}, {unchanged}").format(
+                    (
+                        _("{site}: built in {seconds}, {written}, {unchanged}")
+                        if first
+                        else _("{site}: rebuilt in {seconds}, {written}, {unchanged}")
+                    ).format(
                         site=self.site_id,
                         seconds=seconds(time.perf_counter() - started),
                         written=ngettext("{n} file written", "{n} files written", report.written).format(

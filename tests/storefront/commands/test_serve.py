@@ -3,12 +3,15 @@ taken port said in words with a free one to use instead."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
 
 import httpx
 
+from storefront import language
+from storefront.commands.serve import greeting
 from tests.support import REPO, TIMEOUT, free_port
 
 
@@ -42,3 +45,35 @@ def test_a_taken_port_is_said_with_a_free_one_to_try(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", suggested))  # the suggestion is a port the partner can use
     assert "Traceback" not in result.stderr
+
+
+def test_a_taken_port_is_said_in_russian_for_a_russian_site(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in language.ENVIRONMENT}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", free_port()))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "storefront", "serve", "oblako-plus", "--port", str(port)],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
+    assert result.returncode == 1
+    first, second = result.stderr.splitlines()
+    assert first == f"ошибка: порт {port} уже занят (другой командой storefront serve или другой программой)"
+    free = second.split("--port ")[1]
+    assert second == f"  порт {free} свободен: storefront serve oblako-plus --port {free}"
+
+
+def test_the_greeting_says_where_the_services_links_lead():
+    assert "PUBLIC_BASE_URL" not in greeting(None), "links lead into the preview itself"
+    with language.speaking("ru"):
+        said = greeting("https://api.example.ru/")
+    assert said.splitlines() == [
+        "  Регистрация, ссылки /invite/ и /extend/ и API для партнёров работают здесь же.",
+        "  Ссылки в письмах сервиса ведут на https://api.example.ru/ (PUBLIC_BASE_URL); "
+        "чтобы открывать их в этом предпросмотре, уберите эту переменную.",
+    ]

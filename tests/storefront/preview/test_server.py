@@ -11,12 +11,14 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from storefront import language
 from storefront.pipeline import BuildOptions
 from storefront.preview import server
 from storefront.preview.server import SCRIPT_TAG, ExtraApp, Preview, create_preview_app
@@ -91,3 +93,47 @@ def test_the_preview_does_not_import_the_registration_service():
         check=True,
     ).stdout
     assert found == "[]\n"
+
+
+@pytest.fixture
+def nothing_chosen():
+    """As when the partner gave no --lang and the environment names no language."""
+    language.use(None, {})
+    yield
+    language.use()
+
+
+def test_the_overlay_speaks_the_sites_language_unless_the_partner_chose_one(sites, nothing_chosen):
+    sites.make()
+    sites.make("english", replace={"locale: ru": "locale: en"})
+    with TestClient(create_preview_app(preview_of(sites.root))) as client:
+        page = client.get("/tariffs/").text
+    assert 'data-lang="ru" data-label="Ошибка сборки"' in page
+    assert 'data-title="Сайт не собрался: исправьте ошибку и сохраните файл — страница обновится сама"' in page
+    english = Preview("english", BuildOptions(sites.root / "sites", None, sites.root / "var" / "preview"))
+    assert english.build().ok
+    with TestClient(create_preview_app(english)) as client:
+        page = client.get("/").text
+    assert 'data-lang="en" data-label="Build error" data-title="Build failed: fix this and save' in page
+    language.use("ru")  # --lang ru: the partner's choice wins over the site's English
+    assert b'data-lang="ru"' in english.script_tag()
+
+
+def test_a_site_that_never_built_says_so_in_its_language(sites, capsys, nothing_chosen):
+    sites.make(replace={"    sessions: 5": "    sessions: 0"})
+    preview = Preview("demo", BuildOptions(sites.root / "sites", None, sites.root / "var" / "preview"))
+    assert not preview.build().ok
+    assert capsys.readouterr().err.startswith("demo: 1 ошибка, она показана и в браузере:\n  sites/demo/site.yaml:")
+    with TestClient(create_preview_app(preview)) as client:
+        page = client.get("/")
+    assert page.status_code == 200 and '<html lang="ru">' in page.text
+    assert "Сайт ещё не собран: исправьте ошибки, которые показывает командная строка, и сохраните файл." in page.text
+    assert SCRIPT_TAG.decode() in page.text, "the overlay shows the problems over it"
+
+
+def test_an_address_outside_the_site_is_not_found_in_its_language(sites, nothing_chosen):
+    sites.make(replace={'base_url: "https://demo.example/"': 'base_url: "https://demo.example/shop/"'})
+    with TestClient(create_preview_app(preview_of(sites.root))) as client:
+        assert client.get("/", follow_redirects=False).headers["location"] == "/shop/"
+        missing = client.get("/elsewhere/")
+    assert missing.status_code == 404 and missing.text == "Страница не найдена"
