@@ -10,7 +10,8 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from storefront import formatting
+from storefront import formatting, language
+from storefront.cli import main
 from storefront.errors import RenderError, StorefrontError
 from storefront.render.environment import MAX_TEMPLATES, environment, render, sandboxed_environment
 from storefront.render.site_renderer import SiteRenderer
@@ -183,3 +184,25 @@ def test_a_page_is_escaped_even_in_a_partners_text_file_and_an_e_mails_text_is_p
     assert mail.get_template("m.txt").render(name="<b>") == "<b>"
     assert mail.get_template("m.html").render(name="<b>") == "&lt;b&gt;"
     assert mail.from_string("{{ 1490|money }}, {{ plural('sessions', 5) }}").render() == "1\u202f490\u202f₽, 5 сеансов"
+
+
+def test_what_a_partners_template_may_not_do_is_said_in_the_sites_language(sites, capsys, monkeypatch):
+    """No --lang and no language in the environment: a Russian site's refusals are in Russian."""
+    folder = sites.make()
+    write(
+        folder, "404.html", '{% extends "theme/404.html" %}{% block main %}\n{{ range(200000)|list }}\n{% endblock %}'
+    )
+    monkeypatch.delenv("LANGUAGE")
+    try:
+        assert main(["check"]) == 1
+        refused = capsys.readouterr().err
+        write(folder, "404.html", "{% include 'parts/none.html' %}")
+        assert main(["check"]) == 1
+        missing = capsys.readouterr().err
+    finally:
+        language.use()
+    assert refused == (
+        "demo: 1 ошибка\n"
+        "  sites/demo/templates/404.html:2:1: так нельзя: range() может перечислить не больше 100\xa0000 чисел\n"
+    )
+    assert missing == "demo: 1 ошибка\n  sites/demo/templates/404.html:1:1: шаблона «parts/none.html» нет\n"
