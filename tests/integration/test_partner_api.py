@@ -342,7 +342,7 @@ def test_cli_creates_keys_and_lists_invitations(partner_api, monkeypatch, capsys
     table = capsys.readouterr().out.splitlines()
     assert table[0].split() == ["code", "created", "for", "subscriber", "activated"]
     activated = next(line for line in table if line.startswith(codes[0]))
-    assert api.subscribers()[0].number in activated and re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}$", activated)
+    assert api.subscribers()[0].number in activated and re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} MSK$", activated)
     assert cli(["invitations", "list", SITE, "--format", "csv", "--sites", str(sites_dir)]) == 0
     assert capsys.readouterr().out.startswith("code,created_at,email,tariff")
     assert cli(["keys", "create", "nope", "--sites", str(sites_dir)]) == 1
