@@ -80,3 +80,13 @@ def test_the_sender_says_when_it_starts_and_stops(in_process_api, caplog, monkey
     said = [record.getMessage() for record in caplog.records]
     assert f"отправка писем запущена: доставка через Maildir {in_process_api.settings.maildir}" in said
     assert said[-1] == "отправка писем остановлена"
+
+
+def test_the_sender_serve_starts_logs_in_the_services_language():
+    args = cli.parser().parse_args(["--lang", "ru", "serve", "--sites", "sites"])
+    language.use("ru")
+    try:
+        command = cli._sender_command(args)
+    finally:
+        language.use()
+    assert command[-2:] == ["--lang", "ru"] and "send-mail" in command
