@@ -164,7 +164,8 @@ class Preview:
         except Exception as exc:  # a bug of storefront's: said as one, and the preview keeps watching
             if self.debug:
                 traceback.print_exception(exc)
-            self.bug = bug_message(exc)
+            with language.speaking(self.language):
+                self.bug = bug_message(exc)
             print(self.bug, file=sys.stderr, flush=True)
             self.broadcast(self.state_message())
             return
