@@ -123,6 +123,17 @@ def test_another_sites_key_is_not_found_for_this_site_and_stays_active(in_proces
     assert "active" in in_process_api.cli("keys", "list", OTHER).out
 
 
+def test_a_site_with_problems_keeps_its_keys_revocable_and_makes_no_invitations(make_in_process_api, sites_dir):
+    service = make_in_process_api()
+    service.cli("keys", "create", SITE)
+    (sites_dir / SITE / "site.yaml").write_text("site: [\n", encoding="utf-8")
+    [printed] = listed_prefixes(service)
+    assert service.cli("keys", "revoke", SITE, printed).code == 0, "a key is never stuck on a broken site"
+    refused = service.cli("invitations", "create", SITE)
+    assert refused.code == 1
+    assert refused.err.startswith(f"error: the site «{SITE}» has problems, so the service does not serve it;")
+
+
 @pytest.mark.parametrize("text", ["%", "sfk_________x", "sfk_AbCd", "AbCdEfGh", "sfk_AbCdEf%h"])
 def test_a_prefix_of_the_wrong_shape_is_refused_as_usage(in_process_api, text):
     refused = in_process_api.cli("keys", "revoke", SITE, text)
