@@ -307,6 +307,19 @@ def _email_pages() -> dict[str, Any]:
                 },
             },
         },
+        "/sites/{site_id}/assets/{name}": {
+            "parameters": [
+                _path("site_id", "The storefront's id.", maxLength=60),
+                _path("name", "A file's published name, e.g. `css/base.3f9a1c2e.css`.", maxLength=300),
+            ],
+            "get": {
+                "summary": "A theme file the service's pages link (stylesheet, logo, icon), kept by browsers a year",
+                "responses": {
+                    "200": {"description": "The file", "content": {"*/*": {"schema": {"type": "string"}}}},
+                    **_refusals(400, 404),
+                },
+            },
+        },
     }
 
 

@@ -16,6 +16,7 @@ from registration_api.settings import Settings
 from registration_api.storage import engines
 from registration_api.web.origins import header_origin, origin_of
 from registration_api.web.rate_limit import RateLimiter, client_key
+from registration_api.web.theme_assets import assets_root
 from registration_api.web.themed_pages import ThemedPages
 
 
@@ -35,7 +36,7 @@ class Service:
             site=self.sites.site,
             webhook_allow=settings.webhook_allow_hosts,
         )
-        self.pages = ThemedPages()
+        self.pages = ThemedPages(assets_root=assets_root(settings.public_base))
         self.link_secret = ""  # signs extension links; read from the database at start-up
         self.browser_posts = RateLimiter(settings.rate_limit_per_minute)
         self.api_requests = RateLimiter(settings.api_rate_limit_per_minute)

@@ -75,6 +75,7 @@ def _run(args: argparse.Namespace) -> int:
             Route("/r/{site_id}/{page_id}", api, methods=["POST", "OPTIONS"]),
             Route("/invite/{code}", api, methods=["GET", "HEAD", "POST"]),
             Route("/extend/{token}", api, methods=["GET", "HEAD", "POST"]),
+            Route("/sites/{site_id}/assets/{name:path}", api, methods=["GET", "HEAD"]),
             Route("/api/{rest:path}", api),
             Route("/healthz", api),
             Route("/openapi.json", api),

@@ -50,7 +50,8 @@ def test_an_open_invitation_shows_the_form_in_the_partners_theme(in_process_api)
     assert page.xpath("//meta[@name='robots']/@content") == ["noindex"]
     assert "14" in answer.text, "the trial the invitation gives"
     stylesheets = page.xpath("//link[@rel='stylesheet']/@href")
-    assert stylesheets and all(href.startswith(f"{STOREFRONT}/assets/") for href in stylesheets)
+    assert stylesheets and all(href.startswith(f"/sites/{SITE}/assets/") for href in stylesheets)
+    assert all(in_process_api.http.get(href).status_code == 200 for href in stylesheets)
 
 
 def test_activating_an_invitation_opens_the_trial(in_process_api):

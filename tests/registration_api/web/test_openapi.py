@@ -3,6 +3,7 @@ routes the service answers, and matching what the service really accepts and ans
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -34,8 +35,8 @@ def operations(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple[
             yield from operations(route.routes, prefix + route.path)
         elif isinstance(route, Route):
             for method in route.methods or ():
-                if method != "HEAD":
-                    yield prefix + route.path, method
+                if method != "HEAD":  # a path's converter ({name:path}) is not part of its template
+                    yield re.sub(r"\{(\w+):\w+\}", r"{\1}", prefix + route.path), method
 
 
 def response_schema(document: dict[str, Any], path: str, method: str, status: int) -> dict[str, Any]:

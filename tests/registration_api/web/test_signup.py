@@ -101,10 +101,15 @@ def test_a_wrong_field_shows_the_form_again_with_the_error_and_what_was_typed(in
     assert in_process_api.subscribers() == [] and in_process_api.outbox() == []
 
 
-def test_the_form_shown_again_links_the_storefronts_stylesheets(in_process_api):
+def test_the_form_shown_again_takes_its_theme_from_the_service_and_links_back_to_the_storefront(in_process_api):
     page = html.fromstring(sign_up(in_process_api, email="nope").text)
     stylesheets = page.xpath("//link[@rel='stylesheet']/@href")
-    assert stylesheets and all(href.startswith(f"{STOREFRONT}/assets/") for href in stylesheets)
+    assert stylesheets and all(href.startswith(f"/sites/{SITE}/assets/") for href in stylesheets)
+    for href in stylesheets:
+        answer = in_process_api.http.get(href)
+        assert answer.status_code == 200 and answer.headers["content-type"] == "text/css; charset=utf-8"
+        assert "immutable" in answer.headers["cache-control"] and answer.text.strip()
+    assert page.xpath("//a[@class='brand']/@href") == [f"{STOREFRONT}/"]
 
 
 def test_a_script_gets_the_errors_per_field(in_process_api):
