@@ -27,7 +27,6 @@ import uuid
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from unittest import mock
 
@@ -45,6 +44,7 @@ from registration_api.storage import tables
 from registration_api.web.app import create_app
 from storefront.cli import main as storefront_main
 from storefront.site.theme_chain import available
+from storefront.starter import Starter
 
 with warnings.catch_warnings():
     # Starlette asks for the `httpx2` package and warns when the TestClient runs on httpx,
@@ -62,8 +62,7 @@ THEMES = sorted(available(None))
 
 def scaffold_text() -> str:
     """The site.yaml that ``storefront new`` writes, with a fixed id."""
-    text = resources.files("storefront").joinpath("scaffold/site.yaml").read_text(encoding="utf-8")
-    return text.replace("__SITE_ID__", "demo").replace("__THEME__", "minimal")
+    return Starter("demo").site_yaml()
 
 
 def line_of(text: str, needle: str) -> int:
@@ -90,8 +89,7 @@ class SiteFactory:
         replace: dict[str, str] | None = None,
     ) -> Path:
         folder = self.sites / site_id
-        scaffold = Path(str(resources.files("storefront").joinpath("scaffold")))
-        shutil.copytree(scaffold, folder)
+        Starter("demo").write(folder)
         text = yaml_text if yaml_text is not None else scaffold_text()
         for old, new in (replace or {}).items():
             assert old in text, f"{old!r} is not in the scaffold"

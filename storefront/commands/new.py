@@ -1,70 +1,90 @@
-"""``storefront new SITE_ID``: a working site to start from, in the partner's own words later."""
+"""``storefront new SITE_ID``: a working site to start from, with the company's name and a logo drawn from it."""
 
 from __future__ import annotations
 
 import argparse
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from storefront.commands.schema import schema_text
-
-if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
+from storefront.language import N_, ngettext
+from storefront.language import gettext as _
+from storefront.site.characters import code_point, first_forbidden
 from storefront.site.diagnostics import display_path
+from storefront.starter import PLACEHOLDER_NAME, TITLE_LIMIT, Starter
 
-HELP = "create a new site that builds and passes check"
+HELP = N_("create a new site that builds and passes check")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("site_id", metavar="SITE_ID", help="the new site's id: latin letters, digits, hyphens")
-    parser.add_argument("--theme", default="minimal", metavar="NAME", help="theme to start with (default: minimal)")
+    parser.add_argument(
+        "site_id", metavar="SITE_ID", help=_("the new site's id: latin letters, digits, hyphens, e.g. schetny-dvor")
+    )
+    parser.add_argument("--theme", default="minimal", metavar="NAME", help=_("theme to start with (default: minimal)"))
+    parser.add_argument(
+        "--name",
+        default=PLACEHOLDER_NAME,
+        metavar="NAME",
+        help=_("your company's name as customers know it, e.g. «Счётный Двор» (default: «{name}»)").format(
+            name=PLACEHOLDER_NAME
+        ),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from storefront.site.schema import SLUG_PATTERN
 
     if not re.match(SLUG_PATTERN, args.site_id):
-        print(
-            f"error: '{args.site_id}' cannot be a site id: use lower-case Latin letters, digits and hyphens, "
-            "e.g. oblako-plus",
-            file=sys.stderr,
-        )
+        message = _("«{site}» cannot be a site id: use lower-case Latin letters, digits and hyphens, e.g. schetny-dvor")
+        _error(message.format(site=args.site_id))
+        return 2
+    name = " ".join(args.name.split())
+    problem = _name_problem(name)
+    if problem:
+        _error(problem)
         return 2
     target = args.sites / args.site_id
     if target.exists():
-        print(f"error: {display_path(target)} already exists; choose another id or remove it", file=sys.stderr)
+        _error(_("{folder} already exists; choose another id or remove it").format(folder=display_path(target)))
         return 1
-    from importlib import resources
-
-    scaffold = resources.files("storefront").joinpath("scaffold")
-    created = []
-    for rel, source in _files(scaffold, ""):
-        destination = target / rel
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        text = source.read_text(encoding="utf-8")
-        destination.write_text(
-            text.replace("__SITE_ID__", args.site_id).replace("__THEME__", args.theme), encoding="utf-8"
-        )
-        created.append(destination)
+    Starter(args.site_id, args.theme, name).write(target)
     schema_file = args.sites.parent / "schema" / "site.schema.json"
     schema_file.parent.mkdir(parents=True, exist_ok=True)
     schema_file.write_text(schema_text(), encoding="utf-8")
     sites_flag = "" if args.sites == Path("sites") else f" --sites {args.sites}"
     print(
-        f"Created {display_path(target)}/ with {len(created)} files "
-        f"(editors check it against {display_path(schema_file)})."
+        _("Created {folder}/ for «{name}» (editors check it against {schema}).").format(
+            folder=display_path(target), name=name, schema=display_path(schema_file)
+        )
     )
-    print(f"Next: edit {display_path(target / 'site.yaml')}, then run: storefront build {args.site_id}{sites_flag}")
+    print(
+        _("Next: edit {file} (its comments explain each line), then run: storefront build {site}{flags}").format(
+            file=display_path(target / "site.yaml"), site=args.site_id, flags=sites_flag
+        )
+    )
     return 0
 
 
-def _files(folder: Traversable, prefix: str) -> Iterator[tuple[str, Traversable]]:
-    """Every file under ``folder`` as ``(relative path, file)``, sorted."""
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.is_dir():
-            yield from _files(entry, f"{prefix}{entry.name}/")
-        else:
-            yield f"{prefix}{entry.name}", entry
+def _name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be the company's name on the storefront, or None."""
+    if not name:
+        return _('the company\'s name is empty: write it after --name, e.g. --name "Счётный Двор"')
+    forbidden = first_forbidden(name)
+    if forbidden:
+        message = _("the company's name holds the invisible character {code}, which no page may show: type it again")
+        return message.format(code=code_point(forbidden))
+    if len(name) > TITLE_LIMIT:
+        message = ngettext(
+            "the company's name is {n} character long; at most {limit} fit in the page title search engines show: "
+            "give the short name customers know (the full legal name goes into site.yaml later)",
+            "the company's name is {n} characters long; at most {limit} fit in the page title search engines show: "
+            "give the short name customers know (the full legal name goes into site.yaml later)",
+            len(name),
+        )
+        return message.format(n=len(name), limit=TITLE_LIMIT)
+    return None
+
+
+def _error(message: str) -> None:
+    print(_("error: {message}").format(message=message), file=sys.stderr)

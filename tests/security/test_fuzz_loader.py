@@ -4,8 +4,6 @@ path, a line and a column; never another exception."""
 
 from __future__ import annotations
 
-import shutil
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from storefront.errors import InvalidSite
 from storefront.site.diagnostics import Problem
 from storefront.site.loader import load_site
 from storefront.site.yaml_positions import parse
+from storefront.starter import Starter
 from tests.support import scaffold_text
 
 #: Pieces a hostile or clumsy partner types: keys, anchors and aliases, brackets, indentation,
@@ -115,7 +114,7 @@ SCAFFOLD = scaffold_text()
 @pytest.fixture(scope="module")
 def site_folder(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("fuzz") / "sites" / "demo"
-    shutil.copytree(Path(str(resources.files("storefront").joinpath("scaffold"))), folder)
+    Starter("demo").write(folder)
     return folder
 
 

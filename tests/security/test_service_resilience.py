@@ -9,9 +9,9 @@ import os
 import shutil
 import subprocess
 import sys
-from importlib import resources
 from pathlib import Path
 
+from storefront.starter import Starter
 from tests.support import EXAMPLE_SITES, scaffold_text, valid_form, wait_until
 
 BOMB = 'l0: &l0 ["ха", "ха", "ха", "ха", "ха", "ха", "ха", "ха", "ха"]\n' + "".join(
@@ -35,8 +35,7 @@ def _fifo_site_yaml(folder: Path) -> str:
 
 
 def _fifo_news(folder: Path) -> str:
-    shutil.copytree(Path(str(resources.files("storefront").joinpath("scaffold"))), folder, dirs_exist_ok=True)
-    (folder / "site.yaml").write_text(scaffold_text(), encoding="utf-8")
+    Starter("demo").write(folder)
     os.mkfifo(folder / "news" / "2026-01-01-wait.md")
     return r"news/2026-01-01-wait\.md:1:1: this is not a regular file"
 
