@@ -105,9 +105,9 @@ def create(
             raise ValueError(_("count: an invitation e-mailed to a person is one code; leave count out, or email"))
         try:
             email = validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError as exc:
+        except EmailNotValidError:
             raise ValueError(
-                _("«{email}» is not an e-mail address: {problem}").format(email=email, problem=exc)
+                _("«{email}» is not an e-mail address; write it as name@example.ru").format(email=email)
             ) from None
     expires = now + dt.timedelta(days=expires_days) if expires_days else None
     codes = []
