@@ -83,9 +83,10 @@ def _lines(name: str) -> list[str]:
     """The name on one line, or on two cut at a space, the second ending in «…» if it is too long."""
     if len(name) <= _ONE_LINE:
         return [name] if name else []
-    cut = name.rfind(" ", 0, _LINE + 1)
-    if cut <= 0:
-        cut = _LINE
+    spaces = [i for i, c in enumerate(name) if c == " " and i <= _LINE]
+    fitting = [i for i in spaces if len(name) - i - 1 <= _LINE]
+    # the most even cut when the name fits on two lines, else as much as the first line holds
+    cut = min(fitting, key=lambda i: abs(len(name) - 2 * i)) if fitting else max(spaces, default=_LINE)
     first, rest = name[:cut].rstrip(), name[cut:].strip()
     if len(rest) > _LINE:
         rest = rest[: _LINE - 1]
