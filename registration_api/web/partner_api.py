@@ -33,6 +33,9 @@ from registration_api.web.partner_inputs import (
 from registration_api.web.rate_limit import retry_after
 from registration_api.web.routing import resource
 from registration_api.web.service import Service, service_of
+from storefront import language
+
+_ = language.gettext
 
 PREFIX = "/api/v1/sites/{site_id}"
 _BEARER = {"WWW-Authenticate": "Bearer"}
@@ -44,28 +47,28 @@ async def authorised_partner(request: Request) -> tuple[Service, PartnerSite]:
     client = service.client(request)
     wait = service.api_requests.take(f"address:{client}")
     if wait:
-        raise HTTPException(429, "too many requests from this address; try again later", retry_after(wait))
+        raise HTTPException(429, _("too many requests from this address; try again later"), retry_after(wait))
     wait = service.auth_failures.peek(client)
     if wait:
-        raise HTTPException(429, "too many wrong API keys from this address; try again later", retry_after(wait))
+        raise HTTPException(429, _("too many wrong API keys from this address; try again later"), retry_after(wait))
     header = request.headers.get("authorization", "")
     if not header.startswith("Bearer "):
         raise HTTPException(
-            401, "send your API key as 'Authorization: Bearer <key>' (registration-api keys create)", _BEARER
+            401, _("send your API key as 'Authorization: Bearer <key>' (registration-api keys create)"), _BEARER
         )
     key = header.removeprefix("Bearer ").strip()
     site_id = await run_in_threadpool(api_keys.site_of, service.engine, key)
     if site_id is None:
         service.auth_failures.take(client)
-        raise HTTPException(401, "this API key is unknown or revoked", _BEARER)
+        raise HTTPException(401, _("this API key is unknown or revoked"), _BEARER)
     wait = service.api_requests.take(f"key:{key[: api_keys.PREFIX_LENGTH]}")
     if wait:
-        raise HTTPException(429, "too many requests with this API key; try again later", retry_after(wait))
+        raise HTTPException(429, _("too many requests with this API key; try again later"), retry_after(wait))
     if site_id != request.path_params["site_id"]:
-        raise HTTPException(403, "this API key belongs to another partner")
+        raise HTTPException(403, _("this API key belongs to another partner"))
     partner = service.sites.get(site_id)
     if partner is None:
-        raise HTTPException(404, "this site is not loaded")
+        raise HTTPException(404, _("this site is not loaded"))
     return service, partner
 
 
@@ -103,7 +106,7 @@ async def convert(request: Request) -> Response:
     paid_until = validated(Conversion, await json_body(request, service)).paid_until
     number = request.path_params["number"]
     if not await run_in_threadpool(subscriptions.convert, service.engine, partner, number, paid_until, service.clock()):
-        raise HTTPException(404, f"there is no subscriber {number} of this partner")
+        raise HTTPException(404, _("there is no subscriber {number} of this partner").format(number=number))
     service.outbox_waiting.set()
     return JSONResponse({"subscriber_number": number, "status": "paid", "paid_until": paid_until.isoformat()})
 
@@ -115,7 +118,7 @@ async def mark_gone(request: Request) -> Response:
     if not await run_in_threadpool(
         subscriptions.mark_gone, service.engine, partner.id, number, reason, service.clock()
     ):
-        raise HTTPException(404, f"there is no subscriber {number} of this partner")
+        raise HTTPException(404, _("there is no subscriber {number} of this partner").format(number=number))
     return JSONResponse({"subscriber_number": number, "status": "gone", "reason": reason})
 
 

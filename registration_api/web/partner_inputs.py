@@ -28,6 +28,10 @@ from starlette.exceptions import HTTPException
 from registration_api.domain.invitations import MAX_CODES, MAX_EXPIRES_DAYS, MAX_TRIAL_DAYS
 from registration_api.domain.subscriptions import Status
 from registration_api.web.inputs import SAID_PATTERN, TEXT_PATTERN
+from storefront import language
+
+_ = language.gettext
+N_ = language.N_
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
@@ -35,29 +39,29 @@ EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 
 def _text_date(value: Any) -> dt.date:
     if not (isinstance(value, str) and _DATE.fullmatch(value)):
-        raise ValueError("must be a date written as YYYY-MM-DD")
+        raise ValueError(_("must be a date written as YYYY-MM-DD"))
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value} is not a day of the calendar") from None
+        raise ValueError(_("{value} is not a day of the calendar").format(value=value)) from None
 
 
 def _in_range(day: dt.date) -> dt.date:
     if not EARLIEST <= day <= LATEST:
-        raise ValueError(f"must be between {EARLIEST} and {LATEST}")
+        raise ValueError(_("must be between {first} and {last}").format(first=EARLIEST, last=LATEST))
     return day
 
 
 def _whole(value: Any) -> Any:
     """JSON's integers: ``3`` or ``3.0``; not ``true``, ``"3"`` or ``3.5``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError("must be a whole number")
+        raise ValueError(_("must be a whole number"))
     return value
 
 
 def _said(text: str) -> str:
     if not text.strip():
-        raise ValueError("say why the client left")
+        raise ValueError(_("say why the client left"))
     return text.strip()
 
 
@@ -136,7 +140,7 @@ class NewInvitations(_Body):
     @classmethod
     def _one_per_mail(cls, count: int, info: ValidationInfo) -> int:
         if info.data.get("email") is not None and count != 1:
-            raise ValueError("must be 1 (or left out) with email: a person is e-mailed one code")
+            raise ValueError(_("must be 1 (or left out) with email: a person is e-mailed one code"))
         return count
 
 
@@ -151,7 +155,27 @@ def validated(model: type[Model], data: Mapping[str, Any]) -> Model:
         raise HTTPException(422, "; ".join(_problem(error) for error in exc.errors())) from None
 
 
+#: pydantic's words (the same in English) for the mistakes a partner's script can make, by the
+#: error's type, so that they are translated; its context fills the places. Other types keep
+#: pydantic's English.
+_PYDANTIC_MESSAGES = {
+    "missing": N_("field required"),
+    "extra_forbidden": N_("extra inputs are not permitted"),
+    "less_than_equal": N_("input should be less than or equal to {le}"),
+    "greater_than_equal": N_("input should be greater than or equal to {ge}"),
+    "string_too_long": N_("string should have at most {max_length} characters"),
+    "string_type": N_("input should be a valid string"),
+    "literal_error": N_("input should be {expected}"),
+}
+
+
 def _problem(error: ErrorDetails) -> str:
     field = ".".join(str(part) for part in error["loc"] if not str(part).startswith(("function-", "lax-")))
+    said = _PYDANTIC_MESSAGES.get(error["type"])
+    if said is not None:
+        context = {name: str(value) for name, value in error.get("ctx", {}).items()}
+        if "expected" in context:
+            context["expected"] = context["expected"].replace(" or ", " {} ".format(_("or")))
+        return f"{field or 'body'}: {_(said).format(**context)}"
     message = error["msg"].removeprefix("Value error, ")
     return f"{field or 'body'}: {message[:1].lower()}{message[1:]}"

@@ -12,6 +12,7 @@ import re
 import pytest
 
 from registration_api.storage.records import DAY_COLUMNS, MOMENT_COLUMNS
+from storefront import language
 from tests.support import SERVICE_URL, valid_form
 
 SITE = "oblako-plus"
@@ -369,3 +370,22 @@ def test_the_openapi_document_says_which_columns_are_moments_and_days(in_process
         "gone_at",
     }
     assert {column for column, schema in row.items() if schema.get("format") == "date"} == DAY_COLUMNS
+
+
+def test_refusals_speak_the_services_language(partner):
+    language.use("ru")
+    try:
+        wrong = partner.http.post(f"{API}/invitations", json={"trial_days": 31, "count": 0, "colour": "red"})
+        missing = partner.http.post(f"{API}/subscribers/999/gone", json={"reason": "ушёл"})
+        listed = partner.http.get(f"{API}/subscribers", params={"status": "happy", "since": "12.03.2026"})
+        unknown = partner.http.get(f"{API}/subscribers", headers={"Authorization": "Bearer sfk_not-a-real-key"})
+    finally:
+        language.use()
+    assert wrong.json()["error"] == (
+        "trial_days: должно быть не больше 30; count: должно быть не меньше 1; colour: такого поля в этом запросе нет"
+    )
+    assert missing.json() == {"error": "у этого партнёра нет абонента 999"}
+    assert listed.json()["error"] == (
+        "status: допустимые значения: 'trial', 'paid', 'expired' или 'gone'; since: должно быть датой в виде ГГГГ-ММ-ДД"
+    )
+    assert unknown.json() == {"error": "такого API-ключа нет или он отозван"}
