@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from pathlib import Path
 
+from storefront.commands._sites import error, themes_dir
 from storefront.commands.schema import schema_text
+from storefront.errors import ThemeError
 from storefront.language import N_, ngettext
 from storefront.language import gettext as _
 from storefront.site.characters import code_point, first_forbidden
@@ -37,16 +38,16 @@ def run(args: argparse.Namespace) -> int:
 
     if not re.match(SLUG_PATTERN, args.site_id):
         message = _("«{site}» cannot be a site id: use lower-case Latin letters, digits and hyphens, e.g. schetny-dvor")
-        _error(message.format(site=args.site_id))
+        error(message.format(site=args.site_id))
         return 2
     name = " ".join(args.name.split())
-    problem = _name_problem(name)
+    problem = _name_problem(name) or _theme_problem(args.theme, args.themes)
     if problem:
-        _error(problem)
+        error(problem)
         return 2
     target = args.sites / args.site_id
     if target.exists():
-        _error(_("{folder} already exists; choose another id or remove it").format(folder=display_path(target)))
+        error(_("{folder} already exists; choose another id or remove it").format(folder=display_path(target)))
         return 1
     Starter(args.site_id, args.theme, name).write(target)
     schema_file = args.sites.parent / "schema" / "site.schema.json"
@@ -86,5 +87,14 @@ def _name_problem(name: str) -> str | None:
     return None
 
 
-def _error(message: str) -> None:
-    print(_("error: {message}").format(message=message), file=sys.stderr)
+def _theme_problem(theme: str, folder: Path) -> str | None:
+    """Why a new site cannot start with ``theme``, or None."""
+    from storefront.site.theme_chain import available
+
+    try:
+        themes = available(themes_dir(folder))
+    except ThemeError as exc:
+        return str(exc)
+    if theme in themes:
+        return None
+    return _("there is no theme «{theme}»; choose one of: {names}").format(theme=theme, names=", ".join(sorted(themes)))

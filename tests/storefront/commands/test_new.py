@@ -148,3 +148,9 @@ def test_an_existing_folder_is_not_overwritten(here):
 def test_an_empty_name_is_refused_with_an_example(here):
     code, printed = run("--lang", "ru", "new", "demo", "--name", "  ")
     assert code == 2 and 'напишите его после --name, например --name "Счётный Двор"' in printed
+
+
+def test_an_unknown_theme_is_refused_with_the_themes_to_choose_from(here):
+    code, printed = run("--lang", "ru", "new", "demo", "--theme", "brigth")
+    assert code == 2 and "ошибка: темы «brigth» нет; выберите одну из: base, bright, corporate, minimal" in printed
+    assert not (here / "sites").exists()
