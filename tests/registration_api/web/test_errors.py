@@ -53,7 +53,7 @@ def test_a_method_the_address_does_not_take_is_405_with_allow(in_process_api, me
         assert answer.status_code == 405
         assert answer.headers["allow"] == allowed, "the same order in every process, as declared"
     if not path.startswith("/api/"):
-        assert_short_page(browser, 405, "Так нельзя")
+        assert_short_page(browser, 405, "Запрос не принят")
     assert script.json()["error"]
 
 
