@@ -7,17 +7,20 @@ a logo must exist, brand colours must stay readable on the theme's background.
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from storefront.language import N_
+from storefront.language import gettext as _
 from storefront.paths import is_url
 from storefront.site import contrast
 from storefront.site.catalogue import catalogue
-from storefront.site.diagnostics import Loc, Problem, dotted
+from storefront.site.diagnostics import Loc, Problem
 from storefront.site.images import refusal
 from storefront.site.partner_files import LIMITS, UnsafeFile, check, read_bytes
 from storefront.site.schema import SiteConfig
+from storefront.site.suggestions import suggest
 from storefront.site.theme_chain import ThemeChain
 from storefront.site.yaml_positions import Positions
 
@@ -31,7 +34,7 @@ class _Report:
 
     def add(self, loc: Loc, message: str) -> None:
         line, col = self.positions.of(loc)
-        self.problems.append(Problem(self.path, line, col, dotted(loc), message))
+        self.problems.append(Problem(self.path, line, col, self.positions.field(loc), message))
 
 
 def check_site(
@@ -52,7 +55,10 @@ def _check_unique(report: _Report, section: str, ids: list[str]) -> None:
     counts = Counter(ids)
     for i, value in enumerate(ids):
         if counts[value] > 1 and ids.index(value) != i:
-            report.add((section, i, "id"), f"the id '{value}' is used twice in {section}; ids must be unique")
+            report.add(
+                (section, i, "id"),
+                _("the id '{id}' is used twice in {section}; ids must be unique").format(id=value, section=section),
+            )
 
 
 def _check_applications(config: SiteConfig, report: _Report) -> set[str]:
@@ -63,17 +69,19 @@ def _check_applications(config: SiteConfig, report: _Report) -> set[str]:
         loc: Loc = ("applications", i) if isinstance(choice, str) else ("applications", i, "id")
         ids.append(app_id)
         if app_id not in known:
-            report.add(loc, _unknown("application", app_id, sorted(known)))
+            report.add(loc, _unknown(_(_APPLICATION), app_id, {key: [app.name] for key, app in known.items()}))
         elif known[app_id].certified_only and not config.partner.certified:
             report.add(
                 loc,
-                f"«{known[app_id].name}» may be sold by certified partners only; "
-                "remove it, or set partner.certified: true if you hold the certificate",
+                _(
+                    "«{name}» may be sold by certified partners only; "
+                    "remove it, or set partner.certified: true if you hold the certificate"
+                ).format(name=known[app_id].name),
             )
     counts = Counter(ids)
     for i, app_id in enumerate(ids):
         if counts[app_id] > 1 and ids.index(app_id) != i:
-            report.add(("applications", i), f"the application '{app_id}' is listed twice")
+            report.add(("applications", i), _("the application '{id}' is listed twice").format(id=app_id))
     return {a for a in ids if a in known}
 
 
@@ -83,7 +91,7 @@ def _check_tariffs(config: SiteConfig, app_ids: set[str], report: _Report) -> di
     for i in recommended[1:]:
         report.add(
             ("tariffs", i, "recommended"),
-            f"only one tariff can be recommended; '{config.tariffs[recommended[0]].id}' already is",
+            _("only one tariff can be recommended; '{id}' already is").format(id=config.tariffs[recommended[0]].id),
         )
     tariff_apps: dict[str, set[str]] = {}
     for i, tariff in enumerate(config.tariffs):
@@ -95,8 +103,10 @@ def _check_tariffs(config: SiteConfig, app_ids: set[str], report: _Report) -> di
             if app_id not in app_ids:
                 report.add(
                     ("tariffs", i, "applications", j),
-                    f"'{app_id}' is not among this site's applications; add it to applications: "
-                    f"or remove it here (the site offers: {', '.join(sorted(app_ids)) or 'none'})",
+                    _(
+                        "'{id}' is not among this site's applications; add it to applications: "
+                        "or remove it here (the site offers: {offered})"
+                    ).format(id=app_id, offered=", ".join(sorted(app_ids)) or _("none")),
                 )
     return tariff_apps
 
@@ -108,23 +118,28 @@ def _check_registration(
     _check_unique(report, "registration", page_ids)
     for i, page in enumerate(config.registration):
         if page.tariff not in tariff_apps:
-            report.add(("registration", i, "tariff"), _unknown("tariff", page.tariff, sorted(tariff_apps)))
+            tariffs = {t.id: [t.name] for t in config.tariffs}
+            report.add(("registration", i, "tariff"), _unknown(_(_TARIFF), page.tariff, tariffs))
         if page.application is None:
             continue
         if page.application not in app_ids:
             report.add(
                 ("registration", i, "application"),
-                f"'{page.application}' is not among this site's applications ({', '.join(sorted(app_ids))})",
+                _("'{id}' is not among this site's applications ({offered})").format(
+                    id=page.application, offered=", ".join(sorted(app_ids))
+                ),
             )
         elif page.tariff in tariff_apps and page.application not in tariff_apps[page.tariff]:
             report.add(
                 ("registration", i, "application"),
-                f"the tariff '{page.tariff}' does not include '{page.application}'; "
-                "choose an application the tariff includes",
+                _(
+                    "the tariff '{tariff}' does not include '{application}'; choose an application the tariff includes"
+                ).format(tariff=page.tariff, application=page.application),
             )
     cta = config.landing.cta.registration
     if cta is not None and cta not in page_ids:
-        report.add(("landing", "cta", "registration"), _unknown("registration page", cta, page_ids))
+        pages = {p.id: [p.title] for p in config.registration}
+        report.add(("landing", "cta", "registration"), _unknown(_(_REGISTRATION_PAGE), cta, pages))
 
 
 def _check_files(config: SiteConfig, root: Path, report: _Report) -> None:
@@ -138,7 +153,7 @@ def _check_files(config: SiteConfig, root: Path, report: _Report) -> None:
             root,
             policy,
             LIMITS["markdown"],
-            "write the policy there or give its https:// address",
+            _("write the policy there or give its https:// address"),
         )
     brand = config.site.brand
     for key in ("logo", "favicon"):
@@ -146,11 +161,16 @@ def _check_files(config: SiteConfig, root: Path, report: _Report) -> None:
         if name is None:
             continue
         loc = ("site", "brand", key)
-        readable = _check_file(report, loc, root, name, LIMITS["image"], "put the image there or fix the name")
+        readable = _check_file(report, loc, root, name, LIMITS["image"], _("put the image there or fix the name"))
         if readable and Path(name).suffix.lower() not in IMAGE_SUFFIXES:
-            report.add(loc, f"'{name}' is not an image; use one of {', '.join(sorted(IMAGE_SUFFIXES))}")
+            report.add(
+                loc,
+                _("'{name}' is not an image; use one of {suffixes}").format(
+                    name=name, suffixes=", ".join(sorted(IMAGE_SUFFIXES))
+                ),
+            )
         elif readable:
-            _check_image(report, root, name, dotted(loc))
+            _check_image(report, root, name, report.positions.field(loc))
 
 
 def _check_image(report: _Report, root: Path, name: str, field: str) -> None:
@@ -168,7 +188,7 @@ def _check_file(report: _Report, loc: Loc, root: Path, name: str, limit: int, fi
     try:
         check(root / name, root, limit)
     except FileNotFoundError:
-        report.add(loc, f"there is no file '{name}' in {root.name}/; {fix}")
+        report.add(loc, _("there is no file '{name}' in {folder}/; {fix}").format(name=name, folder=root.name, fix=fix))
         return False
     except UnsafeFile as exc:
         report.add(loc, f"'{name}': {exc}")
@@ -186,16 +206,16 @@ def _check_contrast(config: SiteConfig, theme: ThemeChain, report: _Report) -> N
             report,
             ("site", "brand", "primary"),
             brand.primary,
-            [("the page background", background, contrast.AA_TEXT), ("the button text", on_primary, contrast.AA_TEXT)],
-            "links and buttons",
+            [(_BACKGROUND, background, contrast.AA_TEXT), (_BUTTON_TEXT, on_primary, contrast.AA_TEXT)],
+            _("links and buttons"),
         )
     if brand.accent:
         _need(
             report,
             ("site", "brand", "accent"),
             brand.accent,
-            [("the page background", background, contrast.AA_GRAPHICS)],
-            "highlights and borders",
+            [(_BACKGROUND, background, contrast.AA_GRAPHICS)],
+            _("highlights and borders"),
         )
 
 
@@ -209,14 +229,36 @@ def _need(report: _Report, loc: Loc, colour: str, pairs: list[tuple[str, str, fl
         return
     suggestion = contrast.nearest_passing(colour, [o for _, o, _ in pairs], max(m for _, _, m in pairs))
     details = "; ".join(
-        f"against {name} {other} the contrast is {value:.2f}:1, WCAG AA needs {minimum:g}:1"
+        _("against {what} {colour} the contrast is {value}:1, WCAG AA needs {minimum}:1").format(
+            what=_(name), colour=other, value=f"{value:.2f}", minimum=f"{minimum:g}"
+        )
         for name, other, minimum, value in failing
     )
-    hint = f"; a nearby colour that passes: {suggestion}" if suggestion else ""
-    report.add(loc, f"{colour} is hard to read when used for {used_for}: {details}{hint}")
+    if suggestion:
+        details += _("; a nearby colour that passes: {colour}").format(colour=suggestion)
+    report.add(
+        loc,
+        _("{colour} is hard to read when used for {used_for}: {details}").format(
+            colour=colour, used_for=used_for, details=details
+        ),
+    )
 
 
-def _unknown(what: str, value: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
-    hint = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(known)}"
-    return f"there is no {what} '{value}'{hint}"
+_BACKGROUND = N_("the page background")
+_BUTTON_TEXT = N_("the button text")
+_APPLICATION = N_("application")
+_TARIFF = N_("tariff")
+_REGISTRATION_PAGE = N_("registration page")
+
+
+def _unknown(what: str, value: str, known: Mapping[str, Sequence[str]]) -> str:
+    """``there is no tariff 'biznes'; did you mean 'business' («Бизнес»)?``: neighbours by id and by name."""
+    close = suggest(value, known)
+    if not close:
+        return _("there is no {what} '{value}'; known: {known}").format(
+            what=what, value=value, known=", ".join(sorted(known))
+        )
+    named = [_("'{id}' («{name}»)").format(id=key, name=known[key][0]) if known[key] else f"'{key}'" for key in close]
+    return _("there is no {what} '{value}'; did you mean {choices}?").format(
+        what=what, value=value, choices=_(" or ").join(named)
+    )

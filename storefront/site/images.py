@@ -23,6 +23,8 @@ import tinycss2  # type: ignore[import-untyped]  # the package publishes no type
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.expatreader import DefusedExpatParser
 
+from storefront.language import N_
+from storefront.language import gettext as _
 from storefront.site.diagnostics import Problem, display_path
 
 #: A node or token of tinycss2 (which publishes no types): ``.type`` says which fields it has.
@@ -32,36 +34,36 @@ SVG = "http://www.w3.org/2000/svg"
 #: Characters of a partner's value quoted in a refusal.
 _QUOTED = 60
 _REFUSED_NAMESPACES = {
-    "http://www.w3.org/1999/xhtml": "is HTML, which can run code",
-    "http://www.w3.org/2001/XInclude": "reads another file",
-    "http://www.w3.org/2001/xml-events": "runs code on an event",
+    "http://www.w3.org/1999/xhtml": N_("is HTML, which can run code"),
+    "http://www.w3.org/2001/XInclude": N_("reads another file"),
+    "http://www.w3.org/2001/xml-events": N_("runs code on an event"),
 }
 _REFUSED_ELEMENTS = {
-    "script": "runs code",
-    "foreignobject": "embeds HTML, which can run code",
-    "handler": "runs code on an event",
-    "listener": "runs code on an event",
-    "iframe": "embeds another page",
-    "embed": "embeds an object",
-    "object": "embeds an object",
+    "script": N_("runs code"),
+    "foreignobject": N_("embeds HTML, which can run code"),
+    "handler": N_("runs code on an event"),
+    "listener": N_("runs code on an event"),
+    "iframe": N_("embeds another page"),
+    "embed": N_("embeds an object"),
+    "object": N_("embeds an object"),
 }
 _ANIMATIONS = {"animate", "set", "animatetransform", "animatemotion", "animatecolor"}
 _LOCAL = re.compile(r"\s*(#|data:image/(png|jpeg|gif|webp)[;,])", re.I)
-_LOADS = "(url(#id)) or pictures embedded as data:image/png, jpeg, gif or webp"
+_LOADS = N_("(url(#id)) or pictures embedded as data:image/png, jpeg, gif or webp")
 #: CSS that fetches a file of its own choosing, or runs code (matched after escapes are decoded).
 _CSS_AT_RULES = {
-    "import": "imports another stylesheet",
-    "font-face": "loads a font from elsewhere",
-    "namespace": "refers to another document",
+    "import": N_("imports another stylesheet"),
+    "font-face": N_("loads a font from elsewhere"),
+    "namespace": N_("refers to another document"),
 }
-_CSS_PROPERTIES = {"behavior": "runs code", "-moz-binding": "runs code"}
+_CSS_PROPERTIES = {"behavior": N_("runs code"), "-moz-binding": N_("runs code")}
 _CSS_FUNCTIONS = {
-    "expression": "runs code",
-    "image-set": "can load pictures from elsewhere",
-    "-webkit-image-set": "can load pictures from elsewhere",
-    "image": "can load pictures from elsewhere",
-    "element": "shows another part of the page",
-    "-moz-element": "shows another part of the page",
+    "expression": N_("runs code"),
+    "image-set": N_("can load pictures from elsewhere"),
+    "-webkit-image-set": N_("can load pictures from elsewhere"),
+    "image": N_("can load pictures from elsewhere"),
+    "element": N_("shows another part of the page"),
+    "-moz-element": N_("shows another part of the page"),
 }
 _CSS_BLOCKS = {"() block", "[] block", "{} block"}
 
@@ -91,11 +93,17 @@ def image_problem(data: bytes, suffix: str) -> ImageProblem | None:
         return svg_problem(data)
     kind = filetype.guess(data)
     if suffix in _RASTER and (kind is None or kind.extension not in _RASTER[suffix]):
-        found = f"it looks like a {kind.extension.upper()} file" if kind else "its content is not a picture"
+        found = (
+            _("it looks like a {kind} file").format(kind=kind.extension.upper())
+            if kind
+            else _("its content is not a picture")
+        )
         return ImageProblem(
             1,
-            f"this file is not a {suffix[1:].upper()} image ({found}); export it again "
-            f"as {suffix[1:].upper()}, or give it the right extension",
+            _(
+                "this file is not a {format} image ({found}); export it again as {format}, "
+                "or give it the right extension"
+            ).format(format=suffix[1:].upper(), found=found),
         )
     return None
 
@@ -121,37 +129,60 @@ class _Inspector(ContentHandler):
     def startElementNS(self, name: tuple[str | None, str], qname: str | None, attrs: AttributesNSImpl) -> None:
         namespace, local = name
         if self.depth == 0 and (namespace, local) != (SVG, "svg"):
-            raise _Refused(f'this is not an SVG drawing: it starts with <{local}> where <svg xmlns="{SVG}"> should be')
+            raise _Refused(
+                _('this is not an SVG drawing: it starts with <{element}> where <svg xmlns="{svg}"> should be').format(
+                    element=local, svg=SVG
+                )
+            )
         self.depth += 1
         what = _REFUSED_NAMESPACES.get(namespace or "") or _REFUSED_ELEMENTS.get(local.lower())
         if what:
-            raise _Refused(f"<{local}> {what}, which a logo on your storefront may not do; remove it")
+            raise _Refused(
+                _("<{element}> {what}, which a logo on your storefront may not do; remove it").format(
+                    element=local, what=_(what)
+                )
+            )
         for (attr_namespace, attr), value in attrs.items():
             self._attribute(local, attr, attr_namespace, value)
         if local.lower() in _ANIMATIONS and _is_handler_or_link(attrs.get((None, "attributeName"), "")):
-            raise _Refused(f"<{local}> changes a link or an event handler, which could run code; remove it")
+            raise _Refused(
+                _("<{element}> changes a link or an event handler, which could run code; remove it").format(
+                    element=local
+                )
+            )
         if local == "style":
             self.style = []
 
     def _attribute(self, element: str, attr: str, namespace: str | None, value: str) -> None:
         lowered = attr.lower()
         if lowered.startswith("on"):
-            raise _Refused(f"the attribute {attr} on <{element}> runs code when the image is shown; remove it")
+            raise _Refused(
+                _("the attribute {attribute} on <{element}> runs code when the image is shown; remove it").format(
+                    attribute=attr, element=element
+                )
+            )
         if lowered == "base" and namespace == "http://www.w3.org/XML/1998/namespace":
-            raise _Refused(f"xml:base on <{element}> makes the drawing's links point elsewhere; remove it")
+            raise _Refused(
+                _("xml:base on <{element}> makes the drawing's links point elsewhere; remove it").format(
+                    element=element
+                )
+            )
         if lowered == "href" and not _LOCAL.match(value):
             raise _Refused(
-                f"<{element}> refers to '{_short(value)}': a logo may only use its own parts "
-                "(#id) or pictures embedded as data:image/png, jpeg, gif or webp"
+                _(
+                    "<{element}> refers to '{target}': a logo may only use its own parts "
+                    "(#id) or pictures embedded as data:image/png, jpeg, gif or webp"
+                ).format(element=element, target=_short(value))
             )
         if lowered == "style":
             _check_css(
                 tinycss2.parse_blocks_contents(value, skip_comments=True, skip_whitespace=True),
-                f"the style of <{element}>",
+                _("the style of <{element}>").format(element=element),
             )
         elif lowered != "href" and ("(" in value or "\\" in value):  # presentation attributes are CSS values
             _check_css_values(
-                tinycss2.parse_component_value_list(value, skip_comments=True), f"the {attr} of <{element}>"
+                tinycss2.parse_component_value_list(value, skip_comments=True),
+                _("the {attribute} of <{element}>").format(attribute=attr, element=element),
             )
 
     def characters(self, content: str) -> None:
@@ -163,12 +194,14 @@ class _Inspector(ContentHandler):
         if self.style is not None and name[1] == "style":
             _check_css(
                 tinycss2.parse_stylesheet("".join(self.style), skip_comments=True, skip_whitespace=True),
-                "a <style> block",
+                _("a <style> block"),
             )
             self.style = None
 
     def processingInstruction(self, target: str, data: str) -> None:
-        raise _Refused(f"the instruction <?{target} ...?> can load a stylesheet from elsewhere; remove it")
+        raise _Refused(
+            _("the instruction <?{target} ...?> can load a stylesheet from elsewhere; remove it").format(target=target)
+        )
 
 
 def svg_problem(data: bytes) -> ImageProblem | None:
@@ -184,16 +217,20 @@ def svg_problem(data: bytes) -> ImageProblem | None:
     except DTDForbidden:
         return ImageProblem(
             parser.getLineNumber() or 1,
-            "the drawing has a <!DOCTYPE>, which can define entities "
-            "that never stop expanding or that read other files; "
-            "remove the DOCTYPE (a drawing does not need one)",
+            _(
+                "the drawing has a <!DOCTYPE>, which can define entities "
+                "that never stop expanding or that read other files; "
+                "remove the DOCTYPE (a drawing does not need one)"
+            ),
         )
     except (EntitiesForbidden, ExternalReferenceForbidden, DefusedXmlException):
-        return ImageProblem(parser.getLineNumber() or 1, "the drawing defines or refers to entities; remove them")
+        return ImageProblem(parser.getLineNumber() or 1, _("the drawing defines or refers to entities; remove them"))
     except xml.sax.SAXParseException as exc:
         return ImageProblem(
             exc.getLineNumber() or 1,
-            f"this is not a well-formed SVG drawing: {exc.getMessage()}; export it again from your drawing program",
+            _("this is not a well-formed SVG drawing: {reason}; export it again from your drawing program").format(
+                reason=exc.getMessage()
+            ),
         )
     return None
 
@@ -207,8 +244,9 @@ def _check_css(nodes: list[CssNode], where: str) -> None:
         elif node.type == "at-rule":
             if node.lower_at_keyword in _CSS_AT_RULES:
                 raise _Refused(
-                    f"{where} has @{node.lower_at_keyword}, which "
-                    f"{_CSS_AT_RULES[node.lower_at_keyword]}; remove that rule"
+                    _("{where} has @{rule}, which {what}; remove that rule").format(
+                        where=where, rule=node.lower_at_keyword, what=_(_CSS_AT_RULES[node.lower_at_keyword])
+                    )
                 )
             _check_css_values(node.prelude, where)
             if node.content is not None:
@@ -220,7 +258,11 @@ def _check_css(nodes: list[CssNode], where: str) -> None:
             _check_css(tinycss2.parse_blocks_contents(node.content, skip_comments=True, skip_whitespace=True), where)
         elif node.type == "declaration":
             if node.lower_name in _CSS_PROPERTIES:
-                raise _Refused(f"{where} sets {node.lower_name}, which {_CSS_PROPERTIES[node.lower_name]}; remove it")
+                raise _Refused(
+                    _("{where} sets {property}, which {what}; remove it").format(
+                        where=where, property=node.lower_name, what=_(_CSS_PROPERTIES[node.lower_name])
+                    )
+                )
             _check_css_values(node.value, where)
 
 
@@ -234,14 +276,18 @@ def _check_css_values(tokens: list[CssNode], where: str) -> None:
             name = token.lower_name
             if name in _CSS_FUNCTIONS:
                 raise _Refused(
-                    f"{where} uses {name}(), which {_CSS_FUNCTIONS[name]}; a logo may only use its own parts {_LOADS}"
+                    _("{where} uses {function}(), which {what}; a logo may only use its own parts {loads}").format(
+                        where=where, function=name, what=_(_CSS_FUNCTIONS[name]), loads=_(_LOADS)
+                    )
                 )
             if name in ("url", "src"):
                 arguments = [a for a in token.arguments if a.type not in ("whitespace", "comment")]
                 if len(arguments) != 1 or arguments[0].type != "string":
                     raise _Refused(
-                        f"{where} has {name}() with something other than one address in quotes; "
-                        f"a logo may only use its own parts {_LOADS}"
+                        _(
+                            "{where} has {function}() with something other than one address in quotes; "
+                            "a logo may only use its own parts {loads}"
+                        ).format(where=where, function=name, loads=_(_LOADS))
                     )
                 _check_target(arguments[0].value, where)
             _check_css_values(token.arguments, where)
@@ -251,13 +297,19 @@ def _check_css_values(tokens: list[CssNode], where: str) -> None:
 
 def _check_target(target: str, where: str) -> None:
     if not _LOCAL.match(target):
-        raise _Refused(f"{where} loads '{_short(target)}' from elsewhere: a logo may only use its own parts {_LOADS}")
+        raise _Refused(
+            _("{where} loads '{target}' from elsewhere: a logo may only use its own parts {loads}").format(
+                where=where, target=_short(target), loads=_(_LOADS)
+            )
+        )
 
 
 def _refuse_unreadable(error: CssNode, where: str) -> NoReturn:
     raise _Refused(
-        f"{where} has CSS a browser might read differently ({error.message}); "
-        "export the drawing again from your drawing program"
+        _(
+            "{where} has CSS a browser might read differently ({reason}); "
+            "export the drawing again from your drawing program"
+        ).format(where=where, reason=error.message)
     )
 
 

@@ -16,7 +16,9 @@ from typing import Any
 from markupsafe import Markup
 from pydantic import ValidationError
 
+from storefront import language
 from storefront.errors import InvalidSite, ThemeError
+from storefront.language import gettext as _
 from storefront.paths import SITE_FILE, is_url
 from storefront.render.markdown_html import (
     FrontMatterSplit,
@@ -99,7 +101,7 @@ def load_site(
     site_file = root / SITE_FILE
     shown = display_path(site_file)
     if not root.is_dir():
-        raise InvalidSite([Problem(display_path(root), 1, 1, "", "there is no such site folder")])
+        raise InvalidSite([Problem(display_path(root), 1, 1, "", _("there is no such site folder"))])
     if not re.match(SLUG_PATTERN, root.name):
         raise InvalidSite(
             [
@@ -108,7 +110,7 @@ def load_site(
                     1,
                     1,
                     "",
-                    "a site folder name must use lower-case Latin letters, digits and hyphens, e.g. oblako-plus",
+                    _("a site folder name must use lower-case Latin letters, digits and hyphens, e.g. oblako-plus"),
                 )
             ]
         )
@@ -116,12 +118,52 @@ def load_site(
         text = read_text(site_file, root, LIMITS["site.yaml"])
     except FileNotFoundError:
         raise InvalidSite(
-            [Problem(shown, 1, 1, "", f"{SITE_FILE} is missing; `storefront new` creates a working one")]
+            [
+                Problem(
+                    shown,
+                    1,
+                    1,
+                    "",
+                    _("{file} is missing; `storefront new` creates a working one").format(file=SITE_FILE),
+                )
+            ]
         ) from None
     except UnsafeFile as exc:
         raise InvalidSite([Problem(shown, 1, 1, "", str(exc))]) from None
 
     doc = parse(text, shown)
+    with language.for_site(_locale(doc, text)):
+        if doc.problems:  # found before the site's language was known: say them in it
+            doc = parse(text, shown)
+        return _load(root, themes_dir, doc, shown, theme=theme, base_url=base_url, runner=runner)
+
+
+def _locale(doc: Document, text: str) -> str | None:
+    """The ``site.locale`` the partner chose, read even from a file that does not parse."""
+    data = doc.data
+    site = data.get("site") if isinstance(data, dict) else None
+    if isinstance(site, dict):
+        locale = site.get("locale")
+        return locale if locale in language.LANGUAGES else None
+    written = _LOCALE_LINE.search(text)
+    return written.group(1) if written else None
+
+
+#: ``  locale: en`` under ``site:``, for a site.yaml the parser gave up on.
+_LOCALE_LINE = re.compile(r"^site:[^\n]*\n(?:[ \t]+[^\n]*\n|[ \t]*\n)*?[ \t]+locale:[ \t]*[\"']?(ru|en)\b", re.M)
+
+
+def _load(
+    root: Path,
+    themes_dir: Path | None,
+    doc: Document,
+    shown: str,
+    *,
+    theme: str | None,
+    base_url: str | None,
+    runner: Runner,
+) -> Site:
+    """The rest of :func:`load_site`, once the site's language is known."""
     problems = list(doc.problems)
     config = _validate(doc, shown, problems)
     news = _load_news(root, problems, runner)
@@ -161,7 +203,7 @@ def _validate(doc: Document, shown: str, problems: list[Problem]) -> SiteConfig 
         return None
     if not isinstance(doc.data, dict):
         problems.append(
-            Problem(shown, 1, 1, "", "site.yaml must be a set of 'key: value' lines (partner:, site:, ...)")
+            Problem(shown, 1, 1, "", _("site.yaml must be a set of 'key: value' lines (partner:, site:, ...)"))
         )
         return None
     try:
@@ -202,7 +244,15 @@ def _privacy_page(root: Path, config: SiteConfig, doc: Document, shown: str, pro
         text = read_text(root / policy, root, LIMITS["markdown"])
     except (OSError, UnsafeFile) as exc:  # changed since it was checked
         line, col = doc.positions.of(("partner", "privacy_policy"))
-        problems.append(Problem(shown, line, col, "partner.privacy_policy", f"'{policy}': {_reason(exc)}"))
+        problems.append(
+            Problem(
+                shown,
+                line,
+                col,
+                "partner.privacy_policy",
+                _("'{file}': {reason}").format(file=policy, reason=_reason(exc)),
+            )
+        )
         return None
     try:
         return render_markdown(text, shift_headings=1)
@@ -260,8 +310,9 @@ def _load_news(root: Path, problems: list[Problem], runner: Runner) -> list[News
                     1,
                     1,
                     "slug",
-                    f"the news address /news/{item.slug}/ is already used by "
-                    f"{seen[item.slug].name}; give one of them another slug",
+                    _(
+                        "the news address /news/{slug}/ is already used by {other}; give one of them another slug"
+                    ).format(slug=item.slug, other=seen[item.slug].name),
                 )
             )
         seen[item.slug] = item.source
@@ -291,7 +342,7 @@ def _read_news_file(path: Path, root: Path, problems: list[Problem]) -> FrontMat
                 1,
                 1,
                 "",
-                "a news file starts with a '---' line, then title:, date: and summary:, then another '---' line",
+                _("a news file starts with a '---' line, then title:, date: and summary:, then another '---' line"),
             )
         )
     return split
@@ -315,9 +366,10 @@ def _news_item(path: Path, front: NewsFrontMatter, html: str, problems: list[Pro
                 1,
                 1,
                 "slug",
-                f"the file name gives the address '{slug}', "
-                "which is not a valid id; rename the file with Latin letters, digits and "
-                "hyphens, or add slug:",
+                _(
+                    "the file name gives the address '{slug}', which is not a valid id; rename the file "
+                    "with Latin letters, digits and hyphens, or add slug:"
+                ).format(slug=slug),
             )
         )
         return None
@@ -332,7 +384,7 @@ def _front_matter(header: str, shown: str, problems: list[Problem]) -> NewsFront
     if doc.data is None or doc.problems:
         return None
     if not isinstance(doc.data, dict):
-        problems.append(Problem(shown, 2, 1, "", "the header must be 'key: value' lines (title:, date:, summary:)"))
+        problems.append(Problem(shown, 2, 1, "", _("the header must be 'key: value' lines (title:, date:, summary:)")))
         return None
     try:
         return NewsFrontMatter.model_validate(doc.data)
@@ -344,9 +396,9 @@ def _front_matter(header: str, shown: str, problems: list[Problem]) -> NewsFront
 def _reason(exc: OSError | UnsafeFile) -> str:
     """Why a partner's file was not read, for the partner."""
     if isinstance(exc, FileNotFoundError):
-        return "there is no such file (a link to a file that is gone?); put the real file in the folder"
+        return _("there is no such file (a link to a file that is gone?); put the real file in the folder")
     if isinstance(exc, OSError):
-        return f"this file cannot be read ({exc.strerror})"
+        return _("this file cannot be read ({reason})").format(reason=exc.strerror)
     return str(exc)
 
 

@@ -25,6 +25,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from storefront.language import N_
+from storefront.language import gettext as _
+from storefront.site.diagnostics import number
+
 MAX_CHARS = 100_000
 MAX_NESTING = 32
 #: Characters python-markdown may search for closing brackets, backticks and tag ends.
@@ -50,14 +54,19 @@ class Excess:
 def markdown_limits(text: str) -> Excess | None:
     """``None`` when python-markdown converts ``text`` quickly; otherwise what to simplify."""
     if len(text) > MAX_CHARS:
-        return Excess(1, f"this text has {len(text):,} characters; at most {MAX_CHARS:,} are allowed: split it")
+        return Excess(
+            1,
+            _("this text has {n} characters; at most {most} are allowed: split it").format(
+                n=number(len(text)), most=number(MAX_CHARS)
+            ),
+        )
     nesting = _nesting(text)
     if nesting is not None:
         return nesting
     costs = [*_searches(text), _tags(text), _block_cuts(text), _inline_rebuilds(text)]
     worst = max(costs, key=_Cost.share)
     if worst.share() > 1 or sum(cost.share() for cost in costs) > MAX_SHARES:
-        return Excess(worst.line, worst.message)
+        return Excess(worst.line, _(worst.message))
     return None
 
 
@@ -93,7 +102,7 @@ def _nesting(text: str) -> Excess | None:
         if depth > MAX_NESTING:
             return Excess(
                 _line(text, found.start()),
-                f"lists or quotes are nested more than {MAX_NESTING} levels deep here: flatten them",
+                _("lists or quotes are nested more than {n} levels deep here: flatten them").format(n=MAX_NESTING),
             )
     return None
 
@@ -155,16 +164,20 @@ def _searches(text: str) -> tuple[_Cost, _Cost]:
             brackets,
             MAX_BRACKET_SEARCH,
             _line(text, -worst_bracket[1]),
-            "too many '[' that are never closed, or brackets nested too deeply: the page would take "
-            "minutes to make; close each '[' with ']', or write \\[ for a bracket that is just text",
+            N_(
+                "too many '[' that are never closed, or brackets nested too deeply: the page would take "
+                "minutes to make; close each '[' with ']', or write \\[ for a bracket that is just text"
+            ),
         ),
         _Cost(
             backticks,
             MAX_BACKTICK_SEARCH,
             _line(text, -first_run_of_worst_paragraph[1]),
-            "too many backticks (`) in one long paragraph: the page would take minutes to make;"
-            " pair them as `code`, split the paragraph with blank lines, or write \\` "
-            "for a backtick that is just text",
+            N_(
+                "too many backticks (`) in one long paragraph: the page would take minutes to make;"
+                " pair them as `code`, split the paragraph with blank lines, or write \\` "
+                "for a backtick that is just text"
+            ),
         ),
     )
 
@@ -207,8 +220,10 @@ def _tags(text: str) -> _Cost:
         searched,
         MAX_TAG_SEARCH,
         _line(text, first or 0),
-        "too many '<' that start no complete HTML tag: the page would take minutes to make; write "
-        "&lt; for a '<' that is just text, or finish the tag with '>'",
+        N_(
+            "too many '<' that start no complete HTML tag: the page would take minutes to make; write "
+            "&lt; for a '<' that is just text, or finish the tag with '>'"
+        ),
     )
 
 
@@ -232,8 +247,10 @@ def _block_cuts(text: str) -> _Cost:
         work,
         MAX_BLOCK_CUTS,
         _line(text, -worst[1]),
-        "too many headers, rules (---) or reference definitions in one paragraph: the page would "
-        "take minutes to make; put a blank line before and after each header and rule",
+        N_(
+            "too many headers, rules (---) or reference definitions in one paragraph: the page would "
+            "take minutes to make; put a blank line before and after each header and rule"
+        ),
     )
 
 
@@ -250,8 +267,10 @@ def _inline_rebuilds(text: str) -> _Cost:
         work,
         MAX_INLINE_REBUILDS,
         _line(text, -worst[1]),
-        "too much formatting (*, _, links, tags, &, \\, line breaks) in one long paragraph: the page "
-        "would take minutes to make; split the paragraph with blank lines",
+        N_(
+            "too much formatting (*, _, links, tags, &, \\, line breaks) in one long paragraph: the page "
+            "would take minutes to make; split the paragraph with blank lines"
+        ),
     )
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from storefront.language import gettext as _
+from storefront.language import ngettext
 from storefront.site.characters import code_point
+from storefront.site.diagnostics import number
 from storefront.site.partner_files import UnsafeFile, names
 
 #: Most news files a site may have; a news-heavy site has about a thousand.
@@ -37,7 +40,11 @@ def news_files(root: Path) -> list[Path]:
         raise NewsRefused(str(exc)) from None
     if len(found) > MAX_NEWS:
         raise NewsRefused(
-            f"{len(found):,} news files; a site may have at most {MAX_NEWS:,}: delete or merge the oldest ones"
+            ngettext(
+                "{n} news file; a site may have at most {most}: delete or merge the oldest ones",
+                "{n} news files; a site may have at most {most}: delete or merge the oldest ones",
+                len(found),
+            ).format(n=number(len(found)), most=number(MAX_NEWS))
         )
     return [folder / name for name in found]
 
@@ -47,7 +54,6 @@ def unprintable(name: str) -> str | None:
     bad = next((char for char in name if not char.isprintable()), None)
     if bad is None:
         return None
-    return (
-        f"the file name contains the invisible character {code_point(bad)}; "
-        "rename the file with letters, digits and hyphens"
-    )
+    return _(
+        "the file name contains the invisible character {code}; rename the file with letters, digits and hyphens"
+    ).format(code=code_point(bad))

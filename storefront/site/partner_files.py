@@ -21,6 +21,8 @@ import os
 import stat
 from pathlib import Path
 
+from storefront.language import gettext as _
+
 KIB = 1024
 MIB = 1024 * KIB
 
@@ -45,10 +47,10 @@ def inside(path: Path, root: Path) -> Path:
         real = path.resolve()
     except (OSError, RuntimeError):  # a loop of links (RuntimeError up to Python 3.12)
         raise UnsafeFile(
-            "this file is a link that leads nowhere (a loop of links); put the real file in the folder"
+            _("this file is a link that leads nowhere (a loop of links); put the real file in the folder")
         ) from None
     if real != real_root and real_root not in real.parents:
-        raise UnsafeFile("this file points outside the site folder (a link?); put the real file in the folder")
+        raise UnsafeFile(_("this file points outside the site folder (a link?); put the real file in the folder"))
     return real
 
 
@@ -74,7 +76,7 @@ def read_bytes(path: Path, root: Path, limit: int, *, site: Path | None = None) 
     with os.fdopen(fd, "rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise UnsafeFile(f"this file is larger than {_size(limit)}, the largest allowed")
+        raise UnsafeFile(_("this file is larger than {size}, the largest allowed").format(size=_size(limit)))
     return data
 
 
@@ -83,7 +85,7 @@ def names(folder: Path, root: Path) -> list[str]:
     folder actually opened is listed, so one swapped for a link is refused too.
     Raises :class:`UnsafeFile`, or FileNotFoundError."""
     if folder.is_symlink():
-        raise UnsafeFile("this folder is a link to another folder; put a real folder here")
+        raise UnsafeFile(_("this folder is a link to another folder; put a real folder here"))
     fd = _open_beneath(root.resolve(), inside(folder, root), folder=True)
     try:
         return os.listdir(fd) if os.listdir in os.supports_fd else os.listdir(folder)
@@ -97,7 +99,10 @@ _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 
 def _swapped() -> UnsafeFile:
     return UnsafeFile(
-        "this file, or a folder on its way, was replaced by a link while it was read; put the real file in the folder"
+        _(
+            "this file, or a folder on its way, was replaced by a link while it was read; "
+            "put the real file in the folder"
+        )
     )
 
 
@@ -132,7 +137,7 @@ def _open(name: str, flags: int, dir_fd: int | None) -> int:
             raise _swapped() from None
         if exc.errno == errno.ENOTDIR and _is_link(name, dir_fd):
             raise _swapped() from None
-        raise UnsafeFile(f"this file cannot be read ({exc.strerror})") from None
+        raise UnsafeFile(_("this file cannot be read ({reason})").format(reason=exc.strerror)) from None
 
 
 def _is_link(name: str, dir_fd: int | None) -> bool:
@@ -151,18 +156,24 @@ def check(path: Path, root: Path, limit: int) -> Path:
     except FileNotFoundError:
         raise
     except OSError as exc:
-        raise UnsafeFile(f"this file cannot be read ({exc.strerror})") from None
+        raise UnsafeFile(_("this file cannot be read ({reason})").format(reason=exc.strerror)) from None
     _regular(info, limit)
     return real
 
 
 def _regular(info: os.stat_result, limit: int) -> None:
     if not stat.S_ISREG(info.st_mode):
-        raise UnsafeFile("this is not a regular file (a device, a pipe or a folder); replace it with an ordinary file")
+        raise UnsafeFile(
+            _("this is not a regular file (a device, a pipe or a folder); replace it with an ordinary file")
+        )
     if info.st_size > limit:
-        raise UnsafeFile(f"this file is {_size(info.st_size)}; the largest allowed is {_size(limit)}")
+        raise UnsafeFile(
+            _("this file is {size}; the largest allowed is {limit}").format(
+                size=_size(info.st_size), limit=_size(limit)
+            )
+        )
     if info.st_nlink > 1:
-        raise UnsafeFile("this file is a hard link to another file; copy it instead")
+        raise UnsafeFile(_("this file is a hard link to another file; copy it instead"))
 
 
 def read_text(path: Path, root: Path, limit: int, *, site: Path | None = None) -> str:
@@ -170,8 +181,10 @@ def read_text(path: Path, root: Path, limit: int, *, site: Path | None = None) -
     try:
         return read_bytes(path, root, limit, site=site).decode("utf-8")
     except UnicodeDecodeError:
-        raise UnsafeFile("the file is not UTF-8 text; save it as UTF-8") from None
+        raise UnsafeFile(_("the file is not UTF-8 text; save it as UTF-8")) from None
 
 
 def _size(n: int) -> str:
-    return f"{n / MIB:.1f} MB" if n >= MIB else f"{max(1, n // KIB)} KB"
+    if n >= MIB:
+        return _("{n} MB").format(n=f"{n / MIB:.1f}")
+    return _("{n} KB").format(n=max(1, n // KIB))

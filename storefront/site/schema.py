@@ -39,18 +39,36 @@ def _convertible(value: str) -> str:
     """Markdown that python-markdown converts quickly (see :mod:`storefront.site.markdown_limits`)."""
     excess = markdown_limits(value)
     if excess is not None:
-        raise ValueError(excess.message + (f" (line {excess.line} of this text)" if excess.line > 1 else ""))
+        where = _(" (line {line} of this text)").format(line=excess.line) if excess.line > 1 else ""
+        raise ValueError(excess.message + where)
     return value
 
 
 Markdown = Annotated[str, AfterValidator(_convertible), Field(description="Markdown text.")]
 
 
+#: A price written as text that still reads as one number: «1 490», «1 490,50», «990 руб», «990 ₽».
+_PRICE_TEXT = re.compile(r"(?P<number>\d[\d\s\u00a0\u202f]*(?:[.,]\d{1,2})?)\s*(?:₽|руб\.?|р\.|rub\.?)?", re.IGNORECASE)
+
+
 def _money_text(value: object) -> object:
-    """Accept prices as a partner writes them: «1 490», «1 490,50», «1490 ₽»."""
-    if isinstance(value, str):
-        value = re.sub(r"[\s\u00a0\u202f]|₽|руб\.?$", "", value).replace(",", ".")
-    return value
+    """A price written as text («990 руб», «1 490,50») is refused with the number to write
+    instead: a guess at a price («1.490»?) must never be published without the partner seeing it."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    readable = _PRICE_TEXT.fullmatch(text)
+    if readable:
+        number = re.sub(r"\s", "", readable.group("number")).replace(",", ".")
+        raise ValueError(
+            _(
+                "'{text}' is written as text; write the price in roubles as a number only, without "
+                "spaces or a currency, with a point before kopecks: price: {number}"
+            ).format(text=text, number=number)
+        )
+    raise ValueError(
+        _("'{text}' is not a price; write the price in roubles as a number only, e.g. price: 990").format(text=text)
+    )
 
 
 Money = Annotated[
@@ -71,7 +89,7 @@ _SECRET_BYTES = 24
 
 def _colour(value: str) -> str:
     if not _HEX.match(value):
-        raise ValueError("a colour is written as #RRGGBB, e.g. #1a73e8")
+        raise ValueError(_("a colour is written as #RRGGBB, e.g. #1a73e8"))
     if len(value) == _SHORT_COLOUR:
         value = "#" + "".join(c * 2 for c in value[1:])
     return value.lower()
@@ -80,22 +98,24 @@ def _colour(value: str) -> str:
 def _policy(value: str) -> str:
     if not re.match(r"^(https?://[^\s/]+(/\S*)?|[\w][\w./-]*\.md)$", value):
         raise ValueError(
-            "write the full address of the policy (https://...) or the name of a Markdown file "
-            "in the site folder, e.g. privacy.md, to publish it on the storefront"
+            _(
+                "write the full address of the policy (https://...) or the name of a Markdown file "
+                "in the site folder, e.g. privacy.md, to publish it on the storefront"
+            )
         )
     return value
 
 
 def _base_url(value: str) -> str:
     if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
-        raise ValueError("write the full address of the storefront, e.g. https://cloud.example.ru/")
+        raise ValueError(_("write the full address of the storefront, e.g. https://cloud.example.ru/"))
     return value if value.endswith("/") else value + "/"
 
 
 def _endpoint(value: str) -> str:
     if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
         raise ValueError(
-            "write the full address that receives the events, e.g. https://crm.example.ru/hooks/storefront"
+            _("write the full address that receives the events, e.g. https://crm.example.ru/hooks/storefront")
         )
     problem = url_problem(value)
     if problem:
@@ -107,7 +127,7 @@ def _distinct_addresses(value: list[str]) -> list[str]:
     seen: set[str] = set()
     for address in value:
         if address.lower() in seen:
-            raise ValueError(f"'{address}' is listed twice; list each address once")
+            raise ValueError(_("'{address}' is listed twice; list each address once").format(address=address))
         seen.add(address.lower())
     return value
 
@@ -129,43 +149,21 @@ class Strict(BaseModel):
         for number, text in enumerate(texts, 1):
             char = first_forbidden(text) if isinstance(text, str) else None
             if char is not None:
-                where = f"item {number} contains" if isinstance(value, list) else "contains"
-                raise ValueError(
-                    f"{where} the invisible character {code_point(char)}, which a web page or a feed "
-                    "cannot hold; delete it (it often comes with text pasted from another program)"
+                message = (
+                    _(
+                        "item {n} contains the invisible character {code}, which a web page or a feed "
+                        "cannot hold; delete it (it often comes with text pasted from another program)"
+                    )
+                    if isinstance(value, list)
+                    else _(
+                        "contains the invisible character {code}, which a web page or a feed "
+                        "cannot hold; delete it (it often comes with text pasted from another program)"
+                    )
                 )
+                raise ValueError(message.format(n=number, code=code_point(char)))
         return value
 
 
-class PartnerSection(Strict):
-    """Who runs the storefront; shown in the header, footer, contacts and e-mails."""
-
-    model_config = ConfigDict(title="Partner")
-
-    name: Text = Field(description="Display name, e.g. «Облако Плюс».")
-    legal_name: Text = Field(description="Full legal name, e.g. ООО «Облако Плюс».")
-    inn: str | None = Field(None, pattern=r"^\d{10}(\d{2})?$", description="Taxpayer number (ИНН), 10 or 12 digits.")
-    phone: Annotated[str, AfterValidator(_phone)] = Field(
-        description="Phone with its area code, e.g. +7 921 555-12-34 or +7 (8182) 55-01-47."
-    )
-    email: EmailStr
-    address: Text
-    hours: Text = Field(description="Working hours, e.g. «Пн–Пт, 9:00–18:00».")
-    certified: bool = Field(False, description="Holds the vendor's certificate to sell КОРП, КА and ERP.")
-    privacy_policy: PolicyLink = Field(
-        description="The personal-data policy (152-FZ): its https:// address, or a Markdown file such as "
-        "privacy.md that the storefront publishes at /privacy/."
-    )
-    notify: Annotated[list[EmailStr], AfterValidator(_distinct_addresses)] = Field(
-        min_length=1, max_length=10, description="Addresses that receive every new registration (at most 10)."
-    )
-
-
-class Brand(Strict):
-    """The partner's colours, fonts and images; each overrides the theme's default."""
-
-    primary: Colour | None = None
-    accent: Colour | None = None
 #: Where a subscriber signs in to start working, unless the partner names its own address.
 VENDOR_SIGN_IN_URL = "https://1cfresh.com/"
 
@@ -193,6 +191,40 @@ def _https_url(value: str) -> str:
     return value
 
 
+class PartnerSection(Strict):
+    """Who runs the storefront; shown in the header, footer, contacts and e-mails."""
+
+    model_config = ConfigDict(title="Partner")
+
+    name: Text = Field(description="Display name, e.g. «Облако Плюс».")
+    legal_name: Text = Field(description="Full legal name, e.g. ООО «Облако Плюс».")
+    inn: str | None = Field(None, pattern=r"^\d{10}(\d{2})?$", description="Taxpayer number (ИНН), 10 or 12 digits.")
+    phone: Annotated[str, AfterValidator(_phone)] = Field(
+        description="Phone with its area code, e.g. +7 921 555-12-34 or +7 (8182) 55-01-47."
+    )
+    email: EmailStr
+    service_url: Annotated[str, AfterValidator(_https_url)] = Field(
+        VENDOR_SIGN_IN_URL,
+        description="Where a subscriber signs in to start working (the welcome e-mail and the thank-you "
+        "page give it, with the subscriber number as the login); the vendor's sign-in page by default.",
+    )
+    address: Text
+    hours: Text = Field(description="Working hours, e.g. «Пн–Пт, 9:00–18:00».")
+    certified: bool = Field(False, description="Holds the vendor's certificate to sell КОРП, КА and ERP.")
+    privacy_policy: PolicyLink = Field(
+        description="The personal-data policy (152-FZ): its https:// address, or a Markdown file such as "
+        "privacy.md that the storefront publishes at /privacy/."
+    )
+    notify: Annotated[list[EmailStr], AfterValidator(_distinct_addresses)] = Field(
+        min_length=1, max_length=10, description="Addresses that receive every new registration (at most 10)."
+    )
+
+
+class Brand(Strict):
+    """The partner's colours, fonts and images; each overrides the theme's default."""
+
+    primary: Colour | None = None
+    accent: Colour | None = None
     logo: str | None = Field(None, description="Image file, relative to the site folder.")
     favicon: str | None = Field(None, description="Icon file (.svg, .png or .ico), relative to the site folder.")
     font: str | None = Field(
@@ -203,11 +235,6 @@ def _https_url(value: str) -> str:
 class Seo(Strict):
     title: Text = Field(max_length=70)
     description: Text = Field(max_length=300)
-    service_url: Annotated[str, AfterValidator(_https_url)] = Field(
-        VENDOR_SIGN_IN_URL,
-        description="Where a subscriber signs in to start working (the welcome e-mail and the thank-you "
-        "page give it, with the subscriber number as the login); the vendor's sign-in page by default.",
-    )
 
 
 class SiteSection(Strict):
@@ -317,8 +344,11 @@ def _webhook_secret(value: str) -> str:
         key = b""
     if not value.startswith("whsec_") or len(key) < _SECRET_BYTES:
         raise ValueError(
-            f"write whsec_ followed by at least {_SECRET_BYTES} random bytes in base64; make one with: python3 -c "
-            f"\"import base64, os; print('whsec_' + base64.b64encode(os.urandom({_SECRET_BYTES})).decode())\""
+            _("write whsec_ followed by at least {n} random bytes in base64; make one with: {command}").format(
+                n=_SECRET_BYTES,
+                command="python3 -c \"import base64, os; print('whsec_' + "
+                f'base64.b64encode(os.urandom({_SECRET_BYTES})).decode())"',
+            )
         )
     return value
 

@@ -6,7 +6,6 @@ dotted field path as written in the file, and a message that says what to write 
 
 from __future__ import annotations
 
-import difflib
 import typing
 from collections.abc import Callable
 from typing import Any
@@ -14,7 +13,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from storefront.site.diagnostics import Loc, Problem, dotted
+from storefront.language import N_, ngettext
+from storefront.language import gettext as _
+from storefront.site.diagnostics import Loc, Problem
+from storefront.site.suggestions import suggest
 from storefront.site.yaml_positions import Positions
 
 #: A pydantic error with its place in the file's data.
@@ -33,7 +35,7 @@ def problems_from(
             continue
         message = _message(err, loc, model)
         line, col = positions.of(loc, key=err["type"] == "extra_forbidden")
-        problems.append(Problem(path, line, col, dotted(loc), message))
+        problems.append(Problem(path, line, col, positions.field(loc), message))
     return _merge_alternatives(problems)
 
 
@@ -59,7 +61,7 @@ def _misspelt_keys(errors: list[_Located], model: type[BaseModel]) -> set[Loc]:
     found: set[Loc] = set()
     for loc, err in errors:
         if err["type"] == "extra_forbidden":
-            close = difflib.get_close_matches(str(loc[-1]), _fields_at(model, err["loc"][:-1]), n=1, cutoff=0.6)
+            close = suggest(str(loc[-1]), dict.fromkeys(_fields_at(model, err["loc"][:-1]), ()))
             if close:
                 found.add((*loc[:-1], close[0]))
     return found
@@ -81,7 +83,8 @@ def _merge_alternatives(problems: list[Problem]) -> list[Problem]:
         key = (p.line, p.col, p.field)
         if key in merged and p.message not in merged[key].message:
             old = merged[key]
-            merged[key] = Problem(old.path, old.line, old.col, old.field, f"{old.message}, or {p.message}")
+            message = _("{first}, or {second}").format(first=old.message, second=p.message)
+            merged[key] = Problem(old.path, old.line, old.col, old.field, message)
         else:
             merged.setdefault(key, p)
     return list(merged.values())
@@ -92,9 +95,9 @@ def _message(err: ErrorDetails, loc: Loc, model: type[BaseModel]) -> str:
     if kind == "extra_forbidden":
         return _unknown_key(str(loc[-1]), _fields_at(model, err["loc"][:-1]))
     if kind == "missing":
-        return f"the required key '{loc[-1]}' is missing; add it"
+        return _("the required key '{key}' is missing; add it").format(key=loc[-1])
     if kind in _FIXED_MESSAGES:
-        return _FIXED_MESSAGES[kind]
+        return _(_FIXED_MESSAGES[kind])
     if kind in _MESSAGES:
         return _MESSAGES[kind](err, err.get("ctx") or {})
     return err["msg"][0].lower() + err["msg"][1:]
@@ -104,18 +107,21 @@ def _message(err: ErrorDetails, loc: Loc, model: type[BaseModel]) -> str:
 _FIXED_MESSAGES = {
     kind: message
     for kinds, message in (
-        (("int_type", "int_parsing", "int_from_float"), "write a whole number, e.g. 5"),
-        (("decimal_type", "decimal_parsing", "float_parsing", "float_type"), "write a number, e.g. 1490 or 1490.50"),
-        (("decimal_max_places",), "a price has at most 2 digits after the point (kopecks)"),
-        (("bool_type", "bool_parsing"), "write true or false"),
-        (("string_too_short",), "must not be empty"),
-        (("too_short",), "add at least one item to this list"),
-        (("string_type", "string_sub_type"), "write text here, not a list or a group of keys"),
+        (("int_type", "int_parsing", "int_from_float"), N_("write a whole number, e.g. 5")),
+        (
+            ("decimal_type", "decimal_parsing", "float_parsing", "float_type"),
+            N_("write a number, e.g. 1490 or 1490.50"),
+        ),
+        (("decimal_max_places",), N_("a price has at most 2 digits after the point (kopecks)")),
+        (("bool_type", "bool_parsing"), N_("write true or false")),
+        (("string_too_short",), N_("must not be empty")),
+        (("too_short",), N_("add at least one item to this list")),
+        (("string_type", "string_sub_type"), N_("write text here, not a list or a group of keys")),
         (
             ("model_type", "model_attributes_type", "dict_type"),
-            "this should be a group of 'key: value' lines indented under it",
+            N_("this should be a group of 'key: value' lines indented under it"),
         ),
-        (("list_type",), "this should be a list: one item per line, each starting with '- '"),
+        (("list_type",), N_("this should be a list: one item per line, each starting with '- '")),
     )
     for kind in kinds
 }
@@ -124,48 +130,70 @@ _Describe = Callable[[ErrorDetails, dict[str, Any]], str]
 
 
 def _date_message(err: ErrorDetails, ctx: dict[str, Any]) -> str:
-    return f"'{err['input']}' is not a real date; write it as YYYY-MM-DD, e.g. 2026-03-15"
+    return _("'{value}' is not a real date; write it as YYYY-MM-DD, e.g. 2026-03-15").format(value=err["input"])
 
 
 #: Messages by pydantic's error type, made from the error's input and context.
 _MESSAGES: dict[str, _Describe] = {
-    "greater_than_equal": lambda err, ctx: f"must be at least {ctx.get('ge', ctx.get('gt'))} (now {err['input']})",
-    "greater_than": lambda err, ctx: f"must be at least {ctx.get('ge', ctx.get('gt'))} (now {err['input']})",
-    "less_than_equal": lambda err, ctx: f"must be at most {ctx.get('le', ctx.get('lt'))} (now {err['input']})",
-    "less_than": lambda err, ctx: f"must be at most {ctx.get('le', ctx.get('lt'))} (now {err['input']})",
+    "greater_than_equal": lambda err, ctx: _at_least(ctx.get("ge"), err["input"]),
+    "greater_than": lambda err, ctx: _("must be more than {limit} (now {value})").format(
+        limit=ctx.get("gt"), value=err["input"]
+    ),
+    "less_than_equal": lambda err, ctx: _at_most(ctx.get("le"), err["input"]),
+    "less_than": lambda err, ctx: _("must be less than {limit} (now {value})").format(
+        limit=ctx.get("lt"), value=err["input"]
+    ),
     "date_type": _date_message,
     "date_parsing": _date_message,
     "date_from_datetime_parsing": _date_message,
     "date_from_datetime_inexact": _date_message,
-    "literal_error": lambda err, ctx: f"'{err['input']}' is not allowed here; write {ctx.get('expected')}",
+    "literal_error": lambda err, ctx: _literal_message(err["input"], str(ctx.get("expected", ""))),
     "string_pattern_mismatch": lambda err, ctx: _pattern_message(ctx.get("pattern", ""), err["input"]),
-    "string_too_long": lambda err, ctx: (
-        f"is too long: at most {ctx.get('max_length')} characters (now {len(err['input'])})"
-    ),
-    "too_long": lambda err, ctx: (
-        f"at most {ctx.get('max_length')} items are allowed here (now {ctx.get('actual_length')}); "
-        "keep the ones that matter"
-    ),
+    "string_too_long": lambda err, ctx: ngettext(
+        "is too long: at most {n} character (now {now})",
+        "is too long: at most {n} characters (now {now})",
+        int(ctx.get("max_length", 0)),
+    ).format(n=ctx.get("max_length"), now=len(err["input"])),
+    "too_long": lambda err, ctx: ngettext(
+        "at most {n} item is allowed here (now {now}); keep the ones that matter",
+        "at most {n} items are allowed here (now {now}); keep the ones that matter",
+        int(ctx.get("max_length", 0)),
+    ).format(n=ctx.get("max_length"), now=ctx.get("actual_length")),
     "value_error": lambda err, ctx: str(ctx.get("error", err["msg"])).removeprefix("Value error, "),
 }
 
 
+def _at_least(limit: Any, value: Any) -> str:
+    return _("must be at least {limit} (now {value})").format(limit=limit, value=value)
+
+
+def _at_most(limit: Any, value: Any) -> str:
+    return _("must be at most {limit} (now {value})").format(limit=limit, value=value)
+
+
+def _literal_message(value: Any, expected: str) -> str:
+    """``'mnth' is not allowed here; write 'month' or 'year'`` (pydantic lists them with «or»)."""
+    expected = expected.replace(" or ", _(" or "))
+    return _("'{value}' is not allowed here; write {expected}").format(value=value, expected=expected)
+
+
 def _pattern_message(pattern: str, value: Any) -> str:
     if "a-z0-9" in pattern:
-        return f"'{value}' is not a valid id: use lower-case Latin letters, digits and hyphens, e.g. trial-30"
+        return _("'{value}' is not a valid id: use lower-case Latin letters, digits and hyphens, e.g. trial-30").format(
+            value=value
+        )
     if r"\d{10}" in pattern:
-        return f"'{value}' is not an INN: write 10 or 12 digits"
-    return f"'{value}' is not in the expected form"
+        return _("'{value}' is not an INN: write 10 or 12 digits").format(value=value)
+    return _("'{value}' is not in the expected form").format(value=value)
 
 
 def _unknown_key(key: str, allowed: list[str]) -> str:
-    message = f"unknown key '{key}'"
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    close = suggest(key, dict.fromkeys(allowed, ()))
     if close:
-        return f"{message}; did you mean '{close[0]}'?"
+        return _("unknown key '{key}'; did you mean '{close}'?").format(key=key, close=close[0])
     if allowed:
-        return f"{message}; allowed here: {', '.join(allowed)}"
-    return message
+        return _("unknown key '{key}'; allowed here: {allowed}").format(key=key, allowed=", ".join(allowed))
+    return _("unknown key '{key}'").format(key=key)
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from storefront.errors import ThemeError
 from storefront.fingerprints import FileStamp, stamp
+from storefront.language import gettext as _
 from storefront.paths import search_path
 from storefront.site.yaml_positions import parse
 
@@ -74,11 +75,13 @@ def _read_cached(manifest_path: Path, version: FileStamp) -> Theme:
     """One parse per manifest version: a build of many sites resolves the same themes again and again."""
     doc = parse(manifest_path.read_text(encoding="utf-8"), str(manifest_path))
     if doc.problems:
-        raise ThemeError(f"the theme manifest is invalid: {doc.problems[0]}")
+        raise ThemeError(_("the theme manifest is invalid: {problem}").format(problem=doc.problems[0]))
     try:
         manifest = ThemeManifest.model_validate(doc.data or {})
     except ValidationError as exc:
-        raise ThemeError(f"{manifest_path}: the theme manifest is invalid: {exc}") from None
+        raise ThemeError(
+            _("{path}: the theme manifest is invalid: {problem}").format(path=manifest_path, problem=exc)
+        ) from None
     return Theme(manifest_path.parent.name, manifest_path.parent, manifest)
 
 
@@ -90,9 +93,9 @@ def resolve(name: str, themes_dir: Path | None) -> ThemeChain:
     while current is not None:
         if current not in themes:
             known = ", ".join(sorted(themes))
-            raise ThemeError(f"there is no theme '{current}' (available: {known})")
+            raise ThemeError(_("there is no theme '{name}' (available: {known})").format(name=current, known=known))
         if any(t.name == current for t in chain):
-            raise ThemeError(f"theme '{name}' has a parent loop through '{current}'")
+            raise ThemeError(_("theme '{name}' has a parent loop through '{other}'").format(name=name, other=current))
         chain.append(themes[current])
         current = themes[current].manifest.parent
     variables: dict[str, str] = {}

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from storefront.language import gettext as _
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -101,7 +103,9 @@ class AllowList:
             except ValueError:
                 pass
             if not _HOST_NAME.match(entry):
-                raise ValueError(f"{entry!r} is neither a host name nor an IP address or network")
+                raise ValueError(
+                    _("{entry} is neither a host name nor an IP address or network").format(entry=repr(entry))
+                )
             names.add(entry)
         return cls(frozenset(names), tuple(networks))
 
@@ -131,21 +135,21 @@ def url_problem(url: str, allow: AllowList | None = None) -> str | None:
     nothing is. Host names are judged when sending, by the addresses they resolve to."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        return "the address must start with https:// (or http://)"
+        return _("the address must start with https:// (or http://)")
     if "@" in parts.netloc:
-        return "write the address without a user name or password (the events are signed with webhook.secret)"
+        return _("write the address without a user name or password (the events are signed with webhook.secret)")
     try:
-        _ = parts.port  # urlsplit checks the port only when asked for it
+        _port = parts.port  # urlsplit checks the port only when asked for it
     except ValueError:
-        return "the port must be a number from 1 to 65535"
+        return _("the port must be a number from 1 to 65535")
     if not parts.hostname:
-        return "the address has no host name"
+        return _("the address has no host name")
     address = literal_address(parts.hostname)
     allow = AllowList.from_env() if allow is None else allow
     if address is not None and not (is_public(address) or allow.covers(address)):
-        return (
-            f"{parts.hostname} is a local or private network address ({address}), where events are never "
-            f"sent; write the public address of your system (the host's operator may allow an internal "
-            f"host in {ALLOW_HOSTS_VARIABLE})"
-        )
+        return _(
+            "{host} is a local or private network address ({address}), where events are never "
+            "sent; write the public address of your system (the host's operator may allow an internal "
+            "host in {variable})"
+        ).format(host=parts.hostname, address=address, variable=ALLOW_HOSTS_VARIABLE)
     return None

@@ -18,8 +18,11 @@ from typing import Any
 
 import yaml
 
+from storefront.language import N_
+from storefront.language import gettext as _
 from storefront.site.characters import code_point
-from storefront.site.diagnostics import Loc, Problem, dotted
+from storefront.site.diagnostics import Loc, Problem, dotted, number
+from storefront.site.yaml_syntax import explain
 
 _Loader: type[yaml.CSafeLoader] | type[yaml.SafeLoader]
 try:
@@ -40,11 +43,17 @@ _NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U000
 
 @dataclass
 class Positions:
-    """Line and column (1-based) of each value and each mapping key, by key path."""
+    """Line and column (1-based) of each value and each mapping key, by key path, and
+    what each list item is called (its name or id)."""
 
     values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     line_offset: int = 0
+    labels: dict[Loc, str] = field(default_factory=dict)
+
+    def field(self, loc: Loc) -> str:
+        """The key path of ``loc`` as a partner reads it: ``tariffs «Бизнес».price``, ``benefits[1]``."""
+        return dotted(loc, self.labels)
 
     def of(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
         """Where ``loc`` is written; for a missing key, where its parent is."""
@@ -72,6 +81,24 @@ class Document:
     problems: list[Problem]
 
 
+#: The keys whose value names a list item in a field path, the first one found.
+_LABEL_KEYS = ("name", "id")
+#: Longest name a field path quotes; a longer one is left for the item's number.
+_LABEL_CHARS = 40
+
+
+def _scalar_of(item: yaml.Node, key: str) -> str | None:
+    """The text of ``key`` in the mapping ``item``, if it is short, one line and printable."""
+    if not isinstance(item, yaml.MappingNode):
+        return None
+    for key_node, value_node in item.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.value == key and isinstance(value_node, yaml.ScalarNode):
+            text = str(value_node.value)
+            if 0 < len(text) <= _LABEL_CHARS and text.isprintable() and text == text.strip():
+                return text
+    return None
+
+
 def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -90,6 +117,7 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, loc)
         if isinstance(node, yaml.SequenceNode):
+            self._label(node, loc)
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
         return self._scalar(node)
 
@@ -97,26 +125,40 @@ class _Builder:
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                self._problem(key_node, loc, "a key must be a plain word")
+                self._problem(key_node, loc, _("a key must be a plain word"))
                 continue
             key = str(key_node.value)
             if key == "<<":
-                self._problem(key_node, loc, "merge keys (<<) are not supported; write the values out")
+                self._problem(key_node, loc, _("merge keys (<<) are not supported; write the values out"))
                 continue
             if key in out:
                 first = self.positions.of((*loc, key), key=True)[0]
-                self._problem(key_node, (*loc, key), f"this key is written twice (first on line {first}); keep one")
+                self._problem(
+                    key_node,
+                    (*loc, key),
+                    _("this key is written twice (first on line {line}); keep one").format(line=first),
+                )
                 continue
             self.positions.keys[(*loc, key)] = _mark(key_node)
             if self._empty_before_comment(key_node, value_node):
                 self._problem(
                     value_node,
                     (*loc, key),
-                    "this value is empty because in YAML '#' starts a comment; "
-                    'put the value in quotes, e.g. "#1a73e8"',
+                    _(
+                        "this value is empty because in YAML '#' starts a comment; "
+                        'put the value in quotes, e.g. "#1a73e8"'
+                    ),
                 )
             out[key] = self.build(value_node, (*loc, key))
         return out
+
+    def _label(self, node: yaml.SequenceNode, loc: Loc) -> None:
+        """Name each item of a list by its ``name``, else its ``id``, when that tells it from the others."""
+        for key in _LABEL_KEYS:
+            values = [_scalar_of(item, key) for item in node.value]
+            for i, value in enumerate(values):
+                if value is not None and values.count(value) == 1:
+                    self.positions.labels.setdefault((*loc, i), value)
 
     def _empty_before_comment(self, key_node: yaml.Node, value_node: yaml.Node) -> bool:
         """``primary: #0b5fd6`` reads as an empty value: the most common YAML trap for colours."""
@@ -128,7 +170,7 @@ class _Builder:
 
     def _problem(self, node: yaml.Node, loc: Loc, message: str) -> None:
         line, col = _mark(node)
-        self.problems.append(Problem(self.path, line + self.line_offset, col, dotted(loc), message))
+        self.problems.append(Problem(self.path, line + self.line_offset, col, self.positions.field(loc), message))
 
     def _scalar(self, node: yaml.Node) -> Any:
         try:
@@ -143,11 +185,11 @@ class _Builder:
 
 def parse(text: str, path: str, *, line_offset: int = 0) -> Document:
     """Parse one YAML document; syntax errors and documents too big or too deep become
-    problems rather than exceptions."""
+    problems rather than exceptions (a syntax error quotes its line, with a caret)."""
     builder = _Builder(path, line_offset, text)
 
-    def failed(line: int, col: int, message: str) -> Document:
-        return Document(None, builder.positions, [Problem(path, line + line_offset, col, "", message)])
+    def failed(line: int, col: int, message: str, quoted: str | None = None) -> Document:
+        return Document(None, builder.positions, [Problem(path, line + line_offset, col, "", message, quoted)])
 
     try:
         refused = _refusal(text) or _shape(text)
@@ -155,15 +197,18 @@ def parse(text: str, path: str, *, line_offset: int = 0) -> Document:
             return failed(*refused)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = exc.problem or "this is not valid YAML"
+        if exc.problem and "maximum nesting depth" in exc.problem and exc.problem_mark:
+            mark = exc.problem_mark
+            return failed(mark.line + 1, mark.column + 1, _(_TOO_DEEP).format(n=MAX_DEPTH, through=""))
+        mistake = explain(text, exc)
         return failed(
-            mark.line + 1 if mark else 1,
-            mark.column + 1 if mark else 1,
-            f"YAML syntax: {what}{_syntax_hint(what, _char_at(text, mark))}",
+            mistake.line,
+            mistake.col,
+            _("YAML syntax: {explanation}").format(explanation=mistake.message),
+            mistake.quoted,
         )
     except yaml.YAMLError as exc:
-        return failed(1, 1, f"YAML syntax: {exc}")
+        return failed(1, 1, _("YAML syntax: {explanation}").format(explanation=exc))
     if node is None:
         return Document({}, builder.positions, [])
     data = builder.build(node, ())
@@ -173,7 +218,11 @@ def parse(text: str, path: str, *, line_offset: int = 0) -> Document:
 def _refusal(text: str) -> tuple[int, int, str] | None:
     """Text that is not worth parsing: too long, or with characters YAML does not allow."""
     if len(text) > MAX_CHARS:
-        return 1, 1, f"this YAML is longer than {MAX_CHARS // 1024} KB, the most allowed; shorten it"
+        return (
+            1,
+            1,
+            _("this YAML is longer than {size} KB, the most allowed; shorten it").format(size=MAX_CHARS // 1024),
+        )
     bad = _NOT_YAML.search(text)
     if bad is None:
         return None
@@ -181,8 +230,10 @@ def _refusal(text: str) -> tuple[int, int, str] | None:
     return (
         len(before),
         len(before[-1]),
-        f"the invisible control character {code_point(bad.group())} is not allowed in YAML; delete it "
-        "(it often comes with text pasted from another program)",
+        _(
+            "the invisible control character {code} is not allowed in YAML; delete it "
+            "(it often comes with text pasted from another program)"
+        ).format(code=code_point(bad.group())),
     )
 
 
@@ -216,8 +267,10 @@ def _shape(text: str) -> tuple[int, int, str] | None:
             if any(collection.anchor == event.anchor for collection in open_):
                 return _at(
                     event,
-                    f"the alias *{event.anchor} is inside the value &{event.anchor} it "
-                    "repeats, so it would never end; write the values out",
+                    _(
+                        "the alias *{name} is inside the value &{name} it repeats, so it would never end; "
+                        "write the values out"
+                    ).format(name=event.anchor),
                 )
             size, height = sizes.get(event.anchor, (1, 0))
         else:
@@ -227,12 +280,23 @@ def _shape(text: str) -> tuple[int, int, str] | None:
             open_[-1].height = max(open_[-1].height, height)
         if len(open_) + height > MAX_DEPTH:
             return _at(
-                event, f"values are nested more than {MAX_DEPTH} levels deep{_through(event)}; flatten the structure"
+                event,
+                _(_TOO_DEEP).format(n=MAX_DEPTH, through=_through(event)),
             )
         if values > MAX_VALUES:
-            fix = "repeat only small parts through aliases" if isinstance(event, yaml.AliasEvent) else "shorten it"
-            return _at(event, f"the document has more than {MAX_VALUES:,} values{_through(event)}; {fix}")
+            fix = _(_REPEAT_LESS) if isinstance(event, yaml.AliasEvent) else _(_SHORTEN)
+            return _at(
+                event,
+                _("the document has more than {n} values{through}; {fix}").format(
+                    n=number(MAX_VALUES), through=_through(event), fix=fix
+                ),
+            )
     return None
+
+
+_TOO_DEEP = N_("values are nested more than {n} levels deep{through}; flatten the structure")
+_REPEAT_LESS = N_("repeat only small parts through aliases")
+_SHORTEN = N_("shorten it")
 
 
 def _close(open_: list[_Collection], sizes: dict[str | None, tuple[int, int]], values: int) -> None:
@@ -251,24 +315,5 @@ def _at(event: yaml.Event, message: str) -> tuple[int, int, str]:
 
 def _through(event: yaml.Event) -> str:
     if isinstance(event, yaml.AliasEvent):
-        return f" once the alias *{event.anchor} is written out"
-    return ""
-
-
-def _char_at(text: str, mark: yaml.Mark | None) -> str:
-    lines = text.splitlines()
-    if mark is None or mark.line >= len(lines) or mark.column >= len(lines[mark.line]):
-        return ""
-    return lines[mark.line][mark.column]
-
-
-def _syntax_hint(problem: str, char: str) -> str:
-    if "mapping values are not allowed" in problem:
-        return " (a value containing ': ' must be put in quotes)"
-    if "found character '\\t'" in problem or char == "\t":
-        return " (indent with spaces, not tabs)"
-    if "could not find expected ':'" in problem:
-        return " (each line needs 'key: value', or check the indentation above)"
-    if "maximum nesting depth" in problem:
-        return f" (values may be nested at most {MAX_DEPTH} levels deep; flatten the structure)"
+        return _(" once the alias *{name} is written out").format(name=event.anchor)
     return ""

@@ -38,8 +38,8 @@ LISTS = [
     ("site.origins", 20, "  locale: ru\n", "  origins:\n" + _items(21, '    - "https://o{i}.example/"\n')),
     ("landing.benefits", 50, "  benefits:\n", _items(48, '    - {{title: "Б{i}", text: "Т"}}\n')),
     ("applications", 100, "applications:\n", _items(99, "  - bp\n")),
-    ("tariffs[1].features", 50, '      - "Полный доступ к материалам ИТС"\n', _items(49, '      - "Ф{i}"\n')),
-    ("tariffs[1].extras", 50, "    extras:\n", _items(50, '      - {{name: "Д{i}", price: 1}}\n')),
+    ('tariffs "Бизнес".features', 50, '      - "Полный доступ к материалам ИТС"\n', _items(49, '      - "Ф{i}"\n')),
+    ('tariffs "Бизнес".extras', 50, "    extras:\n", _items(50, '      - {{name: "Д{i}", price: 1}}\n')),
     ("faq", 200, "faq:\n", _items(200, '  - {{question: "В{i}?", answer: "О"}}\n')),
     ("registration", 50, "registration:\n", _items(50, "  - {{id: page-{i}, title: Т, tariff: business}}\n")),
     (

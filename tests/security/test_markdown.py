@@ -149,7 +149,7 @@ def test_faq_answer_that_would_stall_the_build_is_refused_at_the_field(sites, na
     sites.make(yaml_text=text)
     assert_refused(
         build(),
-        rf"sites/demo/site\.yaml:{line_of(text, 'answer:')}:\d+: faq\[0\]\.answer: "
+        rf"sites/demo/site\.yaml:{line_of(text, 'answer:')}:\d+: faq\[1\]\.answer: "
         rf"[^\n]*{re.escape(message)}",
         unpublished=Path("public/demo"),
     )
@@ -240,7 +240,7 @@ def test_registration_intros_that_would_stall_planning_are_refused_even_through_
     for command in ("check", "build"):
         assert_refused(
             storefront(command, "demo"),
-            rf"sites/demo/site\.yaml:{line_of(text, '&slow')}:\d+: registration\[0\]\.intro: "
+            rf"sites/demo/site\.yaml:{line_of(text, '&slow')}:\d+: registration \"trial\"\.intro: "
             rf"[^\n]*{re.escape(message)}",
             unpublished=Path("public/demo"),
         )

@@ -24,6 +24,7 @@ from storefront.errors import InvalidSite
 from storefront.render import feeds
 from storefront.site import images
 from storefront.site.loader import load_site
+from storefront.site.yaml_positions import parse
 from tests.support import EXAMPLE_SITES, assert_refused, line_of, scaffold_text, storefront
 
 
@@ -54,12 +55,13 @@ FIELDS = {
     '  name: "Мой облачный партнёр"': "partner.name",
     '    title: "1С в облаке — Мой облачный партнёр"': "site.seo.title",
     '  headline: "1С в облаке для вашего бизнеса"': "landing.headline",
-    '    name: "Старт"': "tariffs[0].name",
-    '      - "Обновления программ без доплаты"': "tariffs[0].features",
-    '      - name: "Дополнительный сеанс"': "tariffs[1].extras[0].name",
-    '  - question: "Сколько длится пробный период?"': "faq[0].question",
-    '    answer: "30 дней. Оплата не нужна, доступ открывается сразу после регистрации."': "faq[0].answer",
-    '    title: "Попробовать бесплатно"': "registration[0].title",
+    # a list item is named by its name, else its id (a name with the character in it names nothing), else its number
+    '    name: "Старт"': 'tariffs "start".name',
+    '      - "Обновления программ без доплаты"': 'tariffs "Старт".features',
+    '      - name: "Дополнительный сеанс"': 'tariffs "Бизнес".extras[1].name',
+    '  - question: "Сколько длится пробный период?"': "faq[1].question",
+    '    answer: "30 дней. Оплата не нужна, доступ открывается сразу после регистрации."': "faq[1].answer",
+    '    title: "Попробовать бесплатно"': 'registration "trial".title',
 }
 CASES = [(line, list(CHARACTERS)[(3 * i + k) % len(CHARACTERS)]) for i, line in enumerate(FIELDS) for k in range(3)]
 
@@ -111,8 +113,9 @@ def _with(data, path, change):
     return copy
 
 
-def _dotted(path) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+def _field(text: str, path) -> str:
+    """The field a problem at ``path`` of the YAML ``text`` names (list items by name, id or number)."""
+    return parse(text, "site.yaml").positions.field(path)
 
 
 @pytest.mark.parametrize("example", ["oblako-plus", "buhcentr"])
@@ -124,11 +127,14 @@ def test_every_text_of_a_real_site_refuses_a_control_character(sites, example):
     assert len(paths) > 40
     for path in paths:
         changed = _with(data, path, lambda text: text[:2] + "\x07" + text[2:])
-        (folder / "site.yaml").write_text(yaml.safe_dump(changed, allow_unicode=True), encoding="utf-8")
+        text = yaml.safe_dump(changed, allow_unicode=True)
+        (folder / "site.yaml").write_text(text, encoding="utf-8")
         with pytest.raises(InvalidSite) as invalid:
             load_site(folder)
-        list_parent = _dotted(path[:-1]) if isinstance(path[-1], int) else None
-        assert any("U+0007" in p.message and p.field in (_dotted(path), list_parent) for p in invalid.value.problems), (
+        list_parent = _field(text, path[:-1]) if isinstance(path[-1], int) else None
+        assert any(
+            "U+0007" in p.message and p.field in (_field(text, path), list_parent) for p in invalid.value.problems
+        ), (
             path,
             invalid.value.problems,
         )

@@ -50,4 +50,4 @@ def test_an_id_outside_the_catalogue_is_refused_with_the_closest_one(sites):
     with pytest.raises(InvalidSite) as caught:
         load_site(sites.make(replace={"  - ip\n": "  - kasa\n"}))
     [problem] = caught.value.problems
-    assert problem.field == "applications[1]" and "did you mean 'kassa'?" in problem.message
+    assert problem.field == "applications[2]" and "did you mean 'kassa' («1С:Касса»)?" in problem.message

@@ -29,7 +29,7 @@ def at(text: str, needle: str) -> tuple[int, int]:
 
 def test_a_second_recommended_tariff_points_at_its_own_flag(sites):
     [problem], text = problems_of(sites, replace=TWO_RECOMMENDED)
-    assert problem.field == "tariffs[1].recommended"
+    assert problem.field == 'tariffs "Бизнес".recommended'
     assert problem.message == "only one tariff can be recommended; 'start' already is"
     second = [n for n, line in enumerate(text.splitlines(), 1) if "recommended: true" in line][1]
     assert (problem.path, problem.line) == ("sites/demo/site.yaml", second)
@@ -38,13 +38,13 @@ def test_a_second_recommended_tariff_points_at_its_own_flag(sites):
 def test_the_landing_button_must_open_a_registration_page_of_the_site(sites):
     [problem], text = problems_of(sites, replace=CTA_TYPO)
     assert problem.field == "landing.cta.registration"
-    assert problem.message == "there is no registration page 'trail'; did you mean 'trial'?"
+    assert problem.message == "there is no registration page 'trail'; did you mean 'trial' («Попробовать бесплатно»)?"
     assert (problem.line, problem.col) == at(text, "trail")
 
 
 def test_an_application_listed_twice_points_at_the_repeat(sites):
     [problem], text = problems_of(sites, replace={"  - ip\n": "  - ip\n  - bp\n"})
-    assert problem.field == "applications[2]" and problem.message == "the application 'bp' is listed twice"
+    assert problem.field == "applications[3]" and problem.message == "the application 'bp' is listed twice"
     assert problem.line == line_of(text, "  - ip") + 1
 
 
@@ -106,11 +106,12 @@ def test_every_cross_section_mistake_is_reported_in_one_run(sites):
         },
     )
     assert sorted(p.field for p in problems) == [
-        "applications[2]",
+        "applications[3]",
         "landing.cta.registration",
-        "registration[0].tariff",
-        "tariffs[1].recommended",
+        'registration "trial".tariff',
+        'tariffs "Бизнес".recommended',
     ]
     assert all(p.path == "sites/demo/site.yaml" and p.line > 0 and p.col > 0 for p in problems)
-    printed = str(next(p for p in problems if p.field == "registration[0].tariff"))
-    assert printed.startswith("sites/demo/site.yaml:") and ": registration[0].tariff: there is no tariff 'x'" in printed
+    printed = str(next(p for p in problems if p.field == 'registration "trial".tariff'))
+    assert printed.startswith("sites/demo/site.yaml:")
+    assert ": registration \"trial\".tariff: there is no tariff 'x'" in printed

@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from storefront import language
 from storefront.errors import InvalidSite
 from storefront.site.loader import load_site
 from tests.support import line_of, scaffold_text
@@ -46,7 +47,7 @@ def test_unknown_key_without_a_close_match_lists_allowed_keys(sites):
 
 def test_wrong_type_names_the_field(sites):
     problem = only(problems_of(sites.make(replace={"    sessions: 5": "    sessions: пять"})))
-    assert problem.field == "tariffs[1].sessions"
+    assert problem.field == 'tariffs "Бизнес".sessions'
     assert problem.line == line_of(scaffold_text(), "sessions: 5")
     assert "whole number" in problem.message
 
@@ -55,7 +56,7 @@ def test_trial_days_must_be_1_to_30(sites):
     problem = only(
         problems_of(sites.make(replace={"    tariff: business": "    tariff: business\n    trial_days: 45"}))
     )
-    assert problem.field == "registration[0].trial_days"
+    assert problem.field == 'registration "trial".trial_days'
     assert "at most 30" in problem.message and "45" in problem.message
 
 
@@ -86,8 +87,8 @@ def test_missing_logo_file(sites):
 
 def test_unknown_application_suggests_catalogue_id(sites):
     problem = only(problems_of(sites.make(replace={"  - ip\n": "  - ipp\n"})))
-    assert problem.field == "applications[1]"
-    assert "did you mean 'ip'?" in problem.message
+    assert problem.field == "applications[2]"
+    assert "did you mean 'ip' («1С:Предприниматель»)?" in problem.message
 
 
 def test_certified_only_application_needs_a_certified_partner(sites):
@@ -98,15 +99,15 @@ def test_certified_only_application_needs_a_certified_partner(sites):
 
 def test_tariff_application_must_be_offered_by_the_partner(sites):
     problem = only(problems_of(sites.make(replace={"applications: [bp]": "applications: [bp, unf]"})))
-    assert problem.field == "tariffs[0].applications[1]"
+    assert problem.field == 'tariffs "Старт".applications[2]'
     assert "'unf' is not among this site's applications" in problem.message
 
 
 def test_registration_page_tariff_and_application_must_exist(sites):
     problems = problems_of(sites.make(replace={"    tariff: business": "    tariff: busines\n    application: kassa"}))
     fields = {p.field: p.message for p in problems}
-    assert "did you mean 'business'?" in fields["registration[0].tariff"]
-    assert "'kassa' is not among this site's applications" in fields["registration[0].application"]
+    assert "did you mean 'business' («Бизнес»)?" in fields['registration "trial".tariff']
+    assert "'kassa' is not among this site's applications" in fields['registration "trial".application']
 
 
 def test_registration_application_must_be_in_its_tariff(sites):
@@ -120,12 +121,12 @@ def test_ids_must_be_unique(sites):
             sites.make(replace={"  - id: business": "  - id: start", "    tariff: business": "    tariff: start"})
         )
     )
-    assert problem.field == "tariffs[1].id" and "used twice" in problem.message
+    assert problem.field == 'tariffs "Бизнес".id' and "used twice" in problem.message
 
 
 def test_bad_id_characters(sites):
     problem = only(problems_of(sites.make(replace={"  - id: trial": "  - id: Пробный период"})))
-    assert problem.field == "registration[0].id" and "lower-case Latin" in problem.message
+    assert problem.field == 'registration "Пробный период".id' and "lower-case Latin" in problem.message
 
 
 def test_unknown_theme_lists_available_ones(sites):
@@ -134,9 +135,37 @@ def test_unknown_theme_lists_available_ones(sites):
     assert "bright" in problem.message
 
 
-def test_prices_may_be_written_with_spaces(sites):
-    site = load_site(sites.make(replace={"price: 2790": 'price: "2 790,50"'}))
-    assert str(site.tariff("business").price) == "2790.50"
+@pytest.mark.parametrize(
+    ("written", "number"),
+    [('"2 790,50"', "2790.50"), ('"990 руб"', "990"), ("990 ₽", "990"), ("2 790", "2790"), ('"1 490 руб."', "1490")],
+)
+def test_a_price_written_as_text_is_refused_with_the_number_to_write(sites, written, number):
+    problem = only(problems_of(sites.make(replace={"price: 2790": f"price: {written}"})))
+    assert problem.field == 'tariffs "Бизнес".price' and problem.line == line_of(scaffold_text(), "price: 2790")
+    assert problem.message.endswith(
+        f"is written as text; write the price in roubles as a number only, "
+        f"without spaces or a currency, with a point before kopecks: price: {number}"
+    )
+
+
+def test_a_price_that_is_no_number_at_all_shows_one(sites):
+    problem = only(problems_of(sites.make(replace={"price: 2790": 'price: "договорная"'})))
+    assert (
+        problem.message == "'договорная' is not a price; write the price in roubles as a number only, e.g. price: 990"
+    )
+
+
+def test_a_price_written_as_text_is_explained_in_russian(sites):
+    language.use("ru")
+    try:
+        problem = only(problems_of(sites.make(replace={"price: 2790": 'price: "990 руб"'})))
+    finally:
+        language.use()
+    assert problem.field == "tariffs «Бизнес».price"
+    assert problem.message == (
+        "«990 руб» записано текстом; напишите цену в рублях одним числом, без пробелов и валюты, "
+        "копейки — через точку: price: 990"
+    )
 
 
 def test_news_date_must_be_real(sites):
@@ -178,7 +207,7 @@ def test_every_mistake_is_reported_at_once(sites):
     )
     assert {(p.path.rsplit("/", 1)[1], p.field) for p in problems} == {
         ("site.yaml", "partner.legal_nme"),
-        ("site.yaml", "tariffs[1].sessions"),
+        ("site.yaml", 'tariffs "Бизнес".sessions'),
         ("bad.md", "date"),
     }
 
@@ -248,3 +277,51 @@ def test_news_files_are_read_only_if_ordinary(sites):
     messages = {p.path: p.message for p in problems_of(folder)}
     assert "not a regular file" in messages["sites/demo/news/pipe.md"]
     assert "the largest allowed is 256 KB" in messages["sites/demo/news/big.md"]
+
+
+# --- the language of a site's problems -------------------------------------------------------
+
+SESSIONS_TYPO = {"    sessions: 5": "    sessions: пять"}
+
+
+@pytest.fixture
+def nobody_chose():
+    """The person chose no language (no --lang, nothing in the environment)."""
+    language.use(None, {})
+    yield
+    language.use()
+
+
+def test_a_ru_sites_problems_are_in_russian_when_nobody_chose(sites, nobody_chose):
+    problem = only(problems_of(sites.make(replace=SESSIONS_TYPO)))
+    assert problem.field == "tariffs «Бизнес».sessions"
+    assert problem.message == "напишите целое число, например 5"
+
+
+def test_an_en_sites_problems_are_in_english_when_nobody_chose(sites, nobody_chose):
+    problem = only(problems_of(sites.make(replace={**SESSIONS_TYPO, "  locale: ru": "  locale: en"})))
+    assert problem.field == 'tariffs "Бизнес".sessions'
+    assert problem.message == "write a whole number, e.g. 5"
+
+
+def test_an_en_site_that_does_not_parse_is_still_told_in_english(sites, nobody_chose):
+    broken = {"  locale: ru": "  locale: en", '  headline: "1С в облаке для вашего бизнеса"': '  headline: "1С'}
+    problem = only(problems_of(sites.make(replace=broken)))
+    assert problem.message.startswith('YAML syntax: the quote " that opens this value is never closed')
+
+
+def test_the_chosen_language_wins_over_the_sites(sites):
+    language.use("ru")
+    try:
+        problem = only(problems_of(sites.make(replace={**SESSIONS_TYPO, "  locale: ru": "  locale: en"})))
+    finally:
+        language.use()
+    assert problem.message == "напишите целое число, например 5"
+
+
+def test_a_duplicate_key_is_told_in_the_sites_language(sites, nobody_chose):
+    problem = only(problems_of(sites.make(replace={"    sessions: 5": "    sessions: 5\n    sessions: 6"})))
+    assert (
+        problem.message
+        == f"этот ключ написан дважды (первый раз — в строке {line_of(scaffold_text(), 'sessions: 5')}); оставьте один"
+    )
