@@ -25,6 +25,9 @@ _LINE = re.compile(
 )
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: Lines with a quote left open that are mended in turn to see which one the mistake is.
+_MOST_TRIED = 5
 #: Most characters of the partner's text an example in a message repeats.
 _EXAMPLE_CHARS = 60
 
@@ -53,12 +56,19 @@ def explain(text: str, exc: yaml.MarkedYAMLError) -> Mistake:
         or _indent(lines, stop, mark.column if mark else 0)
         or _colon_in_value(lines, stop, problem)
         or _bad_start(lines, stop, mark.column if mark else 0, problem)
+        or _escape(lines, stop, mark.column if mark else 0, problem)
+        or _open_bracket(lines, exc.context_mark, problem)
+        or _other(lines, stop, mark.column if mark else 0, problem)
     )
     if found is not None:
         return found
     col = mark.column if mark else 0
-    what = problem or _("this is not valid YAML")
-    return Mistake(stop + 1, col + 1, what, lines[stop])
+    return Mistake(
+        stop + 1,
+        col + 1,
+        _("this line is not valid YAML ({detail}); compare it with the lines around it").format(detail=problem or "?"),
+        lines[stop],
+    )
 
 
 def _tab(lines: list[str], stop: int) -> Mistake | None:
@@ -78,7 +88,9 @@ def _tab(lines: list[str], stop: int) -> Mistake | None:
 
 
 def _open_quote(lines: list[str], stop: int) -> Mistake | None:
-    """A value that opens a quote and does not close it on its line, or closes it too early."""
+    """A value that opens a quote and does not close it on its line, or closes it too early,
+    where mending it would mend the file (a quoted text may rightly go on over several lines)."""
+    tried = 0
     for i, line in enumerate(lines[: stop + 1]):
         parsed = _LINE.match(line)
         value = parsed.group("value") if parsed else ""
@@ -88,6 +100,9 @@ def _open_quote(lines: list[str], stop: int) -> Mistake | None:
         end = _closing(value, quote)
         head = line[:start].strip()
         if end is None:
+            tried += 1
+            if tried > _MOST_TRIED or not _mends(lines, i, line.rstrip() + quote, stop):
+                continue
             return Mistake(
                 i + 1,
                 start + 1,
@@ -102,6 +117,9 @@ def _open_quote(lines: list[str], stop: int) -> Mistake | None:
             other = "'" if quote == '"' else '"'
             inner = value[1:].rstrip()
             inner = inner[:-1] if inner.endswith(quote) else inner
+            tried += 1
+            if tried > _MOST_TRIED or not _mends(lines, i, line[:start] + other + inner + other, stop):
+                continue
             return Mistake(
                 i + 1,
                 start + end + 1,
@@ -113,6 +131,20 @@ def _open_quote(lines: list[str], stop: int) -> Mistake | None:
                 line,
             )
     return None
+
+
+def _mends(lines: list[str], index: int, mended: str, stop: int) -> bool:
+    """Whether the text with line ``index`` written as ``mended`` parses, at least past line ``stop``."""
+    text = "\n".join([*lines[:index], mended, *lines[index + 1 :]])
+    try:
+        for _event in yaml.parse(text, Loader=_LOADER):
+            pass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return mark is not None and mark.line > stop
+    except yaml.YAMLError:
+        return False
+    return True
 
 
 def _closing(value: str, quote: str) -> int | None:
@@ -273,6 +305,73 @@ def _bad_start(lines: list[str], stop: int, col: int, problem: str) -> Mistake |
         ),
         line,
     )
+
+
+def _escape(lines: list[str], stop: int, col: int, problem: str) -> Mistake | None:
+    """``"C:\\files"``: a backslash in double quotes starts an escape."""
+    if "unknown escape character" not in problem:
+        return None
+    line = lines[stop]
+    parsed = _LINE.match(line)
+    head = line[: parsed.start("value")].strip() if parsed else ""
+    value = parsed.group("value").rstrip() if parsed else ""
+    inner = value[1:-1] if len(value) > 1 and value[0] == value[-1] == '"' else value
+    return Mistake(
+        stop + 1,
+        col + 1,
+        _(
+            "in double quotes a backslash starts a special character (\\n, \\t...); write the backslash "
+            "twice, or put the value in single quotes, e.g. {example}"
+        ).format(example=f"{head} '{_clip(inner)}'".strip()),
+        line,
+    )
+
+
+#: The brackets that open a list or a group on one line, and their closing ones.
+_CLOSING = {"[": "]", "{": "}"}
+
+
+def _open_bracket(lines: list[str], mark: yaml.Mark | None, problem: str) -> Mistake | None:
+    """``applications: [bp, ip`` : a bracket opened and never closed (told where it opens)."""
+    if not problem.startswith("did not find expected ','") or mark is None or mark.line >= len(lines):
+        return None
+    line = lines[mark.line]
+    opening = line[mark.column : mark.column + 1]
+    if opening not in _CLOSING:
+        return None
+    return Mistake(
+        mark.line + 1,
+        mark.column + 1,
+        _(
+            "the bracket {open} opened here is never closed; close it with {close} after the last item, "
+            "on the same line, e.g. {example}"
+        ).format(open=opening, close=_CLOSING[opening], example=_clip(line.strip()) + _CLOSING[opening]),
+        line,
+    )
+
+
+def _other(lines: list[str], stop: int, col: int, problem: str) -> Mistake | None:
+    """Mistakes the parser names well enough once put in words: an unknown alias, a second document."""
+    line = lines[stop]
+    if "found undefined alias" in problem:
+        name = re.match(r"\*?([^\s,\]}]*)", line[col:])
+        return Mistake(
+            stop + 1,
+            col + 1,
+            _(
+                "*{name} repeats a value marked &{name} above, and there is none; write the value itself "
+                "(in quotes if the * belongs to the text)"
+            ).format(name=_clip(name.group(1)) if name else ""),
+            line,
+        )
+    if "but found another document" in problem:
+        return Mistake(
+            stop + 1,
+            col + 1,
+            _("the line '---' starts a second document, and the file holds one; delete this line"),
+            line,
+        )
+    return None
 
 
 def _clip(text: str) -> str:

@@ -46,8 +46,19 @@ def test_a_very_long_name_is_not_quoted_in_a_field_path():
         "a:\n" + "".join(f"  k{i}: v\n" for i in range(20_000)) + "  - x\n",
         "a:\n" + "  b: x\n" * 20_000 + " c: 1\n",
         "a: " + "'" * 200_000 + "\n b\n",
+        "a: *" + "n" * 200_000 + "\n",
+        "a: [" + "b, " * 60_000 + "\nc: 1\n",
+        'a: "' + "\\q" * 60_000 + '"\n',
     ],
-    ids=["escaped-quotes", "list-item-after-many-keys", "indent-after-many-keys", "quote-run"],
+    ids=[
+        "escaped-quotes",
+        "list-item-after-many-keys",
+        "indent-after-many-keys",
+        "quote-run",
+        "huge-unknown-alias",
+        "huge-open-bracket",
+        "many-bad-escapes",
+    ],
 )
 def test_explaining_a_mistake_in_a_big_hostile_file_is_quick(text):
     started = time.perf_counter()

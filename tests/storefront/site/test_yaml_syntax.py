@@ -95,6 +95,32 @@ CASES = {
         "a value containing ': ' must be put in quotes, e.g. headline: \"Учёт: просто\"",
         'значение, в котором есть «: », нужно взять в кавычки, например: headline: "Учёт: просто"',
     ),
+    "a list in brackets left open": (
+        "tariffs:\n  - id: a\n    applications: [bp, ip\n    sessions: 1\n",
+        3,
+        19,
+        "    applications: [bp, ip",
+        "the bracket [ opened here is never closed; close it with ] after the last item, on the same line, "
+        "e.g. applications: [bp, ip]",
+        "скобка [, открытая здесь, нигде не закрыта; закройте её скобкой ] после последнего элемента, "
+        "на той же строке, например: applications: [bp, ip]",
+    ),
+    "a backslash in double quotes": (
+        'partner:\n  address: "г. Москва\\Тверская"\n',
+        2,
+        22,
+        '  address: "г. Москва\\Тверская"',
+        "write the backslash twice, or put the value in single quotes, e.g. address: 'г. Москва\\Тверская'",
+        "напишите её дважды или возьмите значение в одинарные кавычки, например: address: 'г. Москва\\Тверская'",
+    ),
+    "a second document": (
+        "partner:\n  name: X\n---\nsite:\n  locale: ru\n",
+        3,
+        1,
+        "---",
+        "the line '---' starts a second document, and the file holds one; delete this line",
+        "строка «---» начинает второй документ, а в файле он может быть только один; удалите эту строку",
+    ),
 }
 
 
@@ -154,3 +180,9 @@ def test_a_long_line_is_cut_around_the_caret():
     _, shown, caret = str(problem).split("\n")
     assert len(shown) < 160 and shown.endswith("…")
     assert shown[caret.index("^")] == "x"
+
+
+def test_a_quoted_text_that_rightly_goes_on_over_two_lines_is_not_blamed():
+    text = 'landing:\n  headline: "Учёт\n    без забот"\n  subheadline: "Просто\n  cta: x\n'
+    [problem] = parse(text, "site.yaml").problems
+    assert (problem.line, problem.col, problem.quoted) == (4, 16, '  subheadline: "Просто')
