@@ -133,6 +133,13 @@ def _date_message(err: ErrorDetails, ctx: dict[str, Any]) -> str:
     return _("'{value}' is not a real date; write it as YYYY-MM-DD, e.g. 2026-03-15").format(value=err["input"])
 
 
+def _value_error(err: ErrorDetails, ctx: dict[str, Any]) -> str:
+    """Our validators' own words; an e-mail address the e-mail validator refuses, in ours too."""
+    if "reason" in ctx and "email" in err["msg"]:
+        return _("'{value}' is not an e-mail address; write it like sales@company.ru").format(value=err["input"])
+    return str(ctx.get("error", err["msg"])).removeprefix("Value error, ")
+
+
 #: Messages by pydantic's error type, made from the error's input and context.
 _MESSAGES: dict[str, _Describe] = {
     "greater_than_equal": lambda err, ctx: _at_least(ctx.get("ge"), err["input"]),
@@ -159,7 +166,7 @@ _MESSAGES: dict[str, _Describe] = {
         "at most {n} items are allowed here (now {now}); keep the ones that matter",
         int(ctx.get("max_length", 0)),
     ).format(n=ctx.get("max_length"), now=ctx.get("actual_length")),
-    "value_error": lambda err, ctx: str(ctx.get("error", err["msg"])).removeprefix("Value error, "),
+    "value_error": _value_error,
 }
 
 

@@ -325,3 +325,9 @@ def test_a_duplicate_key_is_told_in_the_sites_language(sites, nobody_chose):
         problem.message
         == f"этот ключ написан дважды (первый раз — в строке {line_of(scaffold_text(), 'sessions: 5')}); оставьте один"
     )
+
+
+def test_an_address_that_is_no_e_mail_is_told_in_the_sites_language(sites, nobody_chose):
+    problem = only(problems_of(sites.make(replace={"    - sales@demo.example": "    - sales.demo.example"})))
+    assert problem.field == "partner.notify[1]"
+    assert problem.message == "«sales.demo.example» — не адрес электронной почты; напишите его в виде sales@company.ru"
