@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def print_problems(report: SiteReport) -> None:
             file=sys.stderr,
         )
         for problem in report.problems:
-            print(f"  {problem}", file=sys.stderr)
+            print(textwrap.indent(str(problem), "  "), file=sys.stderr)
 
 
 def pages(n: int) -> str:

@@ -15,6 +15,7 @@ import json
 import mimetypes
 import re
 import sys
+import textwrap
 import time
 import traceback
 from collections.abc import AsyncIterator, Sequence
@@ -134,7 +135,7 @@ class Preview:
                     file=sys.stderr,
                 )
                 for problem in report.problems:
-                    print(f"  {problem}", file=sys.stderr, flush=True)
+                    print(textwrap.indent(str(problem), "  "), file=sys.stderr, flush=True)
         return report
 
     def script_tag(self) -> bytes:

@@ -54,6 +54,7 @@ def explain(text: str, exc: yaml.MarkedYAMLError) -> Mistake:
         or (_missing_colon(lines, exc.context_mark) if "could not find expected ':'" in problem else None)
         or _list_item(lines, stop)
         or _indent(lines, stop, mark.column if mark else 0)
+        or _colon_missing_above(lines, stop, problem)
         or _colon_in_value(lines, stop, problem)
         or _bad_start(lines, stop, mark.column if mark else 0, problem)
         or _escape(lines, stop, mark.column if mark else 0, problem)
@@ -272,12 +273,37 @@ def _levels(above: list[tuple[int, str]]) -> set[int]:
     return levels
 
 
+def _colon_missing_above(lines: list[str], stop: int, problem: str) -> Mistake | None:
+    """``headline Текст`` above ``subheadline: …``: the parser read the key-less line and the
+    next as one text and stumbled on the next line's colon; the colon is missing above."""
+    if "mapping values are not allowed" not in problem:
+        return None
+    above = _significant(lines, stop)
+    if not above:
+        return None
+    index, line = above[0]
+    stripped = line.strip()
+    if _indent_of(line) != _indent_of(lines[stop]) or stripped.startswith(("-", "'", '"')) or ":" in stripped:
+        return None
+    key, _space, value = stripped.partition(" ")
+    example = f"{key}: {_clip(value.strip())}" if value.strip() else f"{key}: …"
+    return Mistake(
+        index + 1,
+        _indent_of(line) + len(key) + 1,
+        _(
+            "there is no colon after the key {key}; write a colon and a space between "
+            "the key and its value, e.g. {example}"
+        ).format(key=_clip(key), example=example),
+        line,
+    )
+
+
 def _colon_in_value(lines: list[str], stop: int, problem: str) -> Mistake | None:
     if "mapping values are not allowed" not in problem:
         return None
     line = lines[stop]
     parsed = _LINE.match(line)
-    if not parsed or not parsed.group("key"):
+    if not parsed or not parsed.group("key") or parsed.group("value").lstrip().startswith(("'", '"')):
         return None
     value = parsed.group("value").rstrip()
     head = line[: parsed.start("value")].strip()

@@ -71,6 +71,16 @@ CASES = {
         "после ключа legal_name нет двоеточия; поставьте двоеточие и пробел между ключом и значением, "
         "например: legal_name: ООО «Ромашка»",
     ),
+    "a missing colon before a key with a quoted value": (
+        'landing:\n  headline 1С в облаке\n  subheadline: "Учёт: просто"\n',
+        2,
+        11,
+        "  headline 1С в облаке",
+        "there is no colon after the key headline; write a colon and a space between the key and its value, "
+        "e.g. headline: 1С в облаке",
+        "после ключа headline нет двоеточия; поставьте двоеточие и пробел между ключом и значением, "
+        "например: headline: 1С в облаке",
+    ),
     "a list item among keys": (
         "partner:\n  name: X\n  - sales@demo.example\n  phone: 1\n",
         3,
