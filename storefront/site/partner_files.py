@@ -21,6 +21,7 @@ import os
 import stat
 from pathlib import Path
 
+from storefront import formatting, language
 from storefront.language import gettext as _
 
 KIB = 1024
@@ -186,5 +187,5 @@ def read_text(path: Path, root: Path, limit: int, *, site: Path | None = None) -
 
 def _size(n: int) -> str:
     if n >= MIB:
-        return _("{n} MB").format(n=f"{n / MIB:.1f}")
+        return _("{n} MB").format(n=formatting.number(round(n / MIB, 1), language.current()))
     return _("{n} KB").format(n=max(1, n // KIB))
