@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from storefront import language
 from storefront.commands._sites import error, themes_dir
 from storefront.errors import ThemeError
 from storefront.language import N_
@@ -27,5 +28,6 @@ def run(args: argparse.Namespace) -> int:
     width = max(len(name) for name in themes)
     for name, theme in sorted(themes.items()):
         parent = " " + _("(extends {parent})").format(parent=theme.manifest.parent) if theme.manifest.parent else ""
-        print(f"{name:<{width}}  {theme.manifest.title}{parent}: {theme.manifest.description}")
+        title, description = (theme.manifest.words(field, language.current()) for field in ("title", "description"))
+        print(f"{name:<{width}}  {title}{parent}: {description}")
     return 0

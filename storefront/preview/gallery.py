@@ -48,7 +48,8 @@ def build_gallery(site_id: str, sites_dir: Path, themes_dir: Path | None, out: P
         path = f"/{name}/{site_id}/"
         options = BuildOptions(sites_dir, themes_dir, out / name, theme=name, base_url=f"http://localhost{path}")
         report = build_site(site_id, options)
-        copies.append(ThemeCopy(name, theme.manifest.description, path, tuple(str(p) for p in report.problems)))
+        description = theme.manifest.words("description", language.current())
+        copies.append(ThemeCopy(name, description, path, tuple(str(p) for p in report.problems)))
     pages = [(label, f"register/{registration}/" if url == "register/" else url) for label, url in PAGES]
     with language.for_site(site.locale):
         html = texts.render("gallery.html", site_id=site_id, themes=copies, pages=pages)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -20,14 +21,25 @@ from storefront.language import gettext as _
 from storefront.paths import search_path
 from storefront.site.yaml_positions import parse
 
+#: A theme's title or description: one text, or one per language (``{ru: …, en: …}``).
+Words = str | dict[Literal["ru", "en"], str]
+
 
 class ThemeManifest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str
-    description: str = ""
+    title: Words
+    description: Words = ""
     parent: str | None = None
     variables: dict[str, str] = {}
+
+    def words(self, field: Literal["title", "description"], language: str) -> str:
+        """The title or description in ``language`` when the theme gives it, else in the one it has."""
+        value: Words = getattr(self, field)
+        if isinstance(value, str):
+            return value
+        texts: dict[str, str] = dict(value)
+        return texts.get(language) or texts.get("en") or next(iter(texts.values()), "")
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,20 @@ def test_themes_are_listed(capsys):
     assert "(extends base)" in out
 
 
+def test_themes_are_described_in_the_chosen_language_and_a_theme_may_give_one_text(sites, capsys):
+    own = sites.root / "themes" / "house"
+    own.mkdir(parents=True)
+    (own / "theme.yaml").write_text("title: Дом\ndescription: Наша тема.\nparent: base\n", encoding="utf-8")
+    assert main(["--lang", "ru", "themes", "--themes", str(sites.root / "themes")]) == 0
+    russian = capsys.readouterr().out
+    assert "corporate  Деловая (на основе base): Сдержанный деловой облик" in russian
+    assert "house      Дом (на основе base): Наша тема." in russian
+    assert main(["--lang", "en", "themes", "--themes", str(sites.root / "themes")]) == 0
+    english = capsys.readouterr().out
+    assert "corporate  Corporate (extends base): A sober corporate look" in english
+    assert "house      Дом (extends base): Наша тема." in english
+
+
 def test_new_site_builds_and_passes_check(sites, capsys):
     assert main(["new", "fresh"]) == 0
     assert Path("sites/fresh/site.yaml").is_file() and Path("schema/site.schema.json").is_file()
