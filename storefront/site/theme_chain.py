@@ -38,7 +38,7 @@ class ThemeManifest(BaseModel):
         value: Words = getattr(self, field)
         if isinstance(value, str):
             return value
-        texts: dict[str, str] = dict(value)
+        texts: dict[str, str] = {str(key): text for key, text in value.items()}
         return texts.get(language) or texts.get("en") or next(iter(texts.values()), "")
 
 
