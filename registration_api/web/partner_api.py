@@ -2,7 +2,8 @@
 departure) and its invitation codes.
 
 Every endpoint needs ``Authorization: Bearer <key>`` (``registration-api keys create``) and sees
-only the data of the site its key belongs to; refusals are JSON, always.
+only the data of the site its key belongs to; refusals are JSON, always, in the language the
+client asks for (``Accept-Language``), else the partner's site's unless the operator chose one.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from registration_api.domain import api_keys, invitations, subscriptions
 from registration_api.domain.csv_export import write_csv
@@ -158,8 +161,41 @@ async def create_invitations(request: Request) -> Response:
     return JSONResponse({"codes": codes, "links": links}, status_code=201)
 
 
+def asked_language(request: Request) -> str | None:
+    """The first of ru and en the client names in ``Accept-Language``, if any."""
+    for part in request.headers.get("accept-language", "").split(","):
+        code = part.split(";")[0].strip().split("-")[0].lower()
+        if code in language.LANGUAGES:
+            return code
+    return None
+
+
+class SpeakingPartnersLanguage:
+    """Runs the API's endpoints in the partner's language: the one the client asks for in
+    ``Accept-Language``, else the site's own locale, unless the operator chose a language
+    for the service (as for every message about one site: :func:`storefront.language.for_site`)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        asked = asked_language(request)
+        partner = service_of(request).sites.get(request.path_params.get("site_id", ""))
+        with (
+            language.speaking(asked)
+            if asked
+            else language.for_site(partner.site.config.site.locale if partner else None)
+        ):
+            await self.app(scope, receive, send)
+
+
 api = Mount(
     PREFIX,
+    middleware=[Middleware(SpeakingPartnersLanguage)],
     routes=[
         resource("/subscribers", GET=list_subscribers),
         resource("/subscribers/{number}/convert", POST=convert),

@@ -389,3 +389,28 @@ def test_refusals_speak_the_services_language(partner):
         "status: допустимые значения: 'trial', 'paid', 'expired' или 'gone'; since: должно быть датой в виде ГГГГ-ММ-ДД"
     )
     assert unknown.json() == {"error": "такого API-ключа нет или он отозван"}
+
+
+def test_refusals_speak_the_language_the_client_asks_for(partner):
+    missing = f"{API}/subscribers/999/gone"
+    russian = partner.http.post(missing, json={"reason": "ушёл"}, headers={"Accept-Language": "ru-RU,ru;q=0.9"})
+    english = partner.http.post(missing, json={"reason": "gone"}, headers={"Accept-Language": "en-GB, ru;q=0.5"})
+    assert russian.json() == {"error": "у этого партнёра нет абонента 999"}
+    assert english.json() == {"error": "there is no subscriber 999 of this partner"}
+
+
+def test_refusals_follow_the_partners_site_unless_the_operator_chose_a_language(sites_dir, make_in_process_api):
+    site_yaml = sites_dir / SITE / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text(encoding="utf-8").replace("locale: ru", "locale: en"), encoding="utf-8")
+    service = make_in_process_api()
+    service.http.headers.update(service.bearer(SITE))
+    gone = f"{API}/subscribers/999/gone"
+    language.use(None, {"LANG": "C.UTF-8"})  # no choice: Russian by default, English for this English site
+    try:
+        own = service.http.post(gone, json={"reason": "gone"})
+        language.use("ru")  # the operator chose Russian
+        chosen = service.http.post(gone, json={"reason": "gone"})
+    finally:
+        language.use()
+    assert own.json() == {"error": "there is no subscriber 999 of this partner"}
+    assert chosen.json() == {"error": "у этого партнёра нет абонента 999"}
