@@ -117,3 +117,19 @@ def test_the_services_own_pages_are_readable(page: Page, storefronts: Storefront
     expect(page.locator("h1")).to_be_visible()
     assert page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth") != "none"
     assert serious(page) == []
+
+
+def test_the_honeypot_and_skip_link_stay_hidden_when_no_stylesheet_loads(page: Page, storefronts: Storefronts):
+    page.route("**/*.css", lambda route: route.abort())
+    page.goto(storefronts.url("bright", "oblako-plus", "register/trial/"))
+    unstyled = "getComputedStyle(document.querySelector('.button-primary')).borderRadius"
+    assert page.evaluate(unstyled) == "0px", "the theme's stylesheet did not load"
+    assert hidden_helpers(page) == {"honeypot": True, "skip": True}
+    page.get_by_role("button", name="Зарегистрироваться").click()
+    page.wait_for_selector(".field-error")
+    assert page.url.startswith(storefronts.api.url)
+    assert page.evaluate(unstyled) == "0px"
+    assert hidden_helpers(page) == {"honeypot": True, "skip": True}
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert not hidden_helpers(page)["skip"]
