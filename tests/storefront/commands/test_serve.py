@@ -26,29 +26,8 @@ def test_the_preview_serves_the_whole_service_so_every_link_it_prints_works(star
     assert httpx.get(f"{url}/tariffs/", timeout=10).status_code == 200, "and the site's own pages still"
 
 
-def test_a_taken_port_is_said_with_a_free_one_to_try(tmp_path):
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", free_port()))
-        taken.listen()
-        port = taken.getsockname()[1]
-        result = subprocess.run(
-            [sys.executable, "-m", "storefront", "serve", "oblako-plus", "--port", str(port)],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-        )
-    assert result.returncode == 1
-    assert f"port {port} is already in use" in result.stderr
-    suggested = int(result.stderr.split("--port ")[1].split()[0])
-    assert suggested != port
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", suggested))  # the suggestion is a port the partner can use
-    assert "Traceback" not in result.stderr
-
-
-def test_a_taken_port_is_said_in_russian_for_a_russian_site(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in language.ENVIRONMENT}
+def serve_on_a_taken_port(env: dict[str, str] | None = None) -> tuple[int, subprocess.CompletedProcess[str]]:
+    """``storefront serve oblako-plus`` asked for a port another program holds: the port, and what happened."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", free_port()))
         taken.listen()
@@ -61,6 +40,22 @@ def test_a_taken_port_is_said_in_russian_for_a_russian_site(tmp_path):
             text=True,
             timeout=TIMEOUT,
         )
+    return port, result
+
+
+def test_a_taken_port_is_said_with_a_free_one_to_try():
+    port, result = serve_on_a_taken_port()
+    assert result.returncode == 1
+    assert f"port {port} is already in use" in result.stderr
+    suggested = int(result.stderr.split("--port ")[1].split()[0])
+    assert suggested != port
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", suggested))  # the suggestion is a port the partner can use
+    assert "Traceback" not in result.stderr
+
+
+def test_a_taken_port_is_said_in_russian_for_a_russian_site():
+    port, result = serve_on_a_taken_port({k: v for k, v in os.environ.items() if k not in language.ENVIRONMENT})
     assert result.returncode == 1
     first, second = result.stderr.splitlines()
     assert first == f"ошибка: порт {port} уже занят (другой командой storefront serve или другой программой)"
