@@ -16,7 +16,7 @@ from storefront.language import gettext as _
 from storefront.paths import is_url
 from storefront.site import contrast
 from storefront.site.catalogue import catalogue
-from storefront.site.diagnostics import Loc, Problem
+from storefront.site.diagnostics import Loc, Problem, number
 from storefront.site.images import refusal
 from storefront.site.partner_files import LIMITS, UnsafeFile, check, read_bytes
 from storefront.site.schema import SiteConfig
@@ -230,7 +230,7 @@ def _need(report: _Report, loc: Loc, colour: str, pairs: list[tuple[str, str, fl
     suggestion = contrast.nearest_passing(colour, [o for _, o, _ in pairs], max(m for _, _, m in pairs))
     details = "; ".join(
         _("against {what} {colour} the contrast is {value}:1, WCAG AA needs {minimum}:1").format(
-            what=_(name), colour=other, value=f"{value:.2f}", minimum=f"{minimum:g}"
+            what=_(name), colour=other, value=number(round(value, 2)), minimum=number(minimum)
         )
         for name, other, minimum, value in failing
     )

@@ -79,7 +79,7 @@ def excerpt(line: str, col: int) -> tuple[str, int]:
     return text, caret
 
 
-def number(n: int) -> str:
+def number(n: int | float) -> str:
     """``n`` as the language of the messages writes it: «100,000» or «100 000»."""
     return formatting.number(n, current())
 

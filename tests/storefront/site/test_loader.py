@@ -78,6 +78,16 @@ def test_brand_colour_with_poor_contrast_names_ratio_and_a_passing_colour(sites)
     assert contrast.ratio(suggestion, "#ffffff") >= 4.5 and contrast.ratio(suggestion, "#ffffff") < 6
 
 
+def test_contrast_ratios_are_written_as_russian_writes_numbers(sites):
+    site = sites.make(replace={'primary: "#1f5fbf"': 'primary: "#7fb2ff"'})
+    language.use("ru")
+    try:
+        problem = only(problems_of(site))
+    finally:
+        language.use()
+    assert "контраст с фоном страницы #ffffff — 2,16:1, а WCAG AA требует 4,5:1" in problem.message
+
+
 def test_missing_logo_file(sites):
     folder = sites.make()
     (folder / "assets" / "logo.svg").unlink()
