@@ -64,7 +64,7 @@ def test_landing_to_tariffs_to_registration_to_thanks(page: Page, storefronts: S
         message="the partner's e-mail",
     )[0]
     text = notice.get_body("plain").get_content()
-    assert f"Покупатель {theme}" in text and row.number in text and "+79123456789" in text
+    assert f"Покупатель {theme}" in text and row.number in text and "+7 912 345-67-89" in text  # as a person writes it
 
 
 @pytest.mark.parametrize("theme", THEMES)
