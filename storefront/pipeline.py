@@ -74,7 +74,9 @@ def build_site(site_id: str, options: BuildOptions) -> SiteReport:
     )
     if published and cache.fingerprint == inputs and published.is_dir():
         return SiteReport(site_id, pages=cache.pages, unchanged=cache.files, locale=cache.locale, address=cache.address)
-    locale = declared(options.sites_dir / site_id, "locale")
+    from storefront.site.loader import site_locale
+
+    locale = site_locale(options.sites_dir / site_id)
     with language.for_site(locale):
         report = _build(site_id, options, cache, inputs)
     report.locale = report.locale or locale

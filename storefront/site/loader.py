@@ -102,7 +102,7 @@ def load_site(
     shown = display_path(site_file)
     if not root.is_dir():
         raise InvalidSite([Problem(display_path(root), 1, 1, "", _("there is no such site folder"))])
-    if not re.match(SLUG_PATTERN, root.name):
+    if not re.fullmatch(SLUG_PATTERN, root.name):
         raise InvalidSite(
             [
                 Problem(
@@ -131,26 +131,44 @@ def load_site(
     except UnsafeFile as exc:
         raise InvalidSite([Problem(shown, 1, 1, "", str(exc))]) from None
 
-    doc = parse(text, shown)
-    with language.for_site(_locale(doc, text)):
-        if doc.problems:  # found before the site's language was known: say them in it
-            doc = parse(text, shown)
-        return _load(root, themes_dir, doc, shown, theme=theme, base_url=base_url, runner=runner)
+    written = written_locale(text)
+    with language.for_site(written):  # the YAML's own mistakes are said in the site's language too
+        doc = parse(text, shown)
+        parsed = _parsed_locale(doc)
+        with language.for_site(parsed if parsed != written else None):
+            return _load(root, themes_dir, doc, shown, theme=theme, base_url=base_url, runner=runner)
 
 
-def _locale(doc: Document, text: str) -> str | None:
-    """The ``site.locale`` the partner chose, read even from a file that does not parse."""
-    data = doc.data
-    site = data.get("site") if isinstance(data, dict) else None
-    if isinstance(site, dict):
-        locale = site.get("locale")
-        return locale if locale in language.LANGUAGES else None
-    written = _LOCALE_LINE.search(text)
-    return written.group(1) if written else None
+def written_locale(text: str) -> str | None:
+    """The ``locale:`` written under the top-level ``site:`` key of a site.yaml, found line by
+    line before (and whether or not) the YAML parses: the language to say its mistakes in.
+    Linear in the file's length whatever a stranger writes."""
+    in_site = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if not line[0].isspace():
+            in_site = line.startswith("site:")
+        elif in_site and stripped.startswith("locale:"):
+            value = stripped.removeprefix("locale:").split("#")[0].strip().strip("\"'")
+            return value if value in language.LANGUAGES else None
+    return None
 
 
-#: ``  locale: en`` under ``site:``, for a site.yaml the parser gave up on.
-_LOCALE_LINE = re.compile(r"^site:[^\n]*\n(?:[ \t]+[^\n]*\n|[ \t]*\n)*?[ \t]+locale:[ \t]*[\"']?(ru|en)\b", re.M)
+def site_locale(root: Path) -> str | None:
+    """:func:`written_locale` of the site in ``root``; None if its site.yaml cannot be read."""
+    try:
+        return written_locale(read_text(root / SITE_FILE, root, LIMITS["site.yaml"]))
+    except (OSError, UnsafeFile):
+        return None
+
+
+def _parsed_locale(doc: Document) -> str | None:
+    """The ``site.locale`` of a file that parsed (it may be written in a way the line scan misses)."""
+    site = doc.data.get("site") if isinstance(doc.data, dict) else None
+    locale = site.get("locale") if isinstance(site, dict) else None
+    return locale if locale in language.LANGUAGES else None
 
 
 def _load(

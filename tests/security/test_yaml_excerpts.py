@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from storefront.errors import InvalidSite
+from storefront.site.loader import load_site
 from storefront.site.yaml_positions import parse
 
 FORGERIES = {
@@ -65,3 +67,23 @@ def test_explaining_a_mistake_in_a_big_hostile_file_is_quick(text):
     [problem] = parse(text, "site.yaml").problems
     assert time.perf_counter() - started < 3
     assert len(str(problem)) < 2000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "site:\n" + "   \n" * 5000 + "x",  # blank lines of spaces under a site that is not a mapping
+        "site:\n" + "  \t\n" * 5000 + "  locale: [",
+        "site:\n" + "  # note\n" * 5000 + "  locale: en\n  theme: 'x\n",
+    ],
+)
+def test_finding_a_broken_sites_language_takes_one_pass_over_the_file(tmp_path, text):
+    """The site's language is looked for before the YAML parses, by a scan that cannot backtrack:
+    a pattern that did stalled on a dozen blank lines (and with it the service, which reloads sites)."""
+    site = tmp_path / "demo"
+    site.mkdir()
+    (site / "site.yaml").write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(InvalidSite):
+        load_site(site)
+    assert time.perf_counter() - started < 3
