@@ -60,6 +60,11 @@ TIMEOUT = 120
 THEMES = sorted(available(None))
 
 
+#: What the tests' HTTP clients ask for: the partner API's refusals in English, the language the
+#: tests are written in (without it, the API answers in the partner site's own language).
+ENGLISH = {"Accept-Language": "en"}
+
+
 def scaffold_text() -> str:
     """The site.yaml that ``storefront new`` writes, with a fixed id."""
     return Starter("demo").site_yaml()
@@ -278,7 +283,8 @@ class Api:
         return self.app.state.service
 
     def client(self, **kwargs) -> httpx.Client:
-        return httpx.Client(base_url=self.url, follow_redirects=False, timeout=30, **kwargs)
+        headers = {**ENGLISH, **kwargs.pop("headers", {})}
+        return httpx.Client(base_url=self.url, follow_redirects=False, timeout=30, headers=headers, **kwargs)
 
     def subscribers(self) -> list:
         with self.service.engine.connect() as conn:
@@ -357,6 +363,7 @@ class InProcessApi:
             follow_redirects=False,
             raise_server_exceptions=raise_server_exceptions,
             client=("192.0.2.10", 50000),
+            headers=ENGLISH,
         )
         self.database = sa.create_engine(self.settings.database_url)
 

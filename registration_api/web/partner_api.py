@@ -3,7 +3,7 @@ departure) and its invitation codes.
 
 Every endpoint needs ``Authorization: Bearer <key>`` (``registration-api keys create``) and sees
 only the data of the site its key belongs to; refusals are JSON, always, in the language the
-client asks for (``Accept-Language``), else the partner's site's unless the operator chose one.
+client asks for (``Accept-Language``), else the partner's site's.
 """
 
 from __future__ import annotations
@@ -162,18 +162,28 @@ async def create_invitations(request: Request) -> Response:
 
 
 def asked_language(request: Request) -> str | None:
-    """The first of ru and en the client names in ``Accept-Language``, if any."""
-    for part in request.headers.get("accept-language", "").split(","):
-        code = part.split(";")[0].strip().split("-")[0].lower()
-        if code in language.LANGUAGES:
-            return code
-    return None
+    """The language of ru and en the client prefers in ``Accept-Language`` (by q-value), if any."""
+    ranked = []
+    for order, part in enumerate(request.headers.get("accept-language", "").split(",")):
+        tag, _semicolon, parameters = part.partition(";")
+        code = tag.strip().split("-")[0].lower()
+        quality = 1.0
+        for parameter in parameters.split(";"):
+            name, _equals, value = parameter.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if code in language.LANGUAGES and quality > 0:
+            ranked.append((-quality, order, code))
+    return min(ranked)[2] if ranked else None
 
 
 class SpeakingPartnersLanguage:
-    """Runs the API's endpoints in the partner's language: the one the client asks for in
-    ``Accept-Language``, else the site's own locale, unless the operator chose a language
-    for the service (as for every message about one site: :func:`storefront.language.for_site`)."""
+    """Runs the API's endpoints in the partner's language, not the operator's: the one the
+    client prefers in ``Accept-Language``, else the site's own ``locale`` (for an unknown site,
+    the service's language)."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -183,13 +193,9 @@ class SpeakingPartnersLanguage:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        asked = asked_language(request)
         partner = service_of(request).sites.get(request.path_params.get("site_id", ""))
-        with (
-            language.speaking(asked)
-            if asked
-            else language.for_site(partner.site.config.site.locale if partner else None)
-        ):
+        own = partner.site.config.site.locale if partner else None
+        with language.speaking(asked_language(request) or own or language.current()):
             await self.app(scope, receive, send)
 
 

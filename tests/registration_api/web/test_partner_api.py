@@ -372,15 +372,15 @@ def test_the_openapi_document_says_which_columns_are_moments_and_days(in_process
     assert {column for column, schema in row.items() if schema.get("format") == "date"} == DAY_COLUMNS
 
 
-def test_refusals_speak_the_services_language(partner):
-    language.use("ru")
+def test_refusals_speak_the_partners_language_with_pydantics_words_too(partner):
+    partner.http.headers["Accept-Language"] = "ru"
     try:
         wrong = partner.http.post(f"{API}/invitations", json={"trial_days": 31, "count": 0, "colour": "red"})
         missing = partner.http.post(f"{API}/subscribers/999/gone", json={"reason": "ушёл"})
         listed = partner.http.get(f"{API}/subscribers", params={"status": "happy", "since": "12.03.2026"})
         unknown = partner.http.get(f"{API}/subscribers", headers={"Authorization": "Bearer sfk_not-a-real-key"})
     finally:
-        language.use()
+        partner.http.headers["Accept-Language"] = "en"
     assert wrong.json()["error"] == (
         "trial_days: должно быть не больше 30; count: должно быть не меньше 1; colour: такого поля в этом запросе нет"
     )
@@ -391,26 +391,36 @@ def test_refusals_speak_the_services_language(partner):
     assert unknown.json() == {"error": "такого API-ключа нет или он отозван"}
 
 
-def test_refusals_speak_the_language_the_client_asks_for(partner):
+def test_refusals_speak_the_language_the_client_prefers(partner):
     missing = f"{API}/subscribers/999/gone"
     russian = partner.http.post(missing, json={"reason": "ушёл"}, headers={"Accept-Language": "ru-RU,ru;q=0.9"})
-    english = partner.http.post(missing, json={"reason": "gone"}, headers={"Accept-Language": "en-GB, ru;q=0.5"})
+    english = partner.http.post(missing, json={"reason": "gone"}, headers={"Accept-Language": "ru;q=0.2, en-GB"})
+    refused = partner.http.post(missing, json={"reason": "gone"}, headers={"Accept-Language": "en;q=0, ru;q=0.5"})
     assert russian.json() == {"error": "у этого партнёра нет абонента 999"}
     assert english.json() == {"error": "there is no subscriber 999 of this partner"}
+    assert refused.json() == {"error": "у этого партнёра нет абонента 999"}
 
 
-def test_refusals_follow_the_partners_site_unless_the_operator_chose_a_language(sites_dir, make_in_process_api):
+@pytest.mark.parametrize(
+    ("locale", "operator", "expected"),
+    [
+        ("ru", "en", "у этого партнёра нет абонента 999"),
+        ("en", "ru", "there is no subscriber 999 of this partner"),
+    ],
+)
+def test_without_a_preference_refusals_are_in_the_partners_language_not_the_operators(
+    sites_dir, make_in_process_api, locale, operator, expected
+):
     site_yaml = sites_dir / SITE / "site.yaml"
-    site_yaml.write_text(site_yaml.read_text(encoding="utf-8").replace("locale: ru", "locale: en"), encoding="utf-8")
+    site_yaml.write_text(
+        site_yaml.read_text(encoding="utf-8").replace("locale: ru", f"locale: {locale}"), encoding="utf-8"
+    )
     service = make_in_process_api()
+    del service.http.headers["Accept-Language"]
     service.http.headers.update(service.bearer(SITE))
-    gone = f"{API}/subscribers/999/gone"
-    language.use(None, {"LANG": "C.UTF-8"})  # no choice: Russian by default, English for this English site
+    language.use(operator)
     try:
-        own = service.http.post(gone, json={"reason": "gone"})
-        language.use("ru")  # the operator chose Russian
-        chosen = service.http.post(gone, json={"reason": "gone"})
+        answer = service.http.post(f"{API}/subscribers/999/gone", json={"reason": "gone"})
     finally:
         language.use()
-    assert own.json() == {"error": "there is no subscriber 999 of this partner"}
-    assert chosen.json() == {"error": "у этого партнёра нет абонента 999"}
+    assert answer.json() == {"error": expected}
