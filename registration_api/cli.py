@@ -320,8 +320,8 @@ def _sender_command(args: argparse.Namespace) -> list[str]:
         str(args.sites),
         "--themes",
         str(args.themes),
-        "--lang",
-        language.current(),  # the sender's log speaks as the service's does
+        # the sender's log speaks as the service's does: the same choice, or none
+        *(["--lang", language.current()] if language.chosen() else []),
     ]
 
 

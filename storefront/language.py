@@ -74,6 +74,11 @@ def current() -> str:
     return _override.get() or _process_language
 
 
+def chosen() -> bool:
+    """Whether the person chose the language (``--lang`` or the environment) rather than left it to the sites."""
+    return _chosen
+
+
 def from_environment(environ: Mapping[str, str] | None = None) -> str | None:
     """The language the environment asks for (``ru_RU.UTF-8`` → ``ru``), or None if it names neither."""
     environ = os.environ if environ is None else environ
@@ -99,7 +104,7 @@ def use(explicit: str | None = None, environ: Mapping[str, str] | None = None) -
 
 @contextmanager
 def speaking(language: str) -> Iterator[None]:
-    """Messages in ``language`` for the duration (the chosen one if the person chose)."""
+    """Messages in ``language`` for the duration, whatever was chosen (an unknown language: no change)."""
     token = _override.set(language if language in LANGUAGES else current())
     try:
         yield

@@ -90,3 +90,13 @@ def test_the_sender_serve_starts_logs_in_the_services_language():
     finally:
         language.use()
     assert command[-2:] == ["--lang", "ru"] and "send-mail" in command
+
+
+def test_the_sender_is_left_to_choose_by_the_sites_when_the_operator_chose_no_language():
+    args = cli.parser().parse_args(["serve", "--sites", "sites"])
+    language.use(None, {"LANG": "C.UTF-8"})
+    try:
+        command = cli._sender_command(args)
+    finally:
+        language.use()
+    assert "--lang" not in command and "send-mail" in command
