@@ -74,6 +74,18 @@ def current() -> str:
     return _override.get() or _process_language
 
 
+def setting() -> tuple[str, bool]:
+    """This process's language and whether it was chosen: what a worker process takes over."""
+    return _process_language, _chosen
+
+
+def restore(taken: tuple[str, bool]) -> None:
+    """Take over another process's :func:`setting` (the initializer of a pool's workers, which a
+    start method other than fork would otherwise leave speaking the default)."""
+    global _process_language, _chosen
+    _process_language, _chosen = taken
+
+
 def chosen() -> bool:
     """Whether the person chose the language (``--lang`` or the environment) rather than left it to the sites."""
     return _chosen

@@ -175,6 +175,6 @@ def build_many(site_ids: list[str], options: BuildOptions) -> list[SiteReport]:
     else:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(workers, initializer=language.restore, initargs=(language.setting(),)) as pool:
             reports = list(pool.map(build_site, site_ids, [options] * len(site_ids), chunksize=1))
     return reports

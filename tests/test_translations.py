@@ -129,3 +129,15 @@ def test_a_chosen_language_wins_over_the_sites_and_russian_is_the_default():
 def test_the_help_speaks_the_chosen_language(argv, words):
     result = subprocess.run([sys.executable, "-m", "storefront", *argv], capture_output=True, text=True, check=False)
     assert words in result.stdout
+
+
+def test_a_worker_process_speaks_as_its_parent_whatever_the_start_method():
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    taken = language.setting()
+    assert taken == ("en", True)  # as the tests chose; a fresh process would speak Russian
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=spawn, initializer=language.restore, initargs=(taken,)) as pool:
+        assert pool.submit(language.current).result() == "en"
+        assert pool.submit(language.gettext, "usage: ").result() == "usage: "
