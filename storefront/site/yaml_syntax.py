@@ -72,8 +72,21 @@ def explain(text: str, exc: yaml.MarkedYAMLError) -> Mistake:
     )
 
 
+#: A key whose value is a block of text on the lines below (``|``, ``>-``, ``|2``...).
+_BLOCK_START = re.compile(r"^( *)(?:- +)?[^#\s][^#]*:\s+[|>][+-]?\d?[+-]?\s*(?:#.*)?$")
+
+
 def _tab(lines: list[str], stop: int) -> Mistake | None:
+    """A tab in the indentation of a line up to ``stop`` (a tab inside a block of text is text)."""
+    block_indent: int | None = None
     for i, line in enumerate(lines[: stop + 1]):
+        if block_indent is not None:
+            if not line.strip() or _indent_of(line) > block_indent:
+                continue
+            block_indent = None
+        start = _BLOCK_START.match(line)
+        if start:
+            block_indent = len(start.group(1))
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
             return Mistake(
@@ -310,7 +323,9 @@ def _colon_in_value(lines: list[str], stop: int, problem: str) -> Mistake | None
     return Mistake(
         stop + 1,
         parsed.start("value") + 1,
-        _("a value containing ': ' must be put in quotes, e.g. {example}").format(example=f'{head} "{_clip(value)}"'),
+        _("a value containing ': ' must be put in quotes, e.g. {example}").format(
+            example=f"{head} {_in_quotes(_clip(value))}"
+        ),
         line,
     )
 
@@ -327,7 +342,7 @@ def _bad_start(lines: list[str], stop: int, col: int, problem: str) -> Mistake |
         stop + 1,
         col + 1,
         _("a value cannot start with {char} in YAML; put the value in quotes, e.g. {example}").format(
-            char=line[col : col + 1], example=f'{head} "{_clip(value)}"'.strip()
+            char=line[col : col + 1], example=f"{head} {_in_quotes(_clip(value))}".strip()
         ),
         line,
     )
@@ -398,6 +413,14 @@ def _other(lines: list[str], stop: int, col: int, problem: str) -> Mistake | Non
             line,
         )
     return None
+
+
+def _in_quotes(value: str) -> str:
+    """``value`` quoted so that YAML reads it back as written: in double quotes if it has none,
+    else in single quotes (a single quote inside written twice)."""
+    if '"' not in value and "\\" not in value:
+        return f'"{value}"'
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _clip(text: str) -> str:

@@ -105,6 +105,22 @@ CASES = {
         "a value containing ': ' must be put in quotes, e.g. headline: \"Учёт: просто\"",
         'значение, в котором есть «: », нужно взять в кавычки, например: headline: "Учёт: просто"',
     ),
+    "a tab inside a block of text is text, not the mistake": (
+        'faq:\n  answer: |\n    Шаги:\n    \tоткройте меню\n  question: "Как войти\n',
+        5,
+        13,
+        '  question: "Как войти',
+        'never closed; put another " at the end of the value, on the same line, e.g. question: "Как войти"',
+        'нигде не закрыта; поставьте такую же " в конце значения, на той же строке, например: question: "Как войти"',
+    ),
+    "a colon inside a value that has double quotes": (
+        'landing:\n  headline: Он сказал "да": ок\n',
+        2,
+        13,
+        '  headline: Он сказал "да": ок',
+        "must be put in quotes, e.g. headline: 'Он сказал \"да\": ок'",
+        "нужно взять в кавычки, например: headline: 'Он сказал \"да\": ок'",
+    ),
     "a list in brackets left open": (
         "tariffs:\n  - id: a\n    applications: [bp, ip\n    sessions: 1\n",
         3,
