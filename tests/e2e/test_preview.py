@@ -116,7 +116,7 @@ def test_the_gallery_of_a_russian_site_is_in_russian(page: Page, tmp_path, monke
         text=True,
         check=True,
     )
-    assert done.stdout.startswith("  base: собрано\n") and "Галерея записана в gallery/index.html" in done.stdout
+    assert done.stdout.startswith("  base: сайт собран\n") and "Галерея записана в gallery/index.html" in done.stdout
     server = static_server.start(tmp_path / "gallery")
     try:
         page.goto(f"http://127.0.0.1:{server.server_address[1]}/")

@@ -51,7 +51,7 @@ CASES = {
         5,
         "    legal_name: Y",
         "this line is indented by 4 spaces, but the keys it stands among by 2; indent it by 2, like them",
-        "эта строка сдвинута на 4 пробела, а ключи рядом с ней — на 2; сдвиньте её на 2, как их",
+        "эта строка сдвинута на 4 пробела, а ключи рядом с ней — на 2; сдвиньте её на 2, как у них",
     ),
     "a key indented to no level": (
         "partner:\n  name: X\n legal_name: Y\n  phone: 1\n",
