@@ -39,6 +39,15 @@ os.environ["LANGUAGE"] = "en"
 language.use()
 
 
+@pytest.fixture(autouse=True)
+def messages_in_english():
+    """Every test starts in English: a test that ran a command with another language (a
+    verb's main() chooses the process's) leaves nothing behind for the next one."""
+    language.use()
+    yield
+    language.use()
+
+
 @pytest.fixture
 def sites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SiteFactory:
     monkeypatch.chdir(tmp_path)

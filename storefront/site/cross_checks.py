@@ -258,7 +258,10 @@ def _unknown(what: str, value: str, known: Mapping[str, Sequence[str]]) -> str:
         return _("there is no {what} '{value}'; known: {known}").format(
             what=what, value=value, known=", ".join(sorted(known))
         )
-    named = [_("'{id}' («{name}»)").format(id=key, name=known[key][0]) if known[key] else f"'{key}'" for key in close]
+    named = [
+        _("'{id}' («{name}»)").format(id=key, name=known[key][0]) if known[key] else _("'{id}'").format(id=key)
+        for key in close
+    ]
     return _("there is no {what} '{value}'; did you mean {choices}?").format(
         what=what, value=value, choices=_(" or ").join(named)
     )

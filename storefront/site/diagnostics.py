@@ -33,7 +33,7 @@ def dotted(loc: Loc, labels: Labels | None = None) -> str:
         if isinstance(part, int):
             label = labels.get(loc[: i + 1]) if labels else None
             if label is not None:
-                out = _('{path} "{name}"').format(path=out, name=label)
+                out = _('{path} "{name}"').format(path=out, name=label).lstrip()
             else:
                 out += f"[{part + 1}]"
         else:

@@ -53,7 +53,7 @@ def suggest(written: str, candidates: Mapping[str, Sequence[str]]) -> list[str]:
     best = max(scores.values(), default=0.0)
     if best < _CUTOFF:
         return []
-    close = [key for key, score in scores.items() if score >= best - _TIE]
+    close = [key for key, score in scores.items() if score >= max(best - _TIE, _CUTOFF)]
     return sorted(close, key=lambda key: -scores[key])[:_MOST]
 
 

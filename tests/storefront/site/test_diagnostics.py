@@ -26,6 +26,11 @@ def test_an_item_is_called_by_its_name_else_its_id():
         language.use()
 
 
+def test_a_named_item_at_the_top_of_a_file_starts_its_path_without_a_space():
+    assert dotted((0, "title"), {(0,): "Новые цены"}) == '"Новые цены".title'
+    assert dotted((1, "title")) == "[2].title"
+
+
 def test_two_items_of_one_name_are_told_apart_by_id_or_number():
     text = "tariffs:\n  - {id: a, name: Т}\n  - {id: b, name: Т}\nfaq:\n  - {question: q}\n  - {question: q}\n"
     positions = parse(text, "site.yaml").positions
