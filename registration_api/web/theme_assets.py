@@ -11,8 +11,8 @@ else; their names carry a hash of their content, so browsers keep them for a yea
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Callable
+from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
@@ -22,6 +22,9 @@ from starlette.routing import BaseRoute
 
 from registration_api.domain.partner_sites import PartnerSite, PartnerSites
 from registration_api.web.routing import resource
+from storefront import language
+
+_ = language.gettext
 
 #: Where the service serves a site's theme files: ``/sites/<site-id>/assets/<published name>``,
 #: the tree of the published site, so that links inside a stylesheet keep working.
@@ -34,6 +37,22 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     # a stylesheet or image opened on its own runs nothing (an SVG logo is checked at load, too)
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:",
+}
+
+
+#: The kinds of file a page's look is made of, and the only ones served: a partner's file of
+#: another kind under ``assets/`` (an .html, a .js) is not the service's to hand out.
+MEDIA_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml; charset=utf-8",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
+    ".ico": "image/x-icon",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
 }
 
 
@@ -62,12 +81,10 @@ async def theme_file(request: Request) -> Response:
     sites: PartnerSites = request.app.state.service.sites
     partner = sites.get(request.path_params["site_id"])
     name = request.path_params["name"]
-    content = partner.renderer.assets.files.get(ASSETS + name) if partner else None
-    if content is None:
-        raise HTTPException(404, "the site has no such theme file")
-    media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    if media_type.startswith("text/") or media_type == "image/svg+xml":
-        media_type += "; charset=utf-8"
+    media_type = MEDIA_TYPES.get(PurePosixPath(name).suffix.lower())
+    content = partner.renderer.assets.files.get(ASSETS + name) if partner and media_type else None
+    if content is None or media_type is None:
+        raise HTTPException(404, _("the site has no such theme file"))
     return Response(content, media_type=media_type, headers=HEADERS)
 
 

@@ -54,3 +54,17 @@ def test_pages_link_the_files_under_the_public_address_of_the_service(make_in_pr
     page = html.fromstring(answer.text)
     links = page.xpath("//link[@rel='stylesheet']/@href | //link[@rel='icon']/@href")
     assert links and all(href.startswith(f"/registration/sites/{SITE}/assets/") for href in links)
+
+
+def test_only_the_kinds_of_file_a_look_is_made_of_are_served(in_process_api):
+    """A published file of another kind (a page, a script) is not the service's to hand out,
+    even from a site's assets: it would run on the service's own address."""
+    files = in_process_api.app.state.service.sites.get(SITE).renderer.assets.files
+    planted = {"page.0123456789.html": b"<script>alert(1)</script>", "tool.0123456789.js": b"alert(1)"}
+    files.update({f"assets/site/{name}": content for name, content in planted.items()})
+    try:
+        for name in planted:
+            assert in_process_api.http.get(f"/sites/{SITE}/assets/site/{name}").status_code == 404, name
+    finally:
+        for name in planted:
+            del files[f"assets/site/{name}"]
