@@ -41,7 +41,7 @@ from jinja2.sandbox import (
 from jinja2.utils import Namespace
 from jinja2.visitor import NodeTransformer
 
-from storefront import language
+from storefront import formatting, language
 from storefront.language import gettext as _
 
 #: Loop rounds and calls one page may spend; a real page spends a few thousand.
@@ -164,10 +164,9 @@ class Refused(SecurityError):
     """Something a partner's template may not do; the message says what, for the partner."""
 
 
-def _count(n: int) -> str:
-    """A limit as the partner's language writes a big number: 10,000,000 or 10 000 000."""
-    text = f"{n:,}"
-    return text.replace(",", "\u00a0") if language.current() == "ru" else text
+def _count(n: int | float) -> str:
+    """A limit as the partner's language writes a number: 10,000,000 or 10 000 000, 0.5 or 0,5."""
+    return formatting.number(n, language.current())
 
 
 class _Budget:
@@ -193,7 +192,7 @@ class _Budget:
                 _(
                     "this template takes too long to render (more than {seconds} seconds for one "
                     "page); make its loops and the texts it works on smaller"
-                ).format(seconds=f"{self.seconds:g}")
+                ).format(seconds=_count(self.seconds))
             )
 
     def counted(self, iterable: Iterable[_Item]) -> Iterator[_Item]:

@@ -203,6 +203,6 @@ def test_what_a_partners_template_may_not_do_is_said_in_the_sites_language(sites
         language.use()
     assert refused == (
         "demo: 1 ошибка\n"
-        "  sites/demo/templates/404.html:2:1: так нельзя: range() может перечислить не больше 100\xa0000 чисел\n"
+        "  sites/demo/templates/404.html:2:1: так нельзя: range() может перечислить не больше 100\u202f000 чисел\n"
     )
     assert missing == "demo: 1 ошибка\n  sites/demo/templates/404.html:1:1: шаблона «parts/none.html» нет\n"
