@@ -45,15 +45,26 @@ _AREA_CODE = re.compile(r"^\s*(?:\+\s*7|8)[\s-]*(?:\((\d{3,5})\)|(\d{3,5})(?=[\s
 _SUBSCRIBER_GROUPS = {7: (3, 2, 2), 6: (2, 2, 2), 5: (1, 2, 2)}
 
 
+#: An extension written after a number: «доб. 123», «ext. 5», «x12», «#12».
+_EXTENSION = re.compile(r"[,;\s]*(?:доб\.?|добавочный|ext\.?|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
+
+
 def phone(text: str) -> str | None:
     """A phone number as a person writes it: «8 (921) 555-12-34» → «+7 921 555-12-34», a
-    four-digit area code kept as written («+7 (8182) 55-01-47» → «+7 8182 55-01-47»); None when
-    ``text`` is not a whole number with its area code («555-44-33»)."""
+    four-digit area code kept as written («+7 (8182) 55-01-47» → «+7 8182 55-01-47»), an
+    extension kept after it («… доб. 123»); None when ``text`` is not a whole number with its
+    area code («555-44-33»)."""
+    written_extension = _EXTENSION.search(text)
+    if written_extension:  # kept as the partner wrote it, after the number: never dropped
+        number_part = phone(text[: written_extension.start()])
+        return f"{number_part} {written_extension.group(0).strip(' ,;')}" if number_part else None
     number = _parsed(text)
     if number is None:
         return None
+    extension = f" доб. {number.extension}" if number.extension else ""  # written some other way
     if number.country_code != RUSSIA:
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        number.extension = None
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL) + extension
     national = f"{number.national_number:010d}"
     written = _AREA_CODE.match(text)
     area = len(written.group(1) or written.group(2)) if written else 3
@@ -63,7 +74,7 @@ def phone(text: str) -> str | None:
     for size in _SUBSCRIBER_GROUPS[len(rest)]:
         groups.append(rest[:size])
         rest = rest[size:]
-    return f"+7 {national[:area]} {'-'.join(groups)}"
+    return f"+7 {national[:area]} {'-'.join(groups)}{extension}"
 
 
 def tel(text: str) -> str:
@@ -72,7 +83,8 @@ def tel(text: str) -> str:
     number = _parsed(text)
     if number is None:
         return re.sub(r"[^\d+]", "", text)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    dialled = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return f"{dialled};ext={number.extension}" if number.extension else dialled
 
 
 def _parsed(text: str) -> phonenumbers.PhoneNumber | None:

@@ -83,3 +83,16 @@ def test_phones_are_shown_as_a_person_writes_them_and_dialled_clean(typed, shown
 @pytest.mark.parametrize("typed", ["555-44-33", "5554433", "+7 921 555", "звоните", ""])
 def test_a_number_without_its_area_code_is_not_a_phone(typed):
     assert formatting.phone(typed) is None
+
+
+@pytest.mark.parametrize(
+    ("written", "shown", "dialled"),
+    [
+        ("+7 (495) 123-45-67 доб. 123", "+7 495 123-45-67 доб. 123", "tel:+74951234567;ext=123"),
+        ("8 495 123 45 67, ext. 5", "+7 495 123-45-67 ext. 5", "tel:+74951234567;ext=5"),
+        ("+7 (8182) 55-01-47 #12", "+7 8182 55-01-47 #12", "tel:+78182550147;ext=12"),
+    ],
+)
+def test_an_extension_is_kept_after_the_number_and_dialled_after_it(written, shown, dialled):
+    assert formatting.phone(written) == shown
+    assert "tel:" + formatting.tel(written) == dialled
