@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 import phonenumbers
 from babel.dates import format_date
@@ -49,6 +50,7 @@ _SUBSCRIBER_GROUPS = {7: (3, 2, 2), 6: (2, 2, 2), 5: (1, 2, 2)}
 _EXTENSION = re.compile(r"[,;\s]*(?:доб\.?|добавочный|ext\.?|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1024)  # the same few numbers on every page: parsing one costs as much as a page's text
 def phone(text: str) -> str | None:
     """A phone number as a person writes it: «8 (921) 555-12-34» → «+7 921 555-12-34», a
     four-digit area code kept as written («+7 (8182) 55-01-47» → «+7 8182 55-01-47»), an
@@ -77,6 +79,7 @@ def phone(text: str) -> str | None:
     return f"+7 {national[:area]} {'-'.join(groups)}{extension}"
 
 
+@lru_cache(maxsize=1024)
 def tel(text: str) -> str:
     """The number for a ``tel:`` link, digits only after the plus: «+79215551234» (what was
     typed without its spaces, brackets and dashes, when it is not a whole number)."""

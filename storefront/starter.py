@@ -12,18 +12,18 @@ import re
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import jinja2
-
 from storefront import language
-from storefront.text_logo import text_logo
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
+    import jinja2
+
+#: The templates and files of the starter, shipped in the package.
+SCAFFOLD = Path(__file__).parent / "scaffold"
 #: The company's name until the partner gives one.
 PLACEHOLDER_NAME = "Мой облачный партнёр"
 #: The starter's brand colour: the logo is drawn in it.
@@ -59,12 +59,14 @@ class Starter:
             "primary": PRIMARY,
             "logo": LOGO,
         }
-        for rel, source in _files(resources.files("storefront").joinpath("scaffold"), ""):
+        for rel, source in _files(SCAFFOLD, ""):
             text = source.read_text(encoding="utf-8")
             if rel.endswith(".j2"):
                 yield rel.removesuffix(".j2"), environment.from_string(text).render(values)
             else:
                 yield rel, text
+        from storefront.text_logo import text_logo  # noqa: PLC0415 (deferred, as jinja2 below)
+
         yield LOGO, text_logo(self.name, PRIMARY)
 
     def site_yaml(self) -> str:
@@ -97,6 +99,9 @@ def comment(text: str, indent: int = 0) -> str:
 
 
 def _environment() -> jinja2.Environment:
+    # deferred: every verb's start-up imports this module (for `new`'s options), few render
+    import jinja2  # noqa: PLC0415
+
     environment = jinja2.Environment(
         extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,

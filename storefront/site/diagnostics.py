@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from storefront import formatting
 from storefront.language import current
 from storefront.language import gettext as _
 from storefront.site.characters import printable
@@ -81,6 +80,9 @@ def excerpt(line: str, col: int) -> tuple[str, int]:
 
 def number(n: int | float) -> str:
     """``n`` as the language of the messages writes it: «100,000» or «100 000»."""
+    # deferred: Babel is not needed to print a rebuild with nothing to do
+    from storefront import formatting  # noqa: PLC0415
+
     return formatting.number(n, current())
 
 
