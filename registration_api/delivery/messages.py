@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 
@@ -47,18 +48,23 @@ class Lead:
     created_at: dt.datetime
 
     def as_json(self) -> dict[str, str | None]:
-        """The lead as stored with a queued e-mail (see :meth:`from_json`)."""
-        return {**self.__dict__, "trial_ends": self.trial_ends.isoformat(), "created_at": self.created_at.isoformat()}
+        """The lead as stored with a queued e-mail (see :meth:`from_json`), with the name of
+        the time zone it registered in, which an offset alone does not keep (MSK, not +03:00)."""
+        zone = self.created_at.tzinfo
+        return {
+            **self.__dict__,
+            "trial_ends": self.trial_ends.isoformat(),
+            "created_at": self.created_at.isoformat(),
+            "zone": zone.key if isinstance(zone, ZoneInfo) else None,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Lead:
-        return cls(
-            **{
-                **data,
-                "trial_ends": dt.date.fromisoformat(data["trial_ends"]),
-                "created_at": dt.datetime.fromisoformat(data["created_at"]),
-            }
-        )
+        fields = {key: value for key, value in data.items() if key != "zone"}
+        created_at = dt.datetime.fromisoformat(data["created_at"])
+        if data.get("zone"):  # e-mails queued before the zone was kept have the offset only
+            created_at = created_at.astimezone(ZoneInfo(data["zone"]))
+        return cls(**{**fields, "trial_ends": dt.date.fromisoformat(data["trial_ends"]), "created_at": created_at})
 
 
 @dataclass(frozen=True)

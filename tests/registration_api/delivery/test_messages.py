@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import json
+from zoneinfo import ZoneInfo
 
 from registration_api.delivery import messages
 from storefront.site.loader import load_site
@@ -67,3 +69,24 @@ def test_an_email_queued_before_the_partner_renamed_its_tariff_still_goes_out():
     raw = messages.compose_queued(site, "partner_notice", notice.recipients, notice.envelope_from, gone)
     text = email.message_from_bytes(raw, policy=email.policy.default).get_body(("plain",)).get_content()
     assert tariff.name in text and app.name in text and "Иван Петров" in text
+
+
+def test_the_partners_notice_says_when_the_lead_came_in_its_own_time_zone():
+    site = load_site(REPO / "sites" / "oblako-plus")
+    moscow = dt.datetime(2026, 12, 1, 20, 15, tzinfo=ZoneInfo("Europe/Moscow"))
+    lead = messages.Lead(
+        "1000001", "Иван Петров", "ivan@client.example", "+79123456789", None, None, dt.date(2026, 12, 31), moscow
+    )
+    [notice, _welcome] = messages.registration_mail(
+        site,
+        lead,
+        "robot@storefront.example",
+        tariff_id=site.config.tariffs[0].id,
+        trial_days=30,
+        application_id=None,
+        source=("Пробный доступ", None),
+    )
+    stored = json.loads(json.dumps(notice.compose))  # as the outbox keeps it, and reads it back
+    raw = messages.compose_queued(site, "partner_notice", notice.recipients, notice.envelope_from, stored)
+    text = email.message_from_bytes(raw, policy=email.policy.default).get_body(("plain",)).get_content()
+    assert "Время регистрации: 1 декабря 2026\u202fг., 20:15 MSK" in text
