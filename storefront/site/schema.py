@@ -15,7 +15,16 @@ import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from storefront import formatting
 from storefront.language import gettext as _
@@ -218,6 +227,19 @@ class PartnerSection(Strict):
     notify: Annotated[list[EmailStr], AfterValidator(_distinct_addresses)] = Field(
         min_length=1, max_length=10, description="Addresses that receive every new registration (at most 10)."
     )
+    operators: Annotated[list[EmailStr], AfterValidator(_distinct_addresses)] = Field(
+        default_factory=list,
+        min_length=1,
+        max_length=20,
+        description="Addresses that may sign in to the partner's cabinet (at most 20); the `notify` addresses "
+        "by default.",
+    )
+
+    @model_validator(mode="after")
+    def _operators_default_to_notify(self) -> PartnerSection:
+        if not self.operators:
+            object.__setattr__(self, "operators", list(self.notify))
+        return self
 
 
 class Brand(Strict):
