@@ -1,0 +1,229 @@
+"""The figures of the partner's cabinet overview, counted by the database, never row by row.
+
+Every "day", "week" (Monday to Sunday) and "month" is the service's time zone (``TIMEZONE``),
+not UTC: a sign-up at 23:30 in Moscow on 31 May counts for May even though it is 20:30 UTC.
+Boundaries are computed here as UTC instants and handed to the queries, so SQLite (which
+stores UTC without its offset) and PostgreSQL agree. The chart's days are numbered in SQL as
+``(seconds since 1970 + the zone's offset) // 86400``, one query per stretch of time with a
+constant offset, so a zone with summer time (Europe/Berlin) is bucketed as exactly as
+Europe/Moscow, and a zone half an hour off UTC as well.
+
+Statuses (see :mod:`registration_api.domain.subscriptions`): ``trial`` until its last day
+``trial_ends``, ``paid`` once converted (``paid_until`` set; kept when a paying client
+leaves), ``expired``, ``gone`` (``gone_at`` says when).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from registration_api.storage.tables import subscribers
+
+#: How many days the chart and the trial-to-paid rate look back (today included for the chart).
+CHART_DAYS = 90
+RATE_DAYS = 90
+#: "Ending soon": the trial's last day is today or one of the next six days.
+ENDING_DAYS = 7
+#: The chart's series of sign-ups that came through an invitation rather than a page; not a
+#: page id (those are letters, digits and dashes), so it never collides with one.
+INVITATIONS = "*invitations"
+
+_EPOCH = dt.date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the overview page shows; every count is for one partner (site)."""
+
+    today: dt.date
+    signups_today: int
+    signups_this_week: int
+    signups_this_month: int
+    trials_running: int
+    trials_ending_soon: int
+    conversions_this_month: int
+    departures_this_month: int
+    #: Trials that ended or converted in the last 90 days (the rate's denominator) …
+    rate_trials: int
+    #: … and how many of them became paid (its numerator).
+    rate_converted: int
+    #: The first day of :attr:`daily` (``today - 89``).
+    first_day: dt.date
+    #: Sign-ups per day, oldest first, 90 numbers per series: one series per registration page
+    #: (its ``page_id``) that had a sign-up in the period, plus :data:`INVITATIONS`.
+    daily: Mapping[str, tuple[int, ...]]
+
+    @property
+    def trial_to_paid_rate(self) -> float | None:
+        """``rate_converted / rate_trials``, or None when no trial ended in the last 90 days."""
+        return self.rate_converted / self.rate_trials if self.rate_trials else None
+
+
+def overview(engine: Engine, site_id: str, today: dt.date, timezone: ZoneInfo) -> Overview:
+    """The overview of ``site_id`` as of ``today`` (a date in ``timezone``).
+
+    - Sign-ups today / this week (since Monday) / this month: subscribers created since the
+      start of that local day, of Monday, of the 1st; whatever their status now.
+    - Trials running: status ``trial`` whose last day ``trial_ends`` is today or later (a trial
+      past its last day that nobody has marked expired yet is not running).
+    - Trials ending soon: running trials whose last day is within today … today + 6.
+    - Departures this month: ``gone_at`` since the 1st.
+    - Conversions this month: subscribers who became paid (``paid_until`` set, whatever they
+      are now) and whose trial ends this month. The tables keep no moment of conversion, so a
+      conversion is counted in the month of its trial's last day: the month a partner expects
+      the client to decide.
+    - Trial-to-paid rate: among the trials that *ended or converted in the last 90 days* — a
+      last day within today − 90 … yesterday, or converted with a last day from today − 90 on
+      (an early conversion of a trial still running counts) — the share that became paid.
+      Trials still running and not converted are left out: they have not decided yet.
+    """
+    start_of_day = _local_midnight(today, timezone)
+    week_start = _local_midnight(today - dt.timedelta(days=today.weekday()), timezone)
+    month_first = today.replace(day=1)
+    month_start = _local_midnight(month_first, timezone)
+    next_month = (month_first + dt.timedelta(days=32)).replace(day=1)
+    tomorrow = _local_midnight(today + dt.timedelta(days=1), timezone)
+    since = min(week_start, month_start)
+    c = subscribers.c
+    mine = c.site_id == site_id
+
+    def count(condition: Any) -> Any:
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+    signups = sa.select(
+        count(c.created_at >= start_of_day),
+        count(c.created_at >= week_start),
+        count(c.created_at >= month_start),
+    ).where(mine, c.created_at >= since, c.created_at < tomorrow)
+
+    converted = c.paid_until.is_not(None)
+    rate_from = today - dt.timedelta(days=RATE_DAYS)
+    in_rate = sa.or_(
+        sa.and_(c.trial_ends >= rate_from, c.trial_ends < today),
+        sa.and_(converted, c.trial_ends >= rate_from),
+    )
+    states = sa.select(
+        count(sa.and_(c.status == "trial", c.trial_ends >= today)),
+        count(sa.and_(c.status == "trial", c.trial_ends >= today, c.trial_ends < today + dt.timedelta(ENDING_DAYS))),
+        count(sa.and_(converted, c.trial_ends >= month_first, c.trial_ends < next_month)),
+        count(sa.and_(c.gone_at >= month_start, c.gone_at < _local_midnight(next_month, timezone))),
+        count(in_rate),
+        count(sa.and_(in_rate, converted)),
+    ).where(mine)
+
+    first_day = today - dt.timedelta(days=CHART_DAYS - 1)
+    with engine.connect() as conn:
+        day, week, month = (int(n) for n in conn.execute(signups).one())
+        running, ending, conversions, departures, rate_trials, rate_converted = (
+            int(n) for n in conn.execute(states).one()
+        )
+        daily = _daily(conn, site_id, first_day, today, timezone)
+    return Overview(
+        today=today,
+        signups_today=day,
+        signups_this_week=week,
+        signups_this_month=month,
+        trials_running=running,
+        trials_ending_soon=ending,
+        conversions_this_month=conversions,
+        departures_this_month=departures,
+        rate_trials=rate_trials,
+        rate_converted=rate_converted,
+        first_day=first_day,
+        daily=daily,
+    )
+
+
+def _local_midnight(day: dt.date, timezone: ZoneInfo) -> dt.datetime:
+    """The UTC instant at which ``day`` begins in ``timezone``."""
+    return dt.datetime.combine(day, dt.time(), timezone).astimezone(dt.UTC)
+
+
+def _offset(instant: dt.datetime, timezone: ZoneInfo) -> int:
+    """Seconds ``timezone`` is ahead of UTC at ``instant``."""
+    offset = instant.astimezone(timezone).utcoffset()
+    assert offset is not None  # a ZoneInfo always has one
+    return int(offset.total_seconds())
+
+
+def constant_offset_spans(
+    start: dt.datetime, end: dt.datetime, timezone: ZoneInfo
+) -> list[tuple[dt.datetime, dt.datetime, int]]:
+    """``[start, end)`` cut where ``timezone`` changes its offset: (from, to, offset seconds).
+
+    Offsets change on the quarter hour at the latest in every zone in use, so a change
+    within a day is found by stepping through that day by quarter hours.
+    """
+    spans: list[tuple[dt.datetime, dt.datetime, int]] = []
+    span_start, offset = start, _offset(start, timezone)
+    moment = start
+    while moment < end:
+        following = min(moment + dt.timedelta(days=1), end)
+        if _offset(following, timezone) != offset:
+            step = moment
+            while step < following:
+                step = min(step + dt.timedelta(minutes=15), following)
+                if step < end and _offset(step, timezone) != offset:
+                    spans.append((span_start, step, offset))
+                    span_start, offset = step, _offset(step, timezone)
+        moment = following
+    spans.append((span_start, end, offset))
+    return spans
+
+
+class _LocalDay(FunctionElement[int]):
+    """The day number (days since 1970-01-01) of a UTC timestamp column, shifted by an offset."""
+
+    type = sa.Integer()
+    inherit_cache = True
+    name = "local_day"
+
+
+@compiles(_LocalDay, "sqlite")
+def _local_day_sqlite(element: _LocalDay, compiler: SQLCompiler, **kw: Any) -> str:
+    column, offset = list(element.clauses)
+    return (
+        f"((CAST(strftime('%s', {compiler.process(column, **kw)}) AS INTEGER) "
+        f"+ {compiler.process(offset, **kw)}) / 86400)"
+    )
+
+
+@compiles(_LocalDay, "postgresql")
+def _local_day_postgresql(element: _LocalDay, compiler: SQLCompiler, **kw: Any) -> str:
+    column, offset = list(element.clauses)
+    return (
+        f"CAST(floor((EXTRACT(EPOCH FROM {compiler.process(column, **kw)}) "
+        f"+ {compiler.process(offset, **kw)}) / 86400) AS INTEGER)"
+    )
+
+
+def _daily(
+    conn: sa.Connection, site_id: str, first_day: dt.date, today: dt.date, timezone: ZoneInfo
+) -> dict[str, tuple[int, ...]]:
+    c = subscribers.c
+    source = sa.case((c.invitation_id.is_not(None), INVITATIONS), else_=c.page_id).label("source")
+    counts: dict[str, list[int]] = {}
+    start = _local_midnight(first_day, timezone)
+    end = _local_midnight(today + dt.timedelta(days=1), timezone)
+    for span_start, span_end, offset in constant_offset_spans(start, end, timezone):
+        day = _LocalDay(c.created_at, sa.literal(offset, sa.Integer)).label("day")
+        query = (
+            sa.select(day, source, sa.func.count())
+            .where(c.site_id == site_id, c.created_at >= span_start, c.created_at < span_end)
+            .group_by(day, source)
+        )
+        for number, name, n in conn.execute(query):
+            index = (_EPOCH + dt.timedelta(days=int(number)) - first_day).days
+            if 0 <= index < CHART_DAYS:
+                counts.setdefault(str(name), [0] * CHART_DAYS)[index] += int(n)
+    return {name: tuple(values) for name, values in sorted(counts.items())}
