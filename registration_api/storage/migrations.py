@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from registration_api.storage.tables import (
     api_keys,
+    audit_log,
     digests,
     invitations,
     metadata,
@@ -18,6 +19,7 @@ from registration_api.storage.tables import (
     reminders,
     schema_version,
     service_secrets,
+    sign_in_links,
     subscribers,
 )
 
@@ -55,7 +57,13 @@ def _mail_composed_by_sender(conn: Connection) -> None:
     _add_missing_columns(conn, outbox, ["compose"])
 
 
-MIGRATIONS: list[Migration] = [_create_initial_tables, _partner_access, _mail_composed_by_sender]
+def _partner_cabinet(conn: Connection) -> None:
+    """The partner's web cabinet: one-time sign-in links, the audit log, the key that signs sessions."""
+    metadata.create_all(conn, tables=[sign_in_links, audit_log])
+    conn.execute(service_secrets.insert().values(name="cabinet", value=secrets.token_urlsafe(32)))
+
+
+MIGRATIONS: list[Migration] = [_create_initial_tables, _partner_access, _mail_composed_by_sender, _partner_cabinet]
 
 
 def migrate(engine: Engine) -> int:

@@ -280,6 +280,52 @@ class OutboxMessage:
         )
 
 
+@dataclass(frozen=True)
+class SignInLink:
+    """A row of ``sign_in_links``: a one-time link sent to an operator (only its SHA-256 is stored)."""
+
+    id: int
+    email: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    used_at: dt.datetime | None
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> SignInLink:
+        return cls(
+            id=row.id,
+            email=row.email,
+            created_at=aware(row.created_at),
+            expires_at=aware(row.expires_at),
+            used_at=aware_or_none(row.used_at),
+        )
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """A row of ``audit_log``: what an operator did in a partner's cabinet, and when."""
+
+    id: int
+    site_id: str
+    operator: str
+    action: str
+    subject: str | None
+    details: str | None
+    at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> AuditEntry:
+        return cls(
+            id=row.id,
+            site_id=row.site_id,
+            operator=row.operator,
+            action=row.action,
+            subject=row.subject,
+            details=row.details,
+            at=aware(row.at),
+        )
+
+
 class NewOutboxMessage(TypedDict):
     """The values of an ``outbox`` row to insert: an e-mail or a webhook event, due at once."""
 

@@ -1,4 +1,5 @@
-"""The service's tables: subscribers, their outbox, partner keys, invitations, reminders.
+"""The service's tables: subscribers, their outbox, partner keys, invitations, reminders, the cabinet's
+sign-in links and audit log.
 
 One SQLAlchemy ``MetaData`` for SQLite and PostgreSQL alike; :mod:`registration_api.storage.migrations`
 creates and upgrades them.
@@ -125,6 +126,30 @@ service_secrets = sa.Table(
     metadata,
     sa.Column("name", sa.String(40), primary_key=True),
     sa.Column("value", sa.String(200), nullable=False),
+)
+
+sign_in_links = sa.Table(
+    "sign_in_links",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(start=1), primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),  # SHA-256: the link itself is never stored
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("used_at", sa.DateTime(timezone=True)),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(start=1), primary_key=True),
+    sa.Column("site_id", sa.String(60), nullable=False),
+    sa.Column("operator", sa.String(254), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("subject", sa.String(200)),
+    sa.Column("details", sa.Text),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("audit_log_site", "site_id", "at"),
 )
 
 schema_version = sa.Table(
