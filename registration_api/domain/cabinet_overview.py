@@ -3,8 +3,8 @@
 Every "day", "week" (Monday to Sunday) and "month" is the service's time zone (``TIMEZONE``),
 not UTC: a sign-up at 23:30 in Moscow on 31 May counts for May even though it is 20:30 UTC.
 Boundaries are computed here as UTC instants and handed to the queries, so SQLite (which
-stores UTC without its offset) and PostgreSQL agree. The chart's days are numbered in SQL as
-``(seconds since 1970 + the zone's offset) // 86400``, one query per stretch of time with a
+stores UTC without its offset) and PostgreSQL agree. The chart's days are found in SQL as
+the date of ``created_at + the zone's offset``, one query per stretch of time with a
 constant offset, so a zone with summer time (Europe/Berlin) is bucketed as exactly as
 Europe/Moscow, and a zone half an hour off UTC as well.
 
@@ -37,8 +37,6 @@ ENDING_DAYS = 7
 #: The chart's series of sign-ups that came through an invitation rather than a page; not a
 #: page id (those are letters, digits and dashes), so it never collides with one.
 INVITATIONS = "*invitations"
-
-_EPOCH = dt.date(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -119,7 +117,12 @@ def overview(engine: Engine, site_id: str, today: dt.date, timezone: ZoneInfo) -
         count(sa.and_(c.gone_at >= month_start, c.gone_at < _local_midnight(next_month, timezone))),
         count(in_rate),
         count(sa.and_(in_rate, converted)),
-    ).where(mine)
+    ).where(
+        # Every figure above needs a trial ending from the earlier of today − 90 and the 1st on,
+        # or a departure this month: older rows are not read (given an index that says so).
+        mine,
+        sa.or_(c.trial_ends >= min(rate_from, month_first), c.gone_at >= month_start),
+    )
 
     first_day = today - dt.timedelta(days=CHART_DAYS - 1)
     with engine.connect() as conn:
@@ -181,29 +184,27 @@ def constant_offset_spans(
     return spans
 
 
-class _LocalDay(FunctionElement[int]):
-    """The day number (days since 1970-01-01) of a UTC timestamp column, shifted by an offset."""
+class _LocalDay(FunctionElement[dt.date]):
+    """The date of a UTC timestamp column moved by an offset in seconds (a zone's local date)."""
 
-    type = sa.Integer()
+    type = sa.Date()
     inherit_cache = True
     name = "local_day"
 
 
 @compiles(_LocalDay, "sqlite")
 def _local_day_sqlite(element: _LocalDay, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite keeps UTC as text without its offset; date() reads it and applies the shift.
     column, offset = list(element.clauses)
-    return (
-        f"((CAST(strftime('%s', {compiler.process(column, **kw)}) AS INTEGER) "
-        f"+ {compiler.process(offset, **kw)}) / 86400)"
-    )
+    return f"date({compiler.process(column, **kw)}, {compiler.process(offset, **kw)} || ' seconds')"
 
 
 @compiles(_LocalDay, "postgresql")
 def _local_day_postgresql(element: _LocalDay, compiler: SQLCompiler, **kw: Any) -> str:
     column, offset = list(element.clauses)
     return (
-        f"CAST(floor((EXTRACT(EPOCH FROM {compiler.process(column, **kw)}) "
-        f"+ {compiler.process(offset, **kw)}) / 86400) AS INTEGER)"
+        f"CAST(({compiler.process(column, **kw)} AT TIME ZONE 'UTC') "
+        f"+ make_interval(secs => {compiler.process(offset, **kw)}) AS DATE)"
     )
 
 
@@ -222,8 +223,8 @@ def _daily(
             .where(c.site_id == site_id, c.created_at >= span_start, c.created_at < span_end)
             .group_by(day, source)
         )
-        for number, name, n in conn.execute(query):
-            index = (_EPOCH + dt.timedelta(days=int(number)) - first_day).days
+        for local_day, name, n in conn.execute(query):
+            index = (local_day - first_day).days
             if 0 <= index < CHART_DAYS:
                 counts.setdefault(str(name), [0] * CHART_DAYS)[index] += int(n)
     return {name: tuple(values) for name, values in sorted(counts.items())}

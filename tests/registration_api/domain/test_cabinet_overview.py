@@ -225,3 +225,22 @@ def test_offset_spans_cut_at_the_change_of_summer_time():
     change = dt.datetime(2026, 10, 25, 1, 0, tzinfo=UTC)
     assert spans == [(start, change, 7200), (change, end, 3600)]
     assert cabinet_overview.constant_offset_spans(start, end, MOSCOW) == [(start, end, 10800)]
+
+
+@pytest.mark.parametrize(
+    ("zone", "last_minute_utc"),
+    [
+        ("Asia/Kolkata", dt.datetime(2026, 11, 15, 18, 29, tzinfo=UTC)),  # UTC+5:30: 23:59 on the 15th
+        ("America/New_York", dt.datetime(2026, 11, 16, 4, 59, tzinfo=UTC)),  # UTC−5: 23:59 on the 15th
+    ],
+)
+def test_the_chart_follows_zones_off_by_half_hours_and_west_of_utc(engine, zone, last_minute_utc):
+    today = dt.date(2026, 12, 1)
+    first_day = today - dt.timedelta(days=89)
+    _add(engine, last_minute_utc)
+    _add(engine, last_minute_utc + dt.timedelta(minutes=1))  # 00:00 on the 16th
+
+    daily = overview(engine, "acme", today, ZoneInfo(zone)).daily["main"]
+
+    fifteenth = (dt.date(2026, 11, 15) - first_day).days
+    assert (daily[fifteenth], daily[fifteenth + 1]) == (1, 1)
