@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape
 
 from babel.dates import format_date
 
+from registration_api.domain.cabinet_overview import INVITATIONS
 from storefront import formatting, language
 
 _ = language.gettext
@@ -73,11 +74,18 @@ def _nice_top(largest: int) -> int:
         step *= 10
 
 
+def _label(key: str, labels: Mapping[str, str]) -> str:
+    """What people call the series ``key``: its label, the invitations by name, else the key itself."""
+    if key in labels:
+        return labels[key]
+    return _("By invitation") if key == INVITATIONS else key
+
+
 def _folded(series: Mapping[str, Sequence[int]], labels: Mapping[str, str]) -> list[tuple[str, list[int]]]:
     """(name, counts) per series, the largest first; beyond seven, the rest as one "other pages"."""
     days = max((len(counts) for counts in series.values()), default=0)
-    ranked = sorted(series.items(), key=lambda item: (-sum(item[1]), labels.get(item[0], item[0])))
-    named = [(labels.get(key, key), [*counts, *[0] * (days - len(counts))]) for key, counts in ranked]
+    ranked = sorted(series.items(), key=lambda item: (-sum(item[1]), _label(item[0], labels)))
+    named = [(_label(key, labels), [*counts, *[0] * (days - len(counts))]) for key, counts in ranked]
     if len(named) <= len(PALETTE):
         return named
     kept, rest = named[: len(PALETTE) - 1], named[len(PALETTE) - 1 :]
@@ -88,8 +96,10 @@ def _folded(series: Mapping[str, Sequence[int]], labels: Mapping[str, str]) -> l
 def daily_chart(series: Mapping[str, Sequence[int]], first_day: dt.date, labels: Mapping[str, str], locale: str) -> str:
     """An SVG of ``series`` (counts per day from ``first_day``), stacked per day.
 
-    ``labels`` names each series key for people (a page's title); a key without a label is shown
-    as it is. ``locale`` (``ru``, ``en``) writes the months, numbers and dates.
+    ``labels`` names each series key for people (a page's title); the invitations' series
+    (:data:`~registration_api.domain.cabinet_overview.INVITATIONS`) is called "By invitation"
+    unless labelled, any other key without a label is shown as it is. ``locale`` (``ru``, ``en``)
+    writes the months, numbers and dates.
     """
     named = _folded(series, labels)
     days = max((len(counts) for _name, counts in named), default=0)

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from lxml import etree
 
+from registration_api.domain.cabinet_overview import INVITATIONS
 from registration_api.web import svg_chart
 from registration_api.web.svg_chart import PALETTE, daily_chart
 from storefront import language
@@ -61,6 +62,16 @@ def test_the_title_and_description_give_the_totals_per_page():
     )
     legend = [t.text for t in root.findall(f"{SVG}text[@class='legend']")]
     assert legend == ["Главная — 6", "Акция — 1"]
+
+
+def test_the_invitations_are_named_unless_the_caller_names_them(russian):
+    series = {INVITATIONS: days((0, 3)), "main": days((0, 5))}
+
+    named = parse(daily_chart(series, FIRST, {}, "ru"))
+    relabelled = parse(daily_chart(series, FIRST, {INVITATIONS: "Коды"}, "ru"))
+
+    assert [t.text for t in named.findall(f"{SVG}text[@class='legend']")] == ["main — 5", "По приглашениям — 3"]
+    assert relabelled.findall(f"{SVG}text[@class='legend']")[1].text == "Коды — 3"
 
 
 def test_russian_months_dates_and_plural(russian):
