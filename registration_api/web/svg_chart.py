@@ -8,7 +8,9 @@ itself to a screen reader: ``role="img"`` with a ``<title>`` and a ``<desc>`` gi
 
 Series names are partners' page titles: every text is escaped for XML and stripped of the
 characters XML cannot hold, so a title such as ``</text><script>`` is only ever text. The size
-is a ``viewBox``: the picture scales down to a 360-pixel phone screen and up to a wide one.
+is a ``viewBox`` about 500 units wide: the picture fills its container, and its text (13 units)
+stays readable on a 360-pixel phone; a page should cap the container near 40rem so the text is
+not oversized on a wide screen.
 """
 
 from __future__ import annotations
@@ -41,14 +43,14 @@ PALETTE = (
 _INK = "#1f2937"
 _GRID = "#d1d5db"
 
-_SLOT = 8  # horizontal room of one day
-_BAR = 6  # the bar within it
-_LEFT = 44  # room for the count labels
+_SLOT = 5  # horizontal room of one day: 90 days fit a phone at a readable text size
+_BAR = 4  # the bar within it
+_LEFT = 36  # room for the count labels
 _TOP = 12
 _PLOT_HEIGHT = 180
-_AXIS_ROOM = 24  # month names under the bars
-_LEGEND_ROW = 20
-_NAME_LIMIT = 60  # characters of a series name shown in the legend
+_AXIS_ROOM = 26  # month names under the bars
+_LEGEND_ROW = 22
+_NAME_LIMIT = 50  # characters of a series name shown in the legend
 
 #: Characters an XML 1.0 document cannot contain, even escaped.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -127,7 +129,7 @@ def daily_chart(series: Mapping[str, Sequence[int]], first_day: dt.date, labels:
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
         f'role="img" aria-labelledby="signups-title signups-desc" '
-        f'font-family="system-ui, sans-serif" font-size="11">',
+        f'font-family="system-ui, sans-serif" font-size="13">',
         f'<title id="signups-title">{text(title)}</title>',
         f'<desc id="signups-desc">{text(description)}</desc>',
     ]
@@ -146,8 +148,8 @@ def daily_chart(series: Mapping[str, Sequence[int]], first_day: dt.date, labels:
             x = _LEFT + day * _SLOT
             out.append(f'<line x1="{x}" y1="{_TOP}" x2="{x}" y2="{base + 6}" stroke="{_INK}"/>')
             month = format_date(date, "LLL", locale=locale)
-            place = f'x="{x + 2}"' if x + 40 < width else f'x="{x - 2}" text-anchor="end"'
-            out.append(f'<text class="month" {place} y="{base + 18}" fill="{_INK}">{text(month)}</text>')
+            place = f'x="{x + 2}"' if x + 48 < width else f'x="{x - 2}" text-anchor="end"'
+            out.append(f'<text class="month" {place} y="{base + 20}" fill="{_INK}">{text(month)}</text>')
     # The bars, stacked from the largest series up.
     for day in range(days):
         y = float(base)
@@ -165,10 +167,10 @@ def daily_chart(series: Mapping[str, Sequence[int]], first_day: dt.date, labels:
     for index, (name, counts) in enumerate(named):
         y = legend_top + index * _LEGEND_ROW
         out.append(
-            f'<rect class="swatch" x="{_LEFT}" y="{y}" width="12" height="12" fill="{PALETTE[index]}" '
+            f'<rect class="swatch" x="{_LEFT}" y="{y}" width="14" height="14" fill="{PALETTE[index]}" '
             f'stroke="{PALETTE[index]}"/>'
         )
         label = f"{_shorten(name)} — {formatting.number(sum(counts), locale)}"
-        out.append(f'<text class="legend" x="{_LEFT + 18}" y="{y + 10}" fill="{_INK}">{text(label)}</text>')
+        out.append(f'<text class="legend" x="{_LEFT + 20}" y="{y + 12}" fill="{_INK}">{text(label)}</text>')
     out.append("</svg>")
     return "\n".join(out)

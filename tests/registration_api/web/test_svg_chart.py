@@ -91,7 +91,7 @@ def test_english_months_are_marked_where_they_begin():
     assert [t.text for t in months] == ["Oct", "Nov", "Dec"]
     # 1 October is the 29th day of the chart: its tick is 28 day-slots right of the first.
     ticks = [float(line.get("x1")) for line in root.findall(f"{SVG}line") if line.get("x1") == line.get("x2")]
-    assert ticks[0] == 44 + 28 * 8
+    assert ticks[0] == svg_chart._LEFT + 28 * svg_chart._SLOT
 
 
 def test_scales_by_viewbox_without_scripts_or_external_resources():
