@@ -5,6 +5,7 @@ The parts: :mod:`~registration_api.web.signup` (the registration form),
 :mod:`~registration_api.web.partner_api` (the partner API under ``/api/v1/sites/<site-id>/``),
 :mod:`~registration_api.web.link_pages` (pages opened from an e-mail),
 :mod:`~registration_api.web.theme_assets` (the theme files those pages link),
+:mod:`~registration_api.web.cabinet_auth` (signing in to the partner's cabinet),
 :mod:`~registration_api.web.health` and :mod:`~registration_api.web.openapi`. They share one
 :class:`~registration_api.web.service.Service` through ``app.state``.
 """
@@ -27,7 +28,17 @@ from registration_api.domain.partner_sites import PartnerSites
 from registration_api.domain.signups import Clock, utc_now
 from registration_api.settings import Settings
 from registration_api.storage import engines, migrations
-from registration_api.web import errors, health, index_page, link_pages, openapi, partner_api, signup, theme_assets
+from registration_api.web import (
+    cabinet_auth,
+    errors,
+    health,
+    index_page,
+    link_pages,
+    openapi,
+    partner_api,
+    signup,
+    theme_assets,
+)
 from registration_api.web.inputs import CleanAddress
 from registration_api.web.service import Service
 from storefront import language
@@ -46,6 +57,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await run_in_threadpool(migrations.migrate, service.engine)
         service.link_secret = await run_in_threadpool(engines.secret, service.engine, "links")
+        service.cabinet_secret = await run_in_threadpool(engines.secret, service.engine, "cabinet")
         await run_in_threadpool(service.sites.reload)
         gc.collect()
         gc.freeze()  # what start-up loaded lives as long as the process: keep it out of every collection
@@ -71,6 +83,7 @@ def create_app(
             *partner_api.routes,
             *link_pages.routes,
             *theme_assets.routes,
+            *cabinet_auth.routes,
         ],
         lifespan=lifespan,
         middleware=[Middleware(CleanAddress)],

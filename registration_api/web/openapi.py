@@ -323,6 +323,75 @@ def _email_pages() -> dict[str, Any]:
     }
 
 
+def _cabinet_pages() -> dict[str, Any]:
+    """The partner's cabinet: pages for people (a signed session cookie, a form token in each post)."""
+    page = {"description": "A page", "content": _HTML}
+    moved = {"description": "On to the next page (the session cookie set or cleared)"}
+    refused = {"content": _HTML}
+    form = {
+        "type": "object",
+        "properties": {"email": _TEXT, "csrf": _TEXT},
+        "additionalProperties": _TEXT,
+    }
+    body = {"required": True, "content": {kind: {"schema": form} for kind in (*FORM_TYPES, JSON_TYPE)}}
+    forged = {"403": {"description": "The form lacks the session's token (a forged post)", **refused}}
+    too_many = {"429": {"description": "Too many sign-in requests from this address or for this e-mail", **refused}}
+    read = _refusals(400, 408, 413, 415, 422)
+    token = _path("token", "The token of a sign-in link e-mailed to an operator.", maxLength=200)
+    return {
+        "/cabinet/": {
+            "get": {
+                "summary": "The cabinet's start: the e-mail form, or the choice of a partner",
+                "responses": {"200": page, "303": moved, **_refusals(400)},
+            }
+        },
+        "/cabinet/sign-in": {
+            "post": {
+                "summary": "Ask for a sign-in link: the same answer whether or not the address is an operator's",
+                "requestBody": body,
+                "responses": {"200": page, **read, **forged, **too_many},
+            }
+        },
+        "/cabinet/sign-in/{token}": {
+            "parameters": [token],
+            "get": {
+                "summary": "The page of a sign-in link: one button, so that opening the link does not use it",
+                "responses": {"200": page, **_refusals(400)},
+            },
+            "post": {
+                "summary": "Use a sign-in link (once, within 15 minutes) and start the session",
+                "requestBody": body,
+                "responses": {
+                    "303": moved,
+                    "410": {"description": "The link is used, expired or unknown", **refused},
+                    **read,
+                    **forged,
+                    **too_many,
+                },
+            },
+        },
+        "/cabinet/sign-out": {
+            "post": {
+                "summary": "Sign out of the cabinet",
+                "requestBody": body,
+                "responses": {"303": moved, **read, **forged},
+            }
+        },
+        "/cabinet/{site_id}/": {
+            "parameters": [_path("site_id", "The storefront's id.", maxLength=60)],
+            "get": {
+                "summary": "A partner's cabinet, for its operators (404 for anyone else signed in)",
+                "responses": {
+                    "200": page,
+                    "303": moved,
+                    "404": {"description": "Not a cabinet this operator may open", **refused},
+                    **_refusals(400),
+                },
+            },
+        },
+    }
+
+
 @cache  # the same for the whole life of the process; answered as is, never changed
 def openapi_document() -> dict[str, Any]:
     registered = {
@@ -389,6 +458,7 @@ def openapi_document() -> dict[str, Any]:
             },
             **_partner_paths(),
             **_email_pages(),
+            **_cabinet_pages(),
             "/": {
                 "get": {
                     "summary": "What this service is and which storefronts it serves, with their addresses",

@@ -19,6 +19,10 @@ from registration_api.web.rate_limit import RateLimiter, client_key
 from registration_api.web.theme_assets import assets_root
 from registration_api.web.themed_pages import ThemedPages
 
+#: Sign-in links asked for (and used) per minute from one client address, and asked for one e-mail address.
+SIGN_INS_PER_CLIENT = 10
+SIGN_INS_PER_ADDRESS = 3
+
 
 class Service:
     """The application's shared state; endpoints reach it with :func:`service_of`."""
@@ -41,6 +45,9 @@ class Service:
         self.browser_posts = RateLimiter(settings.rate_limit_per_minute)
         self.api_requests = RateLimiter(settings.api_rate_limit_per_minute)
         self.auth_failures = RateLimiter(settings.auth_failures_per_minute)
+        self.cabinet_secret = ""  # signs the cabinet's sessions; read from the database at start-up
+        self.sign_ins_by_client = RateLimiter(SIGN_INS_PER_CLIENT)
+        self.sign_ins_by_address = RateLimiter(SIGN_INS_PER_ADDRESS)
         self.outbox_waiting = asyncio.Event()  # set when something was queued: the sender wakes up
 
     def client(self, request: Request) -> str:

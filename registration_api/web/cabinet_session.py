@@ -1,0 +1,96 @@
+"""The cabinet's session: a small signed cookie (HMAC-SHA256 with the service's ``cabinet``
+secret) that holds who signed in, the token every form of the session carries against
+cross-site request forgery, and when the session was last used.
+
+The cookie is ``HttpOnly``, ``SameSite=Lax``, limited to the cabinet's path, and ``Secure``
+when the service's public address is https. A session unused for :data:`IDLE_MINUTES` is
+over: the next request starts an anonymous one. Nothing else is kept on the server, so
+signing out clears the cookie (and a stolen cookie is good only until it is idle).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+COOKIE = "cabinet_session"
+
+#: Minutes without a request after which a session is over.
+IDLE_MINUTES = 30
+
+#: Longest cookie read: anything longer is no cookie of ours.
+MAX_COOKIE = 2000
+
+
+@dataclass(frozen=True)
+class Session:
+    """Who is signed in (None before signing in) and the token the session's forms carry."""
+
+    email: str | None
+    csrf: str
+
+    @classmethod
+    def anonymous(cls) -> Session:
+        return cls(None, secrets.token_urlsafe(24))
+
+    @classmethod
+    def signed_in(cls, email: str) -> Session:
+        """A new session for ``email``: a new form token too, so none known before signing in serves after."""
+        return cls(email, secrets.token_urlsafe(24))
+
+    def csrf_matches(self, sent: str | None) -> bool:
+        return bool(sent) and hmac.compare_digest(self.csrf.encode(), (sent or "").encode())
+
+
+def _signature(secret: str, payload: bytes) -> str:
+    return hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
+
+
+def read(request: Request, secret: str, now: dt.datetime) -> Session | None:
+    """The request's session if its cookie is ours, intact and used within :data:`IDLE_MINUTES`."""
+    cookie = request.cookies.get(COOKIE, "")
+    if not secret or not cookie or len(cookie) > MAX_COOKIE or "." not in cookie:
+        return None
+    encoded, _, signature = cookie.rpartition(".")
+    if not hmac.compare_digest(signature.encode(), _signature(secret, encoded.encode()).encode()):
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(encoded.encode()))
+        seen = dt.datetime.fromtimestamp(int(data["t"]), dt.UTC)
+        email, csrf = data["e"], data["c"]
+    except (ValueError, KeyError, TypeError, binascii.Error, OverflowError):
+        return None
+    if not isinstance(csrf, str) or not (email is None or isinstance(email, str)):
+        return None
+    if now - seen > dt.timedelta(minutes=IDLE_MINUTES) or seen > now + dt.timedelta(minutes=1):
+        return None
+    return Session(email, csrf)
+
+
+def write(response: Response, session: Session, *, secret: str, now: dt.datetime, path: str, secure: bool) -> None:
+    """Set the cookie of ``session``, used ``now`` (each answer moves the idle limit on)."""
+    payload = json.dumps({"e": session.email, "c": session.csrf, "t": int(now.timestamp())}, separators=(",", ":"))
+    encoded = base64.urlsafe_b64encode(payload.encode()).decode()
+    response.set_cookie(
+        COOKIE,
+        f"{encoded}.{_signature(secret, encoded.encode())}",
+        max_age=IDLE_MINUTES * 60,
+        path=path,
+        secure=secure,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def clear(response: Response, *, path: str, secure: bool) -> None:
+    """Forget the session in the browser."""
+    response.delete_cookie(COOKIE, path=path, secure=secure, httponly=True, samesite="lax")
