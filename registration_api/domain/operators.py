@@ -75,6 +75,8 @@ def request_link(engine: Engine, sites: PartnerSites, asked: LinkRequest) -> boo
     token = secrets.token_urlsafe(32)
     partner = partners[0]
     with engine.begin() as conn:
+        # links a day past their end are of no use, not even to say one was sent: forgotten
+        conn.execute(sign_in_links.delete().where(sign_in_links.c.expires_at < asked.now - dt.timedelta(days=1)))
         conn.execute(
             sign_in_links.insert().values(
                 token_hash=_hash(token),
@@ -114,6 +116,19 @@ def sign_in_mail(partner: PartnerSite, asked: LinkRequest, link: str) -> Outgoin
         when=asked.now,
         purpose="sign_in",
     )
+
+
+def link_address(engine: Engine, token: str, now: dt.datetime) -> str | None:
+    """The address a link still valid and not used was sent to (nothing is changed), else None."""
+    with engine.connect() as conn:
+        email: str | None = conn.execute(
+            sa.select(sign_in_links.c.email).where(
+                sign_in_links.c.token_hash == _hash(token),
+                sign_in_links.c.used_at.is_(None),
+                sign_in_links.c.expires_at > now,
+            )
+        ).scalar_one_or_none()
+    return email
 
 
 def use_link(engine: Engine, token: str, now: dt.datetime) -> str | None:

@@ -20,6 +20,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -132,11 +133,13 @@ async def _post(request: Request, service: Service, session: Session) -> FormDat
     sent = form.get("csrf")
     if session.csrf_matches(sent if isinstance(sent, str) else None):
         return form
-    with language.speaking(DEFAULT_LANGUAGE):
+    partners = await _partners(service, session)
+    lang = partners[0].site.locale if partners else DEFAULT_LANGUAGE
+    with language.speaking(lang):
         return _message(
             service,
             session,
-            DEFAULT_LANGUAGE,
+            lang,
             403,
             _("The form has expired"),
             _(
@@ -215,10 +218,8 @@ async def ask_for_link(request: Request) -> Response:
         sender=service.settings.mail_from,
         now=service.clock(),
     )
-    if await run_in_threadpool(operators.request_link, service.engine, service.sites, asked):
-        service.outbox_waiting.set()
     with language.speaking(DEFAULT_LANGUAGE):
-        return _message(
+        answer = _message(
             service,
             session,
             DEFAULT_LANGUAGE,
@@ -235,15 +236,35 @@ async def ask_for_link(request: Request) -> Response:
             back_url=root(service),
             back_text=_("Ask for another link"),
         )
+    # after the answer is sent: how long it takes then (a link stored, an e-mail composed or
+    # nothing at all) tells the client nothing about whether the address is an operator's
+    answer.background = BackgroundTask(_send_link, service, asked)
+    return answer
+
+
+async def _send_link(service: Service, asked: operators.LinkRequest) -> None:
+    if await run_in_threadpool(operators.request_link, service.engine, service.sites, asked):
+        service.outbox_waiting.set()
 
 
 async def link_page(request: Request) -> Response:
     service = service_of(request)
     session = _session(request, service)
-    with language.speaking(DEFAULT_LANGUAGE):
+    token = request.path_params["token"]
+    lang = await run_in_threadpool(_link_language, service, token)
+    with language.speaking(lang):
         title = _("Sign in to the cabinet")
-    action = f"{root(service)}sign-in/{request.path_params['token']}"
-    return _page(service, session, "link.html", DEFAULT_LANGUAGE, title=title, action=action)
+    action = f"{root(service)}sign-in/{token}"
+    return _page(service, session, "link.html", lang, title=title, action=action)
+
+
+def _link_language(service: Service, token: str) -> str:
+    """The language of the partner whose operator the link was sent to (its e-mail's), else Russian."""
+    email = (
+        operators.link_address(service.engine, token, service.clock()) if len(token) <= operators.MAX_TOKEN else None
+    )
+    partners = operators.partners_of(service.sites, email) if email else []
+    return partners[0].site.locale if partners else DEFAULT_LANGUAGE
 
 
 async def use_link(request: Request) -> Response:

@@ -119,12 +119,19 @@ def test_an_english_partners_operator_reads_the_cabinet_in_english(make_in_proce
     site_yaml = sites_dir / SITE / "site.yaml"
     site_yaml.write_text(site_yaml.read_text(encoding="utf-8").replace("locale: ru", "locale: en"), encoding="utf-8")
     service = make_in_process_api()
-    sign_in(service)
+    ask_for_link(service, OPERATOR)
+    path = mailed_link(service, OPERATOR)
     [mail] = service.mail()
     assert mail["Subject"].strip() == "Your link to sign in to the cabinet"
+    assert "The link works once, within 15 minutes." in mail.get_body("plain").get_content()
+    button = service.http.get(path)
+    assert "Press the button to sign in." in text_of(button.text), "the link's page speaks the partner's language"
+    service.http.post(path, data={"csrf": csrf_of(button.text)})
     page = service.http.get(f"/cabinet/{SITE}/")
     assert "Sign out" in text_of(page.text) and "signed in" in text_of(page.text)
     assert html.fromstring(page.text).get("lang") == "en"
+    forged = service.http.post("/cabinet/sign-out", data={"csrf": "wrong"})
+    assert forged.status_code == 403 and "The form has expired" in text_of(forged.text)
 
 
 def test_an_operator_of_two_partners_chooses_one(make_in_process_api, sites_dir):
@@ -153,3 +160,10 @@ def test_a_mistyped_address_is_told_in_russian(cabinet):
 def test_russian_is_the_default_even_when_the_process_speaks_english(cabinet):
     language.use("en")
     assert "Прислать ссылку" in text_of(cabinet.http.get("/cabinet/").text)
+
+
+def test_links_a_day_past_their_end_are_forgotten_when_another_is_asked_for(cabinet):
+    ask_for_link(cabinet, OPERATOR)
+    cabinet.clock.advance(days=1, minutes=16)
+    ask_for_link(cabinet, "sales@oblako-plus.example")
+    assert [row.email for row in cabinet.rows("sign_in_links")] == ["sales@oblako-plus.example"]
