@@ -251,11 +251,31 @@ async def link_page(request: Request) -> Response:
     service = service_of(request)
     session = _session(request, service)
     token = request.path_params["token"]
+    if len(token) > operators.MAX_TOKEN:
+        return _unusable_link(service, session, 404)
     lang = await run_in_threadpool(_link_language, service, token)
     with language.speaking(lang):
         title = _("Sign in to the cabinet")
     action = f"{root(service)}sign-in/{token}"
     return _page(service, session, "link.html", lang, title=title, action=action)
+
+
+def _unusable_link(service: Service, session: Session, status: int) -> Response:
+    """The page of a link used, late, unknown (410) or longer than any sent (404)."""
+    with language.speaking(DEFAULT_LANGUAGE):
+        return _message(
+            service,
+            session,
+            DEFAULT_LANGUAGE,
+            status,
+            _("This link no longer works"),
+            _(
+                "A sign-in link works once, within {minutes} minutes. This one has been used, has expired or "
+                "was never sent. Ask for a new one."
+            ).format(minutes=operators.LINK_MINUTES),
+            back_url=root(service),
+            back_text=_("Ask for a new link"),
+        )
 
 
 def _link_language(service: Service, token: str) -> str:
@@ -277,28 +297,13 @@ async def use_link(request: Request) -> Response:
     if wait:
         return _too_many(service, session, wait)
     token = request.path_params["token"]
+    if len(token) > operators.MAX_TOKEN:
+        return _unusable_link(service, session, 404)
     now = service.clock()
-    email = (
-        await run_in_threadpool(operators.use_link, service.engine, token, now)
-        if len(token) <= operators.MAX_TOKEN
-        else None
-    )
+    email = await run_in_threadpool(operators.use_link, service.engine, token, now)
     partners = await run_in_threadpool(operators.partners_of, service.sites, email) if email else []
     if not partners or email is None:
-        with language.speaking(DEFAULT_LANGUAGE):
-            return _message(
-                service,
-                session,
-                DEFAULT_LANGUAGE,
-                410,
-                _("This link no longer works"),
-                _(
-                    "A sign-in link works once, within {minutes} minutes. This one has been used, has expired or "
-                    "was never sent. Ask for a new one."
-                ).format(minutes=operators.LINK_MINUTES),
-                back_url=root(service),
-                back_text=_("Ask for a new link"),
-            )
+        return _unusable_link(service, session, 410)
     for partner in partners:
         await run_in_threadpool(operators.record, service.engine, partner.id, email, operators.SIGN_IN, now)
     return _redirect(service, Session.signed_in(email), root(service))

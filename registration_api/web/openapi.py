@@ -328,16 +328,12 @@ def _cabinet_pages() -> dict[str, Any]:
     page = {"description": "A page", "content": _HTML}
     moved = {"description": "On to the next page (the session cookie set or cleared)"}
     refused = {"content": _HTML}
-    form = {
-        "type": "object",
-        "properties": {"email": _TEXT, "csrf": _TEXT},
-        "additionalProperties": _TEXT,
-    }
+    form = {**_ANY_FORM, "properties": {"email": _TEXT, "csrf": _TEXT}}
     body = {"required": True, "content": {kind: {"schema": form} for kind in (*FORM_TYPES, JSON_TYPE)}}
     forged = {"403": {"description": "The form lacks the session's token (a forged post)", **refused}}
     too_many = {"429": {"description": "Too many sign-in requests from this address or for this e-mail", **refused}}
     read = _refusals(400, 408, 413, 415, 422)
-    token = _path("token", "The token of a sign-in link e-mailed to an operator.", maxLength=200)
+    token = _path("token", "The token of a sign-in link e-mailed to an operator.", maxLength=100)
     return {
         "/cabinet/": {
             "get": {
@@ -356,13 +352,18 @@ def _cabinet_pages() -> dict[str, Any]:
             "parameters": [token],
             "get": {
                 "summary": "The page of a sign-in link: one button, so that opening the link does not use it",
-                "responses": {"200": page, **_refusals(400)},
+                "responses": {
+                    "200": page,
+                    "404": {"description": "No link is that long", **refused},
+                    **_refusals(400),
+                },
             },
             "post": {
                 "summary": "Use a sign-in link (once, within 15 minutes) and start the session",
                 "requestBody": body,
                 "responses": {
                     "303": moved,
+                    "404": {"description": "No link is that long", **refused},
                     "410": {"description": "The link is used, expired or unknown", **refused},
                     **read,
                     **forged,
