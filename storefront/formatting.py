@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import phonenumbers
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 
 NARROW_NBSP = "\u202f"
 #: Russia's country calling code: its numbers are grouped as Russians write them.
@@ -30,6 +30,12 @@ def money(amount: Decimal | int | float, locale: str) -> str:
 
 def number(value: int | float | Decimal, locale: str) -> str:
     text = format_decimal(value, locale=locale)
+    return text.replace("\xa0", NARROW_NBSP) if locale == "ru" else text
+
+
+def percent(value: float, locale: str) -> str:
+    """A share as the locale writes it: 0.254 → «25 %» (ru), «25%» (en)."""
+    text = format_percent(value, locale=locale)
     return text.replace("\xa0", NARROW_NBSP) if locale == "ru" else text
 
 

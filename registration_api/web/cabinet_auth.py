@@ -20,6 +20,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from markupsafe import Markup
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -28,16 +29,16 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 from wtforms import Form, StringField, validators
 
-from registration_api.domain import operators
+from registration_api.domain import cabinet_overview, operators
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.storage.records import AuditEntry
-from registration_api.web import cabinet_pages, cabinet_session
+from registration_api.web import cabinet_pages, cabinet_session, svg_chart
 from registration_api.web.cabinet_session import Session
 from registration_api.web.inputs import read_form
 from registration_api.web.rate_limit import retry_after
 from registration_api.web.routing import resource
 from registration_api.web.service import Service, service_of
-from storefront import language
+from storefront import formatting, language
 
 _ = language.gettext
 N_ = language.N_
@@ -322,8 +323,16 @@ async def cabinet(request: Request) -> Response:
         return _message(service, session, lang, 404, title, text, back_url=root(service), back_text=back)
     lang = partner.site.locale
     entries = await run_in_threadpool(operators.recent, service.engine, partner.id)
+    timezone = service.settings.timezone
+    today = service.clock().astimezone(timezone).date()
+    figures = await run_in_threadpool(cabinet_overview.overview, service.engine, partner.id, today, timezone)
+    pages = {page.id: page.title for page in partner.site.config.registration}
     with language.speaking(lang):
         shown = [_entry(service, entry) for entry in entries]
+        # the chart escapes every text it draws (tests/security/test_svg_chart_names.py)
+        chart = Markup(svg_chart.daily_chart(figures.daily, figures.first_day, pages, lang))
+        rate = figures.trial_to_paid_rate
+        rate_text = formatting.percent(rate, lang) if rate is not None else _("no trial has ended yet")
     return _page(
         service,
         session,
@@ -332,6 +341,9 @@ async def cabinet(request: Request) -> Response:
         title=partner.site.config.partner.name,
         entries=shown,
         several=len(partners) > 1,
+        figures=figures,
+        chart=chart,
+        rate=rate_text,
     )
 
 

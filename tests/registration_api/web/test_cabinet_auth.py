@@ -11,7 +11,7 @@ from lxml import html
 from registration_api.web.rate_limit import RateLimiter
 from registration_api.web.service import SIGN_INS_PER_ADDRESS, SIGN_INS_PER_CLIENT
 from storefront import language
-from tests.support import SERVICE_URL
+from tests.support import SERVICE_URL, valid_form
 
 OPERATOR = "anna.kuzmina@oblako-plus.example"  # listed in notify, so an operator by default
 SITE = "oblako-plus"
@@ -167,3 +167,23 @@ def test_links_a_day_past_their_end_are_forgotten_when_another_is_asked_for(cabi
     cabinet.clock.advance(days=1, minutes=16)
     ask_for_link(cabinet, "sales@oblako-plus.example")
     assert [row.email for row in cabinet.rows("sign_in_links")] == ["sales@oblako-plus.example"]
+
+
+def test_the_partners_page_shows_its_figures_and_the_chart_of_sign_ups(cabinet):
+    for n in range(3):
+        posted = cabinet.http.post(
+            f"/r/{SITE}/trial",
+            data=valid_form(email=f"client{n}@client.example", token=f"overview-{n}"),
+            headers={"Origin": "https://oblako-plus.example"},
+        )
+        assert posted.status_code == 303, posted.text
+    sign_in(cabinet)
+    page = cabinet.http.get(f"/cabinet/{SITE}/")
+    tree = html.fromstring(page.text)
+    figures = {div.findtext("dt"): div.findtext("dd") for div in tree.xpath("//dl[@class='figures']/div")}
+    assert figures["Регистраций сегодня"] == "3" and figures["Идут пробные периоды"] == "3"
+    assert figures["Ушли в этом месяце"] == "0"
+    assert figures["Доля перешедших на оплату за 90 дней"] == "пробные периоды ещё не заканчивались"
+    [chart] = html.fromstring(page.text).xpath("//div[@class='chart']/*[local-name()='svg']")
+    assert chart.get("role") == "img"
+    assert "3" in chart.xpath("string(.//*[local-name()='desc'])"), "the chart's description gives the total"
