@@ -34,6 +34,7 @@ MAX_TOKEN = 100
 #: What the audit log records of signing in and out.
 SIGN_IN = "sign_in"
 SIGN_OUT = "sign_out"
+INVITATION_CREATED = "invitation_created"
 
 
 def _hash(token: str) -> str:

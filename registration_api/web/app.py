@@ -30,6 +30,7 @@ from registration_api.settings import Settings
 from registration_api.storage import engines, migrations
 from registration_api.web import (
     cabinet_auth,
+    cabinet_invitations,
     errors,
     health,
     index_page,
@@ -84,6 +85,7 @@ def create_app(
             *link_pages.routes,
             *theme_assets.routes,
             *cabinet_auth.routes,
+            *cabinet_invitations.routes,
         ],
         lifespan=lifespan,
         middleware=[Middleware(CleanAddress)],

@@ -49,7 +49,11 @@ DEFAULT_LANGUAGE = "ru"
 #: Mounted under the service's public address.
 PREFIX = "/cabinet/"
 
-_ACTIONS = {operators.SIGN_IN: N_("signed in"), operators.SIGN_OUT: N_("signed out")}
+_ACTIONS = {
+    operators.SIGN_IN: N_("signed in"),
+    operators.SIGN_OUT: N_("signed out"),
+    operators.INVITATION_CREATED: N_("created invitations"),
+}
 
 
 class SignInForm(Form):
@@ -339,6 +343,7 @@ async def cabinet(request: Request) -> Response:
         "overview.html",
         lang,
         title=partner.site.config.partner.name,
+        site_id=partner.id,
         entries=shown,
         several=len(partners) > 1,
         figures=figures,

@@ -334,6 +334,19 @@ def _cabinet_pages() -> dict[str, Any]:
     too_many = {"429": {"description": "Too many sign-in requests from this address or for this e-mail", **refused}}
     read = _refusals(400, 408, 413, 415, 422)
     token = _path("token", "The token of a sign-in link e-mailed to an operator.", maxLength=100)
+    not_yours = {"description": "Not a cabinet this operator may open", **refused}
+    state = {
+        "name": "state",
+        "in": "query",
+        "description": "Which invitations: all, waiting (not used yet), used or expired; anything else is all.",
+        "schema": {"type": "string", "enum": ["all", "waiting", "used", "expired"]},
+    }
+    numbers = {"email": _TEXT, "count": _TEXT, "trial_days": _TEXT, "expires_days": _TEXT, "csrf": _TEXT}
+    invitation_form = {**_ANY_FORM, "properties": numbers}
+    invitation_body = {
+        "required": True,
+        "content": {kind: {"schema": invitation_form} for kind in (*FORM_TYPES, JSON_TYPE)},
+    }
     return {
         "/cabinet/": {
             "get": {
@@ -386,6 +399,32 @@ def _cabinet_pages() -> dict[str, Any]:
                     "200": page,
                     "303": moved,
                     "404": {"description": "Not a cabinet this operator may open", **refused},
+                    **_refusals(400),
+                },
+            },
+        },
+        "/cabinet/{site_id}/invitations": {
+            "parameters": [_path("site_id", "The storefront's id.", maxLength=60)],
+            "get": {
+                "summary": "A partner's invitations, newest first, and the form to create them",
+                "parameters": [state],
+                "responses": {"200": page, "303": moved, "404": not_yours, **_refusals(400)},
+            },
+            "post": {
+                "summary": "Create one invitation (e-mailed if an address is given) or a batch of codes",
+                "requestBody": invitation_body,
+                "responses": {"200": page, "303": moved, "404": not_yours, **read, **forged},
+            },
+        },
+        "/cabinet/{site_id}/invitations.csv": {
+            "parameters": [_path("site_id", "The storefront's id.", maxLength=60)],
+            "get": {
+                "summary": "The partner's invitations in a state as a CSV file (UTF-8 with BOM)",
+                "parameters": [state],
+                "responses": {
+                    "200": {"description": "A CSV file", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                    "303": moved,
+                    "404": not_yours,
                     **_refusals(400),
                 },
             },

@@ -1,0 +1,298 @@
+"""The cabinet's invitations page, ``/cabinet/<site-id>/invitations``: an operator creates one
+invitation (e-mailed to a person if an address is given) or a batch of codes, and sees the
+partner's invitations, newest first, filtered by state; ``invitations.csv`` downloads the same
+list. The codes are made, limited and e-mailed by :mod:`registration_api.domain.invitations`,
+as for the partner's API and the command line; every creation goes to the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from functools import cache
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+from wtforms import Form, IntegerField, StringField, validators
+
+from registration_api.domain import invitations, operators
+from registration_api.domain.csv_export import write_csv
+from registration_api.domain.partner_sites import PartnerSite
+from registration_api.storage.records import INVITATION_COLUMNS, Invitation
+from registration_api.web import cabinet_pages
+from registration_api.web.cabinet_auth import (
+    DEFAULT_LANGUAGE,
+    PREFIX,
+    _message,
+    _not_found,
+    _page,
+    _partners,
+    _post,
+    _redirect,
+    _session,
+    root,
+)
+from registration_api.web.cabinet_session import Session
+from registration_api.web.routing import resource
+from registration_api.web.service import Service, service_of
+from storefront import language
+
+_ = language.gettext
+ngettext = language.ngettext
+
+#: Most codes created at a time from the cabinet.
+MAX_BATCH = 100
+
+#: The filter's states (``waiting`` is :meth:`Invitation.state`'s ``open``).
+STATES = {"all": None, "waiting": "open", "used": "used", "expired": "expired"}
+
+
+class InvitationForm(Form):
+    email: StringField
+    count: IntegerField
+    trial_days: IntegerField
+    expires_days: IntegerField
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+@cache
+def invitation_form(lang: str) -> type[InvitationForm]:
+    """The creation form of one language (its messages are fixed per class, so classes are cached)."""
+    with language.speaking(lang):
+        whole = _("Write a whole number.")
+        one_by_mail = _("An invitation sent by e-mail is one code: leave the e-mail empty to create several.")
+
+        class LocalisedForm(InvitationForm):
+            email = StringField(
+                filters=[_strip],
+                validators=[
+                    validators.Optional(),
+                    validators.Length(max=254, message=_("This address is too long.")),
+                    validators.Email(
+                        _("This is not an e-mail address; write it as name@company.ru."), granular_message=False
+                    ),
+                ],
+            )
+            count = IntegerField(
+                default=1,
+                validators=[
+                    validators.InputRequired(whole),
+                    validators.NumberRange(
+                        1, MAX_BATCH, _("Create 1 to {most} codes at a time.").format(most=MAX_BATCH)
+                    ),
+                ],
+            )
+            trial_days = IntegerField(
+                default=invitations.MAX_TRIAL_DAYS,
+                validators=[
+                    validators.InputRequired(whole),
+                    validators.NumberRange(
+                        1,
+                        invitations.MAX_TRIAL_DAYS,
+                        _("The trial lasts 1 to {most} days.").format(most=invitations.MAX_TRIAL_DAYS),
+                    ),
+                ],
+            )
+            expires_days = IntegerField(
+                validators=[
+                    validators.Optional(),
+                    validators.NumberRange(
+                        1,
+                        invitations.MAX_EXPIRES_DAYS,
+                        _("An invitation expires after 1 to {most} days; leave the field empty for never.").format(
+                            most=invitations.MAX_EXPIRES_DAYS
+                        ),
+                    ),
+                ],
+            )
+
+            def validate_count(self, field: IntegerField) -> None:
+                if self.email.data and field.data is not None and field.data > 1:
+                    raise validators.StopValidation(one_by_mail)
+
+    return LocalisedForm
+
+
+def _whole_number_errors(form: InvitationForm, lang: str) -> None:
+    """WTForms says «Not a valid integer value.» in English: say it in the page's language."""
+    with language.speaking(lang):
+        for field in (form.count, form.trial_days, form.expires_days):
+            if field.process_errors and field.errors:
+                field.errors = [_("Write a whole number.")]
+
+
+async def _partner(request: Request, service: Service, session: Session) -> PartnerSite | Response:
+    """The partner of the path if the signed-in operator is its operator; else the page to show."""
+    if session.email is None:
+        return _redirect(service, session, root(service))
+    partners = await _partners(service, session)
+    partner = next((p for p in partners if p.id == request.path_params["site_id"]), None)
+    if partner is None:
+        lang = partners[0].site.locale if partners else DEFAULT_LANGUAGE
+        title, text, back = _not_found(lang)
+        return _message(service, session, lang, 404, title, text, back_url=root(service), back_text=back)
+    return partner
+
+
+def _state(request: Request) -> str:
+    wanted = request.query_params.get("state", "all")
+    return wanted if wanted in STATES else "all"
+
+
+async def _listed(service: Service, partner: PartnerSite, state: str) -> list[Invitation]:
+    """The partner's invitations in ``state``, newest first."""
+    found = await run_in_threadpool(invitations.list_for, service.engine, partner.id)
+    now = service.clock()
+    wanted = STATES[state]
+    return [i for i in reversed(found) if wanted is None or i.state(now) == wanted]
+
+
+def _when(service: Service, moment: dt.datetime | None) -> str:
+    return moment.astimezone(service.settings.timezone).strftime("%d.%m.%Y %H:%M") if moment else ""
+
+
+async def _show(
+    service: Service,
+    session: Session,
+    partner: PartnerSite,
+    form: InvitationForm,
+    state: str,
+    *,
+    status: int = 200,
+    created: list[dict[str, str]] | None = None,
+    problem: str | None = None,
+) -> Response:
+    lang = partner.site.locale
+    found = await _listed(service, partner, state)
+    rows = [
+        {
+            "code": i.code,
+            "created": _when(service, i.created_at),
+            "email": i.email or "",
+            "number": i.subscriber_number or "",
+            "activated": _when(service, i.activated_at),
+        }
+        for i in found
+    ]
+    with language.speaking(lang):
+        title = _("Invitations")
+        states = [
+            ("all", _("All")),
+            ("waiting", _("Waiting")),
+            ("used", _("Used")),
+            ("expired", _("Expired")),
+        ]
+    base = f"{root(service)}{partner.id}/"
+    return _page(
+        service,
+        session,
+        "invitations.html",
+        lang,
+        status,
+        title=title,
+        partner_name=partner.site.config.partner.name,
+        back=base,
+        action=f"{base}invitations",
+        csv=f"{base}invitations.csv" + ("" if state == "all" else f"?state={state}"),
+        form=form,
+        rows=rows,
+        states=states,
+        state=state,
+        created=created or [],
+        problem=problem,
+    )
+
+
+async def page(request: Request) -> Response:
+    service = service_of(request)
+    session = _session(request, service)
+    partner = await _partner(request, service, session)
+    if isinstance(partner, Response):
+        return partner
+    return await _show(service, session, partner, invitation_form(partner.site.locale)(), _state(request))
+
+
+async def create(request: Request) -> Response:
+    service = service_of(request)
+    session = _session(request, service)
+    posted = await _post(request, service, session)
+    if isinstance(posted, Response):
+        return posted
+    partner = await _partner(request, service, session)
+    if isinstance(partner, Response):
+        return partner
+    lang = partner.site.locale
+    form = invitation_form(lang)(posted)
+    if not form.validate():
+        _whole_number_errors(form, lang)
+        return await _show(service, session, partner, form, "all", status=400)
+    settings = service.settings
+    order = invitations.Order(
+        email=form.email.data or None,
+        trial_days=form.trial_days.data or invitations.MAX_TRIAL_DAYS,
+        count=form.count.data or 1,
+        expires_days=form.expires_days.data,
+    )
+    now = service.clock()
+
+    def make() -> list[str]:
+        with language.speaking(lang):
+            return invitations.create(
+                service.engine,
+                partner,
+                order,
+                now=now,
+                mail_from=settings.mail_from,
+                activation_base=settings.public_base,
+                mails_per_day=settings.invitation_mails_per_day,
+            )
+
+    try:
+        codes = await run_in_threadpool(make)
+    except (invitations.MailQuota, ValueError) as exc:
+        return await _show(service, session, partner, form, "all", status=400, problem=str(exc))
+    service.outbox_waiting.set()
+    email = session.email or ""
+    subject = codes[0] if len(codes) == 1 else f"{codes[0]} … {codes[-1]} ({len(codes)})"
+    await run_in_threadpool(
+        operators.record,
+        service.engine,
+        partner.id,
+        email,
+        operators.INVITATION_CREATED,
+        now,
+        subject=subject + (f" → {order.email}" if order.email else ""),
+        details=", ".join(codes),
+    )
+    created = [{"code": c, "link": invitations.activation_link(settings.public_base, c)} for c in codes]
+    fresh = invitation_form(lang)()
+    return await _show(service, session, partner, fresh, "all", created=created)
+
+
+async def download(request: Request) -> Response:
+    service = service_of(request)
+    session = _session(request, service)
+    partner = await _partner(request, service, session)
+    if isinstance(partner, Response):
+        return partner
+    state = _state(request)
+    found = await _listed(service, partner, state)
+    out = io.StringIO()
+    write_csv(out, INVITATION_COLUMNS, [i.listed() for i in found])
+    name = f"{partner.id}-invitations" + ("" if state == "all" else f"-{state}") + ".csv"
+    return Response(
+        "\ufeff" + out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={**cabinet_pages.HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+routes: list[BaseRoute] = [
+    resource(PREFIX + "{site_id}/invitations", GET=page, POST=create),
+    resource(PREFIX + "{site_id}/invitations.csv", GET=download),
+]

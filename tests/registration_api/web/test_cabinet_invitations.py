@@ -1,0 +1,140 @@
+"""The cabinet's invitations page: an operator creates one invitation e-mailed to a person or a
+batch of codes, sees them listed newest first, filters them by state and downloads the list."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from email import message_from_bytes
+from email.policy import default
+
+import pytest
+import sqlalchemy as sa
+from lxml import html
+
+from registration_api.web.rate_limit import RateLimiter
+from registration_api.web.service import SIGN_INS_PER_ADDRESS, SIGN_INS_PER_CLIENT
+from tests.registration_api.web.test_cabinet_auth import OPERATOR, SITE, csrf_of, sign_in, text_of
+
+PAGE = f"/cabinet/{SITE}/invitations"
+
+
+@pytest.fixture
+def cabinet(in_process_api):
+    service = in_process_api.app.state.service
+    service.sign_ins_by_client = RateLimiter(SIGN_INS_PER_CLIENT)
+    service.sign_ins_by_address = RateLimiter(SIGN_INS_PER_ADDRESS)
+    sign_in(in_process_api)
+    return in_process_api
+
+
+def create(api, **fields: str):
+    page = api.http.get(PAGE)
+    data = {"email": "", "count": "1", "trial_days": "30", "expires_days": "", **fields}
+    return api.http.post(PAGE, data={**data, "csrf": csrf_of(page.text)})
+
+
+def listed(page: str) -> list[list[str]]:
+    """The cells of the list's rows (the table under «Все приглашения»)."""
+    tree = html.fromstring(page)
+    rows = tree.xpath("//section[@aria-labelledby='list']//tbody/tr")
+    return [[" ".join(td.text_content().split()) for td in row.xpath("td")] for row in rows]
+
+
+def test_the_overview_links_to_the_invitations_page(cabinet):
+    overview = html.fromstring(cabinet.http.get(f"/cabinet/{SITE}/").text)
+    assert overview.xpath(f"//main//a[@href='{PAGE}']/text()") == ["Приглашения"]
+    page = cabinet.http.get(PAGE)
+    assert page.status_code == 200 and "Новое приглашение" in text_of(page.text)
+    assert "Приглашений пока нет." in text_of(page.text)
+
+
+def test_one_invitation_e_mailed_is_listed_and_its_mail_queued(cabinet):
+    answer = create(cabinet, email="ivan@client.example", trial_days="14")
+    assert answer.status_code == 200
+    shown = text_of(answer.text)
+    assert "Создано 1 приглашение" in shown
+    [code] = html.fromstring(answer.text).xpath("//section[@aria-labelledby='created']//code/text()")
+    assert f"/invite/{code}" in shown
+    [row] = listed(answer.text)
+    assert row[0] == code and row[2] == "ivan@client.example" and row[3] == row[4] == ""
+    [mail] = [m for m in cabinet.outbox() if json.loads(m.recipients) == ["ivan@client.example"]]
+    assert code in message_from_bytes(mail.message, policy=default).get_body(("plain",)).get_content()
+    [invitation] = cabinet.rows("invitations")
+    assert invitation.trial_days == 14 and invitation.email == "ivan@client.example"
+
+
+def test_a_batch_of_three_codes_is_made_without_mail(cabinet):
+    before = len(cabinet.outbox())
+    answer = create(cabinet, count="3")
+    assert "Создано 3 приглашения" in text_of(answer.text)
+    codes = html.fromstring(answer.text).xpath("//section[@aria-labelledby='created']//code/text()")
+    assert len(set(codes)) == 3
+    assert len(cabinet.outbox()) == before
+    assert {row[0] for row in listed(answer.text)} == set(codes)
+
+
+def test_wrong_trial_days_are_shown_at_the_field_with_what_was_typed(cabinet):
+    answer = create(cabinet, trial_days="45")
+    assert answer.status_code == 400
+    tree = html.fromstring(answer.text)
+    assert tree.xpath("//input[@name='trial_days']/@value") == ["45"]
+    assert tree.xpath("//*[@id='trial_days-error']/text()") == ["Пробный период длится от 1 до 30 дней."]
+    typo = create(cabinet, trial_days="две недели")
+    assert html.fromstring(typo.text).xpath("//input[@name='trial_days']/@value") == ["две недели"]
+    assert "Напишите целое число." in text_of(typo.text)
+    several = create(cabinet, email="ivan@client.example", count="2")
+    assert several.status_code == 400 and "По почте отправляется один код." in text_of(several.text)
+    assert cabinet.rows("invitations") == []
+
+
+def test_the_list_is_newest_first_and_filtered_by_state(cabinet):
+    create(cabinet, expires_days="1")
+    cabinet.clock.advance(minutes=1)
+    create(cabinet)
+    with cabinet.database.begin() as conn:  # the first one's day has passed
+        conn.execute(sa.text("UPDATE invitations SET expires_at = created_at WHERE id = 1"))
+    [newer, older] = [row.code for row in reversed(cabinet.rows("invitations"))]
+    assert [row[0] for row in listed(cabinet.http.get(PAGE).text)] == [newer, older]
+    assert [row[0] for row in listed(cabinet.http.get(PAGE, params={"state": "expired"}).text)] == [older]
+    assert [row[0] for row in listed(cabinet.http.get(PAGE, params={"state": "waiting"}).text)] == [newer]
+    assert listed(cabinet.http.get(PAGE, params={"state": "used"}).text) == []
+    selected = html.fromstring(cabinet.http.get(PAGE, params={"state": "expired"}).text)
+    assert selected.xpath("//select[@name='state']/option[@selected]/text()") == ["Истёкшие"]
+
+
+def test_the_csv_download_follows_the_filter(cabinet):
+    create(cabinet, email="=cmd@client.example")
+    create(cabinet, count="2")
+    page = html.fromstring(cabinet.http.get(PAGE, params={"state": "waiting"}).text)
+    [link] = page.xpath("//a[text()='Скачать CSV']/@href")
+    answer = cabinet.http.get(link)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
+    assert answer.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert len(rows) == 3
+    assert {row["email"] for row in rows} == {"'=cmd@client.example", ""}, "a formula is neutralised"
+    assert rows[0]["code"] == cabinet.rows("invitations")[-1].code, "newest first"
+
+
+def test_every_creation_is_in_the_audit_log(cabinet):
+    create(cabinet, email="ivan@client.example")
+    create(cabinet, count="2")
+    entries = [row for row in cabinet.rows("audit_log") if row.action == "invitation_created"]
+    assert [row.operator for row in entries] == [OPERATOR, OPERATOR]
+    codes = [row.code for row in cabinet.rows("invitations")]
+    assert codes[0] in entries[0].subject and "ivan@client.example" in entries[0].subject
+    assert entries[1].details == ", ".join(codes[1:])
+    overview = text_of(cabinet.http.get(f"/cabinet/{SITE}/").text)
+    assert "создал(а) приглашения" in overview
+
+
+def test_an_english_partners_page_is_in_english(make_in_process_api, sites_dir):
+    site_yaml = sites_dir / SITE / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text(encoding="utf-8").replace("locale: ru", "locale: en"), encoding="utf-8")
+    service = make_in_process_api()
+    sign_in(service)
+    answer = create(service, trial_days="0")
+    assert "The trial lasts 1 to 30 days." in text_of(answer.text)
+    assert "Download CSV" in text_of(answer.text)

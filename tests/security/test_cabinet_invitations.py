@@ -1,0 +1,73 @@
+"""Hostile and unlucky visits to the cabinet's invitations page: no session, a post without the
+form token, another partner's invitations and their CSV, and hostile text shown as text."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import html
+
+from registration_api.web.rate_limit import RateLimiter
+from registration_api.web.service import SIGN_INS_PER_ADDRESS, SIGN_INS_PER_CLIENT
+from tests.registration_api.web.test_cabinet_auth import SITE, csrf_of, sign_in, text_of
+
+PAGE = f"/cabinet/{SITE}/invitations"
+HOSTILE = '"><script>alert(1)</script>'
+
+
+@pytest.fixture
+def cabinet(in_process_api):
+    service = in_process_api.app.state.service
+    service.sign_ins_by_client = RateLimiter(SIGN_INS_PER_CLIENT)
+    service.sign_ins_by_address = RateLimiter(SIGN_INS_PER_ADDRESS)
+    return in_process_api
+
+
+def test_without_a_session_the_page_and_the_csv_send_to_the_sign_in(cabinet):
+    for path in (PAGE, f"{PAGE}.csv"):
+        answer = cabinet.http.get(path)
+        assert answer.status_code == 303 and answer.headers["location"] == "/cabinet/", path
+    anonymous = csrf_of(cabinet.http.get("/cabinet/").text)  # the sign-in form's token, before signing in
+    posted = cabinet.http.post(PAGE, data={"count": "5", "trial_days": "30", "csrf": anonymous})
+    assert posted.status_code == 303 and posted.headers["location"] == "/cabinet/"
+    assert cabinet.rows("invitations") == []
+
+
+def test_a_post_without_the_form_token_is_refused(cabinet):
+    sign_in(cabinet)
+    for token in ({}, {"csrf": "forged"}):
+        answer = cabinet.http.post(PAGE, data={"count": "3", "trial_days": "30", **token})
+        assert answer.status_code == 403 and "Форма устарела" in text_of(answer.text)
+    assert cabinet.rows("invitations") == []
+    assert [row.action for row in cabinet.rows("audit_log")] == ["sign_in"]
+
+
+def test_another_partners_invitations_and_csv_are_not_found(cabinet):
+    assert cabinet.cli("invitations", "create", "buhcentr", "--count", "2").code == 0
+    sign_in(cabinet)
+    for site in ("buhcentr", "no-such-site", "OBLAKO-PLUS"):
+        for path in (f"/cabinet/{site}/invitations", f"/cabinet/{site}/invitations.csv"):
+            answer = cabinet.http.get(path)
+            assert answer.status_code == 404, path
+            assert "Такого кабинета нет" in text_of(answer.text)
+    page = cabinet.http.get(f"/cabinet/{SITE}/invitations")
+    token = csrf_of(page.text)
+    posted = cabinet.http.post("/cabinet/buhcentr/invitations", data={"count": "1", "trial_days": "30", "csrf": token})
+    assert posted.status_code == 404
+    assert [row.site_id for row in cabinet.rows("invitations")] == ["buhcentr", "buhcentr"]
+
+
+def test_hostile_text_is_shown_as_text(make_in_process_api, sites_dir):
+    site_yaml = sites_dir / SITE / "site.yaml"
+    text = site_yaml.read_text(encoding="utf-8")
+    site_yaml.write_text(text.replace("  name: Облако Плюс", "  name: 'Облако <b>Плюс</b>'", 1), encoding="utf-8")
+    service = make_in_process_api()
+    sign_in(service)
+    page = service.http.get(PAGE)
+    answer = service.http.post(
+        PAGE, data={"email": HOSTILE, "count": "1", "trial_days": "30", "csrf": csrf_of(page.text)}
+    )
+    assert answer.status_code == 400
+    tree = html.fromstring(answer.text)
+    assert not tree.xpath("//script") and not tree.xpath("//main//b")
+    assert tree.xpath("//input[@name='email']/@value") == [HOSTILE], "what was typed is shown back, as text"
+    assert "Назад в кабинет «Облако <b>Плюс</b>»" in text_of(answer.text)
