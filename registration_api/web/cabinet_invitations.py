@@ -152,6 +152,12 @@ async def _listed(service: Service, partner: PartnerSite, state: str) -> list[In
     return [i for i in reversed(found) if wanted is None or i.state(now) == wanted]
 
 
+def _sentence(message: str) -> str:
+    """The domain's message (lower case, no full stop, as the command line prints it) as a sentence."""
+    message = message[:1].upper() + message[1:]
+    return message if message.endswith((".", "!", "?")) else message + "."
+
+
 def _when(service: Service, moment: dt.datetime | None) -> str:
     return moment.astimezone(service.settings.timezone).strftime("%d.%m.%Y %H:%M") if moment else ""
 
@@ -255,7 +261,7 @@ async def create(request: Request) -> Response:
     try:
         codes = await run_in_threadpool(make)
     except (invitations.MailQuota, ValueError) as exc:
-        return await _show(service, session, partner, form, "all", status=400, problem=str(exc))
+        return await _show(service, session, partner, form, "all", status=400, problem=_sentence(str(exc)))
     service.outbox_waiting.set()
     email = session.email or ""
     subject = codes[0] if len(codes) == 1 else f"{codes[0]} … {codes[-1]} ({len(codes)})"
@@ -266,7 +272,7 @@ async def create(request: Request) -> Response:
         email,
         operators.INVITATION_CREATED,
         now,
-        subject=subject + (f" → {order.email}" if order.email else ""),
+        subject=(subject + (f" → {order.email}" if order.email else ""))[:200],  # the column's length
         details=", ".join(codes),
     )
     created = [{"code": c, "link": invitations.activation_link(settings.public_base, c)} for c in codes]

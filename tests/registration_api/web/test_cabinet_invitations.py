@@ -138,3 +138,16 @@ def test_an_english_partners_page_is_in_english(make_in_process_api, sites_dir):
     answer = create(service, trial_days="0")
     assert "The trial lasts 1 to 30 days." in text_of(answer.text)
     assert "Download CSV" in text_of(answer.text)
+
+
+def test_the_limit_of_invitations_to_one_address_is_explained(cabinet):
+    for _n in range(3):
+        assert create(cabinet, email="ivan@client.example").status_code == 200
+    fourth = create(cabinet, email="ivan@client.example")
+    assert fourth.status_code == 400
+    [alert] = html.fromstring(fourth.text).xpath("//p[@role='alert']/text()")
+    assert alert == (
+        "На ivan@client.example за последние сутки уже отправлено 3 приглашения; "
+        "передайте уже созданные коды или попробуйте завтра."
+    )
+    assert len(cabinet.rows("invitations")) == 3
