@@ -163,14 +163,27 @@ def record(
     *,
     subject: str | None = None,
     details: str | None = None,
-) -> None:
-    """Write one thing an operator did to the partner's audit log."""
+) -> int:
+    """Write one thing an operator did to the partner's audit log; the entry's id."""
     with engine.begin() as conn:
-        conn.execute(
+        result = conn.execute(
             audit_log.insert().values(
                 site_id=site_id, operator=operator, action=action, subject=subject, details=details, at=now
             )
         )
+        key = result.inserted_primary_key
+        if key is None:  # every supported database returns it for a single-row insert
+            raise RuntimeError("the database gave no id for the audit entry")
+        return int(key[0])
+
+
+def entry(engine: Engine, site_id: str, entry_id: int) -> AuditEntry | None:
+    """The partner's audit entry ``entry_id``; None if there is none (or it is another partner's)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(audit_log).where(audit_log.c.id == entry_id, audit_log.c.site_id == site_id)
+        ).first()
+    return AuditEntry.from_row(row) if row is not None else None
 
 
 def recent(engine: Engine, site_id: str, limit: int = 20) -> list[AuditEntry]:

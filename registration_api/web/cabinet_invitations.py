@@ -42,6 +42,8 @@ from storefront import language
 _ = language.gettext
 ngettext = language.ngettext
 
+#: An audit entry's id has at most this many digits (a 64-bit integer).
+_MOST_ID_DIGITS = 18
 #: Most codes created at a time from the cabinet.
 MAX_BATCH = 100
 
@@ -220,7 +222,10 @@ async def page(request: Request) -> Response:
     partner = await _partner(request, service, session)
     if isinstance(partner, Response):
         return partner
-    return await _show(service, session, partner, invitation_form(partner.site.locale)(), _state(request))
+    created = await _just_made(request, service, partner)
+    return await _show(
+        service, session, partner, invitation_form(partner.site.locale)(), _state(request), created=created
+    )
 
 
 async def create(request: Request) -> Response:
@@ -265,7 +270,7 @@ async def create(request: Request) -> Response:
     service.outbox_waiting.set()
     email = session.email or ""
     subject = codes[0] if len(codes) == 1 else f"{codes[0]} … {codes[-1]} ({len(codes)})"
-    await run_in_threadpool(
+    made = await run_in_threadpool(
         operators.record,
         service.engine,
         partner.id,
@@ -275,9 +280,21 @@ async def create(request: Request) -> Response:
         subject=(subject + (f" → {order.email}" if order.email else ""))[:200],  # the column's length
         details=", ".join(codes),
     )
-    created = [{"code": c, "link": invitations.activation_link(settings.public_base, c)} for c in codes]
-    fresh = invitation_form(lang)()
-    return await _show(service, session, partner, fresh, "all", created=created)
+    # Post, then redirect: reloading the page that shows the new codes must not create more.
+    # The address names the audit entry, not the codes (they would end up in logs and history).
+    return _redirect(service, session, f"{root(service)}{partner.id}/invitations?made={made}")
+
+
+async def _just_made(request: Request, service: Service, partner: PartnerSite) -> list[dict[str, str]]:
+    """The codes the audit entry in ``?made=`` created for this partner, with their links."""
+    made = request.query_params.get("made", "")
+    if not (made.isascii() and made.isdigit()) or len(made) > _MOST_ID_DIGITS:
+        return []
+    found = await run_in_threadpool(operators.entry, service.engine, partner.id, int(made))
+    if found is None or found.action != operators.INVITATION_CREATED or not found.details:
+        return []
+    public = service.settings.public_base
+    return [{"code": c, "link": invitations.activation_link(public, c)} for c in found.details.split(", ")]
 
 
 async def download(request: Request) -> Response:

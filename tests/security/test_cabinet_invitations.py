@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from lxml import html
 
+from registration_api.domain import operators
 from registration_api.web.rate_limit import RateLimiter
 from registration_api.web.service import SIGN_INS_PER_ADDRESS, SIGN_INS_PER_CLIENT
 from tests.registration_api.web.test_cabinet_auth import SITE, csrf_of, sign_in, text_of
@@ -71,3 +72,21 @@ def test_hostile_text_is_shown_as_text(make_in_process_api, sites_dir):
     assert not tree.xpath("//script") and not tree.xpath("//main//b")
     assert tree.xpath("//input[@name='email']/@value") == [HOSTILE], "what was typed is shown back, as text"
     assert "Назад в кабинет «Облако <b>Плюс</b>»" in text_of(answer.text)
+
+
+def test_the_page_of_new_codes_shows_only_this_partners_codes(cabinet):
+    """``?made=`` names an audit entry: another partner's entry, or none, shows no codes."""
+    sign_in(cabinet)
+    page = cabinet.http.get(f"/cabinet/{SITE}/invitations")
+    posted = cabinet.http.post(
+        f"/cabinet/{SITE}/invitations",
+        data={"email": "", "count": "2", "trial_days": "30", "expires_days": "", "csrf": csrf_of(page.text)},
+    )
+    made = int(posted.headers["location"].rsplit("=", 1)[1])
+    engine = cabinet.app.state.service.engine
+    assert operators.entry(engine, SITE, made) is not None
+    assert operators.entry(engine, "buhcentr", made) is None
+    for query in (f"?made={made + 1}", "?made=-1", "?made=²", "?made=" + "9" * 40):
+        shown = cabinet.http.get(f"/cabinet/{SITE}/invitations{query}")
+        assert shown.status_code == 200
+        assert not html.fromstring(shown.text).xpath("//section[@aria-labelledby='created']")

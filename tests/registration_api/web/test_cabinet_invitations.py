@@ -35,6 +35,13 @@ def create(api, **fields: str):
     return api.http.post(PAGE, data={**data, "csrf": csrf_of(page.text)})
 
 
+def create_and_follow(api, **fields: str):
+    """Create, then follow the redirect to the page that shows the new codes (post, redirect, get)."""
+    posted = create(api, **fields)
+    assert posted.status_code == 303 and "?made=" in posted.headers["location"], posted.text
+    return api.http.get(posted.headers["location"])
+
+
 def listed(page: str) -> list[list[str]]:
     """The cells of the list's rows (the table under «Все приглашения»)."""
     tree = html.fromstring(page)
@@ -51,7 +58,7 @@ def test_the_overview_links_to_the_invitations_page(cabinet):
 
 
 def test_one_invitation_e_mailed_is_listed_and_its_mail_queued(cabinet):
-    answer = create(cabinet, email="ivan@client.example", trial_days="14")
+    answer = create_and_follow(cabinet, email="ivan@client.example", trial_days="14")
     assert answer.status_code == 200
     shown = text_of(answer.text)
     assert "Создано 1 приглашение" in shown
@@ -63,11 +70,13 @@ def test_one_invitation_e_mailed_is_listed_and_its_mail_queued(cabinet):
     assert code in message_from_bytes(mail.message, policy=default).get_body(("plain",)).get_content()
     [invitation] = cabinet.rows("invitations")
     assert invitation.trial_days == 14 and invitation.email == "ivan@client.example"
+    again = cabinet.http.get(str(answer.url))  # the person reloads the page that shows the code
+    assert code in text_of(again.text) and len(cabinet.rows("invitations")) == 1, "a reload creates nothing"
 
 
 def test_a_batch_of_three_codes_is_made_without_mail(cabinet):
     before = len(cabinet.outbox())
-    answer = create(cabinet, count="3")
+    answer = create_and_follow(cabinet, count="3")
     assert "Создано 3 приглашения" in text_of(answer.text)
     codes = html.fromstring(answer.text).xpath("//section[@aria-labelledby='created']//code/text()")
     assert len(set(codes)) == 3
@@ -142,7 +151,7 @@ def test_an_english_partners_page_is_in_english(make_in_process_api, sites_dir):
 
 def test_the_limit_of_invitations_to_one_address_is_explained(cabinet):
     for _n in range(3):
-        assert create(cabinet, email="ivan@client.example").status_code == 200
+        assert create(cabinet, email="ivan@client.example").status_code == 303
     fourth = create(cabinet, email="ivan@client.example")
     assert fourth.status_code == 400
     [alert] = html.fromstring(fourth.text).xpath("//p[@role='alert']/text()")
