@@ -339,7 +339,7 @@ def _cabinet_pages() -> dict[str, Any]:
         "name": "state",
         "in": "query",
         "description": "Which invitations: all, waiting (not used yet), used or expired; anything else is all.",
-        "schema": {"type": "string", "examples": ["all", "waiting", "used", "expired"]},
+        "schema": {"type": "string", "pattern": TEXT_PATTERN, "examples": ["all", "waiting", "used", "expired"]},
     }
     numbers = {"email": _TEXT, "count": _TEXT, "trial_days": _TEXT, "expires_days": _TEXT, "csrf": _TEXT}
     invitation_form = {**_ANY_FORM, "properties": numbers}
