@@ -16,6 +16,8 @@ import httpx
 import pytest
 
 from registration_api.settings import Settings
+from registration_api.web.rate_limit import RateLimiter
+from registration_api.web.service import SIGN_INS_PER_ADDRESS, SIGN_INS_PER_CLIENT
 from storefront import language
 from tests.support import (
     CLOCK_START,
@@ -190,3 +192,12 @@ def start_preview(tmp_path):
     for process in processes:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def cabinet(in_process_api: InProcessApi) -> InProcessApi:
+    """The shared in-process service for the partner's cabinet, its sign-in limits as if just started."""
+    service = in_process_api.app.state.service
+    service.sign_ins_by_client = RateLimiter(SIGN_INS_PER_CLIENT)
+    service.sign_ins_by_address = RateLimiter(SIGN_INS_PER_ADDRESS)
+    return in_process_api

@@ -314,9 +314,10 @@ async def use_link(request: Request) -> Response:
     return _redirect(service, Session.signed_in(email), root(service))
 
 
-async def cabinet(request: Request) -> Response:
-    service = service_of(request)
-    session = _session(request, service)
+async def operated_partner(request: Request, service: Service, session: Session) -> PartnerSite | Response:
+    """The partner of the path if the signed-in operator is its operator; else the page to show
+    instead (the sign-in for no session, 404 for a partner not theirs). Every cabinet page of a
+    partner starts here."""
     if session.email is None:
         return _redirect(service, session, root(service))
     partners = await _partners(service, session)
@@ -325,6 +326,16 @@ async def cabinet(request: Request) -> Response:
         lang = partners[0].site.locale if partners else DEFAULT_LANGUAGE
         title, text, back = _not_found(lang)
         return _message(service, session, lang, 404, title, text, back_url=root(service), back_text=back)
+    return partner
+
+
+async def cabinet(request: Request) -> Response:
+    service = service_of(request)
+    session = _session(request, service)
+    partner = await operated_partner(request, service, session)
+    if isinstance(partner, Response):
+        return partner
+    partners = await _partners(service, session)
     lang = partner.site.locale
     entries = await run_in_threadpool(operators.recent, service.engine, partner.id)
     timezone = service.settings.timezone

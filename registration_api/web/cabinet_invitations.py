@@ -23,15 +23,12 @@ from registration_api.domain.partner_sites import PartnerSite
 from registration_api.storage.records import INVITATION_COLUMNS, Invitation
 from registration_api.web import cabinet_pages
 from registration_api.web.cabinet_auth import (
-    DEFAULT_LANGUAGE,
     PREFIX,
-    _message,
-    _not_found,
     _page,
-    _partners,
     _post,
     _redirect,
     _session,
+    operated_partner,
     root,
 )
 from registration_api.web.cabinet_session import Session
@@ -128,19 +125,6 @@ def _whole_number_errors(form: InvitationForm, lang: str) -> None:
                 field.errors = [_("Write a whole number.")]
 
 
-async def _partner(request: Request, service: Service, session: Session) -> PartnerSite | Response:
-    """The partner of the path if the signed-in operator is its operator; else the page to show."""
-    if session.email is None:
-        return _redirect(service, session, root(service))
-    partners = await _partners(service, session)
-    partner = next((p for p in partners if p.id == request.path_params["site_id"]), None)
-    if partner is None:
-        lang = partners[0].site.locale if partners else DEFAULT_LANGUAGE
-        title, text, back = _not_found(lang)
-        return _message(service, session, lang, 404, title, text, back_url=root(service), back_text=back)
-    return partner
-
-
 def _state(request: Request) -> str:
     wanted = request.query_params.get("state", "all")
     return wanted if wanted in STATES else "all"
@@ -219,7 +203,7 @@ async def _show(
 async def page(request: Request) -> Response:
     service = service_of(request)
     session = _session(request, service)
-    partner = await _partner(request, service, session)
+    partner = await operated_partner(request, service, session)
     if isinstance(partner, Response):
         return partner
     created = await _just_made(request, service, partner)
@@ -234,7 +218,7 @@ async def create(request: Request) -> Response:
     posted = await _post(request, service, session)
     if isinstance(posted, Response):
         return posted
-    partner = await _partner(request, service, session)
+    partner = await operated_partner(request, service, session)
     if isinstance(partner, Response):
         return partner
     lang = partner.site.locale
@@ -300,7 +284,7 @@ async def _just_made(request: Request, service: Service, partner: PartnerSite) -
 async def download(request: Request) -> Response:
     service = service_of(request)
     session = _session(request, service)
-    partner = await _partner(request, service, session)
+    partner = await operated_partner(request, service, session)
     if isinstance(partner, Response):
         return partner
     state = _state(request)

@@ -10,7 +10,6 @@ import json
 import pytest
 
 from registration_api.web import cabinet_session
-from registration_api.web.rate_limit import RateLimiter
 from registration_api.web.service import SIGN_INS_PER_ADDRESS, SIGN_INS_PER_CLIENT
 from tests.registration_api.web.test_cabinet_auth import (
     OPERATOR,
@@ -24,14 +23,6 @@ from tests.registration_api.web.test_cabinet_auth import (
 
 STRANGER = "mallory@evil.example"
 NEW_LINK = "Ссылка больше не действует"
-
-
-@pytest.fixture
-def cabinet(in_process_api):
-    service = in_process_api.app.state.service
-    service.sign_ins_by_client = RateLimiter(SIGN_INS_PER_CLIENT)
-    service.sign_ins_by_address = RateLimiter(SIGN_INS_PER_ADDRESS)
-    return in_process_api
 
 
 def test_an_address_that_is_nobodys_gets_the_same_answer_and_no_mail(cabinet):

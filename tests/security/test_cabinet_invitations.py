@@ -3,24 +3,13 @@ form token, another partner's invitations and their CSV, and hostile text shown 
 
 from __future__ import annotations
 
-import pytest
 from lxml import html
 
 from registration_api.domain import operators
-from registration_api.web.rate_limit import RateLimiter
-from registration_api.web.service import SIGN_INS_PER_ADDRESS, SIGN_INS_PER_CLIENT
 from tests.registration_api.web.test_cabinet_auth import SITE, csrf_of, sign_in, text_of
 
 PAGE = f"/cabinet/{SITE}/invitations"
 HOSTILE = '"><script>alert(1)</script>'
-
-
-@pytest.fixture
-def cabinet(in_process_api):
-    service = in_process_api.app.state.service
-    service.sign_ins_by_client = RateLimiter(SIGN_INS_PER_CLIENT)
-    service.sign_ins_by_address = RateLimiter(SIGN_INS_PER_ADDRESS)
-    return in_process_api
 
 
 def test_without_a_session_the_page_and_the_csv_send_to_the_sign_in(cabinet):

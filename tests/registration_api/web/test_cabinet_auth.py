@@ -5,25 +5,13 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from lxml import html
 
-from registration_api.web.rate_limit import RateLimiter
-from registration_api.web.service import SIGN_INS_PER_ADDRESS, SIGN_INS_PER_CLIENT
 from storefront import language
 from tests.support import SERVICE_URL, valid_form
 
 OPERATOR = "anna.kuzmina@oblako-plus.example"  # listed in notify, so an operator by default
 SITE = "oblako-plus"
-
-
-@pytest.fixture
-def cabinet(in_process_api):
-    """The shared in-process service, its sign-in limits as if just started."""
-    service = in_process_api.app.state.service
-    service.sign_ins_by_client = RateLimiter(SIGN_INS_PER_CLIENT)
-    service.sign_ins_by_address = RateLimiter(SIGN_INS_PER_ADDRESS)
-    return in_process_api
 
 
 def csrf_of(page: str) -> str:

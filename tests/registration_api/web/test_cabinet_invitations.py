@@ -13,20 +13,16 @@ import pytest
 import sqlalchemy as sa
 from lxml import html
 
-from registration_api.web.rate_limit import RateLimiter
-from registration_api.web.service import SIGN_INS_PER_ADDRESS, SIGN_INS_PER_CLIENT
 from tests.registration_api.web.test_cabinet_auth import OPERATOR, SITE, csrf_of, sign_in, text_of
 
 PAGE = f"/cabinet/{SITE}/invitations"
 
 
 @pytest.fixture
-def cabinet(in_process_api):
-    service = in_process_api.app.state.service
-    service.sign_ins_by_client = RateLimiter(SIGN_INS_PER_CLIENT)
-    service.sign_ins_by_address = RateLimiter(SIGN_INS_PER_ADDRESS)
-    sign_in(in_process_api)
-    return in_process_api
+def cabinet(cabinet):
+    """The cabinet of tests/conftest.py, its operator signed in."""
+    sign_in(cabinet)
+    return cabinet
 
 
 def create(api, **fields: str):
