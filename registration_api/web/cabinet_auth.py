@@ -156,6 +156,15 @@ async def _post(request: Request, service: Service, session: Session) -> FormDat
         )
 
 
+async def _sign_in_post(request: Request, service: Service, session: Session) -> FormData | Response:
+    """A sign-in step's form (asking for a link, using one): CSRF-checked, within the client's limit."""
+    posted = await _post(request, service, session)
+    if isinstance(posted, Response):
+        return posted
+    wait = service.sign_ins_by_client.take(service.client(request))
+    return _too_many(service, session, wait) if wait else posted
+
+
 def _too_many(service: Service, session: Session, wait: float) -> Response:
     with language.speaking(DEFAULT_LANGUAGE):
         return _message(
@@ -204,12 +213,9 @@ def _sign_in_page(service: Service, session: Session, form: SignInForm, status: 
 async def ask_for_link(request: Request) -> Response:
     service = service_of(request)
     session = _session(request, service)
-    posted = await _post(request, service, session)
+    posted = await _sign_in_post(request, service, session)
     if isinstance(posted, Response):
         return posted
-    wait = service.sign_ins_by_client.take(service.client(request))
-    if wait:
-        return _too_many(service, session, wait)
     form = sign_in_form(DEFAULT_LANGUAGE)(posted)
     if not form.validate():
         return _sign_in_page(service, session, form, 400)
@@ -295,12 +301,9 @@ def _link_language(service: Service, token: str) -> str:
 async def use_link(request: Request) -> Response:
     service = service_of(request)
     session = _session(request, service)
-    posted = await _post(request, service, session)
+    posted = await _sign_in_post(request, service, session)
     if isinstance(posted, Response):
         return posted
-    wait = service.sign_ins_by_client.take(service.client(request))
-    if wait:
-        return _too_many(service, session, wait)
     token = request.path_params["token"]
     if len(token) > operators.MAX_TOKEN:
         return _unusable_link(service, session, 404)
