@@ -31,10 +31,27 @@ LINK_MINUTES = 15
 #: Longest token a link may carry (those sent are 43 characters): longer ones are not looked up.
 MAX_TOKEN = 100
 
-#: What the audit log records of signing in and out.
+#: What the audit log records: every change an operator makes, and signing in and out.
 SIGN_IN = "sign_in"
 SIGN_OUT = "sign_out"
 INVITATION_CREATED = "invitation_created"
+CONVERTED = "converted"
+DEPARTED = "departed"
+KEY_CREATED = "key_created"
+KEY_REVOKED = "key_revoked"
+WEBHOOK_RESENT = "webhook_resent"
+
+#: How the cabinet names each action in its audit log (translated when shown).
+ACTION_NAMES = {
+    SIGN_IN: language.N_("signed in"),
+    SIGN_OUT: language.N_("signed out"),
+    INVITATION_CREATED: language.N_("created invitations"),
+    CONVERTED: language.N_("recorded a paid subscription"),
+    DEPARTED: language.N_("recorded a departure"),
+    KEY_CREATED: language.N_("created an API key"),
+    KEY_REVOKED: language.N_("revoked an API key"),
+    WEBHOOK_RESENT: language.N_("sent a webhook again"),
+}
 
 
 def _hash(token: str) -> str:

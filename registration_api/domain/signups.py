@@ -22,6 +22,7 @@ from registration_api.domain import webhook_events
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.storage.batch_writer import BatchWriter
 from registration_api.storage.records import NewOutboxMessage, NewSubscriber, Subscriber
+from registration_api.storage.search_text import search_text
 from registration_api.storage.tables import outbox, subscribers
 from storefront import RegistrationPage, language
 
@@ -251,6 +252,7 @@ def _subscriber_row(request: _Request, now: dt.datetime, today: dt.date) -> NewS
         "application": page.application,
         "trial_ends": today + dt.timedelta(days=page.trial_days),
         "token": signup.token,
+        "search_text": search_text(signup.name, signup.email, signup.phone, signup.company, signup.inn),
     }
 
 
@@ -284,6 +286,7 @@ def create_subscriber(
             tariff=tariff,
             trial_ends=trial_ends,
             invitation_id=invitation_id,
+            search_text=search_text(signup.name, signup.email, signup.phone, signup.company, signup.inn),
         )
         .returning(subscribers.c.id)
     ).scalar_one()

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from registration_api.storage.search_text import search_text
 from registration_api.storage.tables import (
     api_keys,
     audit_log,
@@ -63,7 +64,31 @@ def _partner_cabinet(conn: Connection) -> None:
     conn.execute(service_secrets.insert().values(name="cabinet", value=secrets.token_urlsafe(32)))
 
 
-MIGRATIONS: list[Migration] = [_create_initial_tables, _partner_access, _mail_composed_by_sender, _partner_cabinet]
+def _cabinet_subscribers(conn: Connection) -> None:
+    """The cabinet's subscribers: when a trial became paid, why a client left (a cause from a list
+    beside the free text), the folded text its search reads, and the indexes of its list."""
+    _add_missing_columns(conn, subscribers, ["converted_at", "gone_cause", "search_text"])
+    c = subscribers.c
+    unsearchable = sa.select(c.id, c.name, c.email, c.phone, c.company, c.inn).where(c.search_text.is_(None))
+    while rows := conn.execute(unsearchable.limit(_BACKFILL_BATCH)).all():
+        conn.execute(
+            subscribers.update().where(c.id == sa.bindparam("row_id")).values(search_text=sa.bindparam("text")),
+            [{"row_id": r.id, "text": search_text(r.name, r.email, r.phone, r.company, r.inn)} for r in rows],
+        )
+    for index in subscribers.indexes:
+        index.create(conn, checkfirst=True)
+
+
+#: Rows filled per statement when a migration fills a new column of existing rows.
+_BACKFILL_BATCH = 5000
+
+MIGRATIONS: list[Migration] = [
+    _create_initial_tables,
+    _partner_access,
+    _mail_composed_by_sender,
+    _partner_cabinet,
+    _cabinet_subscribers,
+]
 
 
 def migrate(engine: Engine) -> int:

@@ -102,6 +102,8 @@ class Subscriber:
     gone_reason: str | None
     extended_at: dt.datetime | None
     invitation_id: int | None
+    converted_at: dt.datetime | None
+    gone_cause: str | None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> Subscriber:
@@ -129,6 +131,8 @@ class Subscriber:
             gone_reason=row.gone_reason,
             extended_at=aware_or_none(row.extended_at),
             invitation_id=row.invitation_id,
+            converted_at=aware_or_none(row.converted_at),
+            gone_cause=row.gone_cause,
         )
 
     @property
@@ -364,3 +368,4 @@ class NewSubscriber(TypedDict):
     application: str | None
     trial_ends: dt.date
     token: str | None
+    search_text: str  # what the cabinet search finds it by (storage.search_text)

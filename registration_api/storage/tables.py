@@ -36,6 +36,9 @@ subscribers = sa.Table(
     sa.Column("gone_reason", sa.Text),
     sa.Column("extended_at", sa.DateTime(timezone=True)),
     sa.Column("invitation_id", sa.Integer),
+    sa.Column("converted_at", sa.DateTime(timezone=True)),
+    sa.Column("gone_cause", sa.String(40)),  # one of subscriptions.DEPARTURE_CAUSES; gone_reason is free text
+    sa.Column("search_text", sa.Text),  # storage.search_text.search_text
     sa.Index(
         "subscribers_one_active_trial",
         "site_id",
@@ -52,6 +55,11 @@ subscribers = sa.Table(
         sqlite_where=sa.text("token IS NOT NULL"),
         postgresql_where=sa.text("token IS NOT NULL"),
     ),
+    # the cabinet's list (newest first, by period and status) and its overview's figures
+    sa.Index("subscribers_site_created", "site_id", "created_at", "page_id", "invitation_id"),
+    sa.Index("subscribers_site_status", "site_id", "status", "created_at"),
+    sa.Index("subscribers_site_ends", "site_id", "trial_ends", "status", "paid_until", "gone_at"),
+    sa.Index("subscribers_site_gone", "site_id", "gone_at"),
 )
 
 outbox = sa.Table(

@@ -5,7 +5,7 @@ The parts: :mod:`~registration_api.web.signup` (the registration form),
 :mod:`~registration_api.web.partner_api` (the partner API under ``/api/v1/sites/<site-id>/``),
 :mod:`~registration_api.web.link_pages` (pages opened from an e-mail),
 :mod:`~registration_api.web.theme_assets` (the theme files those pages link),
-:mod:`~registration_api.web.cabinet_auth` (signing in to the partner's cabinet),
+:mod:`~registration_api.web.cabinet` (the partner's web cabinet),
 :mod:`~registration_api.web.health` and :mod:`~registration_api.web.openapi`. They share one
 :class:`~registration_api.web.service.Service` through ``app.state``.
 """
@@ -29,8 +29,7 @@ from registration_api.domain.signups import Clock, utc_now
 from registration_api.settings import Settings
 from registration_api.storage import engines, migrations
 from registration_api.web import (
-    cabinet_auth,
-    cabinet_invitations,
+    cabinet,
     errors,
     health,
     index_page,
@@ -84,8 +83,7 @@ def create_app(
             *partner_api.routes,
             *link_pages.routes,
             *theme_assets.routes,
-            *cabinet_auth.routes,
-            *cabinet_invitations.routes,
+            *cabinet.routes,
         ],
         lifespan=lifespan,
         middleware=[Middleware(CleanAddress)],

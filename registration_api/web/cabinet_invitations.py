@@ -7,7 +7,6 @@ as for the partner's API and the command line; every creation goes to the audit 
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from functools import cache
 
@@ -22,14 +21,15 @@ from registration_api.domain.csv_export import write_csv
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.storage.records import INVITATION_COLUMNS, Invitation
 from registration_api.web import cabinet_pages
-from registration_api.web.cabinet_auth import (
+from registration_api.web.cabinet_pages import (
     PREFIX,
-    _page,
-    _post,
-    _redirect,
-    _session,
+    moment,
     operated_partner,
-    root,
+    partner_page,
+    partner_root,
+    posted_form,
+    redirect,
+    session_of,
 )
 from registration_api.web.cabinet_session import Session
 from registration_api.web.routing import resource
@@ -144,10 +144,6 @@ def _sentence(message: str) -> str:
     return message if message.endswith((".", "!", "?")) else message + "."
 
 
-def _when(service: Service, moment: dt.datetime | None) -> str:
-    return moment.astimezone(service.settings.timezone).strftime("%d.%m.%Y %H:%M") if moment else ""
-
-
 async def _show(
     service: Service,
     session: Session,
@@ -164,10 +160,10 @@ async def _show(
     rows = [
         {
             "code": i.code,
-            "created": _when(service, i.created_at),
+            "created": moment(service, i.created_at),
             "email": i.email or "",
             "number": i.subscriber_number or "",
-            "activated": _when(service, i.activated_at),
+            "activated": moment(service, i.activated_at),
         }
         for i in found
     ]
@@ -179,16 +175,15 @@ async def _show(
             ("used", _("Used")),
             ("expired", _("Expired")),
         ]
-    base = f"{root(service)}{partner.id}/"
-    return _page(
+    base = partner_root(service, partner)
+    return partner_page(
         service,
         session,
+        partner,
         "invitations.html",
-        lang,
+        "invitations",
         status,
         title=title,
-        partner_name=partner.site.config.partner.name,
-        back=base,
         action=f"{base}invitations",
         csv=f"{base}invitations.csv" + ("" if state == "all" else f"?state={state}"),
         form=form,
@@ -202,7 +197,7 @@ async def _show(
 
 async def page(request: Request) -> Response:
     service = service_of(request)
-    session = _session(request, service)
+    session = session_of(request, service)
     partner = await operated_partner(request, service, session)
     if isinstance(partner, Response):
         return partner
@@ -214,8 +209,8 @@ async def page(request: Request) -> Response:
 
 async def create(request: Request) -> Response:
     service = service_of(request)
-    session = _session(request, service)
-    posted = await _post(request, service, session)
+    session = session_of(request, service)
+    posted = await posted_form(request, service, session)
     if isinstance(posted, Response):
         return posted
     partner = await operated_partner(request, service, session)
@@ -266,7 +261,7 @@ async def create(request: Request) -> Response:
     )
     # Post, then redirect: reloading the page that shows the new codes must not create more.
     # The address names the audit entry, not the codes (they would end up in logs and history).
-    return _redirect(service, session, f"{root(service)}{partner.id}/invitations?made={made}")
+    return redirect(service, session, f"{partner_root(service, partner)}invitations?made={made}")
 
 
 async def _just_made(request: Request, service: Service, partner: PartnerSite) -> list[dict[str, str]]:
@@ -283,7 +278,7 @@ async def _just_made(request: Request, service: Service, partner: PartnerSite) -
 
 async def download(request: Request) -> Response:
     service = service_of(request)
-    session = _session(request, service)
+    session = session_of(request, service)
     partner = await operated_partner(request, service, session)
     if isinstance(partner, Response):
         return partner

@@ -99,7 +99,7 @@ def test_another_partners_cabinet_is_not_found(cabinet):
     for site in ("buhcentr", "no-such-site", "sign-in", "OBLAKO-PLUS"):
         answer = cabinet.http.get(f"/cabinet/{site}/")
         assert answer.status_code == 404, site
-        assert "Такого кабинета нет" in text_of(answer.text)
+        assert "Такой страницы нет" in text_of(answer.text)
     assert "Облако Плюс" not in cabinet.http.get("/cabinet/buhcentr/").text
 
 

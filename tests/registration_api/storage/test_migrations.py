@@ -71,9 +71,23 @@ def test_a_version_1_database_gains_partner_access_and_keeps_its_rows(database_u
     engine = engines.create_engine(database_url)
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
     assert migrations.migrate(engine) == 1
+    added_since = [
+        "subscribers_site_created",
+        "subscribers_site_status",
+        "subscribers_site_ends",
+        "subscribers_site_gone",
+    ]
     with engine.begin() as conn:
+        for index in added_since:
+            conn.execute(sa.text(f"DROP INDEX {index}"))
         for table, columns in (
-            ("subscribers", ["paid_until", "gone_at", "gone_reason", "extended_at", "invitation_id"]),
+            (
+                "subscribers",
+                [
+                    *("paid_until", "gone_at", "gone_reason", "extended_at", "invitation_id"),
+                    *("converted_at", "gone_cause", "search_text"),  # added for the cabinet
+                ],
+            ),
             ("outbox", ["channel", "target_url", "site_id"]),
         ):
             for column in columns:
@@ -81,7 +95,7 @@ def test_a_version_1_database_gains_partner_access_and_keeps_its_rows(database_u
         conn.execute(
             sa.text(
                 "INSERT INTO subscribers (number, site_id, page_id, tariff, name, email, email_key, phone, status, "
-                "trial_ends, consent_at, created_at) VALUES ('1000001', 's', 'p', 't', 'n', 'e@x.example', "
+                "trial_ends, consent_at, created_at) VALUES ('1000001', 's', 'p', 't', 'Ёлкина Анна', 'e@x.example', "
                 "'e@x.example', '+79123456789', 'trial', '2026-04-01', '2026-03-01 10:00:00+00', "
                 "'2026-03-01 10:00:00+00')"
             )
@@ -91,6 +105,8 @@ def test_a_version_1_database_gains_partner_access_and_keeps_its_rows(database_u
     with engine.connect() as conn:
         row = conn.execute(sa.select(tables.subscribers)).one()
         assert row.number == "1000001" and row.paid_until is None and row.extended_at is None
+        assert row.search_text == "елкина анна e@x.example 79123456789"  # found by the cabinet's search
+        assert {i["name"] for i in sa.inspect(conn).get_indexes("subscribers")} >= set(added_since)
         assert conn.execute(sa.select(sa.func.count()).select_from(tables.invitations)).scalar() == 0
     assert len(engines.secret(engine, "links")) >= 32
     engine.dispose()

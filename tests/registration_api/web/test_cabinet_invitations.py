@@ -45,9 +45,12 @@ def listed(page: str) -> list[list[str]]:
     return [[" ".join(td.text_content().split()) for td in row.xpath("td")] for row in rows]
 
 
-def test_the_overview_links_to_the_invitations_page(cabinet):
+def test_the_cabinet_menu_leads_to_the_invitations_page_and_marks_it_there(cabinet):
     overview = html.fromstring(cabinet.http.get(f"/cabinet/{SITE}/").text)
-    assert overview.xpath(f"//main//a[@href='{PAGE}']/text()") == ["Приглашения"]
+    assert overview.xpath(f"//nav//a[@href='{PAGE}']/text()") == ["Приглашения"]
+    assert overview.xpath("//nav//a[@aria-current='page']/text()") == ["Обзор"]
+    shown = html.fromstring(cabinet.http.get(PAGE).text)
+    assert shown.xpath("//nav//a[@aria-current='page']/@href") == [PAGE]
     page = cabinet.http.get(PAGE)
     assert page.status_code == 200 and "Новое приглашение" in text_of(page.text)
     assert "Приглашений пока нет." in text_of(page.text)

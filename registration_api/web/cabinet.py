@@ -1,0 +1,35 @@
+"""The partner's web cabinet under ``/cabinet/``: one module per part, each with its routes, all
+made with :mod:`~registration_api.web.cabinet_pages`.
+
+- :mod:`~registration_api.web.cabinet_auth`: signing in by an e-mailed link, signing out.
+- :mod:`~registration_api.web.cabinet_overview`: a partner's figures, chart and audit log.
+- :mod:`~registration_api.web.cabinet_subscribers`: the list, search and exports.
+- :mod:`~registration_api.web.cabinet_subscriber`: one subscriber, its history and actions.
+- :mod:`~registration_api.web.cabinet_invitations`: invitation codes.
+- :mod:`~registration_api.web.cabinet_ending`: the subscriptions ending (the digest, live).
+- :mod:`~registration_api.web.cabinet_settings`: keys, webhooks, registration pages.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from registration_api.web import (
+    cabinet_auth,
+    cabinet_ending,
+    cabinet_invitations,
+    cabinet_overview,
+    cabinet_settings,
+    cabinet_subscriber,
+    cabinet_subscribers,
+)
+
+routes: list[BaseRoute] = [
+    *cabinet_auth.routes,
+    *cabinet_overview.routes,
+    *cabinet_subscribers.routes,
+    *cabinet_subscriber.routes,
+    *cabinet_invitations.routes,
+    *cabinet_ending.routes,
+    *cabinet_settings.routes,
+]
