@@ -4,7 +4,6 @@ an operation answers, and request schemas taken from the models that check the r
 from __future__ import annotations
 
 from functools import cache
-from http import HTTPStatus
 from typing import Any
 
 from pydantic import BaseModel
@@ -13,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from registration_api.storage.records import DAY_COLUMNS, INVITATION_COLUMNS, MOMENT_COLUMNS, SUBSCRIBER_COLUMNS
+from registration_api.web import openapi_cabinet
 from registration_api.web.inputs import (
     CONSENT_VALUE,
     FORM_TYPES,
@@ -21,6 +21,7 @@ from registration_api.web.inputs import (
     SAID_LINE_PATTERN,
     TEXT_PATTERN,
 )
+from registration_api.web.openapi_parts import ANY_FORM, HTML, TEXT, path, refusals
 from registration_api.web.partner_inputs import Conversion, Departure, ListQuery, NewInvitations, SubscriberQuery
 from registration_api.web.routing import resource
 
@@ -62,13 +63,12 @@ _FIELDS = {
         "description": "Idempotency token: a repeated post with the same token answers with the same subscriber.",
     },
 }
-_TEXT = {"type": "string", "pattern": TEXT_PATTERN}
 _FORM = {
     "type": "object",
     "required": ["name", "email", "phone", "consent"],
     "properties": _FIELDS,
     "propertyNames": {"pattern": TEXT_PATTERN},
-    "additionalProperties": _TEXT,
+    "additionalProperties": TEXT,
 }
 _JSON_FORM = {
     **_FORM,
@@ -77,49 +77,10 @@ _JSON_FORM = {
         "consent": {"enum": [CONSENT_VALUE, True], "description": "Consent to personal data processing (152-FZ)."},
     },
 }
-_ANY_FORM = {"type": "object", "propertyNames": {"pattern": TEXT_PATTERN}, "additionalProperties": _TEXT}
 _FORM_BODY = {
     "required": True,
     "content": {FORM_TYPES[0]: {"schema": _FORM}, FORM_TYPES[1]: {"schema": _FORM}, JSON_TYPE: {"schema": _JSON_FORM}},
 }
-
-_ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
-_HTML = {"text/html": {"schema": {"type": "string"}}}
-_WHY = {
-    400: "The request cannot be read: not UTF-8, broken JSON or multipart, JSON nested too deep or with "
-    "NaN/Infinity, a file where text is expected, or a control character in the address, a query "
-    "parameter or a field.",
-    401: "No API key, or an unknown or revoked one.",
-    403: "Refused: a key of another partner, or a post from a site that is not the partner's.",
-    404: "No such storefront, page, subscriber, invitation or link.",
-    408: "The body did not arrive within the read timeout (READ_TIMEOUT_SECONDS).",
-    409: "Already used.",
-    410: "Expired.",
-    413: "The body is larger than MAX_BODY_BYTES.",
-    415: "A body in a content type this operation does not take.",
-    422: "A value of the wrong type, out of its range or not in its set; the message names the field.",
-    429: "Too many requests from this address (or with this key, or wrong keys from this address).",
-}
-_RETRY_AFTER = {
-    "Retry-After": {
-        "required": True,
-        "description": "Seconds to wait.",
-        "schema": {"type": "string", "pattern": "^\\d+$"},
-    }
-}
-
-
-def _refusals(*statuses: int, html: bool = True) -> dict[str, Any]:
-    """Refusals as JSON ``{"error"}`` (scripts, and the partner API always) or, with ``html``, a page."""
-    content = {"application/json": {"schema": _ERROR}, **(_HTML if html else {})}
-    answers: dict[str, Any] = {}
-    for status in statuses:
-        answers[str(status)] = {"description": _WHY[status], "content": content}
-        if status == HTTPStatus.TOO_MANY_REQUESTS:
-            answers["429"]["headers"] = _RETRY_AFTER
-        if status == HTTPStatus.UNAUTHORIZED:
-            answers["401"]["headers"] = {"WWW-Authenticate": {"required": True, "schema": {"type": "string"}}}
-    return answers
 
 
 def _schema(model: type[BaseModel]) -> dict[str, Any]:
@@ -143,16 +104,6 @@ def _query(model: type[BaseModel]) -> list[dict[str, Any]]:
         schema = {key: value for key, value in chosen.items() if key not in ("default", "anyOf")}
         parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
     return parameters
-
-
-def _path(name: str, description: str, **schema: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "description": description,
-        "schema": {"type": "string", "minLength": 1, "pattern": TEXT_PATTERN, **schema},
-    }
 
 
 def _json_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
@@ -187,8 +138,8 @@ _INVITATION = {
     },
 }
 _CSV = {"text/csv": {"schema": {"type": "string"}}}
-_SITE = _path("site_id", "The storefront's id (its folder under `sites/`).")
-_NUMBER = _path("number", "The subscriber number.")
+_SITE = path("site_id", "The storefront's id (its folder under `sites/`).")
+_NUMBER = path("number", "The subscriber number.")
 _AUTH: list[dict[str, list[str]]] = [{"partnerKey": []}]
 _API_REFUSALS = (400, 401, 403, 404, 422, 429)
 _API_BODY_REFUSALS = (400, 401, 403, 404, 408, 413, 415, 422, 429)
@@ -205,7 +156,7 @@ def _listing(summary: str, query: type[BaseModel], row: dict[str, Any]) -> dict[
                     "description": "A JSON list, or CSV with `?format=csv`.",
                     "content": {"application/json": {"schema": {"type": "array", "items": row}}, **_CSV},
                 },
-                **_refusals(*_API_REFUSALS, html=False),
+                **refusals(*_API_REFUSALS, html=False),
             },
         }
     }
@@ -218,7 +169,7 @@ def _change(summary: str, body: type[BaseModel], done: dict[str, Any]) -> dict[s
             "security": _AUTH,
             "parameters": [_SITE, _NUMBER],
             "requestBody": _json_body(body),
-            "responses": {"200": _json(done, "Done"), **_refusals(*_API_BODY_REFUSALS, html=False)},
+            "responses": {"200": _json(done, "Done"), **refusals(*_API_BODY_REFUSALS, html=False)},
         }
     }
 
@@ -243,7 +194,7 @@ def _partner_paths() -> dict[str, Any]:
                 },
                 "The codes and their activation links",
             ),
-            **_refusals(*_API_BODY_REFUSALS, html=False),
+            **refusals(*_API_BODY_REFUSALS, html=False),
         },
     }
     return {
@@ -270,22 +221,22 @@ def _partner_paths() -> dict[str, Any]:
 
 
 def _email_pages() -> dict[str, Any]:
-    code = _path("code", "An invitation code such as `7KQ2-M9XD-4RTA-WB3H` (case-insensitive).", maxLength=100)
-    token = _path("token", "The signed token of an extension link from a reminder e-mail.", maxLength=200)
+    code = path("code", "An invitation code such as `7KQ2-M9XD-4RTA-WB3H` (case-insensitive).", maxLength=100)
+    token = path("token", "The signed token of an extension link from a reminder e-mail.", maxLength=200)
     page = {"text/html": {"schema": {"type": "string"}}}
     return {
         "/invite/{code}": {
             "parameters": [code],
             "get": {
                 "summary": "The activation page of an invitation",
-                "responses": {"200": {"description": "The form", "content": page}, **_refusals(400, 404, 409, 410)},
+                "responses": {"200": {"description": "The form", "content": page}, **refusals(400, 404, 409, 410)},
             },
             "post": {
                 "summary": "Activate an invitation: creates the trial subscriber",
                 "requestBody": _FORM_BODY,
                 "responses": {
                     "200": {"description": "Activated (or a honeypot post, dropped)", "content": page},
-                    **_refusals(400, 403, 404, 408, 409, 410, 413, 415, 422, 429),
+                    **refusals(400, 403, 404, 408, 409, 410, 413, 415, 422, 429),
                 },
             },
         },
@@ -293,139 +244,30 @@ def _email_pages() -> dict[str, Any]:
             "parameters": [token],
             "get": {
                 "summary": "Confirm extending access by 7 days (from the 7-day reminder)",
-                "responses": {"200": {"description": "The confirmation page", "content": page}, **_refusals(400, 404)},
+                "responses": {"200": {"description": "The confirmation page", "content": page}, **refusals(400, 404)},
             },
             "post": {
                 "summary": "Extend access by 7 days, once",
                 "requestBody": {
                     "required": False,
-                    "content": {kind: {"schema": _ANY_FORM} for kind in (*FORM_TYPES, JSON_TYPE)},
+                    "content": {kind: {"schema": ANY_FORM} for kind in (*FORM_TYPES, JSON_TYPE)},
                 },
                 "responses": {
                     "200": {"description": "Extended", "content": page},
-                    **_refusals(400, 404, 408, 409, 413, 415, 422, 429),
+                    **refusals(400, 404, 408, 409, 413, 415, 422, 429),
                 },
             },
         },
         "/sites/{site_id}/assets/{name}": {
             "parameters": [
-                _path("site_id", "The storefront's id.", maxLength=60),
-                _path("name", "A file's published name, e.g. `css/base.3f9a1c2e.css`.", maxLength=300),
+                path("site_id", "The storefront's id.", maxLength=60),
+                path("name", "A file's published name, e.g. `css/base.3f9a1c2e.css`.", maxLength=300),
             ],
             "get": {
                 "summary": "A theme file the service's pages link (stylesheet, logo, icon), kept by browsers a year",
                 "responses": {
                     "200": {"description": "The file", "content": {"*/*": {"schema": {"type": "string"}}}},
-                    **_refusals(400, 404),
-                },
-            },
-        },
-    }
-
-
-def _cabinet_pages() -> dict[str, Any]:
-    """The partner's cabinet: pages for people (a signed session cookie, a form token in each post)."""
-    page = {"description": "A page", "content": _HTML}
-    moved = {"description": "On to the next page (the session cookie set or cleared)"}
-    refused = {"content": _HTML}
-    form = {**_ANY_FORM, "properties": {"email": _TEXT, "csrf": _TEXT}}
-    body = {"required": True, "content": {kind: {"schema": form} for kind in (*FORM_TYPES, JSON_TYPE)}}
-    forged = {"403": {"description": "The form lacks the session's token (a forged post)", **refused}}
-    too_many = {"429": {"description": "Too many sign-in requests from this address or for this e-mail", **refused}}
-    read = _refusals(400, 408, 413, 415, 422)
-    token = _path("token", "The token of a sign-in link e-mailed to an operator.", maxLength=100)
-    not_yours = {"description": "Not a cabinet this operator may open", **refused}
-    state = {
-        "name": "state",
-        "in": "query",
-        "description": "Which invitations: all, waiting (not used yet), used or expired; anything else is all.",
-        "schema": {"type": "string", "pattern": TEXT_PATTERN, "examples": ["all", "waiting", "used", "expired"]},
-    }
-    numbers = {"email": _TEXT, "count": _TEXT, "trial_days": _TEXT, "expires_days": _TEXT, "csrf": _TEXT}
-    invitation_form = {**_ANY_FORM, "properties": numbers}
-    invitation_body = {
-        "required": True,
-        "content": {kind: {"schema": invitation_form} for kind in (*FORM_TYPES, JSON_TYPE)},
-    }
-    return {
-        "/cabinet/": {
-            "get": {
-                "summary": "The cabinet's start: the e-mail form, or the choice of a partner",
-                "responses": {"200": page, "303": moved, **_refusals(400)},
-            }
-        },
-        "/cabinet/sign-in": {
-            "post": {
-                "summary": "Ask for a sign-in link: the same answer whether or not the address is an operator's",
-                "requestBody": body,
-                "responses": {"200": page, **read, **forged, **too_many},
-            }
-        },
-        "/cabinet/sign-in/{token}": {
-            "parameters": [token],
-            "get": {
-                "summary": "The page of a sign-in link: one button, so that opening the link does not use it",
-                "responses": {
-                    "200": page,
-                    "404": {"description": "No link is that long", **refused},
-                    **_refusals(400),
-                },
-            },
-            "post": {
-                "summary": "Use a sign-in link (once, within 15 minutes) and start the session",
-                "requestBody": body,
-                "responses": {
-                    "303": moved,
-                    "404": {"description": "No link is that long", **refused},
-                    "410": {"description": "The link is used, expired or unknown", **refused},
-                    **read,
-                    **forged,
-                    **too_many,
-                },
-            },
-        },
-        "/cabinet/sign-out": {
-            "post": {
-                "summary": "Sign out of the cabinet",
-                "requestBody": body,
-                "responses": {"303": moved, **read, **forged},
-            }
-        },
-        "/cabinet/{site_id}/": {
-            "parameters": [_path("site_id", "The storefront's id.", maxLength=60)],
-            "get": {
-                "summary": "A partner's cabinet, for its operators (404 for anyone else signed in)",
-                "responses": {
-                    "200": page,
-                    "303": moved,
-                    "404": {"description": "Not a cabinet this operator may open", **refused},
-                    **_refusals(400),
-                },
-            },
-        },
-        "/cabinet/{site_id}/invitations": {
-            "parameters": [_path("site_id", "The storefront's id.", maxLength=60)],
-            "get": {
-                "summary": "A partner's invitations, newest first, and the form to create them",
-                "parameters": [state],
-                "responses": {"200": page, "303": moved, "404": not_yours, **_refusals(400)},
-            },
-            "post": {
-                "summary": "Create one invitation (e-mailed if an address is given) or a batch of codes",
-                "requestBody": invitation_body,
-                "responses": {"200": page, "303": moved, "404": not_yours, **read, **forged},
-            },
-        },
-        "/cabinet/{site_id}/invitations.csv": {
-            "parameters": [_path("site_id", "The storefront's id.", maxLength=60)],
-            "get": {
-                "summary": "The partner's invitations in a state as a CSV file (UTF-8 with BOM)",
-                "parameters": [state],
-                "responses": {
-                    "200": {"description": "A CSV file", "content": {"text/csv": {"schema": {"type": "string"}}}},
-                    "303": moved,
-                    "404": not_yours,
-                    **_refusals(400),
+                    **refusals(400, 404),
                 },
             },
         },
@@ -469,7 +311,7 @@ def openapi_document() -> dict[str, Any]:
         },
         "paths": {
             "/r/{site_id}/{page_id}": {
-                "parameters": [_SITE, _path("page_id", "A registration page of the storefront (`registration[].id`).")],
+                "parameters": [_SITE, path("page_id", "A registration page of the storefront (`registration[].id`).")],
                 "post": {
                     "summary": "Register a prospect for a free trial",
                     "requestBody": _FORM_BODY,
@@ -479,12 +321,12 @@ def openapi_document() -> dict[str, Any]:
                             "description": "Registered: the browser goes to the thank-you page.",
                             "headers": {"Location": {"required": True, "schema": {"type": "string"}}},
                         },
-                        **_refusals(400, 403, 404, 408, 413, 415),
+                        **refusals(400, 403, 404, 408, 413, 415),
                         "422": {
                             "description": "Invalid fields: the form again with messages, or errors per field.",
-                            "content": {"application/json": {"schema": field_errors}, **_HTML},
+                            "content": {"application/json": {"schema": field_errors}, **HTML},
                         },
-                        **_refusals(429),
+                        **refusals(429),
                     },
                 },
                 "options": {
@@ -492,13 +334,13 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "204": {"description": "Allowed: the CORS headers."},
                         "403": {"description": "Unknown storefront, or an origin not the partner's."},
-                        **_refusals(400),
+                        **refusals(400),
                     },
                 },
             },
             **_partner_paths(),
             **_email_pages(),
-            **_cabinet_pages(),
+            **openapi_cabinet.paths(),
             "/": {
                 "get": {
                     "summary": "What this service is and which storefronts it serves, with their addresses",
@@ -516,10 +358,10 @@ def openapi_document() -> dict[str, Any]:
                                         },
                                     }
                                 },
-                                **_HTML,
+                                **HTML,
                             },
                         },
-                        **_refusals(400),
+                        **refusals(400),
                     },
                 }
             },
@@ -532,7 +374,7 @@ def openapi_document() -> dict[str, Any]:
                             "description": "The database is unavailable",
                             "content": {"application/json": {"schema": {"type": "object"}}},
                         },
-                        **_refusals(400, html=False),
+                        **refusals(400, html=False),
                     },
                 }
             },
@@ -541,7 +383,7 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "This document",
                     "responses": {
                         "200": _json({"type": "object"}, "The OpenAPI document"),
-                        **_refusals(400, html=False),
+                        **refusals(400, html=False),
                     },
                 }
             },

@@ -6,38 +6,20 @@ from __future__ import annotations
 
 import re
 
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.support import Storefronts, wait_until
-
-OPERATOR = "sales@oblako-plus.example"
-
-axe = Axe()
-
-
-def serious(page: Page) -> list[str]:
-    """What axe finds serious or critical (the pages' Content-Security-Policy does not stop it)."""
-    found = axe.run(page).response
-    assert found["passes"], "axe ran"
-    return [f"{v['id']}: {v['help']}" for v in found["violations"] if v["impact"] in ("serious", "critical")]
+from tests.e2e.cabinet_steps import serious, sign_in_link
+from tests.support import Storefronts
 
 
 def test_an_operator_signs_in_with_the_e_mailed_link_and_signs_out(page: Page, storefronts: Storefronts):
     page.set_viewport_size({"width": 360, "height": 740})
-    api, mailbox = storefronts.api, storefronts.smtp.mailbox
-    before = len(mailbox.to(OPERATOR))
+    api = storefronts.api
     page.goto(f"{api.url}/cabinet/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Вход в кабинет партнёра")
     assert serious(page) == []
-    page.get_by_label("Ваш адрес электронной почты").fill(OPERATOR)
-    page.get_by_role("button", name="Прислать ссылку").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Проверьте почту")
-
-    mail = wait_until(lambda: mailbox.to(OPERATOR)[before:], message="the sign-in e-mail")[0]
-    link = re.search(r"http://\S+/cabinet/sign-in/\S+", mail.get_body("plain").get_content())
-    assert link, "the e-mail carries the link"
-    page.goto(link.group(0))
+    link = sign_in_link(page, storefronts)
+    page.goto(link)
     assert serious(page) == []
     page.get_by_role("button", name="Войти").click()
 
@@ -52,6 +34,6 @@ def test_an_operator_signs_in_with_the_e_mailed_link_and_signs_out(page: Page, s
     page.goto(f"{api.url}/cabinet/oblako-plus/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Вход в кабинет партнёра")
 
-    page.goto(link.group(0))
+    page.goto(link)
     page.get_by_role("button", name="Войти").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ссылка больше не действует")

@@ -1,0 +1,168 @@
+"""The OpenAPI description of the partner's cabinet: pages for people (a signed session cookie, a
+form token in each post). One function per part of the cabinet, each next to the others'."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registration_api.web.inputs import FORM_TYPES, JSON_TYPE, TEXT_PATTERN
+from registration_api.web.openapi_parts import ANY_FORM, HTML, TEXT, path, refusals
+
+#: What the cabinet's operations answer.
+PAGE = {"description": "A page", "content": HTML}
+MOVED = {"description": "On to the next page (the session cookie set or cleared)"}
+REFUSED = {"content": HTML}
+FORGED = {"403": {"description": "The form lacks the session's token (a forged post)", **REFUSED}}
+NOT_YOURS = {"description": "Not a cabinet page this operator may open (another partner's, or nothing)", **REFUSED}
+#: The refusals of a post the service cannot read.
+UNREADABLE = refusals(400, 408, 413, 415, 422)
+#: The path parameter of every partner's page.
+SITE = path("site_id", "The storefront's id.", maxLength=60)
+
+
+def form_body(*fields: str) -> dict[str, Any]:
+    """A posted form of text ``fields`` and the session's ``csrf`` token."""
+    form = {**ANY_FORM, "properties": {name: TEXT for name in (*fields, "csrf")}}
+    return {"required": True, "content": {kind: {"schema": form} for kind in (*FORM_TYPES, JSON_TYPE)}}
+
+
+def query(name: str, description: str, *examples: str) -> dict[str, Any]:
+    """An optional text query parameter."""
+    schema = {"type": "string", "pattern": TEXT_PATTERN, **({"examples": list(examples)} if examples else {})}
+    return {"name": name, "in": "query", "description": description, "schema": schema}
+
+
+def _sign_in() -> dict[str, Any]:
+    body = form_body("email")
+    too_many = {"429": {"description": "Too many sign-in requests from this address or for this e-mail", **REFUSED}}
+    token = path("token", "The token of a sign-in link e-mailed to an operator.", maxLength=100)
+    return {
+        "/cabinet/": {
+            "get": {
+                "summary": "The cabinet's start: the e-mail form, or the choice of a partner",
+                "responses": {"200": PAGE, "303": MOVED, **refusals(400)},
+            }
+        },
+        "/cabinet/sign-in": {
+            "post": {
+                "summary": "Ask for a sign-in link: the same answer whether or not the address is an operator's",
+                "requestBody": body,
+                "responses": {"200": PAGE, **UNREADABLE, **FORGED, **too_many},
+            }
+        },
+        "/cabinet/sign-in/{token}": {
+            "parameters": [token],
+            "get": {
+                "summary": "The page of a sign-in link: one button, so that opening the link does not use it",
+                "responses": {
+                    "200": PAGE,
+                    "404": {"description": "No link is that long", **REFUSED},
+                    **refusals(400),
+                },
+            },
+            "post": {
+                "summary": "Use a sign-in link (once, within 15 minutes) and start the session",
+                "requestBody": body,
+                "responses": {
+                    "303": MOVED,
+                    "404": {"description": "No link is that long", **REFUSED},
+                    "410": {"description": "The link is used, expired or unknown", **REFUSED},
+                    **UNREADABLE,
+                    **FORGED,
+                    **too_many,
+                },
+            },
+        },
+        "/cabinet/sign-out": {
+            "post": {
+                "summary": "Sign out of the cabinet",
+                "requestBody": body,
+                "responses": {"303": MOVED, **UNREADABLE, **FORGED},
+            }
+        },
+    }
+
+
+def _overview() -> dict[str, Any]:
+    return {
+        "/cabinet/{site_id}/": {
+            "parameters": [SITE],
+            "get": {
+                "summary": "A partner's cabinet, for its operators (404 for anyone else signed in)",
+                "responses": {
+                    "200": PAGE,
+                    "303": MOVED,
+                    "404": NOT_YOURS,
+                    **refusals(400),
+                },
+            },
+        },
+    }
+
+
+def _invitations() -> dict[str, Any]:
+    state = query(
+        "state",
+        "Which invitations: all, waiting (not used yet), used or expired; anything else is all.",
+        "all",
+        "waiting",
+        "used",
+        "expired",
+    )
+    return {
+        "/cabinet/{site_id}/invitations": {
+            "parameters": [SITE],
+            "get": {
+                "summary": "A partner's invitations, newest first, and the form to create them",
+                "parameters": [state],
+                "responses": {"200": PAGE, "303": MOVED, "404": NOT_YOURS, **refusals(400)},
+            },
+            "post": {
+                "summary": "Create one invitation (e-mailed if an address is given) or a batch of codes",
+                "requestBody": form_body("email", "count", "trial_days", "expires_days"),
+                "responses": {"200": PAGE, "303": MOVED, "404": NOT_YOURS, **UNREADABLE, **FORGED},
+            },
+        },
+        "/cabinet/{site_id}/invitations.csv": {
+            "parameters": [SITE],
+            "get": {
+                "summary": "The partner's invitations in a state as a CSV file (UTF-8 with BOM)",
+                "parameters": [state],
+                "responses": {
+                    "200": {"description": "A CSV file", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                    "303": MOVED,
+                    "404": NOT_YOURS,
+                    **refusals(400),
+                },
+            },
+        },
+    }
+
+
+def _subscribers() -> dict[str, Any]:
+    return {}
+
+
+def _subscriber() -> dict[str, Any]:
+    return {}
+
+
+def _ending() -> dict[str, Any]:
+    return {}
+
+
+def _settings() -> dict[str, Any]:
+    return {}
+
+
+def paths() -> dict[str, Any]:
+    """Every page of the cabinet."""
+    return {
+        **_sign_in(),
+        **_overview(),
+        **_subscribers(),
+        **_subscriber(),
+        **_invitations(),
+        **_ending(),
+        **_settings(),
+    }

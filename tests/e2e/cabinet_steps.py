@@ -1,0 +1,45 @@
+"""What the cabinet's browser tests do again and again: sign an operator in through the link
+e-mailed to it (read from the real SMTP server), and ask axe what it finds serious."""
+
+from __future__ import annotations
+
+import re
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from tests.support import Storefronts, wait_until
+
+#: The example partner's operator (``sites/oblako-plus/site.yaml``: partner.notify).
+OPERATOR = "sales@oblako-plus.example"
+SITE = "oblako-plus"
+
+_axe = Axe()
+
+
+def serious(page: Page) -> list[str]:
+    """What axe finds serious or critical (the pages' Content-Security-Policy does not stop it)."""
+    found = _axe.run(page).response
+    assert found["passes"], "axe ran"
+    return [f"{v['id']}: {v['help']}" for v in found["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def sign_in_link(page: Page, storefronts: Storefronts, operator: str = OPERATOR) -> str:
+    """Ask the cabinet for a sign-in link for ``operator`` and return the one the e-mail carries."""
+    mailbox = storefronts.smtp.mailbox
+    before = len(mailbox.to(operator))
+    page.goto(f"{storefronts.api.url}/cabinet/")
+    page.get_by_label("Ваш адрес электронной почты").fill(operator)
+    page.get_by_role("button", name="Прислать ссылку").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Проверьте почту")
+    mail = wait_until(lambda: mailbox.to(operator)[before:], message="the sign-in e-mail")[0]
+    link = re.search(r"http://\S+/cabinet/sign-in/\S+", mail.get_body("plain").get_content())
+    assert link, "the e-mail carries the link"
+    return link.group(0)
+
+
+def sign_in(page: Page, storefronts: Storefronts, operator: str = OPERATOR) -> None:
+    """Sign ``operator`` in through its e-mailed link; the page is then the cabinet it lands on."""
+    page.goto(sign_in_link(page, storefronts, operator))
+    page.get_by_role("button", name="Войти").click()
+    expect(page.get_by_role("button", name="Выйти")).to_be_visible()
