@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from registration_api import screenshots
 from registration_api.delivery.outbox import DeliveryReport, OutboxSender, Waiting, transport_for
 from registration_api.domain import api_keys, invitations
 from registration_api.domain.csv_export import write_csv
@@ -94,8 +95,14 @@ def parser() -> argparse.ArgumentParser:
         "--format", choices=("table", "csv"), default="table", help=_("a table to read, or CSV (default: table)")
     )
 
+    shots = verbs.add_parser(
+        "screenshots",
+        help=_("photograph every page of a partner's cabinet, filled with invented clients (desktop and phone)"),
+    )
+    screenshots.add_arguments(shots)
+
     per_site = (*key_verbs.choices.values(), *inv_verbs.choices.values())
-    for sub in (serve, send, remind, *per_site):
+    for sub in (serve, send, remind, shots, *per_site):
         if sub in per_site:
             sub.add_argument("site_id", metavar="SITE_ID", help=_("the site's id: its folder under --sites"))
         sub.add_argument(
@@ -167,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.sites.is_dir():
         _error(_("there is no sites folder {path}/ (use --sites DIR)").format(path=args.sites))
         return 1
+    if args.verb == "screenshots":  # on a throwaway database of its own
+        return screenshots.run(args, settings)
     if args.verb == "serve":
         return _serve(
             settings, args.host, args.port, [] if args.no_sender else _sender_command(args), access_log=args.access_log

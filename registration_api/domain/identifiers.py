@@ -39,6 +39,11 @@ def _check_digit(digits: str, weights: tuple[int, ...]) -> int:
     return sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11 % 10  # the digits before the check
 
 
+def inn_check_digit(first_nine: str) -> int:
+    """The check digit that makes an organisation's ИНН of these nine digits valid."""
+    return _check_digit(first_nine, _INN10_WEIGHTS)
+
+
 def inn_is_valid(inn: str) -> bool:
     """True for a 10-digit (organisation) or 12-digit (person) ИНН whose check digits match."""
     if not inn.isdigit() or not inn.isascii():

@@ -76,13 +76,18 @@ def read(request: Request, secret: str, now: dt.datetime) -> Session | None:
     return Session(email, csrf)
 
 
-def write(response: Response, session: Session, *, secret: str, now: dt.datetime, path: str, secure: bool) -> None:
-    """Set the cookie of ``session``, used ``now`` (each answer moves the idle limit on)."""
+def cookie_value(session: Session, *, secret: str, now: dt.datetime) -> str:
+    """The signed cookie of ``session``, used ``now``."""
     payload = json.dumps({"e": session.email, "c": session.csrf, "t": int(now.timestamp())}, separators=(",", ":"))
     encoded = base64.urlsafe_b64encode(payload.encode()).decode()
+    return f"{encoded}.{_signature(secret, encoded.encode())}"
+
+
+def write(response: Response, session: Session, *, secret: str, now: dt.datetime, path: str, secure: bool) -> None:
+    """Set the cookie of ``session``, used ``now`` (each answer moves the idle limit on)."""
     response.set_cookie(
         COOKIE,
-        f"{encoded}.{_signature(secret, encoded.encode())}",
+        cookie_value(session, secret=secret, now=now),
         max_age=IDLE_MINUTES * 60,
         path=path,
         secure=secure,

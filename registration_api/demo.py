@@ -1,0 +1,119 @@
+"""A partner's cabinet with a believable past, for pictures and demonstrations: three months of
+sign-ups across the partner's registration pages, trials running and ending, clients who
+converted, left with a reason or extended their trial themselves, and invitation codes.
+
+Made from a fixed seed, so the same day gives the same cabinet. The people are invented: their
+addresses are on ``example`` domains and their ИНН only have valid check digits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from registration_api.domain import invitations
+from registration_api.domain.identifiers import inn_check_digit
+from registration_api.domain.partner_sites import PartnerSite
+from registration_api.domain.signups import subscriber_number
+from registration_api.storage.search_text import search_text
+from registration_api.storage.tables import subscribers
+
+_FIRST = ("Анна", "Мария", "Ольга", "Елена", "Ирина", "Светлана", "Наталья", "Татьяна", "Юлия", "Алёна")
+_FIRST_MEN = ("Иван", "Сергей", "Андрей", "Алексей", "Дмитрий", "Павел", "Михаил", "Олег", "Артём", "Никита")
+_LAST = ("Кузнецов", "Смирнов", "Попов", "Соколов", "Лебедев", "Новиков", "Морозов", "Волков", "Зайцев", "Орлов")
+_LATIN = ("anna", "maria", "olga", "elena", "irina", "ivan", "sergey", "andrey", "pavel", "oleg")
+_COMPANIES = ("Ромашка", "Уралтехснаб", "Север", "Вектор", "Гранит", "Меридиан", "Альфа-Строй", "Исеть", "Лотос")
+_FORMS = ("ООО", "ИП", "АО")
+_CAUSES = ("price", "another_partner", "closed", "another_product", "not_needed")
+#: Shares of the invented people: women, with a company, trials ending within a week that became
+#: paid, ended trials whose client left, running trials extended by the client.
+_WOMEN, _COMPANY, _CONVERTED, _LEFT, _EXTENDED = 0.5, 0.8, 0.35, 0.5, 0.1
+
+
+@dataclass(frozen=True)
+class Demo:
+    """What :func:`fill` made: how many subscribers, and one of them to show on its own."""
+
+    subscribers: int
+    shown_number: str
+
+
+def _inn(rng: random.Random) -> str:
+    digits = "66" + "".join(str(rng.randrange(10)) for _ in range(7))
+    return digits + str(inn_check_digit(digits))
+
+
+def _person(rng: random.Random, index: int) -> dict[str, str | None]:
+    woman = rng.random() < _WOMEN
+    first = rng.choice(_FIRST if woman else _FIRST_MEN)
+    last = rng.choice(_LAST) + ("а" if woman else "")
+    company = f"{rng.choice(_FORMS)} «{rng.choice(_COMPANIES)}»" if rng.random() < _COMPANY else None
+    return {
+        "name": f"{first} {last}",
+        "email": f"{rng.choice(_LATIN)}.{index}@client.example",
+        "phone": "+79" + "".join(str(rng.randrange(10)) for _ in range(9)),
+        "company": company,
+        "inn": _inn(rng) if company else None,
+    }
+
+
+def fill(engine: Engine, partner: PartnerSite, now: dt.datetime, *, count: int = 240, seed: int = 2026) -> Demo:
+    """Give ``partner`` ``count`` subscribers who signed up over the 90 days before ``now``, and a
+    few invitation codes (none e-mailed)."""
+    rng = random.Random(seed)
+    pages = partner.site.config.registration
+    today = now.date()
+    rows = []
+    moments = sorted(
+        now - dt.timedelta(days=rng.triangular(0, 90, 0), minutes=rng.randrange(600)) for _ in range(count)
+    )
+    for index, created in enumerate(moments):
+        page = rng.choice(pages)
+        trial_ends = created.date() + dt.timedelta(days=page.trial_days)
+        person = _person(rng, index)
+        row = {
+            **person,
+            "email_key": str(person["email"]),
+            "site_id": partner.id,
+            "page_id": page.id,
+            "tariff": page.tariff,
+            "application": page.application,
+            "status": "trial" if trial_ends >= today else "expired",
+            "trial_ends": trial_ends,
+            "consent_at": created,
+            "created_at": created,
+            "search_text": search_text(
+                str(person["name"]), str(person["email"]), str(person["phone"]), person["company"], person["inn"]
+            ),
+        }
+        fate = rng.random()
+        if trial_ends < today + dt.timedelta(days=7) and fate < _CONVERTED:
+            converted = dt.datetime.combine(trial_ends, dt.time(11), dt.UTC) - dt.timedelta(days=rng.randrange(3))
+            row.update(status="paid", converted_at=min(converted, now), paid_until=trial_ends + dt.timedelta(days=365))
+        elif trial_ends < today and fate < _LEFT:
+            gone = dt.datetime.combine(trial_ends, dt.time(15), dt.UTC)
+            row.update(status="gone", gone_at=gone, gone_cause=rng.choice(_CAUSES), gone_reason=None)
+        elif trial_ends >= today and fate > 1 - _EXTENDED:
+            row.update(extended_at=now - dt.timedelta(days=rng.randrange(1, 10)))
+        rows.append(row)
+    with engine.begin() as conn:
+        for row in rows:
+            subscriber_id = conn.execute(subscribers.insert().values(**row).returning(subscribers.c.id)).scalar_one()
+            conn.execute(
+                subscribers.update()
+                .where(subscribers.c.id == subscriber_id)
+                .values(number=subscriber_number(subscriber_id))
+            )
+        shown = conn.execute(
+            sa.select(subscribers.c.number)
+            .where(subscribers.c.site_id == partner.id, subscribers.c.status == "paid")
+            .order_by(subscribers.c.id.desc())
+        ).scalar()
+    invitations.create(
+        engine, partner, invitations.Order(count=5, expires_days=30), now=now, mail_from="", activation_base=""
+    )
+    return Demo(subscribers=count, shown_number=shown or "")
