@@ -14,14 +14,14 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from registration_api.delivery.messages import compose
-from registration_api.domain import subscriptions
+from registration_api.domain import ending, subscriptions
 from registration_api.domain.partner_sites import PartnerSite, PartnerSites
 from registration_api.domain.signups import queue_mail
 from registration_api.storage.records import Subscriber
@@ -34,7 +34,6 @@ log = logging.getLogger("registration_api")
 # kind, and the days left before the end of access during which it is due (latest first)
 WINDOWS = (("after_5", -9, -5), ("end_day", 0, 0), ("before_3", 1, 3), ("before_7", 4, 7))
 EXTENSION_DAYS = 7
-DIGEST_HORIZON_DAYS = 14
 
 
 @dataclass
@@ -109,7 +108,7 @@ class Reminder:
         if today.weekday() == 0:
             for site_id in self.registry.ids():
                 partner = self.registry.get(site_id)
-                if partner is not None and self._digest_once(partner, today, now, running):
+                if partner is not None and self._digest_once(partner, today, now):
                     report.digests += 1
         return report
 
@@ -146,20 +145,13 @@ class Reminder:
             _("reminder {kind} queued: subscriber={number}").format(kind=kind, number=subscriber.number),
         )
 
-    def _digest_once(
-        self, partner: PartnerSite, today: dt.date, now: dt.datetime, running: Sequence[Subscriber]
-    ) -> bool:
-        """The partner's Monday digest of the subscriptions ending within the horizon, once a day."""
+    def _digest_once(self, partner: PartnerSite, today: dt.date, now: dt.datetime) -> bool:
+        """The partner's Monday digest of the subscriptions ending within the horizon, once a day:
+        the list the cabinet's page of subscriptions ending shows (:func:`ending.ending_soon`)."""
         site_id = partner.id
-        ending = sorted(
-            (
-                subscriber
-                for subscriber in running
-                if subscriber.site_id == site_id and 0 <= (subscriber.access_ends - today).days <= DIGEST_HORIZON_DAYS
-            ),
-            key=lambda subscriber: subscriber.access_ends,
-        )
-        if not ending:
+        with self.engine.connect() as conn:
+            soon = ending.ending_soon(conn, site_id, today)
+        if not soon:
             return False
         items = [
             {
@@ -170,7 +162,7 @@ class Reminder:
                 "status": subscriber.status,
                 "ends": subscriber.access_ends,
             }
-            for subscriber in ending
+            for subscriber in soon
         ]
         notify = [str(a) for a in partner.site.config.partner.notify]
         message = compose(

@@ -148,7 +148,16 @@ def _subscriber() -> dict[str, Any]:
 
 
 def _ending() -> dict[str, Any]:
-    return {}
+    return {
+        "/cabinet/{site_id}/ending": {
+            "parameters": [SITE],
+            "get": {
+                "summary": "The subscriptions ending in the next 14 days (the Monday digest's list), those "
+                "ended in the last 14 days, and who extended their access themselves in the last 30",
+                "responses": {"200": PAGE, "303": MOVED, "404": NOT_YOURS, **refusals(400)},
+            },
+        },
+    }
 
 
 def _settings() -> dict[str, Any]:
