@@ -68,3 +68,18 @@ def site_of(engine: Engine, key: str) -> str | None:
             sa.select(api_keys.c.site_id).where(api_keys.c.key_hash == _hash(key), api_keys.c.revoked_at.is_(None))
         ).scalar()
     return site_id
+
+
+def of_site(engine: Engine, site_id: str, prefix: str) -> ApiKey | None:
+    """The site's key whose stored prefix is exactly ``prefix``, revoked or not; None when the site
+    has none (another site's key included) or ``prefix`` is not a prefix at all."""
+    if not PREFIX.fullmatch(prefix):
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(api_keys)
+            .where(api_keys.c.site_id == site_id, api_keys.c.prefix == prefix)
+            .order_by(api_keys.c.revoked_at.is_not(None), api_keys.c.id.desc())
+            .limit(1)
+        ).first()
+    return ApiKey.from_row(row) if row is not None else None

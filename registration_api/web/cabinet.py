@@ -7,7 +7,9 @@ made with :mod:`~registration_api.web.cabinet_pages`.
 - :mod:`~registration_api.web.cabinet_subscriber`: one subscriber, its history and actions.
 - :mod:`~registration_api.web.cabinet_invitations`: invitation codes.
 - :mod:`~registration_api.web.cabinet_ending`: the subscriptions ending (the digest, live).
-- :mod:`~registration_api.web.cabinet_settings`: keys, webhooks, registration pages.
+- :mod:`~registration_api.web.cabinet_settings`: the settings, and the registration pages' code;
+  :mod:`~registration_api.web.cabinet_keys`: API keys; :mod:`~registration_api.web.cabinet_webhooks`:
+  webhook deliveries.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from registration_api.web import (
     cabinet_auth,
     cabinet_ending,
     cabinet_invitations,
+    cabinet_keys,
     cabinet_overview,
     cabinet_settings,
     cabinet_subscriber,
     cabinet_subscribers,
+    cabinet_webhooks,
 )
 
 routes: list[BaseRoute] = [
@@ -32,4 +36,6 @@ routes: list[BaseRoute] = [
     *cabinet_invitations.routes,
     *cabinet_ending.routes,
     *cabinet_settings.routes,
+    *cabinet_keys.routes,
+    *cabinet_webhooks.routes,
 ]

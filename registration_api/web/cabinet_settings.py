@@ -1,9 +1,212 @@
-"""The cabinet's settings, ``/cabinet/<site-id>/settings``: API keys, webhook deliveries, registration
-pages and what each gives the partner. (Being built.)
+"""The cabinet's settings, ``/cabinet/<site-id>/settings``: a page leading to its three parts, and
+the registration pages with what each gives the partner (the ready page, the HTML code to paste
+into another website, the instructions for its web developer). The API keys are
+:mod:`~registration_api.web.cabinet_keys`, the webhook deliveries
+:mod:`~registration_api.web.cabinet_webhooks`; all three are made with :class:`Opened`.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-routes: list[BaseRoute] = []
+from registration_api.domain import api_keys, operators
+from registration_api.domain.partner_sites import PartnerSite
+from registration_api.web.cabinet_pages import (
+    HEADERS,
+    PREFIX,
+    TEMPLATES,
+    operated_partner,
+    partner_page,
+    partner_root,
+    posted_form,
+    session_of,
+)
+from registration_api.web.cabinet_session import Session
+from registration_api.web.routing import resource
+from registration_api.web.service import Service, service_of
+from storefront import RegistrationPage, RenderError, language
+
+_ = language.gettext
+N_ = language.N_
+ngettext = language.ngettext
+
+#: The parts of the settings, in the order of their menu: (path under ``settings/``, name).
+PARTS = (
+    ("keys", N_("API keys")),
+    ("webhooks", N_("Webhooks")),
+    ("pages", N_("Registration pages")),
+)
+
+#: Longest subject of an audit entry (its column's length).
+MAX_SUBJECT = 200
+
+#: The script of the «Copy» buttons (without it the text stays selectable in its field). A page
+#: that has the buttons allows this one script by its hash, and no other.
+COPY_SCRIPT = (TEMPLATES / "settings_copy.js").read_text(encoding="utf-8")
+_COPY_HASH = base64.b64encode(hashlib.sha256(COPY_SCRIPT.encode()).digest()).decode()
+COPY_HEADERS = {"Content-Security-Policy": f"{HEADERS['Content-Security-Policy']}; script-src 'sha256-{_COPY_HASH}'"}
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A settings page an operator of ``partner`` has opened: what every answer of it needs."""
+
+    service: Service
+    session: Session
+    partner: PartnerSite
+
+    @property
+    def lang(self) -> str:
+        return self.partner.site.locale
+
+    @property
+    def address(self) -> str:
+        """The path of the settings; its parts are below it."""
+        return f"{partner_root(self.service, self.partner)}settings"
+
+    async def record(self, action: str, subject: str) -> int:
+        """Write what the operator did to the partner's audit log; the entry's id."""
+        return await run_in_threadpool(
+            operators.record,
+            self.service.engine,
+            self.partner.id,
+            self.session.email or "",
+            action,
+            self.service.clock(),
+            subject=subject[:MAX_SUBJECT],
+        )
+
+    def show(self, template: str, title: str, part: str = "", status: int = 200, **context: Any) -> Response:
+        """A settings page in the partner's language, with the menu of the settings' parts
+        (``part`` is the current one); ``copy`` adds the script of the «Copy» buttons."""
+        with language.speaking(self.lang):
+            parts = [
+                {"path": path, "url": f"{self.address}/{path}", "name": _(name), "current": path == part}
+                for path, name in PARTS
+            ]
+        if context.pop("copy", False):
+            context.update(copy_script=Markup(COPY_SCRIPT), headers=COPY_HEADERS)
+        return partner_page(
+            self.service,
+            self.session,
+            self.partner,
+            template,
+            "settings",
+            status,
+            title=title,
+            parts=parts,
+            part=part,
+            **context,
+        )
+
+
+async def opened(request: Request) -> Opened | Response:
+    """The settings page of the path, or what to answer instead (the sign-in, 404)."""
+    service = service_of(request)
+    session = session_of(request, service)
+    partner = await operated_partner(request, service, session)
+    if isinstance(partner, Response):
+        return partner
+    return Opened(service, session, partner)
+
+
+async def posted(request: Request) -> tuple[Opened, FormData] | Response:
+    """A post to a settings page with its form, or what to answer instead: 403 for a form
+    without the session's token (checked first, before anything else is looked up)."""
+    service = service_of(request)
+    session = session_of(request, service)
+    form = await posted_form(request, service, session)
+    if isinstance(form, Response):
+        return form
+    partner = await operated_partner(request, service, session)
+    if isinstance(partner, Response):
+        return partner
+    return Opened(service, session, partner), form
+
+
+# --- the settings' start ---------------------------------------------------------------------------
+async def start(request: Request) -> Response:
+    """What each part of the settings holds, in a line, with its link."""
+    page = await opened(request)
+    if isinstance(page, Response):
+        return page
+    partner = page.partner
+    keys = await run_in_threadpool(api_keys.list_keys, page.service.engine, partner.id)
+    live = sum(key.revoked_at is None for key in keys)
+    webhook = partner.site.config.webhook
+    count = len(partner.site.config.registration)
+    with language.speaking(page.lang):
+        summaries = {
+            "keys": ngettext("{n} key in use.", "{n} keys in use.", live).format(n=live)
+            if live
+            else _("No key in use."),
+            "webhooks": _("Events go to {url}.").format(url=webhook.url) if webhook else _("No webhook is set up."),
+            "pages": ngettext(
+                "{n} page, each with its code to paste.", "{n} pages, each with its code to paste.", count
+            ).format(n=count),
+        }
+        title = _("Settings")
+    return page.show("settings.html", title, summaries=summaries)
+
+
+# --- the registration pages ------------------------------------------------------------------------
+def _snippet(partner: PartnerSite, reg: RegistrationPage, form_action: str) -> str | None:
+    """The HTML code of a registration form to paste into another website, rendered as the build
+    renders ``register/<id>/snippet.html`` (the partner's templates, else the theme's), posting
+    to this service; None if neither renders."""
+    page = partner.renderer.page(f"register/{reg.id}/snippet.html")
+    for render in (partner.renderer.render_page, partner.renderer.render_theme_page):
+        try:
+            return render(page, form_action=form_action)
+        except RenderError:
+            continue
+    return None
+
+
+def _deliverables(service: Service, partner: PartnerSite) -> list[dict[str, Any]]:
+    """Each registration page with its three deliverables' addresses and its code."""
+    published = partner.site.config.site.base_url
+    posts_to = service.settings.public_base.rstrip("/")
+    shown = []
+    for reg in partner.site.config.registration:
+        base = f"{published}register/{reg.id}/"
+        shown.append(
+            {
+                "id": reg.id,
+                "title": reg.title,
+                "trial_days": reg.trial_days,
+                "tariff": partner.site.tariff(reg.tariff).name,
+                "page_url": base,
+                "snippet_url": f"{base}snippet.html",
+                "embed_url": f"{base}embed/",
+                "code": _snippet(partner, reg, f"{posts_to}/r/{partner.id}/{reg.id}"),
+            }
+        )
+    return shown
+
+
+async def pages(request: Request) -> Response:
+    """The registration pages: the ready page, the code with its «Copy» button, the instructions."""
+    page = await opened(request)
+    if isinstance(page, Response):
+        return page
+    shown = await run_in_threadpool(_deliverables, page.service, page.partner)
+    with language.speaking(page.lang):
+        title = _("Registration pages")
+    return page.show("settings_pages.html", title, "pages", pages=shown, copy=True)
+
+
+routes: list[BaseRoute] = [
+    resource(PREFIX + "{site_id}/settings", GET=start),
+    resource(PREFIX + "{site_id}/settings/pages", GET=pages),
+]

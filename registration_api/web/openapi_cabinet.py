@@ -161,7 +161,62 @@ def _ending() -> dict[str, Any]:
 
 
 def _settings() -> dict[str, Any]:
-    return {}
+    settings = "/cabinet/{site_id}/settings"
+    shown = {"200": PAGE, "303": MOVED, "404": NOT_YOURS, **refusals(400)}
+    posted = {"303": MOVED, "404": NOT_YOURS, **UNREADABLE, **FORGED}
+    prefix = path("prefix", "The first 12 characters of one of the partner's keys, as its list shows them.")
+    delivery = path("delivery_id", "The number of one of the partner's webhook events, as its list shows it.")
+    return {
+        settings: {
+            "parameters": [SITE],
+            "get": {"summary": "The settings: their three parts, each in a line", "responses": shown},
+        },
+        f"{settings}/keys": {
+            "parameters": [SITE],
+            "get": {
+                "summary": "The partner's API keys by their first characters (never a whole key), newest first",
+                "parameters": [query("revoked", "A key just revoked, named on the page if it is the partner's.")],
+                "responses": shown,
+            },
+            "post": {
+                "summary": "Create a key: shown once, in this answer (never cached), or the form again with "
+                "what to fix (400)",
+                "requestBody": form_body("label"),
+                "responses": {"200": PAGE, **posted},
+            },
+        },
+        f"{settings}/keys/{{prefix}}/revoke": {
+            "parameters": [SITE, prefix],
+            "get": {"summary": "The page that asks to confirm revoking the key", "responses": shown},
+            "post": {"summary": "Revoke the key", "requestBody": form_body(), "responses": posted},
+        },
+        f"{settings}/webhooks": {
+            "parameters": [SITE],
+            "get": {
+                "summary": "The partner's recent webhook events with their delivery state, newest first, or "
+                "how to set a webhook up",
+                "parameters": [query("resent", "An event just queued again, named on the page if it is listed.")],
+                "responses": shown,
+            },
+        },
+        f"{settings}/webhooks/{{delivery_id}}/resend": {
+            "parameters": [SITE, delivery],
+            "post": {
+                "summary": "Send the event again now (a 400 page when the partner has no webhook now)",
+                "requestBody": form_body(),
+                "responses": posted,
+            },
+        },
+        f"{settings}/pages": {
+            "parameters": [SITE],
+            "get": {
+                "summary": "The registration pages: the ready page, the code to paste with its «Copy» button "
+                "(its one script allowed by hash), the instructions",
+                "responses": shown,
+            },
+        },
+    }
+
 
 
 def paths() -> dict[str, Any]:
