@@ -76,14 +76,20 @@ def overview(engine: Engine, site_id: str, today: dt.date, timezone: ZoneInfo) -
       past its last day that nobody has marked expired yet is not running).
     - Trials ending soon: running trials whose last day is within today … today + 6.
     - Departures this month: ``gone_at`` since the 1st.
-    - Conversions this month: subscribers who became paid (``paid_until`` set, whatever they
-      are now) and whose trial ends this month. The tables keep no moment of conversion, so a
-      conversion is counted in the month of its trial's last day: the month a partner expects
-      the client to decide.
+    - Conversions this month: subscribers who became paid (whatever they are now) since the 1st,
+      by ``converted_at``. A row converted before that column existed has only ``paid_until``:
+      it counts in the month of its trial's last day, the month a partner expects the client to
+      decide.
     - Trial-to-paid rate: among the trials that *ended or converted in the last 90 days* — a
-      last day within today − 90 … yesterday, or converted with a last day from today − 90 on
-      (an early conversion of a trial still running counts) — the share that became paid.
-      Trials still running and not converted are left out: they have not decided yet.
+      last day within today − 90 … yesterday, or converted since today − 90 (an early
+      conversion of a trial still running counts) — the share that became paid. Trials still
+      running and not converted are left out: they have not decided yet. A row without
+      ``converted_at`` converted when its trial ended.
+
+    Both count only subscribers whose trial ended since the earlier of today − 90 and the 1st
+    (the rows the index of last days finds): a client converted this month whose trial ended
+    longer ago than that is not counted. No index leads with ``converted_at``; reading every row
+    of a partner for those few made the overview four times slower at 100,000 subscribers.
     """
     start_of_day = _local_midnight(today, timezone)
     week_start = _local_midnight(today - dt.timedelta(days=today.weekday()), timezone)
@@ -95,28 +101,18 @@ def overview(engine: Engine, site_id: str, today: dt.date, timezone: ZoneInfo) -
     c = subscribers.c
     mine = c.site_id == site_id
 
-    def count(condition: Any) -> Any:
-        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
-
     signups = sa.select(
-        count(c.created_at >= start_of_day),
-        count(c.created_at >= week_start),
-        count(c.created_at >= month_start),
+        _count(c.created_at >= start_of_day),
+        _count(c.created_at >= week_start),
+        _count(c.created_at >= month_start),
     ).where(mine, c.created_at >= since, c.created_at < tomorrow)
 
-    converted = c.paid_until.is_not(None)
     rate_from = today - dt.timedelta(days=RATE_DAYS)
-    in_rate = sa.or_(
-        sa.and_(c.trial_ends >= rate_from, c.trial_ends < today),
-        sa.and_(converted, c.trial_ends >= rate_from),
-    )
     states = sa.select(
-        count(sa.and_(c.status == "trial", c.trial_ends >= today)),
-        count(sa.and_(c.status == "trial", c.trial_ends >= today, c.trial_ends < today + dt.timedelta(ENDING_DAYS))),
-        count(sa.and_(converted, c.trial_ends >= month_first, c.trial_ends < next_month)),
-        count(sa.and_(c.gone_at >= month_start, c.gone_at < _local_midnight(next_month, timezone))),
-        count(in_rate),
-        count(sa.and_(in_rate, converted)),
+        _count(sa.and_(c.status == "trial", c.trial_ends >= today)),
+        _count(sa.and_(c.status == "trial", c.trial_ends >= today, c.trial_ends < today + dt.timedelta(ENDING_DAYS))),
+        _count(sa.and_(c.gone_at >= month_start, c.gone_at < _local_midnight(next_month, timezone))),
+        _count(sa.and_(c.paid_until.is_(None), c.trial_ends >= rate_from, c.trial_ends < today)),
     ).where(
         # Every figure above needs a trial ending from the earlier of today − 90 and the 1st on,
         # or a departure this month: older rows are not read (given an index that says so).
@@ -127,9 +123,8 @@ def overview(engine: Engine, site_id: str, today: dt.date, timezone: ZoneInfo) -
     first_day = today - dt.timedelta(days=CHART_DAYS - 1)
     with engine.connect() as conn:
         day, week, month = (int(n) for n in conn.execute(signups).one())
-        running, ending, conversions, departures, rate_trials, rate_converted = (
-            int(n) for n in conn.execute(states).one()
-        )
+        running, ending, departures, ended_unpaid = (int(n) for n in conn.execute(states).one())
+        conversions, rate_converted = _conversions(conn, site_id, today, timezone)
         daily = _daily(conn, site_id, first_day, today, timezone)
     return Overview(
         today=today,
@@ -140,11 +135,48 @@ def overview(engine: Engine, site_id: str, today: dt.date, timezone: ZoneInfo) -
         trials_ending_soon=ending,
         conversions_this_month=conversions,
         departures_this_month=departures,
-        rate_trials=rate_trials,
+        rate_trials=ended_unpaid + rate_converted,
         rate_converted=rate_converted,
         first_day=first_day,
         daily=daily,
     )
+
+
+def _conversions(conn: sa.Connection, site_id: str, today: dt.date, timezone: ZoneInfo) -> tuple[int, int]:
+    """Conversions this month, and conversions that count in the trial-to-paid rate.
+
+    Every subscriber that became paid has ``paid_until`` (leaving keeps it), so only those rows of
+    the trials that ended since the earlier of today − 90 and the 1st are read (the index of last
+    days finds them), and ``converted_at`` only from them. A row without ``converted_at`` (converted
+    before the column existed) converted when its trial ended.
+    """
+    c = subscribers.c
+    month_first = today.replace(day=1)
+    next_month = (month_first + dt.timedelta(days=32)).replace(day=1)
+    rate_from = today - dt.timedelta(days=RATE_DAYS)
+    untimed = c.converted_at.is_(None)
+    this_month = sa.or_(
+        sa.and_(
+            c.converted_at >= _local_midnight(month_first, timezone),
+            c.converted_at < _local_midnight(next_month, timezone),
+        ),
+        sa.and_(untimed, c.trial_ends >= month_first, c.trial_ends < next_month),
+    )
+    in_rate = sa.or_(
+        sa.and_(c.trial_ends >= rate_from, c.trial_ends < today),
+        c.converted_at >= _local_midnight(rate_from, timezone),
+        sa.and_(untimed, c.trial_ends >= rate_from),
+    )
+    query = sa.select(_count(this_month), _count(in_rate)).where(
+        c.site_id == site_id, c.trial_ends >= min(rate_from, month_first), c.paid_until.is_not(None)
+    )
+    month, rate = conn.execute(query).one()
+    return int(month), int(rate)
+
+
+def _count(condition: Any) -> Any:
+    """How many rows meet ``condition``, in SQL."""
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
 def _local_midnight(day: dt.date, timezone: ZoneInfo) -> dt.datetime:

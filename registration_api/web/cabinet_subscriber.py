@@ -1,9 +1,488 @@
-"""One subscriber's page in the cabinet, ``/cabinet/<site-id>/subscribers/<number>``: its history
-and the operator's actions (conversion to paid, departure). (Being built.)
+"""One subscriber's page in the cabinet, ``/cabinet/<site-id>/subscribers/<number>``: who it is,
+what happened to it (:mod:`registration_api.domain.subscriber_history`), and the operator's two
+actions on it, each a form posted and then redirected back to the page:
+
+- ``…/convert``: the client pays, on one of the partner's tariffs, until a day from tomorrow to
+  :data:`MOST_PAID_YEARS` years ahead. A trial or an ended trial becomes paid; a paid client is renewed
+  or changes tariff (it became paid when it did); a client who left comes back.
+- ``…/departure``: the client left, for a cause of ``subscriptions.DEPARTURE_CAUSES`` and in the
+  operator's words (required for «other»). A paid client keeps what it paid for; a client already
+  gone keeps the day it left and gets the cause and words corrected.
+
+Both are made by :mod:`registration_api.domain.subscriptions`, as for the partner's API, and written
+to the audit log with the subscriber's number first, so that its history shows them too. Another
+partner's subscriber, or a number that is nobody's, is the cabinet's one 404 page.
 """
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-routes: list[BaseRoute] = []
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+from wtforms import DateField, Form, StringField, TextAreaField, validators
+
+from registration_api.domain import operators, reminders, subscriber_history, subscriptions
+from registration_api.domain.partner_sites import PartnerSite
+from registration_api.domain.subscriber_history import (
+    Converted,
+    Departed,
+    Event,
+    Extended,
+    Invited,
+    OperatorAction,
+    Queued,
+    Registered,
+    Reminded,
+)
+from registration_api.storage.records import Subscriber
+from registration_api.web.cabinet_pages import (
+    PREFIX,
+    day,
+    moment,
+    not_found,
+    operated_partner,
+    partner_page,
+    partner_root,
+    posted_form,
+    redirect,
+    session_of,
+)
+from registration_api.web.cabinet_session import Session
+from registration_api.web.routing import resource
+from registration_api.web.service import Service, service_of
+from storefront import language
+
+_ = language.gettext
+N_ = language.N_
+ngettext = language.ngettext
+
+#: The furthest a paid period may be recorded to end: this many years from today.
+MOST_PAID_YEARS = 3
+#: The longest comment on a departure (as the partner's API takes).
+MOST_REASON = 1000
+#: A subscriber's number is digits (``signups.subscriber_number``); nothing longer is looked up.
+_MOST_NUMBER_DIGITS = 20
+
+REMINDER_NAMES = {
+    "before_7": N_("7 days before the end of access"),
+    "before_3": N_("3 days before the end of access"),
+    "end_day": N_("on the last day of access"),
+    "after_5": N_("5 days after the end of access"),
+}
+#: What each e-mail queued for a subscriber is (webhooks are named by their event).
+MAIL_NAMES = {
+    "welcome": N_("Welcome e-mail to the client"),
+    "partner_notice": N_("E-mail to the partner about the sign-up"),
+    "reminder_before_7": N_("Reminder e-mail to the client"),
+    "reminder_before_3": N_("Reminder e-mail to the client"),
+    "reminder_end_day": N_("Reminder e-mail to the client"),
+    "reminder_after_5": N_("Reminder e-mail to the client"),
+}
+#: What the page says after an action (``?done=``).
+DONE = {"converted": N_("The payment is recorded."), "departed": N_("The departure is recorded.")}
+
+
+# --- the forms ------------------------------------------------------------------------------------
+class _Day(DateField):
+    """A day from a date picker (2026-12-31) or typed as 31.12.2026, else ``unreadable``; nothing
+    typed is left to ``InputRequired`` to name."""
+
+    def __init__(self, *, unreadable: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.unreadable = unreadable
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        typed = " ".join(str(value) for value in valuelist).strip()
+        if not typed:
+            return
+        for layout in ("%Y-%m-%d", "%d.%m.%Y"):
+            try:
+                self.data = dt.datetime.strptime(typed, layout).date()
+                return
+            except ValueError:
+                continue
+        self.data = None
+        raise ValueError(self.unreadable)
+
+
+class ConversionForm(Form):
+    tariff: StringField
+    paid_until: _Day
+    #: The partner's tariffs and the range of the last paid day, set by :func:`_conversion`.
+    tariff_ids: frozenset[str]
+    first_day: dt.date
+    last_day: dt.date
+
+
+class DepartureForm(Form):
+    cause: StringField
+    reason: TextAreaField
+
+
+@cache
+def conversion_form(lang: str) -> type[ConversionForm]:
+    """The conversion form of one language (its messages are fixed per class, so classes are cached)."""
+    with language.speaking(lang):
+        choose = _("Choose one of your tariffs.")
+        unreadable = _("Write the day as 31.12.2026.")
+        out_of_range = _("The paid period ends on a day from {first} to {last}.")
+
+        class LocalisedForm(ConversionForm):
+            tariff = StringField(validators=[validators.InputRequired(choose)])
+            paid_until = _Day(
+                unreadable=unreadable, validators=[validators.InputRequired(_("Write the last paid day."))]
+            )
+
+            def validate_tariff(self, field: StringField) -> None:
+                if field.data not in self.tariff_ids:
+                    raise validators.StopValidation(choose)
+
+            def validate_paid_until(self, field: _Day) -> None:
+                if field.data is not None and not self.first_day <= field.data <= self.last_day:
+                    raise validators.StopValidation(
+                        out_of_range.format(first=day(self.first_day), last=day(self.last_day))
+                    )
+
+    return LocalisedForm
+
+
+@cache
+def departure_form(lang: str) -> type[DepartureForm]:
+    """The departure form of one language, its causes in that language."""
+    with language.speaking(lang):
+        choose = _("Choose why the client left.")
+        say_why = _("Say in a few words why the client left: the cause is «{other}».").format(
+            other=_(subscriptions.DEPARTURE_CAUSES[subscriptions.OTHER])
+        )
+
+        class LocalisedForm(DepartureForm):
+            cause = StringField(validators=[validators.InputRequired(choose)])
+            reason = TextAreaField(
+                filters=[lambda text: text.strip() if text else text],
+                validators=[
+                    validators.Length(
+                        max=MOST_REASON,
+                        message=_("Write at most {most} characters.").format(most=MOST_REASON),
+                    )
+                ],
+            )
+
+            def validate_cause(self, field: StringField) -> None:
+                if field.data not in subscriptions.DEPARTURE_CAUSES:
+                    raise validators.StopValidation(choose)
+
+            def validate_reason(self, field: TextAreaField) -> None:
+                if self.cause.data == subscriptions.OTHER and not field.data:
+                    raise validators.StopValidation(say_why)
+
+    return LocalisedForm
+
+
+def _conversion(service: Service, partner: PartnerSite, subscriber: Subscriber, posted: Any = None) -> ConversionForm:
+    """The conversion form for ``subscriber``: the partner's tariffs, the subscriber's chosen."""
+    form = conversion_form(partner.site.locale)(posted, tariff=subscriber.tariff)
+    form.tariff_ids = frozenset(t.id for t in partner.site.config.tariffs)
+    today = service.clock().astimezone(service.settings.timezone).date()
+    form.first_day, form.last_day = today + dt.timedelta(days=1), _years_after(today, MOST_PAID_YEARS)
+    return form
+
+
+def _years_after(today: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later (28 February for a 29th that year lacks)."""
+    try:
+        return today.replace(year=today.year + years)
+    except ValueError:
+        return today.replace(year=today.year + years, day=28)
+
+
+# --- what the page shows --------------------------------------------------------------------------
+def _tariff_name(partner: PartnerSite, tariff_id: str) -> str:
+    return next((t.name for t in partner.site.config.tariffs if t.id == tariff_id), tariff_id)
+
+
+def _page_name(partner: PartnerSite, page_id: str) -> str:
+    if page_id == "invitation":
+        return _("By an invitation")
+    return next((p.title for p in partner.site.config.registration if p.id == page_id), page_id)
+
+
+def _details(partner: PartnerSite, subscriber: Subscriber) -> list[dict[str, str]]:
+    """The subscriber's card in the page's language: what, its value, and a link if it has one."""
+    named = subscriptions.STATUS_NAMES.get(subscriber.status)
+    status = _(named) if named else subscriber.status
+    shown = [
+        (_("Number"), subscriber.number),
+        (_("Name"), subscriber.name),
+        (_("Company"), subscriber.company or ""),
+        (_("INN"), subscriber.inn or ""),
+        (_("E-mail"), subscriber.email),
+        (_("Phone"), subscriber.phone),
+        (_("Registration page"), _page_name(partner, subscriber.page_id)),
+        (_("Tariff"), _tariff_name(partner, subscriber.tariff)),
+        (_("Status"), status),
+        (_("Trial ends"), day(subscriber.trial_ends)),
+        (_("Paid until"), day(subscriber.paid_until)),
+    ]
+    links = {subscriber.email: f"mailto:{subscriber.email}", subscriber.phone: f"tel:{subscriber.phone}"}
+    return [{"what": what, "value": value, "link": links.get(value, "")} for what, value in shown]
+
+
+def _delivery(service: Service, queued: Queued) -> str:
+    message = queued.message
+    if queued.state == "sent":
+        return _("sent {moment}").format(moment=moment(service, message.sent_at))
+    if queued.state == "waiting":
+        return _("waiting to be sent, first attempt {moment}").format(moment=moment(service, message.next_attempt_at))
+    return ngettext(
+        "not delivered: {error}; {n} attempt failed, the next one {moment}",
+        "not delivered: {error}; {n} attempts failed, the next one {moment}",
+        message.attempts,
+    ).format(error=message.last_error, n=message.attempts, moment=moment(service, message.next_attempt_at))
+
+
+def _said(service: Service, partner: PartnerSite, event: Event) -> tuple[str, str]:
+    """What happened and its details, in the page's language."""
+    match event:
+        case Registered() | Invited() | Extended():
+            return _arrival(service, partner, event)
+        case Converted() | Departed() | OperatorAction():
+            return _change(partner, event)
+        case Reminded() | Queued():
+            return _message(service, event)
+    raise AssertionError(f"an event the page cannot show: {event!r}")
+
+
+def _arrival(service: Service, partner: PartnerSite, event: Registered | Invited | Extended) -> tuple[str, str]:
+    match event:
+        case Registered(page_id="invitation"):
+            return _("Signed up"), _("by an invitation")
+        case Registered(page_id=page_id):
+            return _("Signed up"), _("on the page «{page}»").format(page=_page_name(partner, page_id))
+        case Invited(code=code, created_at=created_at):
+            return _("Used an invitation"), _("{code}, created {moment}").format(
+                code=code, moment=moment(service, created_at)
+            )
+    days = reminders.EXTENSION_DAYS
+    return ngettext("Extended access by {n} day", "Extended access by {n} days", days).format(n=days), ""
+
+
+def _change(partner: PartnerSite, event: Converted | Departed | OperatorAction) -> tuple[str, str]:
+    match event:
+        case Converted(tariff=tariff, paid_until=paid_until):
+            return _("Became paid"), _paid_summary(partner, tariff, paid_until)
+        case Departed(cause=cause, reason=reason):
+            return _("Left"), _departure_summary(cause, reason)
+    entry = event.entry
+    action = operators.ACTION_NAMES.get(entry.action)
+    subject = (entry.subject or "").split(" — ", 1)[-1]
+    return _("Operator's record"), f"{entry.operator} {_(action) if action else entry.action}: {subject}"
+
+
+def _message(service: Service, event: Reminded | Queued) -> tuple[str, str]:
+    match event:
+        case Reminded(kind=kind, period_end=period_end):
+            when = _(REMINDER_NAMES[kind]) if kind in REMINDER_NAMES else kind
+            return _("Reminded of the end of access"), _("{when}; access until {day}").format(
+                when=when, day=day(period_end)
+            )
+        case Queued(message=message) if message.channel == "webhook":
+            return _("Webhook {event}").format(event=message.purpose), _delivery(service, event)
+    purpose = event.message.purpose
+    return _(MAIL_NAMES[purpose]) if purpose in MAIL_NAMES else purpose, _delivery(service, event)
+
+
+def _paid_summary(partner: PartnerSite, tariff: str, paid_until: dt.date | None) -> str:
+    return _("tariff «{tariff}», paid until {day}").format(tariff=_tariff_name(partner, tariff), day=day(paid_until))
+
+
+def _departure_summary(cause: str | None, reason: str | None) -> str:
+    name = next((name for key, name in subscriptions.DEPARTURE_CAUSES.items() if key == cause), None)
+    cause_name = _(name) if name else (cause or "")
+    return ": ".join(part for part in (cause_name, reason or "") if part)
+
+
+async def _show(
+    service: Service,
+    session: Session,
+    partner: PartnerSite,
+    subscriber: Subscriber,
+    *,
+    conversion: ConversionForm | None = None,
+    departure: DepartureForm | None = None,
+    done: str | None = None,
+    status: int = 200,
+) -> Response:
+    events = await run_in_threadpool(subscriber_history.history, service.engine, subscriber)
+    lang = partner.site.locale
+    address = _address(service, partner, subscriber.number)
+    with language.speaking(lang):
+        conversion = conversion or _conversion(service, partner, subscriber)
+        rows = [
+            {"when": moment(service, event.at), "what": what, "details": details}
+            for event in events
+            for what, details in [_said(service, partner, event)]
+        ]
+        context = {
+            "title": _("Subscriber {number}").format(number=subscriber.number),
+            "details": _details(partner, subscriber),
+            "history": rows,
+            "done": _(DONE[done]) if done in DONE else None,
+            "notes": _notes(service, subscriber),
+            "causes": [(key, _(name)) for key, name in subscriptions.DEPARTURE_CAUSES.items()],
+            "paid_hint": _("The last paid day, from {first} to {last}.").format(
+                first=day(conversion.first_day), last=day(conversion.last_day)
+            ),
+        }
+    return partner_page(
+        service,
+        session,
+        partner,
+        "subscriber.html",
+        "subscribers",
+        status,
+        **context,
+        list_url=f"{partner_root(service, partner)}subscribers",
+        convert_url=f"{address}/convert",
+        departure_url=f"{address}/departure",
+        conversion=conversion,
+        departure=departure or departure_form(lang)(),
+        tariffs=[(t.id, t.name) for t in partner.site.config.tariffs],
+    )
+
+
+def _notes(service: Service, subscriber: Subscriber) -> dict[str, str]:
+    """What each action will do to a subscriber that is already paid or gone."""
+    if subscriber.status == "paid":
+        paid = _("Paid until {day}: this records a renewal or another tariff.").format(day=day(subscriber.paid_until))
+        return {"convert": paid}
+    if subscriber.status == "gone":
+        left = day(subscriber.gone_at.astimezone(service.settings.timezone).date()) if subscriber.gone_at else ""
+        return {
+            "convert": _("The client left on {day}: recording a payment brings it back.").format(day=left),
+            "departure": _("Already recorded as left on {day}: this corrects the cause and the comment.").format(
+                day=left
+            ),
+        }
+    return {}
+
+
+# --- the routes -----------------------------------------------------------------------------------
+def _address(service: Service, partner: PartnerSite, number: str) -> str:
+    return f"{partner_root(service, partner)}subscribers/{number}"
+
+
+async def _opened(request: Request, service: Service, session: Session) -> tuple[PartnerSite, Subscriber] | Response:
+    """The operator's partner and its subscriber of the path, or the page to show instead."""
+    partner = await operated_partner(request, service, session)
+    if isinstance(partner, Response):
+        return partner
+    number = request.path_params["number"]
+    subscriber = None
+    if number.isascii() and number.isdigit() and len(number) <= _MOST_NUMBER_DIGITS:
+        subscriber = await run_in_threadpool(subscriptions.find, service.engine, partner.id, number)
+    if subscriber is None:
+        return not_found(service, session, partner.site.locale)
+    return partner, subscriber
+
+
+async def page(request: Request) -> Response:
+    service = service_of(request)
+    session = session_of(request, service)
+    opened = await _opened(request, service, session)
+    if isinstance(opened, Response):
+        return opened
+    partner, subscriber = opened
+    return await _show(service, session, partner, subscriber, done=request.query_params.get("done"))
+
+
+@dataclass(frozen=True)
+class _Posted:
+    """An action's post that may go on: its form, by an operator of the subscriber's partner."""
+
+    service: Service
+    session: Session
+    form: FormData
+    partner: PartnerSite
+    subscriber: Subscriber
+
+
+async def _posted(request: Request) -> _Posted | Response:
+    """The post of an action, or the page to show instead: 403 for a forged post, the sign-in,
+    or 404 for a subscriber not the operator's."""
+    service = service_of(request)
+    session = session_of(request, service)
+    form = await posted_form(request, service, session)
+    if isinstance(form, Response):
+        return form
+    opened = await _opened(request, service, session)
+    if isinstance(opened, Response):
+        return opened
+    return _Posted(service, session, form, *opened)
+
+
+async def convert(request: Request) -> Response:
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
+    service, session, partner, subscriber = posted.service, posted.session, posted.partner, posted.subscriber
+    form = _conversion(service, partner, subscriber, posted.form)
+    if not form.validate():
+        return await _show(service, session, partner, subscriber, conversion=form, status=400)
+    tariff, paid_until = str(form.tariff.data), form.paid_until.data
+    assert paid_until is not None  # the form says so when it is missing
+    now = service.clock()
+    await run_in_threadpool(
+        subscriptions.convert, service.engine, partner, subscriber.number, paid_until, now, tariff=tariff
+    )
+    service.outbox_waiting.set()
+    with language.speaking(partner.site.locale):
+        summary = _paid_summary(partner, tariff, paid_until)
+    await _record(posted, operators.CONVERTED, summary, now=now)
+    return redirect(service, session, f"{_address(service, partner, subscriber.number)}?done=converted")
+
+
+async def depart(request: Request) -> Response:
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
+    service, session, partner, subscriber = posted.service, posted.session, posted.partner, posted.subscriber
+    form = departure_form(partner.site.locale)(posted.form)
+    if not form.validate():
+        return await _show(service, session, partner, subscriber, departure=form, status=400)
+    cause, reason = str(form.cause.data), form.reason.data or None
+    now = service.clock()
+    await run_in_threadpool(
+        subscriptions.mark_gone, service.engine, partner.id, subscriber.number, reason, now, cause=cause
+    )
+    with language.speaking(partner.site.locale):
+        summary = _departure_summary(cause, reason)
+    await _record(posted, operators.DEPARTED, summary, now=now, details=reason)
+    return redirect(service, session, f"{_address(service, partner, subscriber.number)}?done=departed")
+
+
+async def _record(posted: _Posted, action: str, summary: str, *, now: dt.datetime, details: str | None = None) -> None:
+    """The audit entry of an action, the subscriber's number first (its history finds it so)."""
+    await run_in_threadpool(
+        operators.record,
+        posted.service.engine,
+        posted.partner.id,
+        posted.session.email or "",
+        action,
+        now,
+        subject=subscriber_history.audit_subject(posted.subscriber.number, summary),
+        details=details,
+    )
+
+
+routes: list[BaseRoute] = [
+    resource(PREFIX + "{site_id}/subscribers/{number}", GET=page),
+    resource(PREFIX + "{site_id}/subscribers/{number}/convert", POST=convert),
+    resource(PREFIX + "{site_id}/subscribers/{number}/departure", POST=depart),
+]

@@ -144,7 +144,41 @@ def _subscribers() -> dict[str, Any]:
 
 
 def _subscriber() -> dict[str, Any]:
-    return {}
+    number = path("number", "A subscriber's number; another partner's, or nobody's, answers 404.", maxLength=100)
+    done = query("done", "What was just recorded, said on the page: converted or departed.", "converted", "departed")
+    unreadable = UNREADABLE["400"]
+    mistaken = {
+        **unreadable,
+        "description": f"A mistake in the form, shown at its field; or: {unreadable['description']}",
+    }
+    changed = {**UNREADABLE, "400": mistaken, "303": MOVED, "404": NOT_YOURS, **FORGED}
+    address = "/cabinet/{site_id}/subscribers/{number}"
+    return {
+        address: {
+            "parameters": [SITE, number],
+            "get": {
+                "summary": "A subscriber's details, its history and the forms of a payment and a departure",
+                "parameters": [done],
+                "responses": {"200": PAGE, "303": MOVED, "404": NOT_YOURS, **refusals(400)},
+            },
+        },
+        f"{address}/convert": {
+            "parameters": [SITE, number],
+            "post": {
+                "summary": "Record a payment: one of the partner's tariffs and the last paid day",
+                "requestBody": form_body("tariff", "paid_until"),
+                "responses": changed,
+            },
+        },
+        f"{address}/departure": {
+            "parameters": [SITE, number],
+            "post": {
+                "summary": "Record a departure: its cause and, for «other», the operator's words",
+                "requestBody": form_body("cause", "reason"),
+                "responses": changed,
+            },
+        },
+    }
 
 
 def _ending() -> dict[str, Any]:
@@ -216,7 +250,6 @@ def _settings() -> dict[str, Any]:
             },
         },
     }
-
 
 
 def paths() -> dict[str, Any]:

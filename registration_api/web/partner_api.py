@@ -106,9 +106,16 @@ async def list_subscribers(request: Request) -> Response:
 
 async def convert(request: Request) -> Response:
     service, partner = await authorised_partner(request)
-    paid_until = validated(Conversion, await json_body(request, service)).paid_until
+    wanted = validated(Conversion, await json_body(request, service))
+    paid_until = wanted.paid_until
     number = request.path_params["number"]
-    if not await run_in_threadpool(subscriptions.convert, service.engine, partner, number, paid_until, service.clock()):
+    try:
+        converted = await run_in_threadpool(
+            subscriptions.convert, service.engine, partner, number, paid_until, service.clock(), tariff=wanted.tariff
+        )
+    except ValueError as exc:  # a tariff the partner has not
+        raise HTTPException(422, f"tariff: {exc}") from None
+    if not converted:
         raise HTTPException(404, _("there is no subscriber {number} of this partner").format(number=number))
     service.outbox_waiting.set()
     return JSONResponse({"subscriber_number": number, "status": "paid", "paid_until": paid_until.isoformat()})
@@ -116,10 +123,11 @@ async def convert(request: Request) -> Response:
 
 async def mark_gone(request: Request) -> Response:
     service, partner = await authorised_partner(request)
-    reason = validated(Departure, await json_body(request, service)).reason
+    departure = validated(Departure, await json_body(request, service))
+    reason = departure.reason
     number = request.path_params["number"]
     if not await run_in_threadpool(
-        subscriptions.mark_gone, service.engine, partner.id, number, reason, service.clock()
+        subscriptions.mark_gone, service.engine, partner.id, number, reason, service.clock(), cause=departure.cause
     ):
         raise HTTPException(404, _("there is no subscriber {number} of this partner").format(number=number))
     return JSONResponse({"subscriber_number": number, "status": "gone", "reason": reason})

@@ -26,7 +26,7 @@ from pydantic_core import ErrorDetails
 from starlette.exceptions import HTTPException
 
 from registration_api.domain.invitations import MAX_CODES, MAX_EXPIRES_DAYS, MAX_TRIAL_DAYS
-from registration_api.domain.subscriptions import Status
+from registration_api.domain.subscriptions import DepartureCause, Status
 from registration_api.web.inputs import SAID_PATTERN, TEXT_PATTERN
 from storefront import language
 
@@ -116,15 +116,19 @@ class SubscriberQuery(ListQuery):
 
 
 class Conversion(_Body):
-    """``POST .../subscribers/<number>/convert``: paid until this day."""
+    """``POST .../subscribers/<number>/convert``: paid until this day, on one of the partner's
+    tariffs (left out: the tariff the subscriber has)."""
 
     paid_until: Day
+    tariff: Name | None = None
 
 
 class Departure(_Body):
-    """``POST .../subscribers/<number>/gone``: why the client left."""
+    """``POST .../subscribers/<number>/gone``: why the client left, in the partner's words, and
+    the cause among :data:`~registration_api.domain.subscriptions.DEPARTURE_CAUSES` (left out: other)."""
 
     reason: Reason
+    cause: DepartureCause = "other"
 
 
 class NewInvitations(_Body):

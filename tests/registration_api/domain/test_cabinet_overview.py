@@ -155,6 +155,50 @@ def test_trial_to_paid_rate_counts_trials_that_ended_or_converted_in_the_last_90
     assert figures.trial_to_paid_rate == 0.5
 
 
+def test_conversions_this_month_are_counted_by_when_they_were_recorded_in_moscow(engine):
+    today = dt.date(2026, 12, 15)
+    created = dt.datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+    paid = dt.date(2027, 12, 31)
+
+    def converted(at: dt.datetime, trial_ends: dt.date, status: str = "paid") -> None:
+        _add(engine, created, status=status, paid_until=paid, converted_at=at, trial_ends=trial_ends)
+
+    converted(dt.datetime(2026, 11, 30, 21, 0, tzinfo=UTC), dt.date(2026, 11, 20))  # 1 December 00:00 in Moscow
+    converted(dt.datetime(2026, 12, 14, 9, 0, tzinfo=UTC), dt.date(2026, 12, 31))  # early: the trial runs on
+    converted(dt.datetime(2026, 12, 3, 9, 0, tzinfo=UTC), dt.date(2026, 11, 25), status="gone")  # paid, then left
+    converted(dt.datetime(2026, 11, 30, 20, 59, tzinfo=UTC), dt.date(2026, 12, 10))  # 30 November 23:59: November's
+    _add(
+        engine, created, status="paid", paid_until=paid, trial_ends=dt.date(2026, 12, 5)
+    )  # before converted_at existed
+    _add(engine, created, status="paid", paid_until=paid, trial_ends=dt.date(2026, 11, 5))  # the same, November's
+
+    assert overview(engine, "acme", today, MOSCOW).conversions_this_month == 4
+
+
+def test_trial_to_paid_rate_counts_conversions_by_when_they_were_recorded(engine):
+    today = dt.date(2026, 12, 15)
+    rate_start = dt.datetime(2026, 9, 15, 21, 0, tzinfo=UTC)  # 16 September 00:00 in Moscow, today − 90
+    created = dt.datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+    paid = dt.date(2027, 12, 31)
+    counted = [
+        dict(status="expired", trial_ends=dt.date(2026, 11, 1)),  # ended, did not pay
+        dict(status="paid", converted_at=rate_start, trial_ends=today + dt.timedelta(days=3)),  # early, in time
+        dict(status="paid", converted_at=dt.datetime(2026, 12, 1, 9, 0, tzinfo=UTC), trial_ends=dt.date(2026, 11, 30)),
+        dict(status="gone", converted_at=rate_start, trial_ends=dt.date(2026, 9, 20)),  # paid, then left
+    ]
+    left_out = [
+        # converted before today − 90, its trial still running then and now
+        dict(status="paid", converted_at=rate_start - dt.timedelta(minutes=1), trial_ends=today + dt.timedelta(days=3)),
+        dict(status="trial", trial_ends=today),  # still deciding
+    ]
+    for values in counted + left_out:
+        _add(engine, created, **{"paid_until": paid if "converted_at" in values else None, **values})
+
+    figures = overview(engine, "acme", today, MOSCOW)
+
+    assert (figures.rate_converted, figures.rate_trials) == (3, 4)
+
+
 def test_no_trial_ended_means_no_rate_rather_than_zero(engine):
     figures = overview(engine, "acme", dt.date(2026, 12, 15), MOSCOW)
 
