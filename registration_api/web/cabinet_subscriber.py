@@ -70,6 +70,7 @@ MOST_REASON = 1000
 #: A subscriber's number is digits (``signups.subscriber_number``); nothing longer is looked up.
 _MOST_NUMBER_DIGITS = 20
 
+#: When each reminder of :data:`registration_api.domain.reminders.WINDOWS` is sent.
 REMINDER_NAMES = {
     "before_7": N_("7 days before the end of access"),
     "before_3": N_("3 days before the end of access"),
@@ -324,11 +325,10 @@ async def _show(
     address = _address(service, partner, subscriber.number)
     with language.speaking(lang):
         conversion = conversion or _conversion(service, partner, subscriber)
-        rows = [
-            {"when": moment(service, event.at), "what": what, "details": details}
-            for event in events
-            for what, details in [_said(service, partner, event)]
-        ]
+        rows = []
+        for event in events:
+            what, details = _said(service, partner, event)
+            rows.append({"when": moment(service, event.at), "what": what, "details": details})
         context = {
             "title": _("Subscriber {number}").format(number=subscriber.number),
             "details": _details(partner, subscriber),
@@ -354,6 +354,7 @@ async def _show(
         conversion=conversion,
         departure=departure or departure_form(lang)(),
         tariffs=[(t.id, t.name) for t in partner.site.config.tariffs],
+        most_reason=MOST_REASON,
     )
 
 
