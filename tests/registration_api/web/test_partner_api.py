@@ -213,6 +213,39 @@ def test_marking_a_subscriber_gone_keeps_the_reason(partner):
     assert row["gone_reason"] == "Перешли на коробку" and row["gone_at"].startswith("2026-03-10T09:30:00")
 
 
+def test_a_conversion_may_name_the_tariff_and_a_departure_its_cause(partner):
+    paying, leaving = register(partner), register(partner, "ivan@client.example")
+    converted = partner.http.post(
+        f"{API}/subscribers/{paying}/convert", json={"paid_until": "2026-12-31", "tariff": "biznes-god"}
+    )
+    assert converted.status_code == 200
+    left = partner.http.post(f"{API}/subscribers/{leaving}/gone", json={"reason": "нашли дешевле", "cause": "price"})
+    assert left.status_code == 200
+    rows = {row.number: row for row in partner.subscribers()}
+    assert (rows[paying].tariff, rows[paying].converted_at is not None) == ("biznes-god", True)
+    assert (rows[leaving].gone_cause, rows[leaving].gone_reason) == ("price", "нашли дешевле")
+
+
+def test_a_departure_without_a_cause_is_other(partner):
+    number = register(partner)
+    partner.http.post(f"{API}/subscribers/{number}/gone", json={"reason": "уехали"})
+    assert partner.subscribers()[0].gone_cause == "other"
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "says"),
+    [
+        ("convert", {"paid_until": "2026-12-31", "tariff": "platinum"}, "tariff: there is no tariff 'platinum'"),
+        ("gone", {"reason": "скучно", "cause": "bored"}, "cause: input should be 'price', 'another_partner'"),
+    ],
+)
+def test_an_unknown_tariff_or_cause_is_named_and_changes_nothing(partner, action, body, says):
+    number = register(partner)
+    answer = partner.http.post(f"{API}/subscribers/{number}/{action}", json=body)
+    assert answer.status_code == 422 and answer.json()["error"].startswith(says)
+    assert partner.subscribers()[0].status == "trial"
+
+
 @pytest.mark.parametrize("reason", ["", "   ", None])
 def test_leaving_needs_a_reason(partner, reason):
     number = register(partner)
