@@ -7,7 +7,11 @@ creates and upgrades them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.schema import BaseDDLElement, SchemaItem
 
 metadata = sa.MetaData()
 
@@ -60,7 +64,54 @@ subscribers = sa.Table(
     sa.Index("subscribers_site_status", "site_id", "status", "created_at"),
     sa.Index("subscribers_site_ends", "site_id", "trial_ends", "status", "paid_until", "gone_at"),
     sa.Index("subscribers_site_gone", "site_id", "gone_at"),
+    # The cabinet's search on SQLite: what is typed is matched in one index, never the table, walked
+    # in the list's order (by name: search_text begins with the folded name; newest or oldest
+    # first). Not on PostgreSQL, whose index entries must stay under 2,704 bytes (search_text may
+    # be longer): there the trigram indexes below find what is typed.
+    sa.Index("subscribers_site_search", "site_id", "search_text", "number").ddl_if(dialect="sqlite"),
+    sa.Index("subscribers_site_created_search", "site_id", "created_at", "id", "search_text", "number").ddl_if(
+        dialect="sqlite"
+    ),
 )
+
+#: The order by name: the folded name that begins search_text (on PostgreSQL its first 100
+#: characters, which an index entry holds).
+NAME_KEY_LENGTH = 100
+
+
+def _has_trigrams(
+    ddl: BaseDDLElement,
+    target: SchemaItem | str,
+    bind: Connection | None,
+    tables: list[sa.Table] | None = None,
+    state: object = None,
+    **kw: Any,
+) -> bool:
+    """Whether PostgreSQL's pg_trgm is installed (migrations install it where the service may)."""
+    query = sa.text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+    return bind is not None and bind.execute(query).first() is not None
+
+
+# The cabinet's search on PostgreSQL: a part of a word or of a number found through trigrams.
+trigrams = [
+    sa.Index(
+        f"subscribers_{column}_trigrams",
+        subscribers.c[column],
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql", callable_=_has_trigrams)
+    for column in ("search_text", "number")
+]
+# The list's orders on PostgreSQL, newest (or oldest) first and by name, read from an index at any page.
+sa.Index("subscribers_site_created_id", subscribers.c.site_id, subscribers.c.created_at, subscribers.c.id).ddl_if(
+    dialect="postgresql"
+)
+sa.Index(
+    "subscribers_site_name",
+    subscribers.c.site_id,
+    sa.func.left(subscribers.c.search_text, sa.literal_column(str(NAME_KEY_LENGTH))),
+    subscribers.c.id,
+).ddl_if(dialect="postgresql")
 
 outbox = sa.Table(
     "outbox",

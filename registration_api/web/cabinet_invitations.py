@@ -1,13 +1,13 @@
 """The cabinet's invitations page, ``/cabinet/<site-id>/invitations``: an operator creates one
 invitation (e-mailed to a person if an address is given) or a batch of codes, and sees the
-partner's invitations, newest first, filtered by state; ``invitations.csv`` downloads the same
-list. The codes are made, limited and e-mailed by :mod:`registration_api.domain.invitations`,
-as for the partner's API and the command line; every creation goes to the audit log.
+partner's invitations, newest first, filtered by state; ``invitations.csv`` and
+``invitations.xlsx`` download the same list (:mod:`~registration_api.domain.exports`). The codes
+are made, limited and e-mailed by :mod:`registration_api.domain.invitations`, as for the
+partner's API and the command line; every creation goes to the audit log.
 """
 
 from __future__ import annotations
 
-import io
 from functools import cache
 
 from starlette.concurrency import run_in_threadpool
@@ -17,10 +17,10 @@ from starlette.routing import BaseRoute
 from wtforms import Form, IntegerField, StringField, validators
 
 from registration_api.domain import invitations, operators
-from registration_api.domain.csv_export import write_csv
+from registration_api.domain.exports import Cell, Table
 from registration_api.domain.partner_sites import PartnerSite
-from registration_api.storage.records import INVITATION_COLUMNS, Invitation
-from registration_api.web import cabinet_pages
+from registration_api.storage.records import Invitation
+from registration_api.web.cabinet_downloads import FORMATS, Made, file_routes, local
 from registration_api.web.cabinet_pages import (
     PREFIX,
     moment,
@@ -185,7 +185,9 @@ async def _show(
         status,
         title=title,
         action=f"{base}invitations",
-        csv=f"{base}invitations.csv" + ("" if state == "all" else f"?state={state}"),
+        downloads={
+            kind: f"{base}invitations.{kind}" + ("" if state == "all" else f"?state={state}") for kind in FORMATS
+        },
         form=form,
         rows=rows,
         states=states,
@@ -276,25 +278,37 @@ async def _just_made(request: Request, service: Service, partner: PartnerSite) -
     return [{"code": c, "link": invitations.activation_link(public, c)} for c in found.details.split(", ")]
 
 
-async def download(request: Request) -> Response:
-    service = service_of(request)
-    session = session_of(request, service)
-    partner = await operated_partner(request, service, session)
-    if isinstance(partner, Response):
-        return partner
+def _download_table(service: Service, partner: PartnerSite, found: list[Invitation]) -> Table:
+    """The listed invitations as a file's table (in the language of the block that calls it)."""
+    tariffs = {tariff.id: tariff.name for tariff in partner.site.config.tariffs}
+    rows: list[list[Cell]] = [
+        [
+            i.code,
+            local(service, i.created_at),
+            i.email,
+            tariffs.get(i.tariff, i.tariff),
+            i.trial_days,
+            local(service, i.expires_at),
+            i.subscriber_number,
+            local(service, i.activated_at),
+        ]
+        for i in found
+    ]
+    titles = [_("Code"), _("Created"), _("For whom"), _("Tariff"), _("Trial days")]
+    titles += [_("Expires on"), _("Subscriber number"), _("Activated")]
+    return Table(_("Invitations"), titles, rows, widths=(14, 17, 30, 14, 8, 17, 12, 17))
+
+
+async def _download(request: Request, service: Service, session: Session, partner: PartnerSite) -> Made:
+    """The invitations the page lists (in the state asked for), for its download."""
     state = _state(request)
     found = await _listed(service, partner, state)
-    out = io.StringIO()
-    write_csv(out, INVITATION_COLUMNS, [i.listed() for i in found])
-    name = f"{partner.id}-invitations" + ("" if state == "all" else f"-{state}") + ".csv"
-    return Response(
-        "\ufeff" + out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={**cabinet_pages.HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    with language.speaking(partner.site.locale):
+        table = _download_table(service, partner, found)
+    return table, f"{partner.id}-invitations" + ("" if state == "all" else f"-{state}")
 
 
 routes: list[BaseRoute] = [
     resource(PREFIX + "{site_id}/invitations", GET=page, POST=create),
-    resource(PREFIX + "{site_id}/invitations.csv", GET=download),
+    *file_routes(PREFIX + "{site_id}/invitations", _download),
 ]

@@ -100,6 +100,38 @@ def _overview() -> dict[str, Any]:
     }
 
 
+#: What a download answers: the file, as it is made.
+FILES = {
+    "csv": {"text/csv": {"schema": {"type": "string"}}},
+    "xlsx": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string"}}},
+}
+FILE_NAMES = {"csv": "A CSV file (UTF-8 with BOM, «;» for a Russian partner)", "xlsx": "An XLSX workbook"}
+
+
+def _downloads(address: str, summary: str, parameters: list[dict[str, Any]], refused: dict[str, Any]) -> dict[str, Any]:
+    """``<address>.csv`` and ``<address>.xlsx``: what ``summary`` says, as a file."""
+    return {
+        f"{address}.{kind}": {
+            "parameters": [SITE],
+            "get": {
+                "summary": f"{summary}, as {FILE_NAMES[kind][0].lower()}{FILE_NAMES[kind][1:]}",
+                "parameters": parameters,
+                "responses": {
+                    "200": {
+                        "description": f"{FILE_NAMES[kind]}, sent as it is made",
+                        "content": content,
+                        "headers": {"Content-Disposition": {"required": True, "schema": {"type": "string"}}},
+                    },
+                    "303": MOVED,
+                    "404": NOT_YOURS,
+                    **refused,
+                },
+            },
+        }
+        for kind, content in FILES.items()
+    }
+
+
 def _invitations() -> dict[str, Any]:
     state = query(
         "state",
@@ -109,8 +141,9 @@ def _invitations() -> dict[str, Any]:
         "used",
         "expired",
     )
+    address = "/cabinet/{site_id}/invitations"
     return {
-        "/cabinet/{site_id}/invitations": {
+        address: {
             "parameters": [SITE],
             "get": {
                 "summary": "A partner's invitations, newest first, and the form to create them",
@@ -123,24 +156,39 @@ def _invitations() -> dict[str, Any]:
                 "responses": {"200": PAGE, "303": MOVED, "404": NOT_YOURS, **UNREADABLE, **FORGED},
             },
         },
-        "/cabinet/{site_id}/invitations.csv": {
-            "parameters": [SITE],
-            "get": {
-                "summary": "The partner's invitations in a state as a CSV file (UTF-8 with BOM)",
-                "parameters": [state],
-                "responses": {
-                    "200": {"description": "A CSV file", "content": {"text/csv": {"schema": {"type": "string"}}}},
-                    "303": MOVED,
-                    "404": NOT_YOURS,
-                    **refusals(400),
-                },
-            },
-        },
+        **_downloads(address, "The partner's invitations in a state", [state], refusals(400)),
     }
 
 
 def _subscribers() -> dict[str, Any]:
-    return {}
+    filters = [
+        query("q", "A part of a name, e-mail, phone (typed any way), company, ИНН or number; each word must be found."),
+        query("status", "trial, paid, expired or gone; anything else is refused (400).", "trial", "paid"),
+        query("source", "A registration page's id, or *invitations; another is refused (400).", "*invitations"),
+        query("from", "The first day of registration: 2026-12-31 or 31.12.2026; another text is refused (400)."),
+        query("to", "The last day of registration, written the same way; before «from» is refused (400)."),
+        query("sort", "newest, oldest, name or trial_end; anything else is newest.", "newest", "name"),
+    ]
+    page = query("page", "The page of 50, from 1; anything else is 1, a page past the end is the last.", "2")
+    unreadable = refusals(400)["400"]
+    refused = {
+        "400": {
+            **unreadable,
+            "description": f"A filter it cannot read, said at its field; or: {unreadable['description']}",
+        }
+    }
+    address = "/cabinet/{site_id}/subscribers"
+    return {
+        address: {
+            "parameters": [SITE],
+            "get": {
+                "summary": "A partner's subscribers found by what is typed and the filters, in an order, 50 a page",
+                "parameters": [*filters, page],
+                "responses": {"200": PAGE, "303": MOVED, "404": NOT_YOURS, **refused},
+            },
+        },
+        **_downloads(address, "Every subscriber the filters find, in their order", filters, refused),
+    }
 
 
 def _subscriber() -> dict[str, Any]:

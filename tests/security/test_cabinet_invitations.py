@@ -1,5 +1,5 @@
 """Hostile and unlucky visits to the cabinet's invitations page: no session, a post without the
-form token, another partner's invitations and their CSV, and hostile text shown as text."""
+form token, another partner's invitations and their files, and hostile text shown as text."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ HOSTILE = '"><script>alert(1)</script>'
 
 
 def test_without_a_session_the_page_and_the_csv_send_to_the_sign_in(cabinet):
-    for path in (PAGE, f"{PAGE}.csv"):
+    for path in (PAGE, f"{PAGE}.csv", f"{PAGE}.xlsx"):
         answer = cabinet.http.get(path)
         assert answer.status_code == 303 and answer.headers["location"] == "/cabinet/", path
     anonymous = csrf_of(cabinet.http.get("/cabinet/").text)  # the sign-in form's token, before signing in
@@ -35,7 +35,11 @@ def test_another_partners_invitations_and_csv_are_not_found(cabinet):
     assert cabinet.cli("invitations", "create", "buhcentr", "--count", "2").code == 0
     sign_in(cabinet)
     for site in ("buhcentr", "no-such-site", "OBLAKO-PLUS"):
-        for path in (f"/cabinet/{site}/invitations", f"/cabinet/{site}/invitations.csv"):
+        for path in (
+            f"/cabinet/{site}/invitations",
+            f"/cabinet/{site}/invitations.csv",
+            f"/cabinet/{site}/invitations.xlsx",
+        ):
             answer = cabinet.http.get(path)
             assert answer.status_code == 404, path
             assert "Такой страницы нет" in text_of(answer.text)

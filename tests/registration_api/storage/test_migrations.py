@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import uuid
 
+import pytest
 import sqlalchemy as sa
 
+from registration_api.domain import subscriber_search
 from registration_api.storage import engines, migrations, tables
 
 
@@ -66,6 +70,18 @@ def test_sqlite_is_durable(tmp_path):
     engine.dispose()
 
 
+#: The indexes of the cabinet's search and orders, each database its own (tables.py says why).
+SEARCH_INDEXES = {
+    "sqlite": ["subscribers_site_search", "subscribers_site_created_search"],
+    "postgresql": [
+        "subscribers_site_created_id",
+        "subscribers_site_name",
+        "subscribers_search_text_trigrams",
+        "subscribers_number_trigrams",
+    ],
+}
+
+
 def test_a_version_1_database_gains_partner_access_and_keeps_its_rows(database_url, monkeypatch):
     """Built as the first release left it: its tables without the columns added since."""
     engine = engines.create_engine(database_url)
@@ -76,10 +92,11 @@ def test_a_version_1_database_gains_partner_access_and_keeps_its_rows(database_u
         "subscribers_site_status",
         "subscribers_site_ends",
         "subscribers_site_gone",
+        *SEARCH_INDEXES[engine.dialect.name],
     ]
     with engine.begin() as conn:
         for index in added_since:
-            conn.execute(sa.text(f"DROP INDEX {index}"))
+            conn.execute(sa.text(f"DROP INDEX IF EXISTS {index}"))
         for table, columns in (
             (
                 "subscribers",
@@ -110,3 +127,32 @@ def test_a_version_1_database_gains_partner_access_and_keeps_its_rows(database_u
         assert conn.execute(sa.select(sa.func.count()).select_from(tables.invitations)).scalar() == 0
     assert len(engines.secret(engine, "links")) >= 32
     engine.dispose()
+
+
+def test_postgresql_without_the_right_to_install_pg_trgm_migrates_and_finds_all_the_same(database_url, caplog):
+    """A database user that may create tables but not extensions: a warning says what to run, and
+    the search reads the rows instead of the trigram indexes."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("extensions are PostgreSQL's")
+    role = f"sf_plain_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE ROLE "{role}" LOGIN'))
+        conn.execute(sa.text(f'GRANT CREATE ON SCHEMA public TO "{role}"'))
+    engine = engines.create_engine(sa.make_url(database_url).set(username=role).render_as_string(hide_password=False))
+    try:
+        with caplog.at_level(logging.WARNING, logger="registration_api"):
+            assert migrations.migrate(engine) == len(migrations.MIGRATIONS)
+        assert "CREATE EXTENSION pg_trgm; CREATE INDEX subscribers_search_text_trigrams" in caplog.text
+        _one_subscriber(engine)
+        with engine.connect() as conn:
+            indexes = {i["name"] for i in sa.inspect(conn).get_indexes("subscribers")}
+        assert "subscribers_site_name" in indexes and not {n for n in indexes if n.endswith("_trigrams")}
+        found = subscriber_search.search(engine, "s", subscriber_search.Criteria(text="1000001"))
+        assert [s.number for s in found.subscribers] == ["1000001"]
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP OWNED BY "{role}"'))
+            conn.execute(sa.text(f'DROP ROLE "{role}"'))
+        admin.dispose()

@@ -4,6 +4,7 @@ batch of codes, sees them listed newest first, filters them by state and downloa
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from email import message_from_bytes
@@ -12,6 +13,7 @@ from email.policy import default
 import pytest
 import sqlalchemy as sa
 from lxml import html
+from openpyxl import load_workbook
 
 from tests.registration_api.web.test_cabinet_auth import OPERATOR, SITE, csrf_of, sign_in, text_of
 
@@ -117,13 +119,50 @@ def test_the_csv_download_follows_the_filter(cabinet):
     create(cabinet, count="2")
     page = html.fromstring(cabinet.http.get(PAGE, params={"state": "waiting"}).text)
     [link] = page.xpath("//a[text()='Скачать CSV']/@href")
+    assert link == f"{PAGE}.csv?state=waiting"
     answer = cabinet.http.get(link)
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
-    assert answer.content.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert answer.headers["content-disposition"] == f'attachment; filename="{SITE}-invitations-waiting.csv"'
+    assert answer.content.startswith(b"\xef\xbb\xbf") and answer.content.endswith(b"\r\n")
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig")), delimiter=";"))
     assert len(rows) == 3
-    assert {row["email"] for row in rows} == {"'=cmd@client.example", ""}, "a formula is neutralised"
-    assert rows[0]["code"] == cabinet.rows("invitations")[-1].code, "newest first"
+    assert {row["Для кого"] for row in rows} == {"'=cmd@client.example", ""}, "a formula is neutralised"
+    assert rows[0]["Код"] == cabinet.rows("invitations")[-1].code, "newest first"
+    assert rows[0]["Тариф"] == "Бизнес" and rows[0]["Дней пробного периода"] == "30"
+    assert rows[0]["Создано"] == "2026-03-10 12:30", "the moment in Moscow time"
+
+
+def test_the_xlsx_download_is_a_workbook_of_the_same_list(cabinet):
+    create(cabinet, email="=cmd@client.example", expires_days="7")
+    create(cabinet, count="2")
+    page = html.fromstring(cabinet.http.get(PAGE).text)
+    [link] = page.xpath("//a[text()='Скачать Excel (XLSX)']/@href")
+    answer = cabinet.http.get(link)
+    assert answer.status_code == 200 and answer.headers["content-type"].endswith("spreadsheetml.sheet")
+    assert answer.headers["content-disposition"] == f'attachment; filename="{SITE}-invitations.xlsx"'
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == (
+        "Код",
+        "Создано",
+        "Для кого",
+        "Тариф",
+        "Дней пробного периода",
+        "Действует до",
+        "Номер абонента",
+        "Активировано",
+    )
+    codes = [row.code for row in reversed(cabinet.rows("invitations"))]
+    assert [row[0] for row in rows[1:]] == codes
+    oldest = rows[-1]
+    assert oldest[1:6] == (
+        dt.datetime(2026, 3, 10, 12, 30),
+        "=cmd@client.example",
+        "Бизнес",
+        30,
+        dt.datetime(2026, 3, 17, 12, 30),
+    )
+    assert sheet.cell(len(rows), 3).data_type == "s", "an address that looks like a formula is text"
 
 
 def test_every_creation_is_in_the_audit_log(cabinet):
@@ -146,6 +185,8 @@ def test_an_english_partners_page_is_in_english(make_in_process_api, sites_dir):
     answer = create(service, trial_days="0")
     assert "The trial lasts 1 to 30 days." in text_of(answer.text)
     assert "Download CSV" in text_of(answer.text)
+    text = service.http.get(f"{PAGE}.csv").content.decode("utf-8-sig")
+    assert text == "Code,Created,For whom,Tariff,Trial days,Expires on,Subscriber number,Activated\r\n"
 
 
 def test_the_limit_of_invitations_to_one_address_is_explained(cabinet):
