@@ -23,7 +23,7 @@ _numbers = itertools.count(1_000_001)
 
 def add(engine: sa.Engine, name: str = "Иван Петров", **values: object) -> str:
     """A subscriber row as a sign-up writes it (``search_text`` included); returns its number."""
-    number = str(next(_numbers))
+    number = str(values.pop("number", None) or next(_numbers))
     created = values.pop("created_at", START)
     row = {
         "number": number,
