@@ -69,13 +69,19 @@ def read_extension_token(secret: str, token: str) -> tuple[str, dt.date] | None:
 
 
 def extend(engine: Engine, site_id: str, number: str, period_end: dt.date, now: dt.datetime) -> dt.date | None:
-    """Add 7 days to the period the link was made for; None when already used or no longer current."""
+    """Add 7 days to the period the link was made for; None when already used, no longer current,
+    or the client has left (a departure recorded by the partner ends what its old links can do)."""
     with engine.begin() as conn:
         row = conn.execute(
             sa.select(subscribers).where(subscribers.c.site_id == site_id, subscribers.c.number == number)
         ).first()
         subscriber = Subscriber.from_row(row) if row else None
-        if subscriber is None or subscriber.extended_at is not None or subscriber.access_ends != period_end:
+        if (
+            subscriber is None
+            or subscriber.status == "gone"
+            or subscriber.extended_at is not None
+            or subscriber.access_ends != period_end
+        ):
             return None
         new_end = period_end + dt.timedelta(days=EXTENSION_DAYS)
         column = "paid_until" if subscriber.status == "paid" and subscriber.paid_until else "trial_ends"

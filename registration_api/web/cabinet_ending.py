@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from registration_api.domain import ending, reminders
+from registration_api.domain import ending, reminders, subscriptions
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.storage.records import Subscriber
 from registration_api.web.cabinet_pages import (
@@ -34,20 +34,10 @@ from registration_api.web.service import Service, service_of
 from storefront import formatting, language
 
 _ = language.gettext
-N_ = language.N_
 ngettext = language.ngettext
 
 #: Most subscribers the page lists in each section (the e-mailed digest lists them all).
 SHOWN = 200
-
-#: What each status is called on the page.
-STATUS_NAMES = {
-    "trial": N_("Trial"),
-    "paid": N_("Paid"),
-    "expired": N_("Trial ended"),
-    "gone": N_("Left"),
-}
-
 
 @dataclass(frozen=True)
 class Section:
@@ -165,11 +155,11 @@ def _who(subscriber: Subscriber, subscribers_url: str) -> dict[str, str]:
 
 def _period(subscriber: Subscriber) -> str:
     """Which access ends or ended: the trial (whatever marks it) or the paid period."""
-    return _(STATUS_NAMES["paid" if subscriber.status == "paid" else "trial"])
+    return _(subscriptions.STATUS_NAMES["paid" if subscriber.status == "paid" else "trial"])
 
 
 def _status(subscriber: Subscriber) -> str:
-    return _(STATUS_NAMES.get(subscriber.status, subscriber.status))
+    return _(subscriptions.STATUS_NAMES.get(subscriber.status, subscriber.status))
 
 
 def days_left(subscriber: Subscriber, today: dt.date) -> str:

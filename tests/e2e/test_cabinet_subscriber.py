@@ -60,7 +60,7 @@ def test_an_operator_records_a_payment_and_a_departure(page: Page, storefronts: 
     phone_sized(page)
 
     page.get_by_role("navigation").get_by_role("link", name="Обзор").click()
-    expect(page.get_by_role("row").filter(has_text=f"ввёл платную подписку: {number}")).to_contain_text(
+    expect(page.get_by_role("row").filter(has_text=f"запись оплаты: {number}")).to_contain_text(
         f"тариф «Бизнес на год», оплачен до {shown}"
     )
 
@@ -83,5 +83,5 @@ def test_an_operator_records_a_payment_and_a_departure(page: Page, storefronts: 
     expect(card.get_by_role("row").filter(has_text="Статус")).to_contain_text("Ушёл")
     left = history.get_by_role("row").filter(has=page.get_by_role("cell", name="Ушёл", exact=True))
     expect(left).to_contain_text("Перешёл к другому партнёру: Обслуживается у соседей по офису")
-    expect(history.get_by_role("row").filter(has_text="отметил уход клиента")).to_be_visible()
+    expect(history.get_by_role("row").filter(has_text="запись ухода клиента")).to_be_visible()
     phone_sized(page)

@@ -110,4 +110,4 @@ def test_creating_and_revoking_are_in_the_audit_log_by_prefix(cabinet):
         ("key_revoked", OPERATOR, f"{key[:12]} (CRM)"),
     ]
     overview = text_of(cabinet.http.get(f"/cabinet/{SITE}/").text)
-    assert f"создал ключ API: {key[:12]} (CRM)" in overview and "отозвал ключ API" in overview
+    assert f"создание ключа API: {key[:12]} (CRM)" in overview and "отзыв ключа API" in overview

@@ -151,10 +151,10 @@ def test_a_payment_is_recorded_with_its_tariff_and_last_day(cabinet):
     [entry] = [row for row in cabinet.rows("audit_log") if row.action == "converted"]
     assert entry.operator == OPERATOR
     assert entry.subject == f"{number} — тариф «Бизнес на год», оплачен до 31.03.2027"
-    record = f"{OPERATOR} ввёл платную подписку: тариф «Бизнес на год», оплачен до 31.03.2027"
+    record = f"{OPERATOR} запись оплаты: тариф «Бизнес на год», оплачен до 31.03.2027"
     assert ["15.03.2026 12:30", "Запись оператора", record] in history(shown.text)
     overview = text_of(cabinet.http.get(f"/cabinet/{SITE}/").text)
-    assert f"ввёл платную подписку: {number} — тариф «Бизнес на год», оплачен до 31.03.2027" in overview
+    assert f"запись оплаты: {number} — тариф «Бизнес на год», оплачен до 31.03.2027" in overview
 
 
 def test_the_payment_form_offers_the_partners_tariffs_the_subscribers_chosen(cabinet):
@@ -231,7 +231,7 @@ def test_a_departure_is_recorded_with_its_cause_and_words(cabinet):
     assert entry.subject == f"{number} — Перешёл к другому партнёру: Обслуживается у «Первого бита»"
     assert entry.details == "Обслуживается у «Первого бита»"
     overview = text_of(cabinet.http.get(f"/cabinet/{SITE}/").text)
-    assert f"отметил уход клиента: {number} — Перешёл к другому партнёру" in overview
+    assert f"запись ухода клиента: {number} — Перешёл к другому партнёру" in overview
 
 
 def test_the_departure_form_lists_the_causes(cabinet):
@@ -303,7 +303,7 @@ def test_a_paid_client_who_leaves_keeps_what_it_paid_for_and_may_come_back(cabin
     assert back.converted_at.startswith("2026-05-09")
     shown = history(cabinet.http.get(f"{LIST}/{number}").text)
     records = [row[2] for row in shown if row[1] == "Запись оператора"]
-    assert len(records) == 4 and "отметил уход клиента: Дорого: нашли дешевле" in records[2]
+    assert len(records) == 4 and "запись ухода клиента: Дорого: нашли дешевле" in records[2]
     assert "Ушёл" not in [row[1] for row in shown], "its row keeps only the return; the audit log the rest"
 
 

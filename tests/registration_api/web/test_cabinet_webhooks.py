@@ -111,7 +111,7 @@ def test_a_delivered_event_is_sent_again_as_a_copy(hooked, receiver):
     assert [d["heading"].split()[0] for d in listed] == [f"#{copy.id}", f"#{original.id}"], "newest first"
     [entry] = [row for row in hooked.rows("audit_log") if row.action == "webhook_resent"]
     assert entry.operator == OPERATOR and entry.subject == f"subscriber.registered #{original.id} → #{copy.id}"
-    assert "повторно отправил вебхук" in text_of(hooked.http.get(f"/cabinet/{SITE}/").text)
+    assert "повторная отправка вебхука" in text_of(hooked.http.get(f"/cabinet/{SITE}/").text)
 
 
 def test_an_event_waiting_for_its_first_try_can_be_sent_now(hooked):

@@ -8,6 +8,7 @@ import re
 import pytest
 from lxml import html
 
+from registration_api.domain import subscriptions
 from tests.support import SERVICE_URL, valid_form
 
 SITE = "oblako-plus"
@@ -156,6 +157,17 @@ def test_an_extension_link_extends_the_trial_once(in_process_api):
     assert again.status_code == 409 and "один раз" in again.text
     [row] = in_process_api.subscribers()
     assert str(row.trial_ends) == "2026-04-16" and row.extended_at is not None
+
+
+def test_the_extension_link_of_a_client_who_left_extends_nothing(in_process_api):
+    path = extension_path(in_process_api)
+    [row] = in_process_api.subscribers()
+    service = in_process_api.app.state.service
+    assert subscriptions.mark_gone(service.engine, row.site_id, row.number, "закрыли фирму", service.clock())
+    answer = in_process_api.http.post(path)
+    assert answer.status_code == 409
+    [row] = in_process_api.subscribers()
+    assert str(row.trial_ends) == "2026-04-09" and row.extended_at is None and row.status == "gone"
 
 
 @pytest.mark.parametrize("forge", ["tail", "date", "number", "garbage"])
