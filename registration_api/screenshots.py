@@ -84,7 +84,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             operator = str(partner.site.config.partner.operators[0])
             cookie = cabinet_session.cookie_value(Session.signed_in(operator), secret=service.cabinet_secret, now=now)
             address = f"{base}/cabinet/{partner.id}/"
-            written = _photograph(sync_playwright, address, shown.shown_number, cookie, args)
+            written = _photograph(sync_playwright, address, shown.shown_number, cookie, args, partner.site.locale)
         except PlaywrightError as exc:
             _fail(
                 _("the browser failed: {reason} (install Debian's chromium, or set CHROMIUM_PATH)").format(
@@ -103,8 +103,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _photograph(sync_playwright: Any, address: str, number: str, cookie: str, args: argparse.Namespace) -> int:
-    """Every page of :data:`PAGES` under the cabinet ``address`` at each width; returns how many."""
+def _photograph(
+    sync_playwright: Any, address: str, number: str, cookie: str, args: argparse.Namespace, locale: str
+) -> int:
+    """Every page of :data:`PAGES` under the cabinet ``address`` at each width, in a browser set to
+    the partner's language (its date fields read as there); returns how many."""
     from registration_api.web import cabinet_session
     from storefront.commands.screenshots import CHROMIUM_FLAGS, chromium_path
 
@@ -113,7 +116,7 @@ def _photograph(sync_playwright: Any, address: str, number: str, cookie: str, ar
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         for device, (width, height) in VIEWPORTS.items():
-            context = browser.new_context(viewport={"width": width, "height": height})
+            context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
             context.add_cookies([{"name": cabinet_session.COOKIE, "value": cookie, "url": address}])
             page = context.new_page()
             for label, path in PAGES:

@@ -38,7 +38,6 @@ def test_hostile_names_companies_and_addresses_are_shown_as_text(cabinet):
     tree = html.fromstring(page)
     assert not tree.xpath("//script") and not tree.xpath("//img") and not tree.xpath("//*[@onerror]")
     [row] = section(page, "ending")
-    assert row[:4] == [number, HOSTILE, HOSTILE, f"{HOSTILE}@x.example"]
-    assert row[4] == HOSTILE[:20]
+    assert row[:3] == [number, f"{HOSTILE} {HOSTILE}", f"{HOSTILE}@x.example {HOSTILE[:20]}"]
     [mailto] = tree.xpath("//section[@aria-labelledby='ending']//a[starts-with(@href, 'mailto:')]/@href")
     assert mailto == f"mailto:{HOSTILE}@x.example", "the address stays inside its attribute"
