@@ -16,8 +16,6 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
 from registration_api.domain.signups import utc_now
-from registration_api.web.rate_limit import RateLimiter
-from registration_api.web.service import SIGN_INS_PER_ADDRESS, SIGN_INS_PER_CLIENT
 from tests.e2e.cabinet_steps import OPERATOR, SITE, serious, sign_in
 from tests.e2e.test_registration_flow import fill_form, stored, unique_email
 from tests.registration_api.domain.test_subscriber_search import add
@@ -44,12 +42,7 @@ def downloaded(page: Page, link: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def operator(browser: Browser, storefronts: Storefronts) -> list:
-    """The cookies of the operator signed in once through the e-mailed link, for every test here.
-    The service lets an address ask for three links a minute: the other tests of the session that
-    signed in just before leave this one its own allowance."""
-    service = storefronts.api.service
-    service.sign_ins_by_address = RateLimiter(SIGN_INS_PER_ADDRESS)
-    service.sign_ins_by_client = RateLimiter(SIGN_INS_PER_CLIENT)
+    """The cookies of the operator signed in once through the e-mailed link, for every test here."""
     context = browser.new_context()
     sign_in(context.new_page(), storefronts)
     cookies = context.cookies()
