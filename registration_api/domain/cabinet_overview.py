@@ -86,10 +86,7 @@ def overview(engine: Engine, site_id: str, today: dt.date, timezone: ZoneInfo) -
       running and not converted are left out: they have not decided yet. A row without
       ``converted_at`` converted when its trial ended.
 
-    Both count only subscribers whose trial ended since the earlier of today − 90 and the 1st
-    (the rows the index of last days finds): a client converted this month whose trial ended
-    longer ago than that is not counted. No index leads with ``converted_at``; reading every row
-    of a partner for those few made the overview four times slower at 100,000 subscribers.
+    Conversions are found by their day through an index of their own, whenever the trial ended.
     """
     start_of_day = _local_midnight(today, timezone)
     week_start = _local_midnight(today - dt.timedelta(days=today.weekday()), timezone)
@@ -145,33 +142,28 @@ def overview(engine: Engine, site_id: str, today: dt.date, timezone: ZoneInfo) -
 def _conversions(conn: sa.Connection, site_id: str, today: dt.date, timezone: ZoneInfo) -> tuple[int, int]:
     """Conversions this month, and conversions that count in the trial-to-paid rate.
 
-    Every subscriber that became paid has ``paid_until`` (leaving keeps it), so only those rows of
-    the trials that ended since the earlier of today − 90 and the 1st are read (the index of last
-    days finds them), and ``converted_at`` only from them. A row without ``converted_at`` (converted
-    before the column existed) converted when its trial ended.
+    Each is found by the day it was recorded (``converted_at``, through the index of conversions),
+    whenever the trial ended. A row converted before that column existed has only ``paid_until``:
+    it counts as converted on its trial's last day (through the index of last days).
     """
     c = subscribers.c
+    mine = c.site_id == site_id
     month_first = today.replace(day=1)
     next_month = (month_first + dt.timedelta(days=32)).replace(day=1)
+    month_start, month_end = _local_midnight(month_first, timezone), _local_midnight(next_month, timezone)
     rate_from = today - dt.timedelta(days=RATE_DAYS)
-    untimed = c.converted_at.is_(None)
-    this_month = sa.or_(
-        sa.and_(
-            c.converted_at >= _local_midnight(month_first, timezone),
-            c.converted_at < _local_midnight(next_month, timezone),
-        ),
-        sa.and_(untimed, c.trial_ends >= month_first, c.trial_ends < next_month),
-    )
-    in_rate = sa.or_(
-        sa.and_(c.trial_ends >= rate_from, c.trial_ends < today),
-        c.converted_at >= _local_midnight(rate_from, timezone),
-        sa.and_(untimed, c.trial_ends >= rate_from),
-    )
-    query = sa.select(_count(this_month), _count(in_rate)).where(
-        c.site_id == site_id, c.trial_ends >= min(rate_from, month_first), c.paid_until.is_not(None)
-    )
-    month, rate = conn.execute(query).one()
-    return int(month), int(rate)
+    rate_start = _local_midnight(rate_from, timezone)
+    timed = sa.select(
+        _count(sa.and_(c.converted_at >= month_start, c.converted_at < month_end)),
+        _count(c.converted_at >= rate_start),
+    ).where(mine, c.converted_at >= min(month_start, rate_start))
+    untimed = sa.select(
+        _count(sa.and_(c.trial_ends >= month_first, c.trial_ends < next_month)),
+        _count(c.trial_ends >= rate_from),
+    ).where(mine, c.trial_ends >= min(rate_from, month_first), c.converted_at.is_(None), c.paid_until.is_not(None))
+    month, rate = conn.execute(timed).one()
+    old_month, old_rate = conn.execute(untimed).one()
+    return int(month) + int(old_month), int(rate) + int(old_rate)
 
 
 def _count(condition: Any) -> Any:

@@ -106,6 +106,13 @@ def _cabinet_search(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _cabinet_pages(conn: Connection) -> None:
+    """The indexes of the cabinet's overview (conversions by their day), its page of subscriptions
+    ending (paid periods, self-extensions) and its webhook deliveries (a partner's, newest first)."""
+    for index in (*subscribers.indexes, *outbox.indexes):
+        index.create(conn, checkfirst=True)
+
+
 #: Rows filled per statement when a migration fills a new column of existing rows.
 _BACKFILL_BATCH = 5000
 
@@ -116,6 +123,7 @@ MIGRATIONS: list[Migration] = [
     _partner_cabinet,
     _cabinet_subscribers,
     _cabinet_search,
+    _cabinet_pages,
 ]
 
 

@@ -64,6 +64,10 @@ subscribers = sa.Table(
     sa.Index("subscribers_site_status", "site_id", "status", "created_at"),
     sa.Index("subscribers_site_ends", "site_id", "trial_ends", "status", "paid_until", "gone_at"),
     sa.Index("subscribers_site_gone", "site_id", "gone_at"),
+    # the overview's conversions, the ending page's paid periods and self-extensions
+    sa.Index("subscribers_site_converted", "site_id", "converted_at"),
+    sa.Index("subscribers_site_paid_until", "site_id", "status", "paid_until"),
+    sa.Index("subscribers_site_extended", "site_id", "extended_at"),
     # The cabinet's search on SQLite: what is typed is matched in one index, never the table, walked
     # in the list's order (by name: search_text begins with the folded name; newest or oldest
     # first). Not on PostgreSQL, whose index entries must stay under 2,704 bytes (search_text may
@@ -133,6 +137,7 @@ outbox = sa.Table(
     sa.Column("site_id", sa.String(60)),
     sa.Column("compose", sa.JSON),  # what an e-mail queued without its bytes says (see mail.compose_queued)
     sa.Index("outbox_due", "sent_at", "next_attempt_at"),
+    sa.Index("outbox_site", "site_id", "channel", "id"),  # the cabinet's webhook deliveries, newest first
 )
 
 api_keys = sa.Table(

@@ -171,8 +171,10 @@ def test_conversions_this_month_are_counted_by_when_they_were_recorded_in_moscow
         engine, created, status="paid", paid_until=paid, trial_ends=dt.date(2026, 12, 5)
     )  # before converted_at existed
     _add(engine, created, status="paid", paid_until=paid, trial_ends=dt.date(2026, 11, 5))  # the same, November's
+    # a client whose trial ended half a year ago and who pays this month
+    converted(dt.datetime(2026, 12, 10, 9, 0, tzinfo=UTC), dt.date(2026, 6, 1), status="paid")
 
-    assert overview(engine, "acme", today, MOSCOW).conversions_this_month == 4
+    assert overview(engine, "acme", today, MOSCOW).conversions_this_month == 5
 
 
 def test_trial_to_paid_rate_counts_conversions_by_when_they_were_recorded(engine):

@@ -92,10 +92,13 @@ def test_a_version_1_database_gains_partner_access_and_keeps_its_rows(database_u
         "subscribers_site_status",
         "subscribers_site_ends",
         "subscribers_site_gone",
+        "subscribers_site_converted",
+        "subscribers_site_paid_until",
+        "subscribers_site_extended",
         *SEARCH_INDEXES[engine.dialect.name],
     ]
     with engine.begin() as conn:
-        for index in added_since:
+        for index in (*added_since, "outbox_site"):
             conn.execute(sa.text(f"DROP INDEX IF EXISTS {index}"))
         for table, columns in (
             (
@@ -124,6 +127,7 @@ def test_a_version_1_database_gains_partner_access_and_keeps_its_rows(database_u
         assert row.number == "1000001" and row.paid_until is None and row.extended_at is None
         assert row.search_text == "елкина анна e@x.example 79123456789"  # found by the cabinet's search
         assert {i["name"] for i in sa.inspect(conn).get_indexes("subscribers")} >= set(added_since)
+        assert "outbox_site" in {i["name"] for i in sa.inspect(conn).get_indexes("outbox")}
         assert conn.execute(sa.select(sa.func.count()).select_from(tables.invitations)).scalar() == 0
     assert len(engines.secret(engine, "links")) >= 32
     engine.dispose()
