@@ -39,6 +39,7 @@ ngettext = language.ngettext
 #: Most subscribers the page lists in each section (the e-mailed digest lists them all).
 SHOWN = 200
 
+
 @dataclass(frozen=True)
 class Section:
     """A section of the page: its heading, a note on what it lists, the table's last three
