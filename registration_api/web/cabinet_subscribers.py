@@ -20,12 +20,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from registration_api.domain import subscriber_search
+from registration_api.domain import subscriber_search, subscriptions
 from registration_api.domain.cabinet_overview import INVITATIONS
 from registration_api.domain.exports import Cell, Table
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.domain.subscriber_search import SORTS, Criteria, Found
-from registration_api.domain.subscriptions import STATUSES
+from registration_api.domain.subscriptions import STATUS_NAMES, STATUSES
 from registration_api.storage.records import Subscriber
 from registration_api.web import cabinet_pages
 from registration_api.web.cabinet_downloads import FORMATS, Made, file_routes, local, partner_endpoint
@@ -39,10 +39,7 @@ _ = language.gettext
 N_ = language.N_
 ngettext = language.ngettext
 
-#: What a subscriber's status is called (the subscriber's own page says the same).
-STATUS_NAMES: dict[str, str] = dict(
-    zip(STATUSES, (N_("Trial"), N_("Paid"), N_("Trial ended"), N_("Left")), strict=True)
-)
+#: What each order of the list is called.
 SORT_NAMES: dict[str, str] = dict(
     zip(SORTS, (N_("Newest first"), N_("Oldest first"), N_("By name"), N_("By end of trial")), strict=True)
 )
@@ -230,6 +227,7 @@ def _export_table(service: Service, partner: PartnerSite, criteria: Criteria) ->
     sources = _sources(partner)
     tariffs = {tariff.id: tariff.name for tariff in partner.site.config.tariffs}
     statuses = {key: _(name) for key, name in STATUS_NAMES.items()}
+    causes: dict[str, str] = {key: _(name) for key, name in subscriptions.DEPARTURE_CAUSES.items()}
 
     def row(s: Subscriber) -> list[Cell]:
         return [
@@ -244,8 +242,10 @@ def _export_table(service: Service, partner: PartnerSite, criteria: Criteria) ->
             tariffs.get(s.tariff, s.tariff),
             local(service, s.created_at),
             s.trial_ends,
+            local(service, s.converted_at),
             s.paid_until,
             local(service, s.gone_at),
+            causes.get(s.gone_cause, s.gone_cause) if s.gone_cause else None,
             s.gone_reason,
         ]
 
@@ -264,12 +264,14 @@ def _export_table(service: Service, partner: PartnerSite, criteria: Criteria) ->
             _("Tariff"),
             _("Registered on"),
             _("Trial ends"),
+            _("Payment recorded on"),
             _("Paid until"),
             _("Left on"),
-            _("Reason for leaving"),
+            _("Why they left"),
+            _("In their own words"),
         ],
         rows=(row(s) for batch in batches for s in batch),
-        widths=(10, 28, 30, 13, 30, 17, 14, 30, 14, 17, 12, 12, 17, 40),
+        widths=(10, 28, 30, 13, 30, 17, 14, 30, 14, 17, 12, 17, 12, 17, 30, 40),
     )
 
 

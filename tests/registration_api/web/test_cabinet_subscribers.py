@@ -13,6 +13,7 @@ import pytest
 from lxml import html
 from openpyxl import load_workbook
 
+from registration_api.domain import subscriptions
 from tests.registration_api.domain.test_subscriber_search import add
 from tests.registration_api.web.test_cabinet_auth import SITE, sign_in, text_of
 from tests.registration_api.web.test_cabinet_invitations import listed
@@ -236,3 +237,22 @@ def test_an_english_partners_list_and_csv_are_in_english(make_in_process_api, si
     assert "1 subscriber found" in text_of(page.text) and "Write a date as 31.12.2026." in text_of(page.text)
     text = service.http.get(f"{PAGE}.csv").content.decode("utf-8-sig")
     assert text.startswith("Number,Name,Company,INN,E-mail,Phone,Status"), "a comma for an English Excel"
+
+
+def test_the_downloads_say_when_a_payment_was_recorded_and_why_a_client_left(cabinet):
+    number = sign_up(cabinet, name="Вера Лебедева", email="vera@client.example", phone="+7 916 555-44-33")
+    service = cabinet.app.state.service
+    partner = service.sites.get(SITE)
+    moment = service.clock()
+    assert subscriptions.convert(service.engine, partner, number, dt.date(2027, 3, 31), moment)
+    assert subscriptions.mark_gone(service.engine, SITE, number, "нашли дешевле", moment, cause="price")
+
+    answer = cabinet.http.get(f"{PAGE}.csv")
+    [titles, row] = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig")), delimiter=";"))
+    shown = dict(zip(titles, row, strict=True))
+    assert shown["Оплата записана"] == shown["Дата ухода"] == "2026-03-10 12:30"
+    assert (shown["Оплачен до"], shown["Причина ухода"], shown["Комментарий к уходу"]) == (
+        "2027-03-31",
+        "Дорого",
+        "нашли дешевле",
+    )
