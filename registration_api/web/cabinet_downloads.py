@@ -1,24 +1,21 @@
 """The cabinet's downloads: a table of a partner's (:class:`~registration_api.domain.exports.Table`)
 sent as a CSV or XLSX file while it is being made, under a file name the partner's browser keeps,
 at the address of the page that lists it with ``.csv`` or ``.xlsx`` added (:func:`file_routes`),
-behind the gate of every partner page (:func:`partner_endpoint`, which a listing page may use too)."""
+behind the gate of every partner page (:func:`~registration_api.web.cabinet_pages.partner_endpoint`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
-from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute
 
 from registration_api.domain import exports
 from registration_api.domain.exports import Table
-from registration_api.domain.partner_sites import PartnerSite
-from registration_api.web.cabinet_pages import HEADERS, operated_partner, session_of
-from registration_api.web.cabinet_session import Session
-from registration_api.web.routing import Endpoint, resource
-from registration_api.web.service import Service, service_of
+from registration_api.web.cabinet_pages import HEADERS, Opened, PageAnswer, partner_endpoint
+from registration_api.web.routing import resource
+from registration_api.web.service import Service
 
 #: The kinds of file, by the extension of their address.
 FORMATS = {
@@ -32,8 +29,7 @@ _SEPARATORS = {"ru": ";"}
 Made = tuple[Table, str] | Response
 """What a page makes for its download: the table and the file's name (without its extension), or
 the page to answer instead (a filter it cannot read)."""
-Maker = Callable[[Request, Service, Session, PartnerSite], Awaitable[Made]]
-Answer = Callable[[Request, Service, Session, PartnerSite], Awaitable[Response]]
+Maker = Callable[[Opened], Awaitable[Made]]
 
 
 def download(table: Table, kind: str, name: str, lang: str) -> StreamingResponse:
@@ -47,31 +43,16 @@ def download(table: Table, kind: str, name: str, lang: str) -> StreamingResponse
     )
 
 
-def partner_endpoint(answer: Answer) -> Endpoint:
-    """``answer`` for the signed-in operator's partner, behind the gate of every cabinet page (the
-    sign-in for no session, 404 for a partner not theirs)."""
-
-    async def endpoint(request: Request) -> Response:
-        service = service_of(request)
-        session = session_of(request, service)
-        partner = await operated_partner(request, service, session)
-        if isinstance(partner, Response):
-            return partner
-        return await answer(request, service, session, partner)
-
-    return endpoint
-
-
 def file_routes(path: str, make: Maker) -> list[BaseRoute]:
     """``<path>.csv`` and ``<path>.xlsx``: what ``make`` makes for the operator's partner."""
 
-    def file(kind: str) -> Answer:
-        async def answer(request: Request, service: Service, session: Session, partner: PartnerSite) -> Response:
-            made = await make(request, service, session, partner)
+    def file(kind: str) -> PageAnswer:
+        async def answer(page: Opened) -> Response:
+            made = await make(page)
             if isinstance(made, Response):
                 return made
             table, name = made
-            return download(table, kind, name, partner.site.locale)
+            return download(table, kind, name, page.lang)
 
         return answer
 

@@ -13,24 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from registration_api.domain import ending, reminders, subscriptions
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.storage.records import Subscriber
-from registration_api.web.cabinet_pages import (
-    PREFIX,
-    day,
-    moment,
-    operated_partner,
-    partner_page,
-    partner_root,
-    session_of,
-)
+from registration_api.web.cabinet_pages import PREFIX, Opened, day, moment, partner_endpoint, partner_root
 from registration_api.web.routing import resource
-from registration_api.web.service import Service, service_of
+from registration_api.web.service import Service
 from storefront import formatting, language
 
 _ = language.gettext
@@ -55,29 +46,14 @@ class Section:
     empty: str
 
 
-async def page(request: Request) -> Response:
-    service = service_of(request)
-    session = session_of(request, service)
-    partner = await operated_partner(request, service, session)
-    if isinstance(partner, Response):
-        return partner
+async def ending_page(page: Opened) -> Response:
+    service, partner, today = page.service, page.partner, page.today
     timezone = service.settings.timezone
-    today = service.clock().astimezone(timezone).date()
     lists = await run_in_threadpool(ending.ending, service.engine, partner.id, today, timezone, SHOWN + 1)
-    with language.speaking(partner.site.locale):
+    with language.speaking(page.lang):
         sections = _sections(service, partner, lists)
         title = _("Subscriptions ending")
-    return partner_page(
-        service,
-        session,
-        partner,
-        "ending.html",
-        "ending",
-        title=title,
-        today=day(today),
-        shown=SHOWN,
-        sections=sections,
-    )
+    return page.show("ending.html", "ending", title=title, today=day(today), shown=SHOWN, sections=sections)
 
 
 def _sections(service: Service, partner: PartnerSite, lists: ending.Ending) -> list[Section]:
@@ -181,4 +157,4 @@ def days_ago(subscriber: Subscriber, today: dt.date) -> str:
     return ngettext("{n} day ago", "{n} days ago", n).format(n=n)
 
 
-routes: list[BaseRoute] = [resource(PREFIX + "{site_id}/ending", GET=page)]
+routes: list[BaseRoute] = [resource(PREFIX + "{site_id}/ending", GET=partner_endpoint(ending_page))]

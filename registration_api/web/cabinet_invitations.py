@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cache
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
@@ -21,19 +22,9 @@ from registration_api.domain.exports import Cell, Table
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.storage.records import Invitation
 from registration_api.web.cabinet_downloads import FORMATS, Made, file_routes, local
-from registration_api.web.cabinet_pages import (
-    PREFIX,
-    moment,
-    operated_partner,
-    partner_page,
-    partner_root,
-    posted_form,
-    redirect,
-    session_of,
-)
-from registration_api.web.cabinet_session import Session
+from registration_api.web.cabinet_pages import PREFIX, Opened, moment, partner_endpoint, partner_form_endpoint
 from registration_api.web.routing import resource
-from registration_api.web.service import Service, service_of
+from registration_api.web.service import Service
 from storefront import language
 
 _ = language.gettext
@@ -145,9 +136,7 @@ def _sentence(message: str) -> str:
 
 
 async def _show(
-    service: Service,
-    session: Session,
-    partner: PartnerSite,
+    page: Opened,
     form: InvitationForm,
     state: str,
     *,
@@ -155,7 +144,7 @@ async def _show(
     created: list[dict[str, str]] | None = None,
     problem: str | None = None,
 ) -> Response:
-    lang = partner.site.locale
+    service, partner, lang = page.service, page.partner, page.lang
     found = await _listed(service, partner, state)
     rows = [
         {
@@ -175,11 +164,8 @@ async def _show(
             ("used", _("Used")),
             ("expired", _("Expired")),
         ]
-    base = partner_root(service, partner)
-    return partner_page(
-        service,
-        session,
-        partner,
+    base = page.root
+    return page.show(
         "invitations.html",
         "invitations",
         status,
@@ -197,32 +183,17 @@ async def _show(
     )
 
 
-async def page(request: Request) -> Response:
-    service = service_of(request)
-    session = session_of(request, service)
-    partner = await operated_partner(request, service, session)
-    if isinstance(partner, Response):
-        return partner
-    created = await _just_made(request, service, partner)
-    return await _show(
-        service, session, partner, invitation_form(partner.site.locale)(), _state(request), created=created
-    )
+async def _page(page: Opened) -> Response:
+    created = await _just_made(page)
+    return await _show(page, invitation_form(page.lang)(), _state(page.request), created=created)
 
 
-async def create(request: Request) -> Response:
-    service = service_of(request)
-    session = session_of(request, service)
-    posted = await posted_form(request, service, session)
-    if isinstance(posted, Response):
-        return posted
-    partner = await operated_partner(request, service, session)
-    if isinstance(partner, Response):
-        return partner
-    lang = partner.site.locale
+async def _create(page: Opened, posted: FormData) -> Response:
+    service, partner, lang = page.service, page.partner, page.lang
     form = invitation_form(lang)(posted)
     if not form.validate():
         _whole_number_errors(form, lang)
-        return await _show(service, session, partner, form, "all", status=400)
+        return await _show(page, form, "all", status=400)
     settings = service.settings
     order = invitations.Order(
         email=form.email.data or None,
@@ -230,7 +201,7 @@ async def create(request: Request) -> Response:
         count=form.count.data or 1,
         expires_days=form.expires_days.data,
     )
-    now = service.clock()
+    now = page.now
 
     def make() -> list[str]:
         with language.speaking(lang):
@@ -247,28 +218,23 @@ async def create(request: Request) -> Response:
     try:
         codes = await run_in_threadpool(make)
     except (invitations.MailQuota, ValueError) as exc:
-        return await _show(service, session, partner, form, "all", status=400, problem=_sentence(str(exc)))
+        return await _show(page, form, "all", status=400, problem=_sentence(str(exc)))
     service.outbox_waiting.set()
-    email = session.email or ""
     subject = codes[0] if len(codes) == 1 else f"{codes[0]} … {codes[-1]} ({len(codes)})"
-    made = await run_in_threadpool(
-        operators.record,
-        service.engine,
-        partner.id,
-        email,
+    made = await page.record(
         operators.INVITATION_CREATED,
-        now,
-        subject=(subject + (f" → {order.email}" if order.email else ""))[:200],  # the column's length
+        subject + (f" → {order.email}" if order.email else ""),
         details=", ".join(codes),
     )
     # Post, then redirect: reloading the page that shows the new codes must not create more.
     # The address names the audit entry, not the codes (they would end up in logs and history).
-    return redirect(service, session, f"{partner_root(service, partner)}invitations?made={made}")
+    return page.go(f"{page.root}invitations?made={made}")
 
 
-async def _just_made(request: Request, service: Service, partner: PartnerSite) -> list[dict[str, str]]:
+async def _just_made(page: Opened) -> list[dict[str, str]]:
     """The codes the audit entry in ``?made=`` created for this partner, with their links."""
-    made = request.query_params.get("made", "")
+    service, partner = page.service, page.partner
+    made = page.request.query_params.get("made", "")
     if not (made.isascii() and made.isdigit()) or len(made) > _MOST_ID_DIGITS:
         return []
     found = await run_in_threadpool(operators.entry, service.engine, partner.id, int(made))
@@ -299,16 +265,17 @@ def _download_table(service: Service, partner: PartnerSite, found: list[Invitati
     return Table(_("Invitations"), titles, rows, widths=(14, 17, 30, 14, 8, 17, 12, 17))
 
 
-async def _download(request: Request, service: Service, session: Session, partner: PartnerSite) -> Made:
+async def _download(page: Opened) -> Made:
     """The invitations the page lists (in the state asked for), for its download."""
-    state = _state(request)
+    service, partner = page.service, page.partner
+    state = _state(page.request)
     found = await _listed(service, partner, state)
-    with language.speaking(partner.site.locale):
+    with language.speaking(page.lang):
         table = _download_table(service, partner, found)
     return table, f"{partner.id}-invitations" + ("" if state == "all" else f"-{state}")
 
 
 routes: list[BaseRoute] = [
-    resource(PREFIX + "{site_id}/invitations", GET=page, POST=create),
+    resource(PREFIX + "{site_id}/invitations", GET=partner_endpoint(_page), POST=partner_form_endpoint(_create)),
     *file_routes(PREFIX + "{site_id}/invitations", _download),
 ]

@@ -10,15 +10,15 @@ from __future__ import annotations
 from functools import cache
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.datastructures import FormData
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 from wtforms import Form, StringField, validators
 
 from registration_api.domain import api_keys, operators
 from registration_api.storage.records import ApiKey
-from registration_api.web.cabinet_pages import PREFIX, moment, not_found, redirect
-from registration_api.web.cabinet_settings import Opened, opened, posted
+from registration_api.web.cabinet_pages import PREFIX, Opened, moment, partner_endpoint, partner_form_endpoint
+from registration_api.web.cabinet_settings import settings_address, settings_page
 from registration_api.web.routing import resource
 from storefront import language
 
@@ -60,7 +60,7 @@ def _listed(page: Opened, keys: list[ApiKey]) -> list[dict[str, str | None]]:
             "label": key.label or "",
             "created": moment(page.service, key.created_at),
             "revoked": moment(page.service, key.revoked_at) if key.revoked_at else None,
-            "revoke_url": None if key.revoked_at else f"{page.address}/keys/{key.prefix}/revoke",
+            "revoke_url": None if key.revoked_at else f"{settings_address(page)}/keys/{key.prefix}/revoke",
         }
         for key in reversed(keys)
     ]
@@ -72,12 +72,13 @@ async def _show(
     keys = await run_in_threadpool(api_keys.list_keys, page.service.engine, page.partner.id)
     with language.speaking(page.lang):
         title = _("API keys")
-    return page.show(
+    return settings_page(
+        page,
         "settings_keys.html",
         title,
         "keys",
         status,
-        action=f"{page.address}/keys",
+        action=f"{settings_address(page)}/keys",
         form=form,
         keys=_listed(page, keys),
         new_key=new_key,
@@ -86,30 +87,23 @@ async def _show(
     )
 
 
-async def keys(request: Request) -> Response:
-    page = await opened(request)
-    if isinstance(page, Response):
-        return page
-    return await _show(page, key_form(page.lang)(), revoked=await _just_revoked(request, page))
+async def keys(page: Opened) -> Response:
+    return await _show(page, key_form(page.lang)(), revoked=await _just_revoked(page))
 
 
-async def _just_revoked(request: Request, page: Opened) -> str | None:
+async def _just_revoked(page: Opened) -> str | None:
     """The prefix in ``?revoked=`` if it is one of this partner's revoked keys (said on the page)."""
-    prefix = request.query_params.get("revoked", "")
+    prefix = page.request.query_params.get("revoked", "")
     found = await run_in_threadpool(api_keys.of_site, page.service.engine, page.partner.id, prefix)
     return found.prefix if found and found.revoked_at else None
 
 
-async def create(request: Request) -> Response:
-    answer = await posted(request)
-    if isinstance(answer, Response):
-        return answer
-    page, posted_fields = answer
+async def create(page: Opened, posted_fields: FormData) -> Response:
     form = key_form(page.lang)(posted_fields)
     if not form.validate():
         return await _show(page, form, 400)
     label = form.label.data or ""
-    key = await run_in_threadpool(api_keys.create, page.service.engine, page.partner.id, label, page.service.clock())
+    key = await run_in_threadpool(api_keys.create, page.service.engine, page.partner.id, label, page.now)
     prefix = key[: api_keys.PREFIX_LENGTH]
     await page.record(operators.KEY_CREATED, f"{prefix} ({label})")
     # The key is shown in this answer, not after a redirect: a redirect would have to carry it in
@@ -119,50 +113,48 @@ async def create(request: Request) -> Response:
     return await _show(page, key_form(page.lang)(), new_key={"key": key, "prefix": prefix, "label": label})
 
 
-async def _key_of(request: Request, page: Opened) -> ApiKey | Response:
+async def _key_of(page: Opened) -> ApiKey | Response:
     """The partner's key named by the path's prefix, or 404 (another partner's, or none)."""
     found = await run_in_threadpool(
-        api_keys.of_site, page.service.engine, page.partner.id, request.path_params["prefix"]
+        api_keys.of_site, page.service.engine, page.partner.id, page.request.path_params["prefix"]
     )
-    return found or not_found(page.service, page.session, page.lang)
+    return found or page.not_found()
 
 
-async def confirm_revoke(request: Request) -> Response:
+async def confirm_revoke(page: Opened) -> Response:
     """The page that asks whether to revoke the key, saying what that does."""
-    page = await opened(request)
-    if isinstance(page, Response):
-        return page
-    key = await _key_of(request, page)
+    key = await _key_of(page)
     if isinstance(key, Response):
         return key
     with language.speaking(page.lang):
         title = _("Revoke the key {prefix}?").format(prefix=key.prefix)
-    return page.show(
+    return settings_page(
+        page,
         "settings_revoke.html",
         title,
         "keys",
         key={"prefix": key.prefix, "label": key.label or "", "created": moment(page.service, key.created_at)},
         revoked=moment(page.service, key.revoked_at) if key.revoked_at else None,
-        action=f"{page.address}/keys/{key.prefix}/revoke",
-        back_url=f"{page.address}/keys",
+        action=f"{settings_address(page)}/keys/{key.prefix}/revoke",
+        back_url=f"{settings_address(page)}/keys",
     )
 
 
-async def revoke(request: Request) -> Response:
-    answer = await posted(request)
-    if isinstance(answer, Response):
-        return answer
-    page = answer[0]
-    key = await _key_of(request, page)
+async def revoke(page: Opened, _posted: FormData) -> Response:
+    key = await _key_of(page)
     if isinstance(key, Response):
         return key
-    now = page.service.clock()
+    now = page.now
     if await run_in_threadpool(api_keys.revoke, page.service.engine, page.partner.id, key.prefix, now):
         await page.record(operators.KEY_REVOKED, f"{key.prefix} ({key.label or ''})")
-    return redirect(page.service, page.session, f"{page.address}/keys?revoked={key.prefix}")
+    return page.go(f"{settings_address(page)}/keys?revoked={key.prefix}")
 
 
 routes: list[BaseRoute] = [
-    resource(PREFIX + "{site_id}/settings/keys", GET=keys, POST=create),
-    resource(PREFIX + "{site_id}/settings/keys/{prefix}/revoke", GET=confirm_revoke, POST=revoke),
+    resource(PREFIX + "{site_id}/settings/keys", GET=partner_endpoint(keys), POST=partner_form_endpoint(create)),
+    resource(
+        PREFIX + "{site_id}/settings/keys/{prefix}/revoke",
+        GET=partner_endpoint(confirm_revoke),
+        POST=partner_form_endpoint(revoke),
+    ),
 ]

@@ -7,51 +7,34 @@ from __future__ import annotations
 
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from registration_api.domain import cabinet_overview, operators
 from registration_api.storage.records import AuditEntry
 from registration_api.web import svg_chart
-from registration_api.web.cabinet_pages import (
-    PREFIX,
-    moment,
-    operated_partner,
-    partner_page,
-    partners_of,
-    session_of,
-)
+from registration_api.web.cabinet_pages import PREFIX, Opened, moment, partner_endpoint, partners_of
 from registration_api.web.routing import resource
-from registration_api.web.service import Service, service_of
+from registration_api.web.service import Service
 from storefront import formatting, language
 
 _ = language.gettext
 
 
-async def overview(request: Request) -> Response:
-    service = service_of(request)
-    session = session_of(request, service)
-    partner = await operated_partner(request, service, session)
-    if isinstance(partner, Response):
-        return partner
-    partners = await partners_of(service, session)
-    lang = partner.site.locale
+async def overview(page: Opened) -> Response:
+    service, partner = page.service, page.partner
+    partners = await partners_of(service, page.session)
     entries = await run_in_threadpool(operators.recent, service.engine, partner.id)
     timezone = service.settings.timezone
-    today = service.clock().astimezone(timezone).date()
-    figures = await run_in_threadpool(cabinet_overview.overview, service.engine, partner.id, today, timezone)
-    pages = {page.id: page.title for page in partner.site.config.registration}
-    with language.speaking(lang):
+    figures = await run_in_threadpool(cabinet_overview.overview, service.engine, partner.id, page.today, timezone)
+    pages = {registration.id: registration.title for registration in partner.site.config.registration}
+    with language.speaking(page.lang):
         shown = [audit_line(service, entry) for entry in entries]
         # the chart escapes every text it draws (tests/security/test_svg_chart_names.py)
-        chart = Markup(svg_chart.daily_chart(figures.daily, figures.first_day, pages, lang))
+        chart = Markup(svg_chart.daily_chart(figures.daily, figures.first_day, pages, page.lang))
         rate = figures.trial_to_paid_rate
-        rate_text = formatting.percent(rate, lang) if rate is not None else _("no trial has ended yet")
-    return partner_page(
-        service,
-        session,
-        partner,
+        rate_text = formatting.percent(rate, page.lang) if rate is not None else _("no trial has ended yet")
+    return page.show(
         "overview.html",
         "",
         title=partner.site.config.partner.name,
@@ -72,4 +55,4 @@ def audit_line(service: Service, entry: AuditEntry) -> dict[str, str]:
     return {"when": moment(service, entry.at), "operator": entry.operator, "what": what}
 
 
-routes: list[BaseRoute] = [resource(PREFIX + "{site_id}/", GET=overview)]
+routes: list[BaseRoute] = [resource(PREFIX + "{site_id}/", GET=partner_endpoint(overview))]

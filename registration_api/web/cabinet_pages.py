@@ -12,7 +12,8 @@ then in the partner's language. A module per page (``cabinet_auth``, ``cabinet_i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,8 @@ from registration_api.domain.partner_sites import PartnerSite
 from registration_api.web import cabinet_session
 from registration_api.web.cabinet_session import Session
 from registration_api.web.inputs import read_form
-from registration_api.web.service import Service
+from registration_api.web.routing import Endpoint
+from registration_api.web.service import Service, service_of
 from storefront import language
 
 _ = language.gettext
@@ -53,6 +55,9 @@ HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 }
+
+#: Longest subject of an audit entry (its column's length).
+MAX_SUBJECT = 200
 
 #: The sections of a partner's cabinet, in the order of its menu: (path under the partner's
 #: cabinet, name). The first is the overview at the partner's own address.
@@ -246,3 +251,112 @@ def moment(service: Service, value: dt.datetime | None) -> str:
 def day(value: dt.date | None) -> str:
     """A day as the cabinet shows it."""
     return value.strftime("%d.%m.%Y") if value else ""
+
+
+# --- a partner's page, opened -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Opened:
+    """A page of ``partner``'s cabinet that one of its operators opened: what every answer needs.
+    Every handler of a partner's page starts with :func:`opened` (or :func:`posted`)."""
+
+    request: Request
+    service: Service
+    session: Session
+    partner: PartnerSite
+
+    @property
+    def lang(self) -> str:
+        """The partner's language: its pages and files speak it."""
+        return self.partner.site.locale
+
+    @property
+    def root(self) -> str:
+        """The path of the partner's cabinet (its overview); its sections are below it."""
+        return partner_root(self.service, self.partner)
+
+    @property
+    def now(self) -> dt.datetime:
+        return self.service.clock()
+
+    @property
+    def today(self) -> dt.date:
+        """Today in the service's time zone."""
+        return self.now.astimezone(self.service.settings.timezone).date()
+
+    def show(self, template: str, section: str, status: int = 200, **context: Any) -> Response:
+        """``template`` as a page of the partner's cabinet, ``section`` current in its menu."""
+        return partner_page(self.service, self.session, self.partner, template, section, status, **context)
+
+    def go(self, target: str) -> Response:
+        """On to ``target`` (post, redirect, get: reloading the page repeats nothing)."""
+        return redirect(self.service, self.session, target)
+
+    def not_found(self) -> Response:
+        """The 404 of a subscriber, key or event that is not this partner's (or nobody's)."""
+        return not_found(self.service, self.session, self.lang)
+
+    async def record(self, action: str, subject: str, details: str | None = None) -> int:
+        """Write what the operator did to the partner's audit log; the entry's id."""
+        return await run_in_threadpool(
+            operators.record,
+            self.service.engine,
+            self.partner.id,
+            self.session.email or "",
+            action,
+            self.now,
+            subject=subject[:MAX_SUBJECT],
+            details=details,
+        )
+
+
+PageAnswer = Callable[[Opened], Awaitable[Response]]
+"""What a partner's page answers, once :func:`opened`."""
+FormAnswer = Callable[[Opened, FormData], Awaitable[Response]]
+"""What a partner's page answers to a post, once :func:`posted`."""
+
+
+def partner_endpoint(answer: PageAnswer) -> Endpoint:
+    """The route's endpoint of a partner's page: ``answer`` for its operator (see :func:`opened`)."""
+
+    async def endpoint(request: Request) -> Response:
+        page = await opened(request)
+        return page if isinstance(page, Response) else await answer(page)
+
+    return endpoint
+
+
+def partner_form_endpoint(answer: FormAnswer) -> Endpoint:
+    """The route's endpoint of a post to a partner's page: ``answer`` with the posted form, once
+    its token is checked and the operator's partner is known (see :func:`posted`)."""
+
+    async def endpoint(request: Request) -> Response:
+        found = await posted(request)
+        return found if isinstance(found, Response) else await answer(*found)
+
+    return endpoint
+
+
+async def opened(request: Request) -> Opened | Response:
+    """The page of the path for its partner's operator, or what to answer instead: the sign-in
+    for no session, 404 for a partner not theirs."""
+    service = service_of(request)
+    session = session_of(request, service)
+    partner = await operated_partner(request, service, session)
+    if isinstance(partner, Response):
+        return partner
+    return Opened(request, service, session, partner)
+
+
+async def posted(request: Request) -> tuple[Opened, FormData] | Response:
+    """A post to a partner's page with its form, or what to answer instead: 403 for a form
+    without the session's token (checked first, before anything is looked up), then as
+    :func:`opened`."""
+    service = service_of(request)
+    session = session_of(request, service)
+    form = await posted_form(request, service, session)
+    if isinstance(form, Response):
+        return form
+    partner = await operated_partner(request, service, session)
+    if isinstance(partner, Response):
+        return partner
+    return Opened(request, service, session, partner), form

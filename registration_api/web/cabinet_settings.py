@@ -2,38 +2,25 @@
 the registration pages with what each gives the partner (the ready page, the HTML code to paste
 into another website, the instructions for its web developer). The API keys are
 :mod:`~registration_api.web.cabinet_keys`, the webhook deliveries
-:mod:`~registration_api.web.cabinet_webhooks`; all three are made with :class:`Opened`.
+:mod:`~registration_api.web.cabinet_webhooks`; all three show their pages with :func:`settings_page`.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from registration_api.domain import api_keys, operators
+from registration_api.domain import api_keys
 from registration_api.domain.partner_sites import PartnerSite
-from registration_api.web.cabinet_pages import (
-    HEADERS,
-    PREFIX,
-    TEMPLATES,
-    operated_partner,
-    partner_page,
-    partner_root,
-    posted_form,
-    session_of,
-)
-from registration_api.web.cabinet_session import Session
+from registration_api.web.cabinet_pages import HEADERS, PREFIX, TEMPLATES, Opened, partner_endpoint
 from registration_api.web.routing import resource
-from registration_api.web.service import Service, service_of
+from registration_api.web.service import Service
 from storefront import RegistrationPage, RenderError, language
 
 _ = language.gettext
@@ -47,9 +34,6 @@ PARTS = (
     ("pages", N_("Registration pages")),
 )
 
-#: Longest subject of an audit entry (its column's length).
-MAX_SUBJECT = 200
-
 #: The script of the «Copy» buttons (without it the text stays selectable in its field). A page
 #: that has the buttons allows this one script by its hash, and no other.
 COPY_SCRIPT = (TEMPLATES / "settings_copy.js").read_text(encoding="utf-8")
@@ -57,89 +41,29 @@ _COPY_HASH = base64.b64encode(hashlib.sha256(COPY_SCRIPT.encode()).digest()).dec
 COPY_HEADERS = {"Content-Security-Policy": f"{HEADERS['Content-Security-Policy']}; script-src 'sha256-{_COPY_HASH}'"}
 
 
-@dataclass(frozen=True)
-class Opened:
-    """A settings page an operator of ``partner`` has opened: what every answer of it needs."""
-
-    service: Service
-    session: Session
-    partner: PartnerSite
-
-    @property
-    def lang(self) -> str:
-        return self.partner.site.locale
-
-    @property
-    def address(self) -> str:
-        """The path of the settings; its parts are below it."""
-        return f"{partner_root(self.service, self.partner)}settings"
-
-    async def record(self, action: str, subject: str) -> int:
-        """Write what the operator did to the partner's audit log; the entry's id."""
-        return await run_in_threadpool(
-            operators.record,
-            self.service.engine,
-            self.partner.id,
-            self.session.email or "",
-            action,
-            self.service.clock(),
-            subject=subject[:MAX_SUBJECT],
-        )
-
-    def show(self, template: str, title: str, part: str = "", status: int = 200, **context: Any) -> Response:
-        """A settings page in the partner's language, with the menu of the settings' parts
-        (``part`` is the current one); ``copy`` adds the script of the «Copy» buttons."""
-        with language.speaking(self.lang):
-            parts = [
-                {"path": path, "url": f"{self.address}/{path}", "name": _(name), "current": path == part}
-                for path, name in PARTS
-            ]
-        if context.pop("copy", False):
-            context.update(copy_script=Markup(COPY_SCRIPT), headers=COPY_HEADERS)
-        return partner_page(
-            self.service,
-            self.session,
-            self.partner,
-            template,
-            "settings",
-            status,
-            title=title,
-            parts=parts,
-            part=part,
-            **context,
-        )
+def settings_address(page: Opened) -> str:
+    """The path of the settings; its parts are below it."""
+    return f"{page.root}settings"
 
 
-async def opened(request: Request) -> Opened | Response:
-    """The settings page of the path, or what to answer instead (the sign-in, 404)."""
-    service = service_of(request)
-    session = session_of(request, service)
-    partner = await operated_partner(request, service, session)
-    if isinstance(partner, Response):
-        return partner
-    return Opened(service, session, partner)
-
-
-async def posted(request: Request) -> tuple[Opened, FormData] | Response:
-    """A post to a settings page with its form, or what to answer instead: 403 for a form
-    without the session's token (checked first, before anything else is looked up)."""
-    service = service_of(request)
-    session = session_of(request, service)
-    form = await posted_form(request, service, session)
-    if isinstance(form, Response):
-        return form
-    partner = await operated_partner(request, service, session)
-    if isinstance(partner, Response):
-        return partner
-    return Opened(service, session, partner), form
+def settings_page(
+    page: Opened, template: str, title: str, part: str = "", status: int = 200, **context: Any
+) -> Response:
+    """A settings page in the partner's language, with the menu of the settings' parts (``part``
+    is the current one); ``copy`` adds the script of the «Copy» buttons."""
+    address = settings_address(page)
+    with language.speaking(page.lang):
+        parts = [
+            {"path": path, "url": f"{address}/{path}", "name": _(name), "current": path == part} for path, name in PARTS
+        ]
+    if context.pop("copy", False):
+        context.update(copy_script=Markup(COPY_SCRIPT), headers=COPY_HEADERS)
+    return page.show(template, "settings", status, title=title, parts=parts, part=part, **context)
 
 
 # --- the settings' start ---------------------------------------------------------------------------
-async def start(request: Request) -> Response:
+async def start(page: Opened) -> Response:
     """What each part of the settings holds, in a line, with its link."""
-    page = await opened(request)
-    if isinstance(page, Response):
-        return page
     partner = page.partner
     keys = await run_in_threadpool(api_keys.list_keys, page.service.engine, partner.id)
     live = sum(key.revoked_at is None for key in keys)
@@ -156,7 +80,7 @@ async def start(request: Request) -> Response:
             ).format(n=count),
         }
         title = _("Settings")
-    return page.show("settings.html", title, summaries=summaries)
+    return settings_page(page, "settings.html", title, summaries=summaries)
 
 
 # --- the registration pages ------------------------------------------------------------------------
@@ -195,18 +119,15 @@ def _deliverables(service: Service, partner: PartnerSite) -> list[dict[str, Any]
     return shown
 
 
-async def pages(request: Request) -> Response:
+async def pages(page: Opened) -> Response:
     """The registration pages: the ready page, the code with its «Copy» button, the instructions."""
-    page = await opened(request)
-    if isinstance(page, Response):
-        return page
     shown = await run_in_threadpool(_deliverables, page.service, page.partner)
     with language.speaking(page.lang):
         title = _("Registration pages")
-    return page.show("settings_pages.html", title, "pages", pages=shown, copy=True)
+    return settings_page(page, "settings_pages.html", title, "pages", pages=shown, copy=True)
 
 
 routes: list[BaseRoute] = [
-    resource(PREFIX + "{site_id}/settings", GET=start),
-    resource(PREFIX + "{site_id}/settings/pages", GET=pages),
+    resource(PREFIX + "{site_id}/settings", GET=partner_endpoint(start)),
+    resource(PREFIX + "{site_id}/settings/pages", GET=partner_endpoint(pages)),
 ]

@@ -17,13 +17,11 @@ partner's subscriber, or a number that is nobody's, is the cabinet's one 404 pag
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 from wtforms import DateField, Form, StringField, TextAreaField, validators
@@ -44,19 +42,14 @@ from registration_api.domain.subscriber_history import (
 from registration_api.storage.records import Subscriber
 from registration_api.web.cabinet_pages import (
     PREFIX,
+    Opened,
     day,
     moment,
-    not_found,
-    operated_partner,
-    partner_page,
-    partner_root,
-    posted_form,
-    redirect,
-    session_of,
+    partner_endpoint,
+    partner_form_endpoint,
 )
-from registration_api.web.cabinet_session import Session
 from registration_api.web.routing import resource
-from registration_api.web.service import Service, service_of
+from registration_api.web.service import Service
 from storefront import language
 
 _ = language.gettext
@@ -310,9 +303,7 @@ def _departure_summary(cause: str | None, reason: str | None) -> str:
 
 
 async def _show(
-    service: Service,
-    session: Session,
-    partner: PartnerSite,
+    page: Opened,
     subscriber: Subscriber,
     *,
     conversion: ConversionForm | None = None,
@@ -320,9 +311,9 @@ async def _show(
     done: str | None = None,
     status: int = 200,
 ) -> Response:
+    service, partner, lang = page.service, page.partner, page.lang
     events = await run_in_threadpool(subscriber_history.history, service.engine, subscriber)
-    lang = partner.site.locale
-    address = _address(service, partner, subscriber.number)
+    address = _address(page, subscriber.number)
     with language.speaking(lang):
         conversion = conversion or _conversion(service, partner, subscriber)
         rows = []
@@ -340,15 +331,12 @@ async def _show(
                 first=day(conversion.first_day), last=day(conversion.last_day)
             ),
         }
-    return partner_page(
-        service,
-        session,
-        partner,
+    return page.show(
         "subscriber.html",
         "subscribers",
         status,
         **context,
-        list_url=f"{partner_root(service, partner)}subscribers",
+        list_url=f"{page.root}subscribers",
         convert_url=f"{address}/convert",
         departure_url=f"{address}/departure",
         conversion=conversion,
@@ -375,115 +363,64 @@ def _notes(service: Service, subscriber: Subscriber) -> dict[str, str]:
 
 
 # --- the routes -----------------------------------------------------------------------------------
-def _address(service: Service, partner: PartnerSite, number: str) -> str:
-    return f"{partner_root(service, partner)}subscribers/{number}"
+def _address(page: Opened, number: str) -> str:
+    return f"{page.root}subscribers/{number}"
 
 
-async def _opened(request: Request, service: Service, session: Session) -> tuple[PartnerSite, Subscriber] | Response:
-    """The operator's partner and its subscriber of the path, or the page to show instead."""
-    partner = await operated_partner(request, service, session)
-    if isinstance(partner, Response):
-        return partner
-    number = request.path_params["number"]
-    subscriber = None
-    if number.isascii() and number.isdigit() and len(number) <= _MOST_NUMBER_DIGITS:
-        subscriber = await run_in_threadpool(subscriptions.find, service.engine, partner.id, number)
+async def _subscriber_of(page: Opened) -> Subscriber | None:
+    """The partner's subscriber the path names, or None (not a number, not this partner's)."""
+    number = page.request.path_params["number"]
+    if not (number.isascii() and number.isdigit()) or len(number) > _MOST_NUMBER_DIGITS:
+        return None
+    return await run_in_threadpool(subscriptions.find, page.service.engine, page.partner.id, number)
+
+
+async def _page(page: Opened) -> Response:
+    subscriber = await _subscriber_of(page)
     if subscriber is None:
-        return not_found(service, session, partner.site.locale)
-    return partner, subscriber
+        return page.not_found()
+    return await _show(page, subscriber, done=page.request.query_params.get("done"))
 
 
-async def page(request: Request) -> Response:
-    service = service_of(request)
-    session = session_of(request, service)
-    opened = await _opened(request, service, session)
-    if isinstance(opened, Response):
-        return opened
-    partner, subscriber = opened
-    return await _show(service, session, partner, subscriber, done=request.query_params.get("done"))
-
-
-@dataclass(frozen=True)
-class _Posted:
-    """An action's post that may go on: its form, by an operator of the subscriber's partner."""
-
-    service: Service
-    session: Session
-    form: FormData
-    partner: PartnerSite
-    subscriber: Subscriber
-
-
-async def _posted(request: Request) -> _Posted | Response:
-    """The post of an action, or the page to show instead: 403 for a forged post, the sign-in,
-    or 404 for a subscriber not the operator's."""
-    service = service_of(request)
-    session = session_of(request, service)
-    form = await posted_form(request, service, session)
-    if isinstance(form, Response):
-        return form
-    opened = await _opened(request, service, session)
-    if isinstance(opened, Response):
-        return opened
-    return _Posted(service, session, form, *opened)
-
-
-async def convert(request: Request) -> Response:
-    posted = await _posted(request)
-    if isinstance(posted, Response):
-        return posted
-    service, session, partner, subscriber = posted.service, posted.session, posted.partner, posted.subscriber
-    form = _conversion(service, partner, subscriber, posted.form)
+async def _convert(page: Opened, posted: FormData) -> Response:
+    subscriber = await _subscriber_of(page)
+    if subscriber is None:
+        return page.not_found()
+    service, partner = page.service, page.partner
+    form = _conversion(service, partner, subscriber, posted)
     if not form.validate():
-        return await _show(service, session, partner, subscriber, conversion=form, status=400)
+        return await _show(page, subscriber, conversion=form, status=400)
     tariff, paid_until = str(form.tariff.data), form.paid_until.data
     assert paid_until is not None  # the form says so when it is missing
-    now = service.clock()
     await run_in_threadpool(
-        subscriptions.convert, service.engine, partner, subscriber.number, paid_until, now, tariff=tariff
+        subscriptions.convert, service.engine, partner, subscriber.number, paid_until, page.now, tariff=tariff
     )
     service.outbox_waiting.set()
-    with language.speaking(partner.site.locale):
+    with language.speaking(page.lang):
         summary = _paid_summary(partner, tariff, paid_until)
-    await _record(posted, operators.CONVERTED, summary, now=now)
-    return redirect(service, session, f"{_address(service, partner, subscriber.number)}?done=converted")
+    await page.record(operators.CONVERTED, subscriber_history.audit_subject(subscriber.number, summary))
+    return page.go(f"{_address(page, subscriber.number)}?done=converted")
 
 
-async def depart(request: Request) -> Response:
-    posted = await _posted(request)
-    if isinstance(posted, Response):
-        return posted
-    service, session, partner, subscriber = posted.service, posted.session, posted.partner, posted.subscriber
-    form = departure_form(partner.site.locale)(posted.form)
+async def _depart(page: Opened, posted: FormData) -> Response:
+    subscriber = await _subscriber_of(page)
+    if subscriber is None:
+        return page.not_found()
+    form = departure_form(page.lang)(posted)
     if not form.validate():
-        return await _show(service, session, partner, subscriber, departure=form, status=400)
+        return await _show(page, subscriber, departure=form, status=400)
     cause, reason = str(form.cause.data), form.reason.data or None
-    now = service.clock()
     await run_in_threadpool(
-        subscriptions.mark_gone, service.engine, partner.id, subscriber.number, reason, now, cause=cause
+        subscriptions.mark_gone, page.service.engine, page.partner.id, subscriber.number, reason, page.now, cause=cause
     )
-    with language.speaking(partner.site.locale):
+    with language.speaking(page.lang):
         summary = _departure_summary(cause, reason)
-    await _record(posted, operators.DEPARTED, summary, now=now, details=reason)
-    return redirect(service, session, f"{_address(service, partner, subscriber.number)}?done=departed")
-
-
-async def _record(posted: _Posted, action: str, summary: str, *, now: dt.datetime, details: str | None = None) -> None:
-    """The audit entry of an action, the subscriber's number first (its history finds it so)."""
-    await run_in_threadpool(
-        operators.record,
-        posted.service.engine,
-        posted.partner.id,
-        posted.session.email or "",
-        action,
-        now,
-        subject=subscriber_history.audit_subject(posted.subscriber.number, summary),
-        details=details,
-    )
+    await page.record(operators.DEPARTED, subscriber_history.audit_subject(subscriber.number, summary), reason)
+    return page.go(f"{_address(page, subscriber.number)}?done=departed")
 
 
 routes: list[BaseRoute] = [
-    resource(PREFIX + "{site_id}/subscribers/{number}", GET=page),
-    resource(PREFIX + "{site_id}/subscribers/{number}/convert", POST=convert),
-    resource(PREFIX + "{site_id}/subscribers/{number}/departure", POST=depart),
+    resource(PREFIX + "{site_id}/subscribers/{number}", GET=partner_endpoint(_page)),
+    resource(PREFIX + "{site_id}/subscribers/{number}/convert", POST=partner_form_endpoint(_convert)),
+    resource(PREFIX + "{site_id}/subscribers/{number}/departure", POST=partner_form_endpoint(_depart)),
 ]

@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
@@ -28,9 +27,8 @@ from registration_api.domain.subscriber_search import SORTS, Criteria, Found
 from registration_api.domain.subscriptions import STATUS_NAMES, STATUSES
 from registration_api.storage.records import Subscriber
 from registration_api.web import cabinet_pages
-from registration_api.web.cabinet_downloads import FORMATS, Made, file_routes, local, partner_endpoint
-from registration_api.web.cabinet_pages import PREFIX, partner_page, partner_root
-from registration_api.web.cabinet_session import Session
+from registration_api.web.cabinet_downloads import FORMATS, Made, file_routes, local
+from registration_api.web.cabinet_pages import PREFIX, Opened, partner_endpoint
 from registration_api.web.routing import resource
 from registration_api.web.service import Service
 from storefront import formatting, language
@@ -170,9 +168,8 @@ async def _found(service: Service, partner: PartnerSite, wanted: Asked) -> Found
     return found
 
 
-def _show(service: Service, session: Session, partner: PartnerSite, wanted: Asked, found: Found) -> Response:
-    lang = partner.site.locale
-    base = partner_root(service, partner)
+def _show(page: Opened, wanted: Asked, found: Found) -> Response:
+    service, partner, lang, base = page.service, page.partner, page.lang, page.root
     action = f"{base}subscribers"
     with language.speaking(lang):
         sources = _sources(partner)
@@ -191,10 +188,7 @@ def _show(service: Service, session: Session, partner: PartnerSite, wanted: Aske
         "previous": f"{action}?{wanted.query(page=str(found.page - 1))}" if found.page > 1 else None,
         "next": f"{action}?{wanted.query(page=str(found.page + 1))}" if found.page < found.pages else None,
     }
-    return partner_page(
-        service,
-        session,
-        partner,
+    return page.show(
         "subscribers.html",
         "subscribers",
         400 if wanted.errors else 200,
@@ -216,10 +210,10 @@ def _show(service: Service, session: Session, partner: PartnerSite, wanted: Aske
     )
 
 
-async def _page(request: Request, service: Service, session: Session, partner: PartnerSite) -> Response:
-    with language.speaking(partner.site.locale):
-        wanted = asked(request.query_params, service, partner)
-    return _show(service, session, partner, wanted, await _found(service, partner, wanted))
+async def _list(page: Opened) -> Response:
+    with language.speaking(page.lang):
+        wanted = asked(page.request.query_params, page.service, page.partner)
+    return _show(page, wanted, await _found(page.service, page.partner, wanted))
 
 
 def _export_table(service: Service, partner: PartnerSite, criteria: Criteria) -> Table:
@@ -275,18 +269,18 @@ def _export_table(service: Service, partner: PartnerSite, criteria: Criteria) ->
     )
 
 
-async def _export(request: Request, service: Service, session: Session, partner: PartnerSite) -> Made:
+async def _export(page: Opened) -> Made:
     """What the list shows, all of it, for its download; the page itself for a filter it cannot read."""
-    with language.speaking(partner.site.locale):
-        wanted = asked(request.query_params, service, partner)
+    service, partner = page.service, page.partner
+    with language.speaking(page.lang):
+        wanted = asked(page.request.query_params, service, partner)
         if wanted.errors:  # the page says what to change; a file of something else would mislead
-            return _show(service, session, partner, wanted, await _found(service, partner, wanted))
+            return _show(page, wanted, await _found(service, partner, wanted))
         table = _export_table(service, partner, wanted.criteria)
-    today = service.clock().astimezone(service.settings.timezone).date()
-    return table, f"{partner.id}-subscribers-{today.isoformat()}"
+    return table, f"{partner.id}-subscribers-{page.today.isoformat()}"
 
 
 routes: list[BaseRoute] = [
-    resource(PREFIX + "{site_id}/subscribers", GET=partner_endpoint(_page)),
+    resource(PREFIX + "{site_id}/subscribers", GET=partner_endpoint(_list)),
     *file_routes(PREFIX + "{site_id}/subscribers", _export),
 ]

@@ -9,14 +9,14 @@ how to set one up in its site.yaml.
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.datastructures import FormData
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from registration_api.domain import operators, webhook_events
 from registration_api.storage.records import OutboxMessage
-from registration_api.web.cabinet_pages import PREFIX, moment, not_found, redirect
-from registration_api.web.cabinet_settings import Opened, opened, posted
+from registration_api.web.cabinet_pages import PREFIX, Opened, moment, partner_endpoint, partner_form_endpoint
+from registration_api.web.cabinet_settings import settings_address, settings_page
 from registration_api.web.routing import resource
 from storefront import language
 
@@ -53,7 +53,7 @@ def _shown(page: Opened, delivery: OutboxMessage) -> dict[str, object]:
         "said": said,
         "error": delivery.last_error if state == "failing" else None,
         "next": moment(page.service, delivery.next_attempt_at) if state != "sent" else None,
-        "resend_url": f"{page.address}/webhooks/{delivery.id}/resend",
+        "resend_url": f"{settings_address(page)}/webhooks/{delivery.id}/resend",
         "resend": _("Send again") if state == "sent" else _("Send now"),
     }
 
@@ -64,7 +64,8 @@ async def _show(page: Opened, status: int = 200, resent: int | None = None, prob
     with language.speaking(page.lang):
         title = _("Webhooks")
         shown = [_shown(page, delivery) for delivery in found]
-    return page.show(
+    return settings_page(
+        page,
         "settings_webhooks.html",
         title,
         "webhooks",
@@ -79,38 +80,31 @@ async def _show(page: Opened, status: int = 200, resent: int | None = None, prob
     )
 
 
-async def webhooks(request: Request) -> Response:
-    page = await opened(request)
-    if isinstance(page, Response):
-        return page
-    return await _show(page, resent=_number(request.query_params.get("resent", "")))
+async def webhooks(page: Opened) -> Response:
+    return await _show(page, resent=_number(page.request.query_params.get("resent", "")))
 
 
-async def resend(request: Request) -> Response:
-    answer = await posted(request)
-    if isinstance(answer, Response):
-        return answer
-    page = answer[0]
-    delivery_id = _number(request.path_params["delivery_id"])
+async def resend(page: Opened, _posted: FormData) -> Response:
+    delivery_id = _number(page.request.path_params["delivery_id"])
     if delivery_id is None:
-        return not_found(page.service, page.session, page.lang)
+        return page.not_found()
     try:
         carried_by = await run_in_threadpool(
-            webhook_events.resend, page.service.engine, page.partner, delivery_id, page.service.clock()
+            webhook_events.resend, page.service.engine, page.partner, delivery_id, page.now
         )
     except webhook_events.NoWebhook:
         with language.speaking(page.lang):
             problem = _("The event cannot be sent: no webhook is set up now. Set it up as said below, then send it.")
         return await _show(page, 400, problem=problem)
     if carried_by is None:
-        return not_found(page.service, page.session, page.lang)
+        return page.not_found()
     page.service.outbox_waiting.set()  # the sender tries it now, not at its next round
     copied = f" → #{carried_by.id}" if carried_by.id != delivery_id else ""
     await page.record(operators.WEBHOOK_RESENT, f"{carried_by.purpose} #{delivery_id}{copied}")
-    return redirect(page.service, page.session, f"{page.address}/webhooks?resent={carried_by.id}")
+    return page.go(f"{settings_address(page)}/webhooks?resent={carried_by.id}")
 
 
 routes: list[BaseRoute] = [
-    resource(PREFIX + "{site_id}/settings/webhooks", GET=webhooks),
-    resource(PREFIX + "{site_id}/settings/webhooks/{delivery_id}/resend", POST=resend),
+    resource(PREFIX + "{site_id}/settings/webhooks", GET=partner_endpoint(webhooks)),
+    resource(PREFIX + "{site_id}/settings/webhooks/{delivery_id}/resend", POST=partner_form_endpoint(resend)),
 ]

@@ -11,20 +11,12 @@ import sqlalchemy as sa
 
 from registration_api.domain import cabinet_overview
 from registration_api.domain.cabinet_overview import INVITATIONS, overview
-from registration_api.storage import engines, migrations, tables
+from registration_api.storage import tables
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = dt.UTC
 _numbers = itertools.count(1_000_001)
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = engines.create_engine(database_url)
-    migrations.migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def _add(engine: sa.Engine, created_at: dt.datetime, **values: object) -> None:
