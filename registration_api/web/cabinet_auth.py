@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute
 from wtforms import Form, StringField, validators
 
 from registration_api.domain import operators
+from registration_api.web.cabinet_forms import strip
 from registration_api.web.cabinet_pages import (
     DEFAULT_LANGUAGE,
     PREFIX,
@@ -57,7 +58,7 @@ def sign_in_form(lang: str) -> type[SignInForm]:
 
         class LocalisedForm(SignInForm):
             email = StringField(
-                filters=[lambda value: value.strip() if isinstance(value, str) else value],
+                filters=[strip],
                 validators=[
                     validators.DataRequired(_("Type your e-mail address.")),
                     validators.Length(max=254, message=_("This address is too long.")),

@@ -9,6 +9,7 @@ partner's API and the command line; every creation goes to the audit log.
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -22,6 +23,7 @@ from registration_api.domain.exports import Cell, Table
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.storage.records import Invitation
 from registration_api.web.cabinet_downloads import FORMATS, Made, file_routes, local
+from registration_api.web.cabinet_forms import strip
 from registration_api.web.cabinet_pages import PREFIX, Opened, moment, partner_endpoint, partner_form_endpoint
 from registration_api.web.routing import resource
 from registration_api.web.service import Service
@@ -46,10 +48,6 @@ class InvitationForm(Form):
     expires_days: IntegerField
 
 
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
-
-
 @cache
 def invitation_form(lang: str) -> type[InvitationForm]:
     """The creation form of one language (its messages are fixed per class, so classes are cached)."""
@@ -59,7 +57,7 @@ def invitation_form(lang: str) -> type[InvitationForm]:
 
         class LocalisedForm(InvitationForm):
             email = StringField(
-                filters=[_strip],
+                filters=[strip],
                 validators=[
                     validators.Optional(),
                     validators.Length(max=254, message=_("This address is too long.")),
@@ -141,7 +139,7 @@ async def _show(
     state: str,
     *,
     status: int = 200,
-    created: list[dict[str, str]] | None = None,
+    created: dict[str, Any] | None = None,
     problem: str | None = None,
 ) -> Response:
     service, partner, lang = page.service, page.partner, page.lang
@@ -178,7 +176,7 @@ async def _show(
         rows=rows,
         states=states,
         state=state,
-        created=created or [],
+        created=created,
         problem=problem,
     )
 
@@ -231,17 +229,28 @@ async def _create(page: Opened, posted: FormData) -> Response:
     return page.go(f"{page.root}invitations?made={made}")
 
 
-async def _just_made(page: Opened) -> list[dict[str, str]]:
-    """The codes the audit entry in ``?made=`` created for this partner, with their links."""
-    service, partner = page.service, page.partner
+async def _made(page: Opened) -> tuple[int, list[str]] | None:
+    """The audit entry in ``?made=`` and the codes it created, if it is this partner's creation."""
     made = page.request.query_params.get("made", "")
     if not (made.isascii() and made.isdigit()) or len(made) > _MOST_ID_DIGITS:
-        return []
-    found = await run_in_threadpool(operators.entry, service.engine, partner.id, int(made))
+        return None
+    found = await run_in_threadpool(operators.entry, page.service.engine, page.partner.id, int(made))
     if found is None or found.action != operators.INVITATION_CREATED or not found.details:
-        return []
-    public = service.settings.public_base
-    return [{"code": c, "link": invitations.activation_link(public, c)} for c in found.details.split(", ")]
+        return None
+    return found.id, found.details.split(", ")
+
+
+async def _just_made(page: Opened) -> dict[str, Any] | None:
+    """The codes the audit entry in ``?made=`` created, with their links and their files."""
+    made = await _made(page)
+    if made is None:
+        return None
+    entry, codes = made
+    public = page.service.settings.public_base
+    return {
+        "codes": [{"code": c, "link": invitations.activation_link(public, c)} for c in codes],
+        "downloads": {kind: f"{page.root}invitations.{kind}?made={entry}" for kind in FORMATS},
+    }
 
 
 def _download_table(service: Service, partner: PartnerSite, found: list[Invitation]) -> Table:
@@ -266,13 +275,22 @@ def _download_table(service: Service, partner: PartnerSite, found: list[Invitati
 
 
 async def _download(page: Opened) -> Made:
-    """The invitations the page lists (in the state asked for), for its download."""
+    """The invitations the page lists (in the state asked for), for its download; with ``?made=``,
+    the batch that audit entry created."""
     service, partner = page.service, page.partner
     state = _state(page.request)
     found = await _listed(service, partner, state)
+    name = f"{partner.id}-invitations" + ("" if state == "all" else f"-{state}")
+    made = await _made(page) if "made" in page.request.query_params else None
+    if made is not None:
+        entry, codes = made
+        found = [invitation for invitation in found if invitation.code in set(codes)]
+        name = f"{partner.id}-invitations-{entry}"
+    elif "made" in page.request.query_params:
+        return page.not_found()
     with language.speaking(page.lang):
         table = _download_table(service, partner, found)
-    return table, f"{partner.id}-invitations" + ("" if state == "all" else f"-{state}")
+    return table, name
 
 
 routes: list[BaseRoute] = [

@@ -17,6 +17,7 @@ from wtforms import Form, StringField, validators
 
 from registration_api.domain import api_keys, operators
 from registration_api.storage.records import ApiKey
+from registration_api.web.cabinet_forms import strip
 from registration_api.web.cabinet_pages import PREFIX, Opened, moment, partner_endpoint, partner_form_endpoint
 from registration_api.web.cabinet_settings import settings_address, settings_page
 from registration_api.web.routing import resource
@@ -32,10 +33,6 @@ class KeyForm(Form):
     label: StringField
 
 
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
-
-
 @cache
 def key_form(lang: str) -> type[KeyForm]:
     """The form of a new key in one language (its messages are fixed per class, so classes are cached)."""
@@ -45,7 +42,7 @@ def key_form(lang: str) -> type[KeyForm]:
 
         class LocalisedForm(KeyForm):
             label = StringField(
-                filters=[_strip],
+                filters=[strip],
                 validators=[validators.DataRequired(named), validators.Length(max=MAX_LABEL, message=too_long)],
             )
 

@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
 from starlette.routing import BaseRoute
-from wtforms import DateField, Form, StringField, TextAreaField, validators
+from wtforms import Form, StringField, TextAreaField, validators
 
 from registration_api.domain import operators, reminders, subscriber_history, subscriptions
 from registration_api.domain.partner_sites import PartnerSite
@@ -40,6 +40,7 @@ from registration_api.domain.subscriber_history import (
     Reminded,
 )
 from registration_api.storage.records import Subscriber
+from registration_api.web.cabinet_forms import DayField
 from registration_api.web.cabinet_pages import (
     PREFIX,
     Opened,
@@ -84,31 +85,9 @@ DONE = {"converted": N_("The payment is recorded."), "departed": N_("The departu
 
 
 # --- the forms ------------------------------------------------------------------------------------
-class _Day(DateField):
-    """A day from a date picker (2026-12-31) or typed as 31.12.2026, else ``unreadable``; nothing
-    typed is left to ``InputRequired`` to name."""
-
-    def __init__(self, *, unreadable: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.unreadable = unreadable
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        typed = " ".join(str(value) for value in valuelist).strip()
-        if not typed:
-            return
-        for layout in ("%Y-%m-%d", "%d.%m.%Y"):
-            try:
-                self.data = dt.datetime.strptime(typed, layout).date()
-                return
-            except ValueError:
-                continue
-        self.data = None
-        raise ValueError(self.unreadable)
-
-
 class ConversionForm(Form):
     tariff: StringField
-    paid_until: _Day
+    paid_until: DayField
     #: The partner's tariffs and the range of the last paid day, set by :func:`_conversion`.
     tariff_ids: frozenset[str]
     first_day: dt.date
@@ -130,7 +109,7 @@ def conversion_form(lang: str) -> type[ConversionForm]:
 
         class LocalisedForm(ConversionForm):
             tariff = StringField(validators=[validators.InputRequired(choose)])
-            paid_until = _Day(
+            paid_until = DayField(
                 unreadable=unreadable, validators=[validators.InputRequired(_("Write the last paid day."))]
             )
 
@@ -138,7 +117,7 @@ def conversion_form(lang: str) -> type[ConversionForm]:
                 if field.data not in self.tariff_ids:
                     raise validators.StopValidation(choose)
 
-            def validate_paid_until(self, field: _Day) -> None:
+            def validate_paid_until(self, field: DayField) -> None:
                 if field.data is not None and not self.first_day <= field.data <= self.last_day:
                     raise validators.StopValidation(
                         out_of_range.format(first=day(self.first_day), last=day(self.last_day))

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import QueryParams
+from starlette.datastructures import ImmutableMultiDict, QueryParams
 from starlette.responses import Response
 from starlette.routing import BaseRoute
+from wtforms import Form, StringField, validators
 
 from registration_api.domain import subscriber_search, subscriptions
 from registration_api.domain.cabinet_overview import INVITATIONS
@@ -28,6 +30,7 @@ from registration_api.domain.subscriptions import STATUS_NAMES, STATUSES
 from registration_api.storage.records import Subscriber
 from registration_api.web import cabinet_pages
 from registration_api.web.cabinet_downloads import FORMATS, Made, file_routes, local
+from registration_api.web.cabinet_forms import DayField, strip
 from registration_api.web.cabinet_pages import PREFIX, Opened, partner_endpoint
 from registration_api.web.routing import resource
 from registration_api.web.service import Service
@@ -46,7 +49,6 @@ PARAMETERS = ("q", "status", "source", "from", "to", "sort")
 #: A page number has at most this many digits (more is page 1).
 _MOST_PAGE_DIGITS = 7
 #: Days the filter accepts: the moments of their starts exist in every time zone.
-_FIRST_DAY, _LAST_DAY = dt.date(1900, 1, 1), dt.date(9998, 12, 31)
 #: A subscriber's phone as the service stores it: +7 and ten digits.
 _STORED_PHONE_LENGTH = 12
 
@@ -72,44 +74,65 @@ def _page_number(text: str) -> int:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= _MOST_PAGE_DIGITS and int(text) else 1
 
 
-def _day(text: str) -> dt.date | None:
-    """The day written as the date field sends it (``2026-12-31``) or as a person types it
-    (``31.12.2026``); None when it is neither."""
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            found = dt.datetime.strptime(text.strip(), pattern).date()
-        except ValueError:
-            continue
-        return found if _FIRST_DAY <= found <= _LAST_DAY else None
-    return None
-
-
 def _start_of(day_: dt.date, service: Service) -> dt.datetime:
     """The moment a day of the service's time zone starts, in UTC (as moments are stored)."""
     return dt.datetime.combine(day_, dt.time(), service.settings.timezone).astimezone(dt.UTC)
 
 
+class ListFilter(Form):
+    """The list's filter, a form sent by GET: what was typed is shown back, a mistake at its field."""
+
+    q: StringField
+    status: StringField
+    source: StringField
+    since: DayField
+    until: DayField
+    sort: StringField
+    #: The partner's registration pages and invitations, by the filter's value (set before validating).
+    sources: dict[str, str]
+
+
+@cache
+def list_filter(lang: str) -> type[ListFilter]:
+    """The filter of one language (its messages are fixed per class, so classes are cached)."""
+    with language.speaking(lang):
+        choose_status = _("Choose a status from the list.")
+        choose_source = _("Choose a registration page from the list.")
+        unreadable = _("Write a date as 31.12.2026.")
+        backwards = _("The period ends before it begins: write a later day.")
+
+        class LocalisedFilter(ListFilter):
+            q = StringField(filters=[strip])
+            status = StringField(validators=[validators.Optional(), validators.AnyOf(STATUSES, choose_status)])
+            source = StringField(validators=[validators.Optional()])
+            since = DayField(name="from", unreadable=unreadable, validators=[validators.Optional()])
+            until = DayField(name="to", unreadable=unreadable, validators=[validators.Optional()])
+            sort = StringField()
+
+            def validate_source(self, field: StringField) -> None:
+                if field.data not in self.sources:
+                    raise validators.ValidationError(choose_source)
+
+            def validate_until(self, field: DayField) -> None:
+                if self.since.data and field.data and field.data < self.since.data:
+                    raise validators.ValidationError(backwards)
+
+    return LocalisedFilter
+
+
 def asked(params: QueryParams, service: Service, partner: PartnerSite) -> Asked:
     """The list the address asks for, in the language of the block that calls it (its mistakes)."""
     typed = {name: params.get(name, "")[: subscriber_search.MOST_TYPED] for name in PARAMETERS}
-    errors: dict[str, str] = {}
-    if typed["status"] and typed["status"] not in STATUSES:
-        errors["status"] = _("Choose a status from the list.")
-    if typed["source"] and typed["source"] not in _sources(partner):
-        errors["source"] = _("Choose a registration page from the list.")
-    days: dict[str, dt.date | None] = {}
-    for name in ("from", "to"):
-        days[name] = _day(typed[name]) if typed[name] else None
-        if typed[name] and days[name] is None:
-            errors[name] = _("Write a date as 31.12.2026.")
-    since, until = days["from"], days["to"]
-    if since and until and until < since:
-        errors["to"] = _("The period ends before it begins: write a later day.")
-        until = None
+    form = list_filter(partner.site.locale)(ImmutableMultiDict(typed))
+    form.sources = _sources(partner)
+    form.validate()
+    errors = {field.name: str(field.errors[0]) for field in form if field.errors}
+    since = form.since.data if "from" not in errors else None
+    until = form.until.data if "to" not in errors else None
     criteria = Criteria(
-        text=typed["q"],
-        status=typed["status"] if "status" not in errors else None,
-        page=typed["source"] if "source" not in errors else None,
+        text=form.q.data or "",
+        status=form.status.data or None if "status" not in errors else None,
+        page=form.source.data or None if "source" not in errors else None,
         since=_start_of(since, service) if since else None,
         before=_start_of(until + dt.timedelta(days=1), service) if until else None,
         sort=typed["sort"] if typed["sort"] in SORTS else SORTS[0],

@@ -83,3 +83,5 @@ def test_the_page_of_new_codes_shows_only_this_partners_codes(cabinet):
         shown = cabinet.http.get(f"/cabinet/{SITE}/invitations{query}")
         assert shown.status_code == 200
         assert not html.fromstring(shown.text).xpath("//section[@aria-labelledby='created']")
+        for kind in ("csv", "xlsx"):  # nor a file of anybody's codes
+            assert cabinet.http.get(f"/cabinet/{SITE}/invitations.{kind}{query}").status_code == 404

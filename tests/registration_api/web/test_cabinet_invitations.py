@@ -85,6 +85,23 @@ def test_a_batch_of_three_codes_is_made_without_mail(cabinet):
     assert {row[0] for row in listed(answer.text)} == set(codes)
 
 
+def test_a_batch_downloads_as_its_own_file_of_just_its_codes(cabinet):
+    create_and_follow(cabinet, count="2")  # an earlier batch, not in the file
+    answer = create_and_follow(cabinet, count="3")
+    shown = html.fromstring(answer.text)
+    codes = shown.xpath("//section[@aria-labelledby='created']//code/text()")
+    [csv_link] = shown.xpath("//section[@aria-labelledby='created']//a[text()='CSV']/@href")
+    [xlsx_link] = shown.xpath("//section[@aria-labelledby='created']//a[text()='Excel (XLSX)']/@href")
+    made = csv_link.rsplit("=", 1)[1]
+    file = cabinet.http.get(csv_link)
+    assert file.headers["content-disposition"] == f'attachment; filename="{SITE}-invitations-{made}.csv"'
+    rows = list(csv.reader(io.StringIO(file.content.decode("utf-8-sig")), delimiter=";"))
+    assert sorted(row[0] for row in rows[1:]) == sorted(codes)
+    sheet = load_workbook(io.BytesIO(cabinet.http.get(xlsx_link).content)).active
+    assert sorted(row[0] for row in sheet.iter_rows(min_row=2, values_only=True)) == sorted(codes)
+    assert cabinet.http.get(f"{PAGE}.csv?made=999999").status_code == 404, "no such batch: no file"
+
+
 def test_wrong_trial_days_are_shown_at_the_field_with_what_was_typed(cabinet):
     answer = create(cabinet, trial_days="45")
     assert answer.status_code == 400
