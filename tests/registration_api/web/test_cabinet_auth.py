@@ -4,6 +4,7 @@ operator, the button that uses it, the partner's page, the choice between two pa
 from __future__ import annotations
 
 import re
+from email.utils import parsedate_to_datetime
 
 from lxml import html
 
@@ -31,7 +32,8 @@ def ask_for_link(api, email: str):
 def mailed_link(api, email: str) -> str:
     """The path of the sign-in link last e-mailed to ``email``, delivered by ``send-mail``."""
     assert api.cli("send-mail").code == 0
-    [mail] = [m for m in api.mail() if m["To"] == email][-1:]
+    # the newest by its Date (the service's clock): a Maildir lists its files in no set order
+    [mail] = sorted((m for m in api.mail() if m["To"] == email), key=lambda m: parsedate_to_datetime(m["Date"]))[-1:]
     found = re.search(rf"{re.escape(SERVICE_URL)}(/cabinet/sign-in/\S+)", mail.get_body("plain").get_content())
     assert found, "the e-mail carries the sign-in link"
     return found.group(1)
