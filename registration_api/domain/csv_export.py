@@ -20,7 +20,7 @@ def safe_cell(value: Any) -> Any:
     """``value`` as a spreadsheet shows it and never runs it: text that starts (after any blanks)
     with = + - @, a tab or a carriage return gets a leading apostrophe. Numbers are left alone,
     and so is a whole phone number (``+79161234567``)."""
-    if isinstance(value, str) and value.lstrip(" \n").startswith(FORMULA_STARTS) and not _PHONE_NUMBER.fullmatch(value):
+    if isinstance(value, str) and value.lstrip().startswith(FORMULA_STARTS) and not _PHONE_NUMBER.fullmatch(value):
         return "'" + value
     return value
 

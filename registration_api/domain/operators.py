@@ -40,6 +40,7 @@ DEPARTED = "departed"
 KEY_CREATED = "key_created"
 KEY_REVOKED = "key_revoked"
 WEBHOOK_RESENT = "webhook_resent"
+DOWNLOADED = "downloaded"
 
 #: How the cabinet names each action in its audit log (translated when shown).
 ACTION_NAMES = {
@@ -51,6 +52,7 @@ ACTION_NAMES = {
     KEY_CREATED: language.N_("created an API key"),
     KEY_REVOKED: language.N_("revoked an API key"),
     WEBHOOK_RESENT: language.N_("sent a webhook again"),
+    DOWNLOADED: language.N_("downloaded a list"),
 }
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from urllib.parse import unquote_plus
 
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute
 
-from registration_api.domain import exports
+from registration_api.domain import exports, operators
 from registration_api.domain.exports import Table
 from registration_api.web.cabinet_pages import HEADERS, Opened, PageAnswer, partner_endpoint
 from registration_api.web.routing import resource
@@ -52,6 +53,9 @@ def file_routes(path: str, make: Maker) -> list[BaseRoute]:
             if isinstance(made, Response):
                 return made
             table, name = made
+            # a file of clients' personal data leaves the service: the audit log says who took which
+            query = page.request.url.query
+            await page.record(operators.DOWNLOADED, f"{name}.{kind}" + (f" ({unquote_plus(query)})" if query else ""))
             return download(table, kind, name, page.lang)
 
         return answer

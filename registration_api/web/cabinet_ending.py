@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute
 from registration_api.domain import ending, reminders, subscriptions
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.storage.records import Subscriber
-from registration_api.web.cabinet_pages import PREFIX, Opened, day, moment, partner_endpoint, partner_root
+from registration_api.web.cabinet_pages import PREFIX, Opened, day, mailto, moment, partner_endpoint, partner_root
 from registration_api.web.routing import resource
 from registration_api.web.service import Service
 from storefront import formatting, language
@@ -125,6 +125,7 @@ def _who(subscriber: Subscriber, subscribers_url: str) -> dict[str, str]:
         "name": subscriber.name,
         "company": subscriber.company or "",
         "email": subscriber.email,
+        "mailto": mailto(subscriber.email),
         "phone": formatting.phone(subscriber.phone) or subscriber.phone,
         "tel": formatting.tel(subscriber.phone),
     }

@@ -34,6 +34,8 @@ ngettext = language.ngettext
 
 #: An audit entry's id has at most this many digits (a 64-bit integer).
 _MOST_ID_DIGITS = 18
+#: Most invitations the page lists, newest first (its downloads hold them all).
+SHOWN = 500
 #: Most codes created at a time from the cabinet.
 MAX_BATCH = 100
 
@@ -152,7 +154,7 @@ async def _show(
             "number": i.subscriber_number or "",
             "activated": moment(service, i.activated_at),
         }
-        for i in found
+        for i in found[:SHOWN]
     ]
     with language.speaking(lang):
         title = _("Invitations")
@@ -177,6 +179,8 @@ async def _show(
         states=states,
         state=state,
         created=created,
+        more=len(found) > SHOWN,
+        shown=SHOWN,
         problem=problem,
     )
 
@@ -284,7 +288,8 @@ async def _download(page: Opened) -> Made:
     made = await _made(page) if "made" in page.request.query_params else None
     if made is not None:
         entry, codes = made
-        found = [invitation for invitation in found if invitation.code in set(codes)]
+        batch = set(codes)
+        found = [invitation for invitation in found if invitation.code in batch]
         name = f"{partner.id}-invitations-{entry}"
     elif "made" in page.request.query_params:
         return page.not_found()

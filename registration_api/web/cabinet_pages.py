@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import jinja2
 from starlette.concurrency import run_in_threadpool
@@ -246,6 +246,12 @@ def not_found(service: Service, session: Session, lang: str) -> Response:
 def moment(service: Service, value: dt.datetime | None) -> str:
     """A stored moment as the cabinet shows it: day and time in the service's time zone."""
     return value.astimezone(service.settings.timezone).strftime("%d.%m.%Y %H:%M") if value else ""
+
+
+def mailto(address: str) -> str:
+    """The link that writes to ``address``: quoted, so an address that carries ``?cc=…&body=…``
+    (a valid e-mail address may) adds no recipient or text to the operator's draft."""
+    return "mailto:" + quote(address, safe="@")
 
 
 def day(value: dt.date | None) -> str:

@@ -45,6 +45,7 @@ from registration_api.web.cabinet_pages import (
     PREFIX,
     Opened,
     day,
+    mailto,
     moment,
     partner_endpoint,
     partner_form_endpoint,
@@ -203,7 +204,7 @@ def _details(partner: PartnerSite, subscriber: Subscriber) -> list[dict[str, str
         (_("Trial ends"), day(subscriber.trial_ends)),
         (_("Paid until"), day(subscriber.paid_until)),
     ]
-    links = {subscriber.email: f"mailto:{subscriber.email}", subscriber.phone: f"tel:{subscriber.phone}"}
+    links = {subscriber.email: mailto(subscriber.email), subscriber.phone: f"tel:{subscriber.phone}"}
     return [{"what": what, "value": value, "link": links.get(value, "")} for what, value in shown]
 
 

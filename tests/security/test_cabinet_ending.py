@@ -3,6 +3,8 @@ partner's page and subscribers, and hostile names, companies and addresses shown
 
 from __future__ import annotations
 
+from urllib.parse import quote, unquote
+
 from lxml import html
 
 from tests.registration_api.domain.test_ending import add
@@ -40,4 +42,13 @@ def test_hostile_names_companies_and_addresses_are_shown_as_text(cabinet):
     [row] = section(page, "ending")
     assert row[:3] == [number, f"{HOSTILE} {HOSTILE}", f"{HOSTILE}@x.example {HOSTILE[:20]}"]
     [mailto] = tree.xpath("//section[@aria-labelledby='ending']//a[starts-with(@href, 'mailto:')]/@href")
-    assert mailto == f"mailto:{HOSTILE}@x.example", "the address stays inside its attribute"
+    assert mailto == "mailto:" + quote(f"{HOSTILE}@x.example", safe="@"), "the address stays inside its attribute"
+
+
+def test_an_address_carrying_a_query_adds_nothing_to_the_operators_draft(cabinet):
+    sign_in(cabinet)
+    sneaky = "a?cc=spy%40evil.example&body=pay-here&x=@client.example"  # a valid address, as sign-ups accept
+    client(cabinet, "Хитрый", 3, email=sneaky)
+    tree = html.fromstring(cabinet.http.get(PAGE).text)
+    [mailto] = tree.xpath("//section[@aria-labelledby='ending']//a[starts-with(@href, 'mailto:')]/@href")
+    assert "?" not in mailto and "&" not in mailto and unquote(mailto.removeprefix("mailto:")) == sneaky

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from lxml import html
 from openpyxl import load_workbook
 
+from registration_api.web import cabinet_invitations
 from tests.registration_api.web.test_cabinet_auth import OPERATOR, SITE, csrf_of, sign_in, text_of
 
 PAGE = f"/cabinet/{SITE}/invitations"
@@ -217,3 +218,13 @@ def test_the_limit_of_invitations_to_one_address_is_explained(cabinet):
         "передайте уже созданные коды или попробуйте завтра."
     )
     assert len(cabinet.rows("invitations")) == 3
+
+
+def test_a_long_list_shows_the_newest_and_says_the_files_hold_them_all(cabinet, monkeypatch):
+    monkeypatch.setattr(cabinet_invitations, "SHOWN", 2)
+    create_and_follow(cabinet, count="3")
+    page = cabinet.http.get(PAGE).text
+    assert len(listed(page)) == 2
+    assert "Показаны только 2 самых новых; в скачанных файлах есть все." in text_of(page)
+    rows = list(csv.reader(io.StringIO(cabinet.http.get(f"{PAGE}.csv").content.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 4

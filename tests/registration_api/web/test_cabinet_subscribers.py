@@ -256,3 +256,10 @@ def test_the_downloads_say_when_a_payment_was_recorded_and_why_a_client_left(cab
         "Дорого",
         "нашли дешевле",
     )
+
+
+def test_every_download_is_in_the_audit_log_with_its_filter(cabinet):
+    sign_up(cabinet, name="Анна Петрова", email="anna@client.example", phone="+7 916 123-45-67")
+    assert cabinet.http.get(f"{PAGE}.xlsx", params={"q": "анна"}).status_code == 200
+    overview = text_of(cabinet.http.get(f"/cabinet/{SITE}/").text)
+    assert "выгрузка списка: oblako-plus-subscribers-2026-03-10.xlsx (q=анна)" in overview
