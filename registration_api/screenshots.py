@@ -109,7 +109,7 @@ def _photograph(
     """Every page of :data:`PAGES` under the cabinet ``address`` at each width, in a browser set to
     the partner's language (its date fields read as there); returns how many."""
     from registration_api.web import cabinet_session
-    from storefront.commands.screenshots import CHROMIUM_FLAGS, chromium_path
+    from storefront import CHROMIUM_FLAGS, chromium_path
 
     args.out.mkdir(parents=True, exist_ok=True)
     written = 0

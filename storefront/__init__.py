@@ -2,7 +2,7 @@
 
 What other code may use (the registration service does, and nothing else of the generator):
 loading a site, rendering one of its pages, translations and formatting, the language of messages, the partner-file
-and webhook-address rules the service must share, and the error types. Everything else is
+and webhook-address rules the service must share, the browser pictures are taken with, and the error types. Everything else is
 internal and may change.
 
 Names are imported on first use (PEP 562): ``import storefront`` stays as cheap as the
@@ -50,10 +50,14 @@ _EXPORTS = {
     "ALLOW_HOSTS_VARIABLE": "storefront.site.webhook_destinations",
     "fingerprint": "storefront.fingerprints",
     "TooManyFiles": "storefront.fingerprints",
+    # the browser pictures of pages are taken with
+    "CHROMIUM_FLAGS": "storefront.browser",
+    "chromium_path": "storefront.browser",
 }
 
 __all__ = [  # the names of _EXPORTS (a test keeps the two alike)
     "ALLOW_HOSTS_VARIABLE",
+    "CHROMIUM_FLAGS",
     "Address",
     "AllowList",
     "InvalidSite",
@@ -68,6 +72,7 @@ __all__ = [  # the names of _EXPORTS (a test keeps the two alike)
     "ThemeError",
     "TooManyFiles",
     "Translator",
+    "chromium_path",
     "code_point",
     "display_path",
     "fingerprint",
@@ -83,6 +88,7 @@ __all__ = [  # the names of _EXPORTS (a test keeps the two alike)
 
 if TYPE_CHECKING:
     from storefront import formatting, language
+    from storefront.browser import CHROMIUM_FLAGS, chromium_path
     from storefront.errors import InvalidSite, RenderError, StorefrontError, ThemeError
     from storefront.fingerprints import TooManyFiles, fingerprint
     from storefront.i18n import Translator

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 from storefront import language
+from storefront.browser import CHROMIUM_FLAGS, chromium_path
 from storefront.commands._sites import error, one_site, print_problems, themes_dir
 from storefront.errors import InvalidSite
 from storefront.language import N_, ngettext
@@ -18,15 +17,6 @@ from storefront.pipeline import SiteReport, declared
 
 HELP = N_("photograph the landing, tariffs and registration pages of every theme (desktop and phone)")
 VIEWPORTS = {"desktop": (1280, 800), "phone": (375, 812)}
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,11 +24,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help=_("folder for the PNG files"))
     parser.add_argument("--theme", action="append", metavar="NAME", help=_("only this theme (repeatable)"))
     parser.add_argument("--full-page", action="store_true", help=_("the whole page, not just the first screen"))
-
-
-def chromium_path() -> str | None:
-    """Debian's Chromium (Playwright cannot download its own here); CHROMIUM_PATH overrides."""
-    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def run(args: argparse.Namespace) -> int:

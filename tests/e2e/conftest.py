@@ -11,7 +11,7 @@ import pytest
 from registration_api.domain.signups import utc_now
 from registration_api.settings import Settings
 from storefront import load_site, site_ids
-from storefront.commands.screenshots import CHROMIUM_FLAGS, chromium_path
+from storefront.browser import CHROMIUM_FLAGS, chromium_path
 from storefront.pipeline import BuildOptions, build_many
 from storefront.preview import static_server
 from tests.support import REPO, THEMES, Api, SmtpServer, Storefronts
