@@ -1,9 +1,9 @@
 """storefront: a white-label storefront generator for partners of a cloud accounting service.
 
 What other code may use (the registration service does, and nothing else of the generator):
-loading a site, rendering one of its pages, translations and formatting, the language of messages, the partner-file
-and webhook-address rules the service must share, the browser pictures are taken with, and the error types. Everything else is
-internal and may change.
+loading a site, rendering one of its pages, translations and formatting, the language of messages,
+the partner-file and webhook-address rules the service must share, the browser pictures are taken
+with, and the error types. Everything else is internal and may change.
 
 Names are imported on first use (PEP 562): ``import storefront`` stays as cheap as the
 command line needs for a rebuild with nothing to do.
