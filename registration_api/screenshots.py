@@ -82,7 +82,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             now = service.clock()
             shown = demo.fill(service.engine, partner, now)
             operator = str(partner.site.config.partner.operators[0])
-            cookie = cabinet_session.cookie_value(Session.signed_in(operator), secret=service.cabinet_secret, now=now)
+            session = Session.signed_in(operator, now)
+            cookie = cabinet_session.cookie_value(session, secret=service.cabinet_secret, now=now)
             address = f"{base}/cabinet/{partner.id}/"
             written = _photograph(sync_playwright, address, shown.shown_number, cookie, args, partner.site.locale)
         except PlaywrightError as exc:

@@ -223,7 +223,7 @@ async def use_link(request: Request) -> Response:
         return _unusable_link(service, session, 410)
     for partner in partners:
         await run_in_threadpool(operators.record, service.engine, partner.id, email, operators.SIGN_IN, now)
-    return redirect(service, Session.signed_in(email), root(service))
+    return redirect(service, Session.signed_in(email, now), root(service))
 
 
 async def sign_out(request: Request) -> Response:

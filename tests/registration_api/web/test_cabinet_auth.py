@@ -105,6 +105,15 @@ def test_a_session_ends_after_half_an_hour_without_use(cabinet):
     assert cabinet.http.get(f"/cabinet/{SITE}/").headers["location"] == "/cabinet/"
 
 
+def test_a_busy_session_still_ends_twelve_hours_after_signing_in(cabinet):
+    sign_in(cabinet)
+    for _ in range(12 * 3 - 1):  # a visit every twenty minutes for almost twelve hours
+        cabinet.clock.advance(minutes=20)
+        assert cabinet.http.get(f"/cabinet/{SITE}/").status_code == 200
+    cabinet.clock.advance(minutes=20, seconds=1)
+    assert cabinet.http.get(f"/cabinet/{SITE}/").headers["location"] == "/cabinet/"
+
+
 def test_an_english_partners_operator_reads_the_cabinet_in_english(make_in_process_api, sites_dir):
     site_yaml = sites_dir / SITE / "site.yaml"
     site_yaml.write_text(site_yaml.read_text(encoding="utf-8").replace("locale: ru", "locale: en"), encoding="utf-8")
