@@ -442,6 +442,7 @@ def _sender(settings: Settings, engine: Engine, registry: PartnerSites) -> Outbo
         transport_for(settings.smtp_url, settings.maildir),
         site=registry.site,
         webhook_allow=settings.webhook_allow_hosts,
+        dkim=settings.dkim_keys,
     )
 
 

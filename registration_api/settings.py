@@ -14,10 +14,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from registration_api.delivery.dkim import DkimKey, DkimKeys, UnusableKey, load_key
 from registration_api.web.origins import is_loopback, origin_of
 from storefront import ALLOW_HOSTS_VARIABLE, AllowList, language
 
 _ = language.gettext
+
+
+DKIM_KEYS_VARIABLE = "DKIM_KEYS"
 
 
 class SettingsError(ValueError):
@@ -45,6 +49,7 @@ class Settings:
     trust_proxy: bool = False
     allow_loopback_origins: bool | None = None  # unset: `serve` decides (on for a local trial run)
     webhook_allow_hosts: AllowList = field(default_factory=AllowList)
+    dkim_keys: DkimKeys = field(default_factory=DkimKeys)  # keys per sending domain; never shown
 
     def is_local_origin(self, origin: str | None) -> bool:
         """A page served from this machine (``EXTRA_ORIGINS``, or a real loopback host when the
@@ -105,6 +110,7 @@ class Settings:
             trust_proxy=_flag(env, "TRUST_PROXY"),
             allow_loopback_origins=_optional_flag(env, "ALLOW_LOOPBACK_ORIGINS"),
             webhook_allow_hosts=_allow_list(env),
+            dkim_keys=_dkim_keys(env.get(DKIM_KEYS_VARIABLE, "")),
         )
 
 
@@ -159,3 +165,31 @@ def _allow_list(env: Mapping[str, str]) -> AllowList:
                 "e.g. crm.internal,10.0.0.5,192.168.10.0/24"
             ).format(variable=ALLOW_HOSTS_VARIABLE, problem=exc)
         ) from None
+
+
+def _dkim_keys(value: str) -> DkimKeys:
+    """``DKIM_KEYS``: ``domain:selector:/path/to/key.pem`` entries separated by commas, each key
+    read and checked now, so a wrong one stops the service from starting."""
+    keys: dict[str, DkimKey] = {}
+    for entry in (part.strip() for part in value.split(",")):
+        if not entry:
+            continue
+        domain, selector, path = (item.strip() for item in [*entry.split(":", 2), "", ""][:3])
+        if not (domain and selector and path):
+            raise SettingsError(
+                _(
+                    "{variable}: «{entry}» is not domain:selector:/path/to/key.pem (separate several with commas)"
+                ).format(variable=DKIM_KEYS_VARIABLE, entry=entry)
+            )
+        try:
+            key = load_key(domain, selector, Path(path))
+        except UnusableKey as exc:
+            raise SettingsError(f"{DKIM_KEYS_VARIABLE}: {exc}") from None
+        if key.domain in keys:
+            raise SettingsError(
+                _("{variable}: {domain} has two keys; give one per domain").format(
+                    variable=DKIM_KEYS_VARIABLE, domain=key.domain
+                )
+            )
+        keys[key.domain] = key
+    return DkimKeys(tuple(keys.values()))

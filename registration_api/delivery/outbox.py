@@ -4,6 +4,18 @@ A message is claimed before sending (so two senders never send it twice), marked
 after the server accepted it, and on failure retried with exponential back-off. Messages
 live in the database, so they survive restarts; a server that was down gets them once it
 is back.
+
+Every e-mail leaves with a ``Date`` and a ``Message-ID`` (added from the row, the same on each
+try, should one have been queued without them) and, when the operator gave a key for its
+sending domain (``DKIM_KEYS``), a DKIM signature. The signature is made at each attempt, just
+before the bytes go to SMTP or the Maildir, and is not stored: the stored message (its
+Message-ID, Date and body) is what every retry sends, and only the DKIM-Signature header in
+front of it is new each time (its ``t=``). Signing at sending rather than when the message is
+first stored means the key the operator configures now signs everything still waiting: a key
+rotated (its old selector withdrawn from DNS) or DKIM switched on after an outage does not
+leave queued mail with a signature nobody can verify, the database never holds anything
+derived from the key, and every kind of e-mail, whichever code queued it, passes this one
+place. It costs one RSA signature per attempt (a few milliseconds), made off the event loop.
 """
 
 from __future__ import annotations
@@ -11,12 +23,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import logging
 import mailbox
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
@@ -26,6 +40,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from registration_api.delivery import webhook_post
+from registration_api.delivery.dkim import DkimKeys, a_label, header_fields
 from registration_api.delivery.messages import compose_queued
 from registration_api.domain import webhook_events
 from registration_api.domain.signups import Clock, utc_now
@@ -144,6 +159,21 @@ class _SmtpSession:
             client.close()
 
 
+def stamped(message: bytes, row: OutboxMessage) -> bytes:
+    """``message`` with the ``Date`` (when it was queued) and ``Message-ID`` (from the row and
+    the bytes, so the same on every try) it lacks; every e-mail the service sends has both."""
+    fields = header_fields(message)
+    first_end = message.find(b"\n")
+    eol = b"\r\n" if first_end > 0 and message[first_end - 1 : first_end] == b"\r" else b"\n"
+    added = b""
+    if fields["Date"] is None:
+        added += b"Date: " + format_datetime(row.created_at).encode("ascii") + eol
+    if fields["Message-ID"] is None:
+        domain = a_label(row.envelope_from.rpartition("@")[2]) or "localhost"
+        added += f"Message-ID: <{row.id}.{hashlib.sha256(message).hexdigest()[:20]}@{domain}>".encode("ascii") + eol
+    return added + message
+
+
 def transport_for(smtp_url: str | None, maildir: Path) -> Transport:
     return SmtpTransport(smtp_url) if smtp_url else MaildirTransport(maildir)
 
@@ -193,7 +223,8 @@ class OutboxSender:
 
     ``site(site_id)`` gives a served site (None: not served), whose templates compose the
     e-mails queued without their bytes and whose webhook secret signs its events;
-    ``webhook_allow`` names the internal hosts events may go to besides public ones.
+    ``webhook_allow`` names the internal hosts events may go to besides public ones;
+    ``dkim`` holds the operator's DKIM keys, which sign each e-mail as it is sent.
     """
 
     def __init__(
@@ -203,12 +234,14 @@ class OutboxSender:
         clock: Clock = utc_now,
         site: Callable[[str], Site | None] = lambda site_id: None,
         webhook_allow: AllowList | None = None,
+        dkim: DkimKeys | None = None,
     ):
         self.engine = engine
         self.transport = transport
         self.clock = clock
         self.site = site
         self.webhook_allow = webhook_allow or AllowList()
+        self.dkim = dkim or DkimKeys()
 
     def _compose(self, rows: list[OutboxMessage]) -> tuple[dict[int, bytes], list[Failure]]:
         """Compose the e-mails among ``rows`` queued without their bytes and store them, so a
@@ -232,6 +265,21 @@ class OutboxSender:
                 for message_id, message in composed.items():
                     conn.execute(outbox.update().where(outbox.c.id == message_id).values(message=message, compose=None))
         return composed, failed
+
+    def _finish(self, rows: list[OutboxMessage], composed: dict[int, bytes]) -> tuple[dict[int, bytes], list[Failure]]:
+        """The bytes each e-mail among ``rows`` goes out as (see the module's docstring): its
+        ``Date`` and ``Message-ID`` made sure of, signed with its domain's DKIM key if any."""
+        finished: dict[int, bytes] = {}
+        failed: list[Failure] = []
+        for row in rows:
+            message = composed.get(row.id, row.message)
+            if row.channel != "email" or not message:
+                continue
+            try:
+                finished[row.id] = self.dkim.sign(stamped(message, row))
+            except Exception as exc:
+                failed.append((row.id, row.attempts + 1, f"{type(exc).__name__}: {exc}"))
+        return finished, failed
 
     async def _deliver(self, row: OutboxMessage, message: bytes, mail: Session) -> str:
         """Send one outbox row; returns where it went, raises on failure."""
@@ -322,6 +370,8 @@ class OutboxSender:
                 return report
             channel_of = {row.id: row.channel for row in rows}
             composed, failed = await asyncio.to_thread(self._compose, rows)
+            finished, unsigned = await asyncio.to_thread(self._finish, rows, composed)
+            failed += unsigned
             for message_id, attempt, error in failed:
                 log.warning(
                     _("email id={id} attempt={attempt} could not be composed ({error}); retry in {wait}").format(
@@ -336,7 +386,7 @@ class OutboxSender:
                         continue
                     attempt = row.attempts + 1
                     try:
-                        via = await self._deliver(row, composed.get(row.id, row.message), mail)
+                        via = await self._deliver(row, finished.get(row.id, row.message), mail)
                     except Exception as exc:
                         failed.append((row.id, attempt, f"{type(exc).__name__}: {exc}"))
                         log.warning(

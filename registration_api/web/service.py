@@ -39,6 +39,7 @@ class Service:
             clock=clock,
             site=self.sites.site,
             webhook_allow=settings.webhook_allow_hosts,
+            dkim=settings.dkim_keys,
         )
         self.pages = ThemedPages(assets_root=assets_root(settings.public_base))
         self.link_secret = ""  # signs extension links; read from the database at start-up
