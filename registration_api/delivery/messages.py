@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from registration_api.delivery.mail_layout import inline_styles, layout_context
 from storefront import Site, sandboxed_environment
 
 TEMPLATES = Path(__file__).parent.parent / "templates" / "mail"
@@ -86,12 +87,14 @@ def _environment(locale: str) -> jinja2.Environment:
 
 
 def _render(site: Site, name: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
-    """Subject, text and HTML of one message template (``.txt`` ones are not HTML-escaped)."""
+    """Subject, text and HTML of one message template (``.txt`` ones are not HTML-escaped);
+    both bodies in the partner's layout (``base.txt``, ``base.html``), the HTML's styles inlined."""
     env = _environment(site.locale)
+    context = {**context, "layout": layout_context(site, name, context)}
     return (
         env.get_template(f"{name}.subject.txt").render(context).strip(),
         env.get_template(f"{name}.txt").render(context),
-        env.get_template(f"{name}.html").render(context),
+        inline_styles(env.get_template(f"{name}.html").render(context)),
     )
 
 
