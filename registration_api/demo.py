@@ -1,6 +1,7 @@
 """A partner's cabinet with a believable past, for pictures and demonstrations: three months of
 sign-ups across the partner's registration pages, trials running and ending, clients who
-converted, left with a reason or extended their trial themselves, and invitation codes.
+converted, left with a reason or extended their trial themselves, and invitation codes; and
+every kind of e-mail the service sends, written to an invented client.
 
 Made from a fixed seed, so the same day gives the same cabinet. The people are invented: their
 addresses are on ``example`` domains and their ИНН only have valid check digits.
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from registration_api.domain import invitations
+from registration_api.delivery import messages
+from registration_api.domain import invitations, operators
 from registration_api.domain.identifiers import inn_check_digit
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.domain.signups import subscriber_number
@@ -117,3 +119,44 @@ def fill(engine: Engine, partner: PartnerSite, now: dt.datetime, *, count: int =
         engine, partner, invitations.Order(count=5, expires_days=30), now=now, mail_from="", activation_base=""
     )
     return Demo(subscribers=count, shown_number=shown or "")
+
+
+def sample_mails(partner: PartnerSite, *, public_base: str, sender: str, now: dt.datetime) -> dict[str, bytes]:
+    """Every kind of e-mail the service sends, composed by the code that sends it for an invented
+    client of ``partner``: what ``registration-api screenshots --mail`` photographs."""
+    site = partner.site
+    base = public_base.rstrip("/")
+    today = now.date()
+    lead = messages.Lead("1000042", "Анна Кузнецова", "anna@client.example", "+79123456789", "ООО «Ромашка»",
+                         "6671045280", today + dt.timedelta(days=30), now)  # fmt: skip
+    page = site.config.registration[0]
+    notice, welcome = (
+        messages.compose_queued(site, queued.purpose, queued.recipients, queued.envelope_from, queued.compose or {})
+        for queued in messages.registration_mail(
+            site,
+            lead,
+            sender,
+            tariff_id=page.tariff,
+            trial_days=page.trial_days,
+            application_id=None,
+            source=(page.title, None),
+        )
+    )
+    offer = messages.InvitationOffer("K7Q2-M4X9-4RTA-WB3H", f"{base}/invite/K7Q2-M4X9-4RTA-WB3H", page.tariff, 14, None)
+    client = {"name": lead.name, "number": lead.number, "ends": today + dt.timedelta(days=7), "days": 7}
+    digest_item = {**client, "email": lead.email, "phone": lead.phone, "status": "trial"}
+    composed = {
+        "reminder": ("reminder", {**client, "kind": "before_7", "link": f"{base}/extend/1000042.sample"}),
+        "digest": ("digest", {"items": [digest_item], "today": today}),
+    }
+    mails = {"partner_notice": notice, "welcome": welcome}
+    mails["invitation"] = messages.invitation_mail(
+        site, offer, email="new@client.example", sender=sender, when=now
+    ).message
+    for kind, (template, context) in composed.items():
+        mails[kind] = messages.compose(
+            site, template, context, to=[lead.email], reply_to=sender, sender=sender, when=now
+        ).message
+    asked = operators.LinkRequest(str(site.config.partner.operators[0]), f"{base}/cabinet/", sender, now)
+    mails["sign_in"] = operators.sign_in_mail(partner, asked, f"{base}/cabinet/sign-in/sample").message
+    return mails

@@ -1,5 +1,6 @@
 """``registration-api screenshots SITE_ID --out DIR``: PNGs of every page of a partner's cabinet,
-at a desktop's and a phone's width, as the partner's operator sees them.
+at a desktop's and a phone's width, as the partner's operator sees them; with ``--mail``, of every
+kind of e-mail the service sends the partner and its clients, at 360 and 600 px.
 
 The service runs on a throwaway SQLite database filled by :mod:`registration_api.demo` (never the
 database of ``DATABASE_URL``), sends no e-mail, and the browser is signed in as the partner's
@@ -10,6 +11,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import email
+import email.message
+import email.policy
 import socket
 import sys
 import tempfile
@@ -34,12 +38,21 @@ PAGES = (
     ("settings", "settings"),
 )
 VIEWPORTS = {"desktop": (1280, 900), "phone": (360, 780)}
+#: The service's address the e-mails' links show when PUBLIC_BASE_URL is not set.
+SAMPLE_SERVICE = "https://api.storefront.example/"
+#: The widths the e-mails are photographed at: a phone's, and a desktop client's reading pane.
+MAIL_WIDTHS = (360, 600)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("site_id", metavar="SITE_ID", help=_("the site whose cabinet to photograph"))
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help=_("folder for the PNG files"))
     parser.add_argument("--full-page", action="store_true", help=_("the whole page, not just the first screen"))
+    parser.add_argument(
+        "--mail",
+        action="store_true",
+        help=_("photograph every kind of e-mail instead, whole, at 360 and 600 px"),
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -58,6 +71,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except ImportError:
         _fail(_("screenshots need Playwright: pip install 'storefront[screenshots]'"))
         return 1
+    # the e-mails' links name the service's real address, or an example one (never the throwaway's)
+    mail_base = settings.public_base_url or SAMPLE_SERVICE
     with tempfile.TemporaryDirectory() as temp:
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
@@ -80,6 +95,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 _fail(_("there is no site «{site}» the service can serve").format(site=args.site_id))
                 return 1
             now = service.clock()
+            if args.mail:
+                mails = demo.sample_mails(partner, public_base=mail_base, sender=service.settings.mail_from, now=now)
+                written = _photograph_mails(sync_playwright, mails, args)
+                return _wrote(written, args.out)
             shown = demo.fill(service.engine, partner, now)
             operator = str(partner.site.config.partner.operators[0])
             session = Session.signed_in(operator, now)
@@ -96,9 +115,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             server.should_exit = True
             thread.join(timeout=10)
+    return _wrote(written, args.out)
+
+
+def _wrote(written: int, out: Path) -> int:
     print(
         ngettext("Wrote {n} screenshot to {out}/", "Wrote {n} screenshots to {out}/", written).format(
-            n=written, out=args.out
+            n=written, out=out
         )
     )
     return 0
@@ -125,6 +148,27 @@ def _photograph(
                 page.screenshot(path=str(args.out / f"cabinet-{label}-{device}.png"), full_page=args.full_page)
                 written += 1
             context.close()
+        browser.close()
+    return written
+
+
+def _photograph_mails(sync_playwright: Any, mails: dict[str, bytes], args: argparse.Namespace) -> int:
+    """The HTML part of each e-mail, whole, at each of :data:`MAIL_WIDTHS`, as a mail client shows it."""
+    from storefront import CHROMIUM_FLAGS, chromium_path
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        for kind, raw in mails.items():
+            body = email.message_from_bytes(raw, policy=email.policy.default).get_body(("html",))
+            html = body.get_content() if isinstance(body, email.message.EmailMessage) else ""
+            for width in MAIL_WIDTHS:
+                page = browser.new_page(viewport={"width": width, "height": 100})  # the picture is the whole e-mail
+                page.set_content(html, wait_until="load")
+                page.screenshot(path=str(args.out / f"mail-{kind.replace('_', '-')}-{width}.png"), full_page=True)
+                page.close()
+                written += 1
         browser.close()
     return written
 

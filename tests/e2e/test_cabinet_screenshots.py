@@ -44,3 +44,22 @@ def test_an_unknown_site_is_named_in_the_refusal(tmp_path):
     )
     assert result.returncode == 1
     assert "nobody" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_every_kind_of_e_mail_at_a_phones_and_a_mail_clients_width(tmp_path):
+    out = tmp_path / "mail"
+    result = subprocess.run(
+        [sys.executable, "-m", "registration_api", "screenshots", "oblako-plus", "--mail", "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "VAR_DIR": str(tmp_path / "var")},
+    )
+    assert result.returncode == 0, result.stderr
+    kinds = ("partner-notice", "welcome", "invitation", "reminder", "digest", "sign-in")
+    assert {p.name for p in out.iterdir()} == {f"mail-{k}-{w}.png" for k in kinds for w in (360, 600)}
+    for kind in kinds:
+        narrow, wide = png_size(out / f"mail-{kind}-360.png"), png_size(out / f"mail-{kind}-600.png")
+        assert (narrow[0], wide[0]) == (360, 600), "nothing wider than its window"
+        assert narrow[1] > wide[1], "the narrow one wraps into more lines"
