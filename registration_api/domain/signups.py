@@ -48,6 +48,7 @@ class SignUp:
     company: str | None
     inn: str | None
     token: str | None
+    news_consent: str | None = None  # the wording of news and offers they ticked; None: not ticked
 
     @property
     def email_key(self) -> str:
@@ -253,6 +254,8 @@ def _subscriber_row(request: _Request, now: dt.datetime, today: dt.date) -> NewS
         "trial_ends": today + dt.timedelta(days=page.trial_days),
         "token": signup.token,
         "search_text": search_text(signup.name, signup.email, signup.phone, signup.company, signup.inn),
+        "news_consent_at": now if signup.news_consent else None,
+        "news_consent_text": signup.news_consent,
     }
 
 
@@ -287,6 +290,8 @@ def create_subscriber(
             trial_ends=trial_ends,
             invitation_id=invitation_id,
             search_text=search_text(signup.name, signup.email, signup.phone, signup.company, signup.inn),
+            news_consent_at=now if signup.news_consent else None,
+            news_consent_text=signup.news_consent,
         )
         .returning(subscribers.c.id)
     ).scalar_one()

@@ -113,6 +113,12 @@ def _cabinet_pages(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _news_consent(conn: Connection) -> None:
+    """Consent to news and offers by e-mail, given apart from the personal-data consent: when, and
+    the wording agreed to (none for everyone registered before)."""
+    _add_missing_columns(conn, subscribers, ["news_consent_at", "news_consent_text"])
+
+
 #: Rows filled per statement when a migration fills a new column of existing rows.
 _BACKFILL_BATCH = 5000
 
@@ -124,6 +130,7 @@ MIGRATIONS: list[Migration] = [
     _cabinet_subscribers,
     _cabinet_search,
     _cabinet_pages,
+    _news_consent,
 ]
 
 

@@ -53,6 +53,7 @@ SUBSCRIBER_COLUMNS = (
     "extended_at",
     "gone_at",
     "gone_reason",
+    "news_consent_at",
 )
 
 #: Columns of the partner's listing of invitations (API, CSV and the command line), in order.
@@ -68,7 +69,7 @@ INVITATION_COLUMNS = (
 )
 
 #: Columns of the listings that are moments: ISO 8601 with their UTC offset, ``2026-03-10T09:30:00+00:00``.
-MOMENT_COLUMNS = frozenset({"created_at", "extended_at", "gone_at", "expires_at", "activated_at"})
+MOMENT_COLUMNS = frozenset({"created_at", "extended_at", "gone_at", "expires_at", "activated_at", "news_consent_at"})
 #: Columns of the listings that are days, ``2026-04-09``: a trial or a paid period ends with a day.
 DAY_COLUMNS = frozenset({"trial_ends", "paid_until"})
 
@@ -104,6 +105,8 @@ class Subscriber:
     invitation_id: int | None
     converted_at: dt.datetime | None
     gone_cause: str | None
+    news_consent_at: dt.datetime | None  # when they agreed to news and offers by e-mail; None: they did not
+    news_consent_text: str | None  # the wording they agreed to
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> Subscriber:
@@ -133,6 +136,8 @@ class Subscriber:
             invitation_id=row.invitation_id,
             converted_at=aware_or_none(row.converted_at),
             gone_cause=row.gone_cause,
+            news_consent_at=aware_or_none(row.news_consent_at),
+            news_consent_text=row.news_consent_text,
         )
 
     @property
@@ -161,6 +166,7 @@ class Subscriber:
             "extended_at": _iso(self.extended_at),
             "gone_at": _iso(self.gone_at),
             "gone_reason": self.gone_reason,
+            "news_consent_at": _iso(self.news_consent_at),
         }
 
 
@@ -369,3 +375,5 @@ class NewSubscriber(TypedDict):
     trial_ends: dt.date
     token: str | None
     search_text: str  # what the cabinet search finds it by (storage.search_text)
+    news_consent_at: dt.datetime | None
+    news_consent_text: str | None

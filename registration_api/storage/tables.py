@@ -43,6 +43,8 @@ subscribers = sa.Table(
     sa.Column("converted_at", sa.DateTime(timezone=True)),
     sa.Column("gone_cause", sa.String(40)),  # one of subscriptions.DEPARTURE_CAUSES; gone_reason is free text
     sa.Column("search_text", sa.Text),  # storage.search_text.search_text
+    sa.Column("news_consent_at", sa.DateTime(timezone=True)),  # when they agreed to news and offers (38-FZ art. 18)
+    sa.Column("news_consent_text", sa.Text),  # the wording they agreed to, as the form showed it
     sa.Index(
         "subscribers_one_active_trial",
         "site_id",

@@ -187,7 +187,7 @@ def _page_name(partner: PartnerSite, page_id: str) -> str:
     return next((p.title for p in partner.site.config.registration if p.id == page_id), page_id)
 
 
-def _details(partner: PartnerSite, subscriber: Subscriber) -> list[dict[str, str]]:
+def _details(service: Service, partner: PartnerSite, subscriber: Subscriber) -> list[dict[str, str]]:
     """The subscriber's card in the page's language: what, its value, and a link if it has one."""
     named = subscriptions.STATUS_NAMES.get(subscriber.status)
     status = _(named) if named else subscriber.status
@@ -203,9 +203,19 @@ def _details(partner: PartnerSite, subscriber: Subscriber) -> list[dict[str, str
         (_("Status"), status),
         (_("Trial ends"), day(subscriber.trial_ends)),
         (_("Paid until"), day(subscriber.paid_until)),
+        (_("News and offers by e-mail"), _news_consent(service, subscriber)),
     ]
     links = {subscriber.email: mailto(subscriber.email), subscriber.phone: f"tel:{subscriber.phone}"}
     return [{"what": what, "value": value, "link": links.get(value, "")} for what, value in shown]
+
+
+def _news_consent(service: Service, subscriber: Subscriber) -> str:
+    """Whether and when they agreed to news and offers, and to which wording."""
+    if subscriber.news_consent_at is None:
+        return _("not agreed")
+    return _("agreed {moment}: {wording}").format(
+        moment=moment(service, subscriber.news_consent_at), wording=subscriber.news_consent_text or ""
+    )
 
 
 def _delivery(service: Service, queued: Queued) -> str:
@@ -302,7 +312,7 @@ async def _show(
             rows.append({"when": moment(service, event.at), "what": what, "details": details})
         context = {
             "title": _("Subscriber {number}").format(number=subscriber.number),
-            "details": _details(partner, subscriber),
+            "details": _details(service, partner, subscriber),
             "history": rows,
             "done": _(DONE[done]) if done in DONE else None,
             "notes": _notes(service, subscriber),

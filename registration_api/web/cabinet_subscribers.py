@@ -264,6 +264,7 @@ def _export_table(service: Service, partner: PartnerSite, criteria: Criteria) ->
             local(service, s.gone_at),
             causes.get(s.gone_cause, s.gone_cause) if s.gone_cause else None,
             s.gone_reason,
+            local(service, s.news_consent_at),
         ]
 
     batches = subscriber_search.batches(service.engine, partner.id, criteria)
@@ -286,6 +287,7 @@ def _export_table(service: Service, partner: PartnerSite, criteria: Criteria) ->
             _("Left on"),
             _("Why they left"),
             _("In their own words"),
+            _("Agreed to news and offers on"),
         ],
         rows=(row(s) for batch in batches for s in batch),
         widths=(10, 28, 30, 13, 30, 17, 14, 30, 14, 17, 12, 17, 12, 17, 30, 40),

@@ -11,9 +11,9 @@ from wtforms.validators import ValidationError
 from registration_api.domain.identifiers import inn_is_valid, normalise_phone
 from registration_api.domain.signups import SignUp
 from registration_api.web.inputs import CONSENT_VALUE
-from storefront import Translator
+from storefront import Site, Translator
 
-FIELDS = ("name", "email", "phone", "company", "inn", "consent")
+FIELDS = ("name", "email", "phone", "company", "inn", "consent", "news")
 
 
 class PhoneField(StringField):
@@ -74,6 +74,7 @@ class RegistrationForm(Form):
     company: StringField
     inn: StringField
     consent: BooleanField
+    news: BooleanField  # news and offers by e-mail: optional, apart from the personal-data consent
     website: StringField  # the honeypot: hidden from people, filled by bots
     token: StringField  # the idempotency token the page's script fills
 
@@ -118,6 +119,7 @@ def registration_form(locale: str) -> type[RegistrationForm]:
         )
         inn = StringField(filters=[_strip], validators=[validators.Optional(), _Inn(t("err_inn_invalid"))])
         consent = _Checkbox(validators=[validators.DataRequired(t("err_consent_required"))])
+        news = _Checkbox()
         website = StringField(filters=[_strip])
         token = StringField(filters=[_strip], validators=[validators.Optional(), validators.Length(max=100)])
 
@@ -134,8 +136,16 @@ def typed_values(form: Form) -> dict[str, object]:
     return {name: (form[name].data or "") for name in (*FIELDS, "token")}
 
 
-def signup_of(form: RegistrationForm, *, with_token: bool = True) -> SignUp:
-    """The validated ``form`` as a sign-up, normalised; ``with_token`` keeps its idempotency token."""
+@cache
+def news_consent_wording(locale: str, partner_name: str) -> str:
+    """The label of the news-and-offers checkbox exactly as the themes show it (``_macros.html``)."""
+    t = Translator(locale)
+    return t.text("news_consent", partner=t.quoted(partner_name))
+
+
+def signup_of(form: RegistrationForm, site: Site, *, with_token: bool = True) -> SignUp:
+    """The validated ``form`` of ``site`` as a sign-up, normalised, with the wording of news and offers
+    if they ticked it; ``with_token`` keeps its idempotency token."""
     name, email, phone = form.name.data, form.email.data, form.phone.normalised
     if name is None or email is None or phone is None:
         raise ValueError("only a validated registration form is a sign-up")
@@ -146,4 +156,5 @@ def signup_of(form: RegistrationForm, *, with_token: bool = True) -> SignUp:
         company=form.company.data or None,
         inn=(form.inn.data or "").replace(" ", "") or None,
         token=(form.token.data or None) if with_token else None,
+        news_consent=news_consent_wording(site.locale, site.config.partner.name) if form.news.data else None,
     )

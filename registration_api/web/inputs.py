@@ -26,7 +26,7 @@ from storefront import code_point, first_forbidden
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 JSON_TYPE = "application/json"
 MAX_JSON_DEPTH = 16
-CHECKBOX, CONSENT_VALUE = "consent", "yes"  # the form's checkbox (storefront/themes/base/templates/_macros.html)
+CHECKBOXES, CONSENT_VALUE = ("consent", "news"), "yes"  # the form's checkboxes (themes/base/templates/_macros.html)
 
 # The generator's rule (storefront.site.characters) as JSON Schema patterns: no controls but tab and line
 # breaks (none at all in one line), no non-characters; "said" texts hold more than blanks.
@@ -121,9 +121,9 @@ def _form_value(key: str, value: Any) -> str:
     """A JSON form field: a string, or for the checkbox ``true`` (its value) or ``false`` (unchecked)."""
     if isinstance(value, str):
         return value
-    if key == CHECKBOX and isinstance(value, bool):
+    if key in CHECKBOXES and isinstance(value, bool):
         return CONSENT_VALUE if value else ""
-    raise HTTPException(422, f"field '{key}' must be a string" + (" or true" if key == CHECKBOX else ""))
+    raise HTTPException(422, f"field '{key}' must be a string" + (" or true" if key in CHECKBOXES else ""))
 
 
 async def read_json(request: Request, *, cap: int, timeout: float) -> dict[str, Any]:

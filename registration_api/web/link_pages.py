@@ -125,7 +125,7 @@ async def activate_invitation(request: Request) -> Response:
         return await service.pages.respond(shown, 422)
     if form.website.data:  # a bot that filled the hidden field: told the code is used, dropped
         return await service.pages.respond(_invitation_message(partner, invitation, "invite_used"))
-    signup = signup_of(form, with_token=False)
+    signup = signup_of(form, partner.site, with_token=False)
     settings = service.settings
 
     def activate() -> Lead:

@@ -51,6 +51,12 @@ _FIELDS = {
         "enum": [CONSENT_VALUE],
         "description": "Consent to personal data processing (152-FZ): exactly the checkbox's value.",
     },
+    "news": {
+        "type": "string",
+        "pattern": TEXT_PATTERN,
+        "description": "Consent to news and offers by e-mail (38-FZ art. 18), optional and apart from `consent`: "
+        "only the checkbox's value `yes` is consent, anything else is none. Its time and wording are stored.",
+    },
     "website": {
         "type": "string",
         "pattern": TEXT_PATTERN,
@@ -75,6 +81,11 @@ _JSON_FORM = {
     "properties": {
         **_FIELDS,
         "consent": {"enum": [CONSENT_VALUE, True], "description": "Consent to personal data processing (152-FZ)."},
+        "news": {
+            "type": ["string", "boolean"],
+            "pattern": TEXT_PATTERN,
+            "description": "Consent to news and offers by e-mail, optional: `true` or `yes` is consent.",
+        },
     },
 }
 _FORM_BODY = {

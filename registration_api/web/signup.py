@@ -118,7 +118,7 @@ async def register(request: Request) -> Response:
             return JSONResponse({"status": "registered"}, status_code=201, headers=cors)
         return RedirectResponse(thanks, status_code=303)
 
-    signup = signup_of(form)
+    signup = signup_of(form, partner.site)
     outcome = await service.signups.register(partner, page, signup)
     service.outbox_waiting.set()
     if not wants_json(request):

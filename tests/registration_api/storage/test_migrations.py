@@ -106,6 +106,7 @@ def test_a_version_1_database_gains_partner_access_and_keeps_its_rows(database_u
                 [
                     *("paid_until", "gone_at", "gone_reason", "extended_at", "invitation_id"),
                     *("converted_at", "gone_cause", "search_text"),  # added for the cabinet
+                    *("news_consent_at", "news_consent_text"),  # consent to news and offers
                 ],
             ),
             ("outbox", ["channel", "target_url", "site_id"]),
@@ -125,6 +126,7 @@ def test_a_version_1_database_gains_partner_access_and_keeps_its_rows(database_u
     with engine.connect() as conn:
         row = conn.execute(sa.select(tables.subscribers)).one()
         assert row.number == "1000001" and row.paid_until is None and row.extended_at is None
+        assert row.news_consent_at is None and row.news_consent_text is None  # nobody agreed before it was asked
         assert row.search_text == "елкина анна e@x.example 79123456789"  # found by the cabinet's search
         assert {i["name"] for i in sa.inspect(conn).get_indexes("subscribers")} >= set(added_since)
         assert "outbox_site" in {i["name"] for i in sa.inspect(conn).get_indexes("outbox")}

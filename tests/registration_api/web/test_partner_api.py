@@ -113,6 +113,7 @@ def test_the_listing_shows_each_subscriber_newest_first(partner):
         "extended_at": None,
         "gone_at": None,
         "gone_reason": None,
+        "news_consent_at": None,
     }
     assert rows[0]["created_at"].startswith("2026-03-11T09:30:00")
 
@@ -401,6 +402,7 @@ def test_the_openapi_document_says_which_columns_are_moments_and_days(in_process
         "created_at",
         "extended_at",
         "gone_at",
+        "news_consent_at",
     }
     assert {column for column, schema in row.items() if schema.get("format") == "date"} == DAY_COLUMNS
 
