@@ -36,6 +36,7 @@ FIELDS = [
     "company",
     "inn",
     "consent",
+    "news",
     "website",
     "token",
     "paid_until",
