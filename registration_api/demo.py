@@ -147,7 +147,7 @@ def sample_mails(partner: PartnerSite, *, public_base: str, sender: str, now: dt
     digest_item = {**client, "email": lead.email, "phone": lead.phone, "status": "trial"}
     composed = {
         "reminder": ("reminder", {**client, "kind": "before_7", "link": f"{base}/extend/1000042.sample"}),
-        "digest": ("digest", {"items": [digest_item], "today": today}),
+        "digest": ("digest", {"items": [digest_item], "today": today, "link": f"{base}/cabinet/{partner.id}/ending"}),
     }
     mails = {"partner_notice": notice, "welcome": welcome}
     mails["invitation"] = messages.invitation_mail(

@@ -132,6 +132,7 @@ def layout_context(site: Site, template: str, context: Mapping[str, Any]) -> dic
             "colours": palette(site),
             "link_hint": _("If the button does not open, copy this address into your browser:"),
             "reply": _("Reply to the client"),
+            "open_cabinet": _("Open the list in your cabinet"),
         }
 
 

@@ -174,7 +174,8 @@ class Reminder:
         message = compose(
             partner.site,
             "digest",
-            {"items": items, "today": today},
+            # the button opens the same list, live, in the partner's cabinet
+            {"items": items, "today": today, "link": f"{self.public_base}/cabinet/{site_id}/ending"},
             to=notify,
             reply_to=str(partner.site.config.partner.email),
             sender=self.mail_from,

@@ -18,6 +18,7 @@ SENDER = "robot@storefront.example"
 EXTEND = "https://api.storefront.example/extend/abc123"
 INVITE = "https://oblako-plus.example/invite/K7Q2-M4X9"
 SIGN_IN = "https://api.storefront.example/cabinet/sign-in/tok3n"
+DIGEST = "https://api.storefront.example/cabinet/oblako-plus/ending"
 
 
 def oblako(partner_changes=None, brand_changes=None):
@@ -60,7 +61,7 @@ def all_kinds(site) -> dict[str, tuple[email.message.EmailMessage, str | None]]:
     digest = messages.compose(
         site,
         "digest",
-        {"items": [{**item, "status": "trial", "ends": dt.date(2026, 3, 15)}], "today": WHEN.date()},
+        {"items": [{**item, "status": "trial", "ends": dt.date(2026, 3, 15)}], "today": WHEN.date(), "link": DIGEST},
         to=["sales@oblako-plus.example"],
         reply_to=SENDER,
         sender=SENDER,
@@ -74,6 +75,6 @@ def all_kinds(site) -> dict[str, tuple[email.message.EmailMessage, str | None]]:
         "invitation": (_parsed(invitation.message), INVITE),
         "reminder with the extension link": (reminder(site), EXTEND),
         "reminder": (reminder(site, "after_5", None), None),
-        "digest": (_parsed(digest.message), None),
+        "digest": (_parsed(digest.message), DIGEST),
         "sign_in": (_parsed(sign_in.message), SIGN_IN),
     }

@@ -13,6 +13,7 @@ from lxml import html
 from registration_api.web import cabinet_ending
 from tests.registration_api.domain.test_ending import add
 from tests.registration_api.web.test_cabinet_auth import SITE, sign_in, text_of
+from tests.support import SERVICE_URL
 
 PAGE = f"/cabinet/{SITE}/ending"
 #: The page's day, a Monday (the day of the digest): 9 March 2026 at 12:30 in Moscow.
@@ -126,6 +127,9 @@ def test_the_monday_digest_lists_the_same_subscribers_as_the_page(cabinet):
     assert "sales@oblako-plus.example" in digest["To"]
     assert re.findall(r"— (\d+) ", digest.get_body("plain").get_content()) == listed
     assert len(listed) == 4
+    assert f"Открыть список в кабинете: {SERVICE_URL}{PAGE}" in digest.get_body("plain").get_content()
+    [button] = html.fromstring(digest.get_body("html").get_content()).xpath("//a[text()='Открыть список в кабинете']")
+    assert button.get("href") == f"{SERVICE_URL}{PAGE}", "the digest's button opens the live page"
 
 
 def test_a_long_list_shows_its_first_rows_and_says_so(cabinet, monkeypatch):
