@@ -1,7 +1,7 @@
 """storefront: a white-label storefront generator for partners of a cloud accounting service.
 
 What other code may use (the registration service does, and nothing else of the generator):
-loading a site, rendering one of its pages, translations and formatting, the language of messages,
+loading a site, rendering one of its pages, translations, formatting and WCAG contrast, the language of messages,
 the partner-file and webhook-address rules the service must share, the browser pictures are taken
 with, and the error types. Everything else is internal and may change.
 
@@ -40,6 +40,7 @@ _EXPORTS = {
     # translations and formatting
     "Translator": "storefront.i18n",
     "formatting": "storefront.formatting",
+    "contrast": "storefront.site.contrast",
     "language": "storefront.language",
     # rules the service shares with the generator
     "first_forbidden": "storefront.site.characters",
@@ -74,6 +75,7 @@ __all__ = [  # the names of _EXPORTS (a test keeps the two alike)
     "Translator",
     "chromium_path",
     "code_point",
+    "contrast",
     "display_path",
     "fingerprint",
     "first_forbidden",
@@ -96,6 +98,7 @@ if TYPE_CHECKING:
     from storefront.render.environment import sandboxed_environment
     from storefront.render.pages import Page
     from storefront.render.site_renderer import SiteRenderer
+    from storefront.site import contrast
     from storefront.site.characters import code_point, first_forbidden
     from storefront.site.diagnostics import Problem, display_path
     from storefront.site.loader import NewsItem, Site, load_site
@@ -108,7 +111,7 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'storefront' has no attribute {name!r}")
-    if name in ("formatting", "language"):  # modules, not names in them
+    if name in ("formatting", "language", "contrast"):  # modules, not names in them
         return importlib.import_module(module)
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value

@@ -21,7 +21,6 @@ inverts the colours (Gmail's and Outlook's apps) inverts pairs that keep their c
 
 from __future__ import annotations
 
-import colorsys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +28,7 @@ from typing import Any
 import css_inline
 
 from storefront import Site, language
+from storefront import contrast as contrast_rules
 
 _ = language.gettext
 N_ = language.N_
@@ -40,40 +40,19 @@ INK = "#1d2330"
 WHITE = "#ffffff"
 CARD_DARK = "#1c1f24"
 #: WCAG AA for normal text.
-AA = 4.5
-#: The sRGB channel value below which WCAG counts a channel as linear.
-_LINEAR = 0.04045
+AA = contrast_rules.AA_TEXT
 
 _INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 
 
-def _channels(colour: str) -> tuple[float, float, float]:
-    digits = colour.lstrip("#")
-    red, green, blue = (int(digits[at : at + 2], 16) / 255 for at in (0, 2, 4))
-    return red, green, blue
-
-
-def _relative_luminance(colour: str) -> float:
-    linear = [c / 12.92 if c <= _LINEAR else ((c + 0.055) / 1.055) ** 2.4 for c in _channels(colour)]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
 def contrast(one: str, other: str) -> float:
     """WCAG contrast ratio of two ``#rrggbb`` colours: 1 (none) to 21 (black on white)."""
-    lighter, darker = sorted((_relative_luminance(one), _relative_luminance(other)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
+    return contrast_rules.ratio(one, other)
 
 
 def _shaded_until_readable(colour: str, against: str, *, lighter: bool) -> str:
     """``colour``, or the nearest shade of its hue (darker or lighter) that reads at AA on ``against``."""
-    hue, lightness, saturation = colorsys.rgb_to_hls(*_channels(colour))
-    step = 0.01 if lighter else -0.01
-    candidate = colour
-    while contrast(candidate, against) < AA and 0 <= lightness <= 1:
-        lightness += step
-        rgb = colorsys.hls_to_rgb(hue, min(1.0, max(0.0, lightness)), saturation)
-        candidate = "#" + "".join(f"{round(c * 255):02x}" for c in rgb)
-    return candidate
+    return contrast_rules.shaded_until(colour, against, AA, lighter=lighter)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,18 @@ def nearest_passing(colour: str, against: list[str], minimum: float) -> str | No
     return None
 
 
+def shaded_until(colour: str, against: str, minimum: float, *, lighter: bool) -> str:
+    """``colour``, or the nearest shade of its hue in one direction (lighter or darker) that
+    reaches ``minimum`` against ``against`` (white or black at the end of the way)."""
+    h, lightness, s = colorsys.rgb_to_hls(*_rgb(colour))
+    candidate = colour
+    step = 0.01 if lighter else -0.01
+    while ratio(candidate, against) < minimum and 0 <= lightness <= 1:
+        lightness += step
+        candidate = _hex(colorsys.hls_to_rgb(h, min(1.0, max(0.0, lightness)), s))
+    return candidate
+
+
 def readable_on(background: str, light: str = "#ffffff", dark: str = "#111111") -> str:
     """Whichever of a light and a dark text colour reads better on ``background``."""
     return light if ratio(light, background) >= ratio(dark, background) else dark
