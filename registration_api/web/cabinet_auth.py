@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute
 from wtforms import Form, StringField, validators
 
 from registration_api.domain import operators
-from registration_api.web.cabinet_forms import strip
+from registration_api.web.cabinet_forms import email_checks, strip
 from registration_api.web.cabinet_pages import (
     DEFAULT_LANGUAGE,
     PREFIX,
@@ -61,10 +61,7 @@ def sign_in_form(lang: str) -> type[SignInForm]:
                 filters=[strip],
                 validators=[
                     validators.DataRequired(_("Type your e-mail address.")),
-                    validators.Length(max=254, message=_("This address is too long.")),
-                    validators.Email(
-                        _("This is not an e-mail address; write it as name@company.ru."), granular_message=False
-                    ),
+                    *email_checks(),
                 ],
             )
 

@@ -23,7 +23,7 @@ from registration_api.domain.exports import Cell, Table
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.storage.records import Invitation
 from registration_api.web.cabinet_downloads import FORMATS, Made, file_routes, local
-from registration_api.web.cabinet_forms import strip
+from registration_api.web.cabinet_forms import email_checks, strip
 from registration_api.web.cabinet_pages import PREFIX, Opened, moment, partner_endpoint, partner_form_endpoint
 from registration_api.web.routing import resource
 from registration_api.web.service import Service
@@ -62,10 +62,7 @@ def invitation_form(lang: str) -> type[InvitationForm]:
                 filters=[strip],
                 validators=[
                     validators.Optional(),
-                    validators.Length(max=254, message=_("This address is too long.")),
-                    validators.Email(
-                        _("This is not an e-mail address; write it as name@company.ru."), granular_message=False
-                    ),
+                    *email_checks(),
                 ],
             )
             count = IntegerField(
