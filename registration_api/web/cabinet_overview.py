@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute
 from registration_api.domain import cabinet_overview, operators
 from registration_api.storage.records import AuditEntry
 from registration_api.web import svg_chart
-from registration_api.web.cabinet_pages import PREFIX, Opened, moment, partner_endpoint, partners_of
+from registration_api.web.cabinet_pages import PREFIX, Opened, moment, partner_endpoint
 from registration_api.web.routing import resource
 from registration_api.web.service import Service
 from storefront import formatting, language
@@ -23,7 +23,6 @@ _ = language.gettext
 
 async def overview(page: Opened) -> Response:
     service, partner = page.service, page.partner
-    partners = await partners_of(service, page.session)
     entries = await run_in_threadpool(operators.recent, service.engine, partner.id)
     timezone = service.settings.timezone
     figures = await run_in_threadpool(cabinet_overview.overview, service.engine, partner.id, page.today, timezone)
@@ -39,7 +38,7 @@ async def overview(page: Opened) -> Response:
         "",
         title=partner.site.config.partner.name,
         entries=shown,
-        several=len(partners) > 1,
+        several=len(page.partners) > 1,
         figures=figures,
         chart=chart,
         rate=rate_text,

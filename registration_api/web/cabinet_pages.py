@@ -1,7 +1,7 @@
 """What every page of the partner cabinet is made with: its Jinja templates under
 ``templates/cabinet/`` in the base theme's look (never a partner's marketing theme), the session
 it carries and renews, the check of every posted form against cross-site request forgery, and the
-gate of every partner page (:func:`operated_partner`).
+gate of every partner page (:func:`opened`, :func:`posted`).
 
 The templates' ``_()`` texts are storefront's gettext messages, in the language of the block that
 renders them (:func:`storefront.language.speaking`). Pages are Russian until a partner is known,
@@ -210,20 +210,6 @@ async def posted_form(request: Request, service: Service, session: Session) -> F
         )
 
 
-async def operated_partner(request: Request, service: Service, session: Session) -> PartnerSite | Response:
-    """The partner of the path if the signed-in operator is its operator; else the page to show
-    instead (the sign-in for no session, 404 for a partner not theirs). Every page of a partner's
-    cabinet starts here."""
-    if session.email is None:
-        return redirect(service, session, root(service))
-    partners = await partners_of(service, session)
-    partner = next((p for p in partners if p.id == request.path_params["site_id"]), None)
-    if partner is None:
-        lang = partners[0].site.locale if partners else DEFAULT_LANGUAGE
-        return not_found(service, session, lang)
-    return partner
-
-
 def not_found(service: Service, session: Session, lang: str) -> Response:
     """The 404 page of an address that is not a cabinet page the operator may open: another
     partner's, or a subscriber, invitation or key that is not this partner's."""
@@ -269,6 +255,8 @@ class Opened:
     service: Service
     session: Session
     partner: PartnerSite
+    #: Every partner the operator serves (``partner`` among them).
+    partners: tuple[PartnerSite, ...]
 
     @property
     def lang(self) -> str:
@@ -342,15 +330,24 @@ def partner_form_endpoint(answer: FormAnswer) -> Endpoint:
     return endpoint
 
 
+async def _gate(request: Request, service: Service, session: Session) -> Opened | Response:
+    """The page of the path if the signed-in operator is its partner's operator; else the page to
+    show instead (the sign-in for no session, 404 for a partner not theirs)."""
+    if session.email is None:
+        return redirect(service, session, root(service))
+    partners = await partners_of(service, session)
+    partner = next((p for p in partners if p.id == request.path_params["site_id"]), None)
+    if partner is None:
+        lang = partners[0].site.locale if partners else DEFAULT_LANGUAGE
+        return not_found(service, session, lang)
+    return Opened(request, service, session, partner, tuple(partners))
+
+
 async def opened(request: Request) -> Opened | Response:
     """The page of the path for its partner's operator, or what to answer instead: the sign-in
     for no session, 404 for a partner not theirs."""
     service = service_of(request)
-    session = session_of(request, service)
-    partner = await operated_partner(request, service, session)
-    if isinstance(partner, Response):
-        return partner
-    return Opened(request, service, session, partner)
+    return await _gate(request, service, session_of(request, service))
 
 
 async def posted(request: Request) -> tuple[Opened, FormData] | Response:
@@ -362,7 +359,5 @@ async def posted(request: Request) -> tuple[Opened, FormData] | Response:
     form = await posted_form(request, service, session)
     if isinstance(form, Response):
         return form
-    partner = await operated_partner(request, service, session)
-    if isinstance(partner, Response):
-        return partner
-    return Opened(request, service, session, partner), form
+    page = await _gate(request, service, session)
+    return page if isinstance(page, Response) else (page, form)
