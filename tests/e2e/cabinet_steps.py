@@ -27,6 +27,19 @@ def serious(page: Page) -> list[str]:
     return [f"{v['id']}: {v['help']}" for v in found["violations"] if v["impact"] in ("serious", "critical")]
 
 
+def phone_sized(page: Page) -> None:
+    """Nothing serious for axe, and nothing wider than the phone (360 px)."""
+    assert serious(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, "nothing wider than the phone"
+
+
+def downloaded(page: Page, link: str) -> bytes:
+    """The file the link of exactly this name downloads, as the browser saved it."""
+    with page.expect_download() as download:
+        page.get_by_role("link", name=link, exact=True).click()
+    return download.value.path().read_bytes()
+
+
 def sign_in_link(page: Page, storefronts: Storefronts, operator: str = OPERATOR) -> str:
     """Ask the cabinet for a sign-in link for ``operator`` and return the one the e-mail carries.
 

@@ -12,21 +12,9 @@ import re
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from tests.e2e.cabinet_steps import SITE, serious, sign_in
+from tests.e2e.cabinet_steps import SITE, downloaded, phone_sized, sign_in
 from tests.e2e.test_registration_flow import fill_form, stored, unique_email
 from tests.support import Storefronts, wait_until
-
-
-def downloaded(page: Page, link: str) -> bytes:
-    """The file the link of exactly this name downloads, as the browser saved it."""
-    with page.expect_download() as download:
-        page.get_by_role("link", name=link, exact=True).click()
-    return download.value.path().read_bytes()
-
-
-def phone_sized(page: Page) -> None:
-    assert serious(page) == []
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360, "nothing wider than the phone"
 
 
 def test_an_operator_invites_a_person_and_hands_out_a_batch(page: Page, storefronts: Storefronts):

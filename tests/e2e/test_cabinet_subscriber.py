@@ -12,15 +12,9 @@ import re
 from playwright.sync_api import Page, expect
 
 from registration_api.domain.signups import utc_now
-from tests.e2e.cabinet_steps import SITE, serious, sign_in
+from tests.e2e.cabinet_steps import SITE, phone_sized, sign_in
 from tests.e2e.test_registration_flow import fill_form, stored, unique_email
 from tests.support import THEMES, Storefronts
-
-
-def phone_sized(page: Page) -> None:
-    """Nothing serious for axe, and nothing wider than the phone."""
-    assert serious(page) == []
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360, "nothing wider than the phone"
 
 
 def test_an_operator_records_a_payment_and_a_departure(page: Page, storefronts: Storefronts):

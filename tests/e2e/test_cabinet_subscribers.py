@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
 from registration_api.domain.signups import utc_now
-from tests.e2e.cabinet_steps import OPERATOR, SITE, serious, sign_in
+from tests.e2e.cabinet_steps import OPERATOR, SITE, downloaded, phone_sized, sign_in
 from tests.e2e.test_registration_flow import fill_form, stored, unique_email
 from tests.registration_api.domain.test_subscriber_search import add
 from tests.support import THEMES, Storefronts, wait_until
@@ -25,19 +25,6 @@ from tests.support import THEMES, Storefronts, wait_until
 SURNAME = "Листалкин"
 #: The label of the search box.
 BOX = "Имя, почта, телефон, организация, ИНН или номер абонента"
-
-
-def phone_sized(page: Page) -> None:
-    """Nothing serious for axe, and nothing wider than the phone."""
-    assert serious(page) == []
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360, "nothing wider than the phone"
-
-
-def downloaded(page: Page, link: str) -> bytes:
-    """The file the link downloads, as the browser saved it."""
-    with page.expect_download() as download:
-        page.get_by_role("link", name=link).click()
-    return download.value.path().read_bytes()
 
 
 @pytest.fixture(scope="module")
