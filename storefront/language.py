@@ -25,6 +25,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import jinja2
 
 LANGUAGES = ("ru", "en")
 #: The partners' language: spoken when nothing says otherwise.
@@ -68,6 +72,18 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Marks a message for the catalogue where it is defined; translate it with ``_`` where it is shown."""
     return message
+
+
+@cache
+def templates(folder: Path) -> jinja2.Environment:
+    """Jinja templates of ``folder`` for pages of messages (escaped), whose ``_()`` and
+    ``ngettext()`` are these messages, in the language of the block that renders them."""
+    import jinja2  # noqa: PLC0415 (here: the command line's start-up never needs it)
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True, extensions=["jinja2.ext.i18n"])
+    # the i18n extension adds this method; its callables read the language at each call
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
 def current() -> str:

@@ -14,12 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import jinja2
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -70,22 +68,12 @@ SECTIONS = (
 )
 
 
-@cache
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, extensions=["jinja2.ext.i18n"])
-    # the i18n extension adds this method; its callables read the language at each call
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        language.gettext, language.ngettext, newstyle=True
-    )
-    return env
-
-
 def render(
     template: str, lang: str, status: int = 200, headers: Mapping[str, str] | None = None, **context: object
 ) -> HTMLResponse:
     """``template`` in ``lang`` as a response that no cache keeps."""
     with language.speaking(lang):
-        body = _environment().get_template(template).render(lang=lang, **context)
+        body = language.templates(TEMPLATES).get_template(template).render(lang=lang, **context)
     return HTMLResponse(body, status_code=status, headers={**HEADERS, **(headers or {})})
 
 

@@ -4,26 +4,13 @@ gettext messages (:mod:`storefront.language`), extracted by ``pybabel`` like the
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
-
-import jinja2
 
 from storefront import language
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-@cache
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, extensions=["jinja2.ext.i18n"])
-    # the i18n extension adds this method; its callables read the language at each call
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        language.gettext, language.ngettext, newstyle=True
-    )
-    return env
-
-
 def render(template: str, **context: object) -> str:
     """``template`` in the current language, which its ``<html lang>`` names as ``lang``."""
-    return _environment().get_template(template).render(lang=language.current(), **context)
+    return language.templates(TEMPLATES).get_template(template).render(lang=language.current(), **context)
