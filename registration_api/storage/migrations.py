@@ -17,7 +17,11 @@ from registration_api.storage.tables import (
     audit_log,
     digests,
     invitations,
+    letter_deliveries,
     metadata,
+    newsletter_deliveries,
+    newsletter_issues,
+    newsletter_schedules,
     outbox,
     reminders,
     schema_version,
@@ -119,6 +123,24 @@ def _news_consent(conn: Connection) -> None:
     _add_missing_columns(conn, subscribers, ["news_consent_at", "news_consent_text"])
 
 
+def _newsletter(conn: Connection) -> None:
+    """The partner's newsletter and onboarding letters: double opt-in, unsubscribing, addresses
+    refused for good, outbox rows given up, issues and who each went to."""
+    _add_missing_columns(
+        conn, subscribers, ["news_confirmed_at", "news_unsubscribed_at", "undeliverable_at", "undeliverable_reason"]
+    )
+    _add_missing_columns(conn, outbox, ["abandoned_at"])
+    metadata.create_all(
+        conn, tables=[newsletter_schedules, newsletter_issues, newsletter_deliveries, letter_deliveries]
+    )
+    # consent given before double opt-in existed needed no confirmation
+    conn.execute(
+        subscribers.update()
+        .where(subscribers.c.news_consent_at.is_not(None))
+        .values(news_confirmed_at=subscribers.c.news_consent_at)
+    )
+
+
 #: Rows filled per statement when a migration fills a new column of existing rows.
 _BACKFILL_BATCH = 5000
 
@@ -131,6 +153,7 @@ MIGRATIONS: list[Migration] = [
     _cabinet_search,
     _cabinet_pages,
     _news_consent,
+    _newsletter,
 ]
 
 

@@ -107,6 +107,10 @@ class Subscriber:
     gone_cause: str | None
     news_consent_at: dt.datetime | None  # when they agreed to news and offers by e-mail; None: they did not
     news_consent_text: str | None  # the wording they agreed to
+    news_confirmed_at: dt.datetime | None = None  # double opt-in: when they confirmed by the e-mailed link
+    news_unsubscribed_at: dt.datetime | None = None  # when they unsubscribed from the newsletter
+    undeliverable_at: dt.datetime | None = None  # when their mail server refused the address for good
+    undeliverable_reason: str | None = None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> Subscriber:
@@ -138,6 +142,10 @@ class Subscriber:
             gone_cause=row.gone_cause,
             news_consent_at=aware_or_none(row.news_consent_at),
             news_consent_text=row.news_consent_text,
+            news_confirmed_at=aware_or_none(row.news_confirmed_at),
+            news_unsubscribed_at=aware_or_none(row.news_unsubscribed_at),
+            undeliverable_at=aware_or_none(row.undeliverable_at),
+            undeliverable_reason=row.undeliverable_reason,
         )
 
     @property

@@ -45,6 +45,10 @@ subscribers = sa.Table(
     sa.Column("search_text", sa.Text),  # storage.search_text.search_text
     sa.Column("news_consent_at", sa.DateTime(timezone=True)),  # when they agreed to news and offers (38-FZ art. 18)
     sa.Column("news_consent_text", sa.Text),  # the wording they agreed to, as the form showed it
+    sa.Column("news_confirmed_at", sa.DateTime(timezone=True)),  # double opt-in: when the link in the e-mail was used
+    sa.Column("news_unsubscribed_at", sa.DateTime(timezone=True)),  # when they unsubscribed (the consent is withdrawn)
+    sa.Column("undeliverable_at", sa.DateTime(timezone=True)),  # when their mail server refused the address for good
+    sa.Column("undeliverable_reason", sa.Text),  # what the server said
     sa.Index(
         "subscribers_one_active_trial",
         "site_id",
@@ -138,6 +142,7 @@ outbox = sa.Table(
     sa.Column("target_url", sa.Text),
     sa.Column("site_id", sa.String(60)),
     sa.Column("compose", sa.JSON),  # what an e-mail queued without its bytes says (see mail.compose_queued)
+    sa.Column("abandoned_at", sa.DateTime(timezone=True)),  # given up for good (refused with 5xx, or unsubscribed)
     sa.Index("outbox_due", "sent_at", "next_attempt_at"),
     sa.Index("outbox_site", "site_id", "channel", "id"),  # the cabinet's webhook deliveries, newest first
 )
@@ -216,6 +221,46 @@ audit_log = sa.Table(
     sa.Column("details", sa.Text),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("audit_log_site", "site_id", "at"),
+)
+
+newsletter_schedules = sa.Table(
+    "newsletter_schedules",
+    metadata,
+    sa.Column("site_id", sa.String(60), primary_key=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),  # the first issue is due after it
+)
+
+newsletter_issues = sa.Table(
+    "newsletter_issues",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(start=1), primary_key=True),
+    sa.Column("site_id", sa.String(60), nullable=False),
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),  # the slot of the schedule it is for
+    sa.Column("kind", sa.String(20), nullable=False),  # digest, written, or empty (nothing new: skipped)
+    sa.Column("source", sa.String(200)),  # the hand-written issue's file, newsletter/<date>.md
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),  # the body as composed once for every recipient
+    sa.Column("html", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("queued_at", sa.DateTime(timezone=True)),  # every recipient's e-mail is in the outbox
+    sa.Column("recipients", sa.Integer, nullable=False, server_default="0"),
+    sa.UniqueConstraint("site_id", "due_at", name="newsletter_issues_one_per_slot"),
+)
+
+newsletter_deliveries = sa.Table(
+    "newsletter_deliveries",
+    metadata,
+    sa.Column("issue_id", sa.Integer, sa.ForeignKey("newsletter_issues.id"), primary_key=True),
+    sa.Column("subscriber_id", sa.Integer, sa.ForeignKey("subscribers.id"), primary_key=True),
+)
+
+letter_deliveries = sa.Table(
+    "letter_deliveries",
+    metadata,
+    sa.Column("subscriber_id", sa.Integer, sa.ForeignKey("subscribers.id"), primary_key=True),
+    sa.Column("letter", sa.String(100), primary_key=True),  # the file's name in letters/, without .md
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("skipped", sa.Boolean, nullable=False, server_default=sa.false()),  # a later letter was due
 )
 
 schema_version = sa.Table(

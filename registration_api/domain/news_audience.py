@@ -1,0 +1,113 @@
+"""Who may receive a partner's newsletter and onboarding letters, and the links that change it.
+
+Advertising by e-mail needs the recipient's prior consent (38-FZ art. 18), given apart from the
+personal-data consent: a subscriber receives news only when they ticked the box
+(``news_consent_at``), confirmed it by the e-mailed link where the partner asks for double
+opt-in (``news_confirmed_at``; set at sign-up itself where it does not), have not unsubscribed
+(``news_unsubscribed_at``) and their mail server has not refused the address for good
+(``undeliverable_at``). :func:`news_state` names the one state the partner's API, cabinet and
+files show; :data:`RECEIVES_NEWS` is the same rule as SQL.
+
+The links in the e-mails (unsubscribe, confirm) are signed with the service's link secret, for
+one subscriber of one partner and one purpose each: a link can neither be guessed nor reused
+for another subscriber, partner or purpose.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from registration_api.storage.records import Subscriber
+from registration_api.storage.tables import subscribers
+
+NewsState = Literal["none", "awaiting_confirmation", "subscribed", "unsubscribed", "undeliverable"]
+NEWS_STATES: tuple[NewsState, ...] = ("none", "awaiting_confirmation", "subscribed", "unsubscribed", "undeliverable")
+
+#: The subscribers the newsletter goes to (of any status; onboarding letters add ``status = 'trial'``).
+RECEIVES_NEWS = sa.and_(
+    subscribers.c.news_consent_at.is_not(None),
+    subscribers.c.news_confirmed_at.is_not(None),
+    subscribers.c.news_unsubscribed_at.is_(None),
+    subscribers.c.undeliverable_at.is_(None),
+)
+
+LinkPurpose = Literal["unsubscribe", "confirm"]
+_LONGEST_TOKEN = 60
+
+
+def news_state(subscriber: Subscriber) -> NewsState:
+    """Whether the newsletter reaches ``subscriber``, and if not, why."""
+    if subscriber.news_consent_at is None:
+        return "none"
+    if subscriber.news_unsubscribed_at is not None:
+        return "unsubscribed"
+    if subscriber.undeliverable_at is not None:
+        return "undeliverable"
+    if subscriber.news_confirmed_at is None:
+        return "awaiting_confirmation"
+    return "subscribed"
+
+
+def link_token(secret: str, purpose: LinkPurpose, site_id: str, number: str) -> str:
+    """``<number>.<signature>``: the token of a subscriber's unsubscribe or confirmation link."""
+    message = f"news:{purpose}:{site_id}:{number}".encode()
+    signature = hmac.new(secret.encode(), message, hashlib.sha256).digest()[:18]
+    return f"{number}.{base64.urlsafe_b64encode(signature).decode()}"
+
+
+def read_link_token(secret: str, purpose: LinkPurpose, site_id: str, token: str) -> str | None:
+    """The subscriber number a genuine token of ``purpose`` for ``site_id`` names, else None."""
+    if not token.isascii() or len(token) > _LONGEST_TOKEN or token.count(".") != 1:
+        return None
+    number = token.partition(".")[0]
+    return number if hmac.compare_digest(link_token(secret, purpose, site_id, number), token) else None
+
+
+def link(public_base: str, secret: str, purpose: LinkPurpose, site_id: str, number: str) -> str:
+    """The whole address of a subscriber's link: ``<base>/news/<site>/<purpose>/<token>``."""
+    return f"{public_base.rstrip('/')}/news/{site_id}/{purpose}/{link_token(secret, purpose, site_id, number)}"
+
+
+def unsubscribe(engine: Engine, site_id: str, number: str, now: dt.datetime) -> bool:
+    """Withdraw the subscriber's consent to news at once; False when there is no such subscriber
+    (unsubscribing twice is not an error: the first time is kept)."""
+    with engine.begin() as conn:
+        found = conn.execute(
+            sa.select(subscribers.c.id).where(subscribers.c.site_id == site_id, subscribers.c.number == number)
+        ).first()
+        if found is None:
+            return False
+        conn.execute(
+            subscribers.update()
+            .where(subscribers.c.id == found.id, subscribers.c.news_unsubscribed_at.is_(None))
+            .values(news_unsubscribed_at=now)
+        )
+    return True
+
+
+def confirm(engine: Engine, site_id: str, number: str, now: dt.datetime) -> bool:
+    """Record the double opt-in confirmation; False when there is no such subscriber or they gave no
+    consent to confirm (confirming twice keeps the first time)."""
+    with engine.begin() as conn:
+        found = conn.execute(
+            sa.select(subscribers.c.id).where(
+                subscribers.c.site_id == site_id,
+                subscribers.c.number == number,
+                subscribers.c.news_consent_at.is_not(None),
+            )
+        ).first()
+        if found is None:
+            return False
+        conn.execute(
+            subscribers.update()
+            .where(subscribers.c.id == found.id, subscribers.c.news_confirmed_at.is_(None))
+            .values(news_confirmed_at=now)
+        )
+    return True
