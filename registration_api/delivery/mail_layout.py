@@ -99,6 +99,10 @@ HEADINGS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "reminder": _reminder_heading,
     "digest": lambda context: _("Subscriptions ending in the next 14 days"),
     "sign_in": lambda context: _("Sign in to the partner's cabinet"),
+    "news_confirm": lambda context: _("Confirm your subscription to news"),
+    # the partner's own words: the subject of the issue or of the onboarding letter
+    "newsletter": lambda context: str(context["subject"]),
+    "letter": lambda context: str(context["subject"]),
 }
 
 
