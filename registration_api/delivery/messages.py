@@ -98,17 +98,41 @@ def _render(site: Site, name: str, context: Mapping[str, Any]) -> tuple[str, str
     )
 
 
-def _message(
-    site: Site, sender: str, to: list[str], reply_to: str, *, subject: str, text: str, html: str, when: dt.datetime
+@dataclass(frozen=True)
+class Letterhead:
+    """Who a message is from and to: the sending address, the name shown with it (the
+    partner's by default), the recipients and where replies go."""
+
+    sender: str
+    to: list[str]
+    reply_to: str
+    sender_name: str | None = None
+
+
+def mail_message(
+    site: Site,
+    head: Letterhead,
+    *,
+    subject: str,
+    text: str,
+    html: str,
+    when: dt.datetime,
+    message_id: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> bytes:
-    """A text + HTML message. The classic MIME classes build one several times faster than
-    ``EmailMessage`` (whose header objects dominated the sender's time); addresses with
-    non-ASCII characters, which need SMTPUTF8, take ``EmailMessage``."""
+    """A text + HTML message, with extra ``headers`` (ASCII: the newsletter's List-Unsubscribe,
+    say) and a given ``message_id`` where it must not change (else a new one). The classic MIME
+    classes build one several times faster than ``EmailMessage`` (whose header objects dominated
+    the sender's time); addresses with non-ASCII characters, which need SMTPUTF8, take
+    ``EmailMessage``."""
+    sender, to, reply_to = head.sender, head.to, head.reply_to
     local, _, domain = sender.partition("@")
     # a line break in a header would end it and start another: partners' texts (a page title,
     # their name) may hold one, so headers get them as single lines
-    subject, name = _one_line(subject), _one_line(site.config.partner.name)
-    to_header, date, message_id = ", ".join(to), format_datetime(when), make_msgid(domain=domain or "localhost")
+    subject, name = _one_line(subject), _one_line(head.sender_name or site.config.partner.name)
+    to_header, date = ", ".join(to), format_datetime(when)
+    message_id = message_id or make_msgid(domain=domain or "localhost")
+    extra = {key: _one_line(value) for key, value in (headers or {}).items()}
     if not all(address.isascii() for address in (sender, reply_to, *to)):
         international = EmailMessage()
         international["From"] = Address(name, local, domain)
@@ -117,6 +141,8 @@ def _message(
         international["Subject"] = subject
         international["Date"] = date
         international["Message-ID"] = message_id
+        for key, value in extra.items():
+            international[key] = value
         international.set_content(text)
         international.add_alternative(html, subtype="html")
         return international.as_bytes(policy=policy.SMTPUTF8)
@@ -130,9 +156,17 @@ def _message(
         classic["Subject"] = Header(subject, "utf-8")  # type: ignore[assignment]
     classic["Date"] = date
     classic["Message-ID"] = message_id
+    for key, value in extra.items():
+        classic[key] = value
     classic.attach(MIMEText(text, "plain", "utf-8"))
     classic.attach(MIMEText(html, "html", "utf-8"))
     return classic.as_bytes()
+
+
+def render_mail(site: Site, template: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
+    """Subject, text and HTML of ``templates/mail/<template>.*`` for ``site``, in its layout."""
+    context = {"site": site, "partner": site.config.partner, "storefront": site.config.site.base_url, **context}
+    return _render(site, template, context)
 
 
 def _one_line(text: str) -> str:
@@ -209,9 +243,8 @@ def compose(
     purpose: str | None = None,
 ) -> Outgoing:
     """One message from ``templates/mail/<template>.{subject.txt,txt,html}``."""
-    context = {"site": site, "partner": site.config.partner, "storefront": site.config.site.base_url, **context}
-    subject, text, html = _render(site, template, context)
-    message = _message(site, sender, to, reply_to, subject=subject, text=text, html=html, when=when)
+    subject, text, html = render_mail(site, template, context)
+    message = mail_message(site, Letterhead(sender, to, reply_to), subject=subject, text=text, html=html, when=when)
     return Outgoing(purpose or template, sender, to, message)
 
 
