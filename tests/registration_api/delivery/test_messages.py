@@ -23,15 +23,14 @@ def test_a_line_break_in_a_partner_text_cannot_add_headers():
     site = _site_named("Облако\nBcc: everyone@evil.example")
     when = dt.datetime(2026, 3, 10, 9, 30, tzinfo=dt.UTC)
     for to in (["anna@client.example"], ["анна@пример.рф"]):  # the classic and the SMTPUTF8 way
-        raw = messages._message(
+        raw = messages.mail_message(
             site,
-            "robot@storefront.example",
-            to,
-            "sales@oblako-plus.example",
+            messages.Letterhead("robot@storefront.example", to, "sales@oblako-plus.example"),
             subject="Весна\nReply-To : attacker@evil.example",
             text="текст",
             html="<p>текст</p>",
             when=when,
+            headers={"List-Id": "news\nBcc: everyone@evil.example"},
         )
         headers = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0].decode("utf-8").split("\n")
         names = [line.split(":", 1)[0] for line in headers if not line.startswith((" ", "\t"))]
