@@ -12,8 +12,9 @@ import base64
 import binascii
 import datetime as dt
 import re
+import zoneinfo
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -22,6 +23,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -30,6 +32,7 @@ from storefront import formatting
 from storefront.language import gettext as _
 from storefront.site.characters import code_point, first_forbidden
 from storefront.site.markdown_limits import markdown_limits
+from storefront.site.time_zones import close_zones, is_zone
 from storefront.site.webhook_destinations import url_problem
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
@@ -384,6 +387,137 @@ class Webhook(Strict):
     )
 
 
+#: Most weeks between two issues of a newsletter.
+MAX_NEWSLETTER_WEEKS = 12
+#: ``2 weeks``, ``week``, ``1 неделю``, ``2 недели``, ``5 недель``: an interval as a partner writes it.
+_INTERVAL = re.compile(r"(?:(?P<n>\d{1,3})\s*)?(?:weeks?|недел[яюи]|недель)", re.IGNORECASE)
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[str, ...] = get_args(Weekday)
+#: A day's name in Russian, as «по вторникам» or «каждую среду» puts it, → its English name.
+RUSSIAN_WEEKDAYS = {
+    "понедельник": "monday",
+    "вторник": "tuesday",
+    "среда": "wednesday",
+    "среду": "wednesday",
+    "четверг": "thursday",
+    "пятница": "friday",
+    "пятницу": "friday",
+    "суббота": "saturday",
+    "субботу": "saturday",
+    "воскресенье": "sunday",
+}
+
+
+def interval_weeks(text: str) -> int:
+    """``2 недели`` → 2: the weeks between issues an interval (:attr:`NewsletterSection.every`)
+    means; raises ValueError, in words for the partner, for one that means none (``3 days``, ``13 weeks``)."""
+    written = _INTERVAL.fullmatch(text.strip())
+    weeks = int(written["n"] or 1) if written else 0
+    if not 1 <= weeks <= MAX_NEWSLETTER_WEEKS:
+        raise ValueError(
+            _("'{value}': write how many weeks pass between issues, e.g. 2 weeks (from 1 to {most})").format(
+                value=text, most=MAX_NEWSLETTER_WEEKS
+            )
+        )
+    return weeks
+
+
+def _interval(value: str) -> str:
+    interval_weeks(value)
+    return value
+
+
+def _weekday(value: object) -> object:
+    """``Tuesday`` and ``вторник`` are ``tuesday``; anything else is left for the Literal to refuse."""
+    if not isinstance(value, str):
+        return value
+    day = value.strip().lower()
+    return RUSSIAN_WEEKDAYS.get(day, day)
+
+
+def _time_zone(value: str) -> str:
+    if is_zone(value):
+        return value
+    close = close_zones(value)
+    if close:
+        raise ValueError(
+            _("'{value}' is not a time zone; did you mean {zones}?").format(value=value, zones=_(" or ").join(close))
+        )
+    raise ValueError(
+        _("'{value}' is not a time zone; write one as Region/City, e.g. Europe/Moscow or Asia/Yekaterinburg").format(
+            value=value
+        )
+    )
+
+
+Interval = Annotated[
+    str,
+    AfterValidator(_interval),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^(?:(?:[1-9]|1[0-2]) *)?(?:[Ww]eeks?|[Нн]едел[яюи]|[Нн]едель)$",
+            "examples": ["2 weeks", "1 week", "2 недели"],
+        }
+    ),
+]
+Day = Annotated[
+    Weekday,
+    BeforeValidator(_weekday),
+    WithJsonSchema({"type": "string", "enum": [*WEEKDAYS, *RUSSIAN_WEEKDAYS]}),
+]
+
+
+class NewsletterSection(Strict):
+    """The partner's own e-mail newsletter to its subscribers who agreed to receive news and
+    offers: how often it goes out and from whom. Each issue carries the news published since
+    the last one, unless a hand-written issue waits in the newsletter/ folder."""
+
+    model_config = ConfigDict(title="Newsletter")
+
+    every: Interval = Field(
+        description="How many weeks pass between issues, 1 to 12: `1 week`, `2 weeks`, ... "
+        "(or in Russian: `неделя`, `2 недели`, `5 недель`)."
+    )
+    weekday: Day = Field(
+        "monday",
+        description="The day of the week issues go out: monday, tuesday, ... sunday "
+        "(or in Russian: понедельник, вторник, ... воскресенье).",
+    )
+    hour: int = Field(10, ge=0, le=23, description="The hour issues go out, 0 to 23, in the time zone below.")
+    timezone: Annotated[str, AfterValidator(_time_zone)] = Field(
+        "Europe/Moscow",
+        description="The partner's time zone, as Region/City, e.g. Europe/Moscow, Asia/Yekaterinburg, "
+        "Asia/Novosibirsk.",
+    )
+    sender: Text | None = Field(
+        None, max_length=70, description="The name subscribers see as the sender; the partner's name if omitted."
+    )
+    double_opt_in: bool = Field(
+        False,
+        description="Ask each new subscriber to confirm by a link in an e-mail before the first issue goes to them.",
+    )
+    starts: dt.date | None = Field(
+        None,
+        description="The first issue goes out on the first scheduled day on or after this date "
+        "(YYYY-MM-DD); if omitted, on the next scheduled day.",
+    )
+
+    @property
+    def weeks(self) -> int:
+        """The weeks between two issues."""
+        return interval_weeks(self.every)
+
+    @property
+    def weekday_number(self) -> int:
+        """The day issues go out, Monday being 0 (as :meth:`datetime.date.weekday` counts)."""
+        return WEEKDAYS.index(self.weekday)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
 class SiteConfig(Strict):
     """Everything a partner writes in ``sites/<site-id>/site.yaml``."""
 
@@ -400,6 +534,7 @@ class SiteConfig(Strict):
     faq: list[FaqEntry] = Field([], max_length=200)
     registration: list[RegistrationPage] = Field(min_length=1, max_length=50)
     webhook: Webhook | None = None
+    newsletter: NewsletterSection | None = None
 
 
 class NewsFrontMatter(Strict):
