@@ -5,8 +5,9 @@ sign-up, so a registration does not compose its two e-mails: its transaction sto
 each outbox row, everything the message says about the lead (:func:`registration_mail`),
 and the sender composes the message when it first takes the row
 (:func:`compose_queued`), storing the bytes before sending them, so that a retry sends
-the very same message. Other e-mails (invitations, reminders, digests) are composed
-when they are queued.
+the very same message. The request to confirm a consent to news that a sign-up may queue
+(:func:`news_confirmation_mail`) is stored the same way. Other e-mails (invitations,
+reminders, digests) are composed when they are queued.
 """
 
 from __future__ import annotations
@@ -204,10 +205,33 @@ def registration_mail(
     ]
 
 
+@dataclass(frozen=True)
+class NewsConsent:
+    """A consent to news and offers waiting for its confirmation (double opt-in): whose, the
+    wording agreed to, when, and the signed link that confirms it."""
+
+    number: str
+    name: str
+    email: str
+    wording: str
+    link: str
+    given_at: dt.datetime
+
+
+def news_confirmation_mail(site: Site, consent: NewsConsent, sender: str) -> Outgoing:
+    """The request to confirm a consent to news, to be composed by the sender: one button to
+    the confirmation link, the wording agreed to, and that nothing is sent until it is opened."""
+    facts = {**consent.__dict__, "kind": "news_confirm", "given_at": consent.given_at.isoformat()}
+    return Outgoing("news_confirm", sender, [consent.email], b"", facts)
+
+
 def compose_queued(site: Site, purpose: str, recipients: list[str], sender: str, facts: Mapping[str, Any]) -> bytes:
-    """The bytes of an outbox e-mail queued by :func:`registration_mail`."""
-    if facts.get("kind") != "registration" or purpose not in ("partner_notice", "welcome"):
-        raise ValueError(f"cannot compose a queued {purpose!r} e-mail of kind {facts.get('kind')!r}")
+    """The bytes of an outbox e-mail queued by :func:`registration_mail` or :func:`news_confirmation_mail`."""
+    kind = facts.get("kind")
+    if kind == "news_confirm" and purpose == "news_confirm":
+        return _news_confirmation(site, recipients, sender, facts)
+    if kind != "registration" or purpose not in ("partner_notice", "welcome"):
+        raise ValueError(f"cannot compose a queued {purpose!r} e-mail of kind {kind!r}")
     lead = Lead.from_json(facts["lead"])
     tariff = next((t for t in site.config.tariffs if t.id == facts["tariff"]), None) or SimpleNamespace(
         id=facts["tariff"], name=facts.get("tariff_name", facts["tariff"])
@@ -228,6 +252,20 @@ def compose_queued(site: Site, purpose: str, recipients: list[str], sender: str,
     reply_to = lead.email if purpose == "partner_notice" else str(site.config.partner.email)
     return compose(
         site, purpose, context, to=recipients, reply_to=reply_to, sender=sender, when=lead.created_at
+    ).message
+
+
+def _news_confirmation(site: Site, recipients: list[str], sender: str, facts: Mapping[str, Any]) -> bytes:
+    fields = {key: value for key, value in facts.items() if key != "kind"}
+    consent = NewsConsent(**{**fields, "given_at": dt.datetime.fromisoformat(facts["given_at"])})
+    return compose(
+        site,
+        "news_confirm",
+        {"consent": consent},
+        to=recipients,
+        reply_to=str(site.config.partner.email),
+        sender=sender,
+        when=consent.given_at,
     ).message
 
 

@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.engine import Connection, Engine
 
 from registration_api.delivery.messages import InvitationOffer, Lead, invitation_mail, registration_mail
-from registration_api.domain import webhook_events
+from registration_api.domain import news_consent, webhook_events
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.domain.signups import SignUp, active_trial, create_subscriber, event_data, queue_mail
 from registration_api.storage.records import Invitation
@@ -199,10 +199,15 @@ def activate(
     now: dt.datetime,
     timezone: dt.tzinfo,
     mail_from: str,
+    public_base: str,
 ) -> Lead:
-    """Create the trial subscriber of an invitation and tell the partner; once per code."""
+    """Create the trial subscriber of an invitation and tell the partner; once per code. A consent to
+    news given on the invitation page is confirmed by an e-mailed link where the partner asks for
+    double opt-in (``public_base``: where the link leads)."""
     with engine.begin() as conn:
-        return _activate(conn, partner, invitation, signup, now=now, timezone=timezone, mail_from=mail_from)
+        return _activate(
+            conn, partner, invitation, signup, now=now, timezone=timezone, mail_from=mail_from, public_base=public_base
+        )
 
 
 def _activate(
@@ -214,6 +219,7 @@ def _activate(
     now: dt.datetime,
     timezone: dt.tzinfo,
     mail_from: str,
+    public_base: str,
 ) -> Lead:
     claimed = conn.execute(
         invitations.update()
@@ -223,15 +229,18 @@ def _activate(
     if not claimed:
         raise AlreadyUsed(invitation.code)
     existing = active_trial(conn, partner.id, signup.email_key, now.astimezone(timezone).date())
+    wording = signup.news_consent  # of a consent to news that needs its confirmation e-mailed, if any
     if existing is not None:  # already on a trial with this partner: the invitation joins it, no second subscriber
         subscriber_id, number, trial_ends = existing.id, existing.number, existing.trial_ends
+        if wording is not None and not news_consent.renew(conn, partner.site, existing.id, wording, now):
+            wording = None  # they had consented already: nothing new to confirm
     else:
         trial_ends = now.astimezone(timezone).date() + dt.timedelta(days=invitation.trial_days)
         subscriber_id, number = create_subscriber(
             conn,
             signup,
             now,
-            site_id=partner.id,
+            partner=partner,
             page_id="invitation",
             tariff=invitation.tariff,
             trial_ends=trial_ends,
@@ -251,6 +260,14 @@ def _activate(
     )
     if existing is not None:  # the person has had the welcome of the trial the invitation joins
         messages = [message for message in messages if message.purpose == "partner_notice"]
+    messages += news_consent.Confirmations.of(conn, public_base, mail_from).mail(
+        partner,
+        number=number,
+        name=existing.name if existing else signup.name,
+        email=existing.email if existing else signup.email,
+        wording=wording,
+        now=now,
+    )
     queue_mail(conn, partner, messages, now, subscriber_id)
     webhook_events.enqueue(
         conn,

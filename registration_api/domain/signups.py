@@ -3,7 +3,9 @@
 "Registered" is only ever answered after the commit: the subscriber row and the outbox
 rows are written together or not at all. Repeats never make a second subscriber: the
 same form token, or the same e-mail while that partner's trial is active, gives back the
-subscriber already stored, and no second partner e-mail.
+subscriber already stored, and no second partner e-mail; a repeat with the same e-mail that
+ticks the news box gives its consent anew if the subscriber had none or had unsubscribed
+(:mod:`registration_api.domain.news_consent`), and the answer stays the same.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from registration_api.delivery.messages import Lead, Outgoing, registration_mail
-from registration_api.domain import webhook_events
+from registration_api.domain import news_consent, webhook_events
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.storage.batch_writer import BatchWriter
 from registration_api.storage.records import NewOutboxMessage, NewSubscriber, Subscriber
@@ -73,11 +75,15 @@ class Outcome:
 class SignupService:
     """Stores sign-ups through one writer thread (group commit); safe with many processes too."""
 
-    def __init__(self, engine: Engine, *, mail_from: str, timezone: dt.tzinfo, clock: Clock = utc_now):
+    def __init__(
+        self, engine: Engine, *, mail_from: str, public_base: str, timezone: dt.tzinfo, clock: Clock = utc_now
+    ):
         self.writer: BatchWriter[_Request, Outcome] = BatchWriter(engine, self._register_batch)
         self.mail_from = mail_from
+        self.public_base = public_base  # where the links of the e-mails lead (news confirmation)
         self.timezone = timezone
         self.clock = clock
+        self._news_links: news_consent.Confirmations | None = None  # made when a link is first signed
 
     async def register(self, partner: PartnerSite, page: RegistrationPage, signup: SignUp) -> Outcome:
         """Store the sign-up; returns once its batch is committed."""
@@ -106,20 +112,23 @@ class SignupService:
         """
         now = self.clock()
         today = now.astimezone(self.timezone).date()
-        seen: dict[_Key, Outcome | int] = dict(_existing(conn, requests, today))  # key → stored, or batch position
+        seen: dict[_Key, _Stored | int] = dict(_existing(conn, requests, today))  # key → stored, or batch position
         outcomes: dict[int, Outcome] = {}  # by position in the batch
         twin_of: dict[int, int] = {}  # position → position of the earlier sign-up in this batch it repeats
+        repeats: dict[int, _Stored] = {}  # position → the stored subscriber it repeats
         creating: list[int] = []
         for position, request in enumerate(requests):
             keys = _keys(request)
             known = next((seen[key] for key in keys if key in seen), None)
-            if isinstance(known, Outcome):
-                outcomes[position] = known
+            if isinstance(known, _Stored):
+                outcomes[position] = known.outcome
+                repeats[position] = known
             elif known is not None:
                 twin_of[position] = known
             else:
                 creating.append(position)
                 seen.update((key, position) for key in keys)
+        mail: list[NewOutboxMessage] = []
         if creating:
             rows = [_subscriber_row(requests[position], now, today) for position in creating]
             ids: list[int] = list(
@@ -133,19 +142,46 @@ class SignupService:
                 .values(number=sa.bindparam("row_number")),
                 [{"row_id": i, "row_number": subscriber_number(i)} for i in ids],
             )
-            mail: list[NewOutboxMessage] = []
             for position, subscriber_id, row in zip(creating, ids, rows, strict=True):
                 number = subscriber_number(subscriber_id)
                 outcomes[position] = Outcome(number, row["trial_ends"], created=True, token=row["token"])
-                mail.extend(self._outbox_rows(requests[position], number, row, now, subscriber_id))
-            conn.execute(outbox.insert(), mail)
+                mail.extend(self._outbox_rows(conn, requests[position], number, row, now, subscriber_id))
+                signup = requests[position].signup
+                stored = _Stored(outcomes[position], subscriber_id, signup.name, signup.email, signup.email_key)
+                repeats.update((twin, stored) for twin, original in twin_of.items() if original == position)
         for position, original in twin_of.items():
             first = outcomes[original]  # an earlier position, created above
             outcomes[position] = Outcome(first.number, first.trial_ends, created=False, token=first.token)
+        for position, stored in sorted(repeats.items()):
+            mail.extend(self._consent_given_again(conn, requests[position], stored, now))
+        if mail:
+            conn.execute(outbox.insert(), mail)
         return [outcomes[position] for position in range(len(requests))]
 
+    def _consent_given_again(
+        self, conn: Connection, request: _Request, stored: _Stored, now: dt.datetime
+    ) -> list[NewOutboxMessage]:
+        """A repeat with the same e-mail that ticked the news box: the consent is stored anew if the
+        subscriber had none or had unsubscribed, and its confirmation e-mailed where the partner asks
+        for one. A repeat only by form token (another e-mail) changes nothing of the stored person."""
+        partner, wording = request.partner, request.signup.news_consent
+        if wording is None or request.signup.email_key != stored.email_key:
+            return []
+        if not news_consent.renew(conn, partner.site, stored.subscriber_id, wording, now):
+            return []
+        confirmation = self._confirmations(conn).mail(
+            partner, number=stored.outcome.number, name=stored.name, email=stored.email, wording=wording, now=now
+        )
+        return [mail_row(partner, message, now, stored.subscriber_id) for message in confirmation]
+
+    def _confirmations(self, conn: Connection) -> news_consent.Confirmations:
+        """What the e-mails asking to confirm a consent to news need (the link secret read once)."""
+        if self._news_links is None:
+            self._news_links = news_consent.Confirmations.of(conn, self.public_base, self.mail_from)
+        return self._news_links
+
     def _outbox_rows(
-        self, request: _Request, number: str, row: NewSubscriber, now: dt.datetime, subscriber_id: int
+        self, conn: Connection, request: _Request, number: str, row: NewSubscriber, now: dt.datetime, subscriber_id: int
     ) -> list[NewOutboxMessage]:
         """The new subscriber's e-mails (composed later, by the sender) and webhook event."""
         partner, page, signup = request.partner, request.page, request.signup
@@ -159,6 +195,9 @@ class SignupService:
             trial_days=page.trial_days,
             application_id=page.application,
             source=source,
+        )
+        messages += self._confirmations(conn).mail(
+            partner, number=number, name=signup.name, email=signup.email, wording=signup.news_consent, now=now
         )
         rows = [mail_row(partner, message, now, subscriber_id) for message in messages]
         event = webhook_events.event_row(
@@ -185,6 +224,18 @@ class _Request:
     signup: SignUp
 
 
+@dataclass(frozen=True)
+class _Stored:
+    """A subscriber a sign-up repeats: what the sign-up is answered, and who it is (to whom
+    a consent to news given again belongs, and where its confirmation goes)."""
+
+    outcome: Outcome
+    subscriber_id: int
+    name: str
+    email: str
+    email_key: str
+
+
 def subscriber_number(subscriber_id: int) -> str:
     """The number a subscriber is known by, from its row's identity (never shared by two processes)."""
     return str(NUMBER_BASE + subscriber_id)
@@ -197,12 +248,12 @@ def _keys(request: _Request) -> list[_Key]:
     return [*by_token, (site_id, "email", signup.email_key)]
 
 
-def _existing(conn: Connection, requests: Sequence[_Request], today: dt.date) -> dict[_Key, Outcome]:
+def _existing(conn: Connection, requests: Sequence[_Request], today: dt.date) -> dict[_Key, _Stored]:
     """Stored subscribers that a batch's sign-ups repeat, by the keys of :func:`_keys`: the
     same token, or the same e-mail among the partner's running trials. A trial that has
     ended is marked expired instead (one active trial per partner and e-mail is what the
     unique index allows)."""
-    found: dict[_Key, Outcome] = {}
+    found: dict[_Key, _Stored] = {}
     for site_id in {request.partner.id for request in requests}:
         mine = [request.signup for request in requests if request.partner.id == site_id]
         tokens = [signup.token for signup in mine if signup.token]
@@ -231,8 +282,9 @@ def _existing(conn: Connection, requests: Sequence[_Request], today: dt.date) ->
     return found
 
 
-def _repeat(stored: Subscriber) -> Outcome:
-    return Outcome(stored.number, stored.trial_ends, created=False, token=stored.token)
+def _repeat(stored: Subscriber) -> _Stored:
+    outcome = Outcome(stored.number, stored.trial_ends, created=False, token=stored.token)
+    return _Stored(outcome, stored.id, stored.name, stored.email, stored.email_key)
 
 
 def _subscriber_row(request: _Request, now: dt.datetime, today: dt.date) -> NewSubscriber:
@@ -256,6 +308,7 @@ def _subscriber_row(request: _Request, now: dt.datetime, today: dt.date) -> NewS
         "search_text": search_text(signup.name, signup.email, signup.phone, signup.company, signup.inn),
         "news_consent_at": now if signup.news_consent else None,
         "news_consent_text": signup.news_consent,
+        "news_confirmed_at": news_consent.confirmed_at(request.partner.site, signup.news_consent, now),
     }
 
 
@@ -264,14 +317,15 @@ def create_subscriber(
     signup: SignUp,
     now: dt.datetime,
     *,
-    site_id: str,
+    partner: PartnerSite,
     page_id: str,
     tariff: str,
     trial_ends: dt.date,
     invitation_id: int | None = None,
 ) -> tuple[int, str]:
     """Insert a trial subscriber; returns its row id and its subscriber number (from the row's identity,
-    so processes sharing a database never hand out the same number)."""
+    so processes sharing a database never hand out the same number). A consent to news is confirmed
+    at once unless the partner asks for double opt-in (:mod:`registration_api.domain.news_consent`)."""
     subscriber_id: int = conn.execute(
         subscribers.insert()
         .values(
@@ -284,7 +338,7 @@ def create_subscriber(
             status="trial",
             consent_at=now,
             created_at=now,
-            site_id=site_id,
+            site_id=partner.id,
             page_id=page_id,
             tariff=tariff,
             trial_ends=trial_ends,
@@ -292,6 +346,7 @@ def create_subscriber(
             search_text=search_text(signup.name, signup.email, signup.phone, signup.company, signup.inn),
             news_consent_at=now if signup.news_consent else None,
             news_consent_text=signup.news_consent,
+            news_confirmed_at=news_consent.confirmed_at(partner.site, signup.news_consent, now),
         )
         .returning(subscribers.c.id)
     ).scalar_one()

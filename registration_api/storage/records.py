@@ -385,3 +385,4 @@ class NewSubscriber(TypedDict):
     search_text: str  # what the cabinet search finds it by (storage.search_text)
     news_consent_at: dt.datetime | None
     news_consent_text: str | None
+    news_confirmed_at: dt.datetime | None

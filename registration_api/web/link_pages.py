@@ -137,6 +137,7 @@ async def activate_invitation(request: Request) -> Response:
             now=service.clock(),
             timezone=settings.timezone,
             mail_from=settings.mail_from,
+            public_base=settings.public_base,
         )
 
     try:

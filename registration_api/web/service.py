@@ -32,7 +32,13 @@ class Service:
         self.clock = clock
         self.engine = engines.create_engine(settings.database_url)
         self.sites = PartnerSites(settings.sites_dir, settings.themes_dir)
-        self.signups = SignupService(self.engine, mail_from=settings.mail_from, timezone=settings.timezone, clock=clock)
+        self.signups = SignupService(
+            self.engine,
+            mail_from=settings.mail_from,
+            public_base=settings.public_base,
+            timezone=settings.timezone,
+            clock=clock,
+        )
         self.sender = OutboxSender(
             self.engine,
             transport_for(settings.smtp_url, settings.maildir),
