@@ -17,12 +17,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from registration_api.delivery import messages
-from registration_api.domain import invitations, operators
+from registration_api.domain import invitations, news_audience, operators
 from registration_api.domain.identifiers import inn_check_digit
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.domain.signups import subscriber_number
 from registration_api.storage.search_text import search_text
 from registration_api.storage.tables import subscribers
+from registration_api.web.forms import news_consent_wording
 
 _FIRST = ("Анна", "Мария", "Ольга", "Елена", "Ирина", "Светлана", "Наталья", "Татьяна", "Юлия", "Алёна")
 _FIRST_MEN = ("Иван", "Сергей", "Андрей", "Алексей", "Дмитрий", "Павел", "Михаил", "Олег", "Артём", "Никита")
@@ -159,4 +160,11 @@ def sample_mails(partner: PartnerSite, *, public_base: str, sender: str, now: dt
         ).message
     asked = operators.LinkRequest(str(site.config.partner.operators[0]), f"{base}/cabinet/", sender, now)
     mails["sign_in"] = operators.sign_in_mail(partner, asked, f"{base}/cabinet/sign-in/sample").message
+    wording = news_consent_wording(site.locale, site.config.partner.name)
+    confirm = news_audience.link(base, "sample", "confirm", partner.id, lead.number)
+    consent = messages.NewsConsent(lead.number, lead.name, lead.email, wording, confirm, now)
+    queued = messages.news_confirmation_mail(site, consent, sender)
+    mails["news_confirm"] = messages.compose_queued(
+        site, queued.purpose, queued.recipients, sender, queued.compose or {}
+    )
     return mails

@@ -19,6 +19,8 @@ EXTEND = "https://api.storefront.example/extend/abc123"
 INVITE = "https://oblako-plus.example/invite/K7Q2-M4X9"
 SIGN_IN = "https://api.storefront.example/cabinet/sign-in/tok3n"
 DIGEST = "https://api.storefront.example/cabinet/oblako-plus/ending"
+CONFIRM = "https://api.storefront.example/news/oblako-plus/confirm/1000042.c0nf1rm"
+WORDING = "Я хочу получать от «Облако Плюс» новости и предложения по электронной почте."
 
 
 def oblako(partner_changes=None, brand_changes=None):
@@ -42,6 +44,15 @@ def registration(site, name="Иван Петров"):
         site, lead, SENDER, tariff_id=site.config.tariffs[0].id, trial_days=30, application_id=None, source=("x", None)
     )
     return [_parsed(messages.compose_queued(site, o.purpose, o.recipients, o.envelope_from, o.compose)) for o in queued]
+
+
+def news_confirmation(site, name="Иван Петров"):
+    """The request to confirm a consent to news, as the sender composes it."""
+    consent = messages.NewsConsent("1000042", name, "ivan@client.example", WORDING, CONFIRM, WHEN)
+    queued = messages.news_confirmation_mail(site, consent, SENDER)
+    return _parsed(
+        messages.compose_queued(site, queued.purpose, queued.recipients, queued.envelope_from, queued.compose)
+    )
 
 
 def reminder(site, kind="before_7", link: str | None = EXTEND, name="Иван Петров"):
@@ -77,4 +88,5 @@ def all_kinds(site) -> dict[str, tuple[email.message.EmailMessage, str | None]]:
         "reminder": (reminder(site, "after_5", None), None),
         "digest": (_parsed(digest.message), DIGEST),
         "sign_in": (_parsed(sign_in.message), SIGN_IN),
+        "news_confirm": (news_confirmation(site), CONFIRM),
     }

@@ -10,7 +10,16 @@ import pytest
 from lxml import html
 
 from registration_api.delivery.mail_layout import AA, contrast
-from tests.registration_api.delivery.mail_kinds import EXTEND, INVITE, SIGN_IN, all_kinds, oblako, reminder
+from tests.registration_api.delivery.mail_kinds import (
+    CONFIRM,
+    EXTEND,
+    INVITE,
+    SIGN_IN,
+    WORDING,
+    all_kinds,
+    oblako,
+    reminder,
+)
 
 HEADINGS = {
     "partner_notice": "Новая регистрация на витрине",
@@ -20,6 +29,7 @@ HEADINGS = {
     "reminder": "Ваши данные в облаке ждут вас",
     "digest": "Подписки, которые заканчиваются в ближайшие 14 дней",
     "sign_in": "Вход в кабинет партнёра",
+    "news_confirm": "Подтвердите подписку на новости",
 }
 KINDS = all_kinds(oblako())
 
@@ -121,6 +131,7 @@ def test_the_text_part_says_everything_the_html_does():
         "reminder": ["1000042", "9 апреля 2026"],
         "digest": ["15 марта 2026", "1000042", "Иван Петров", "+7 912 345-67-89", "ivan@client.example", "пробный"],
         "sign_in": [SIGN_IN, "https://api.storefront.example/cabinet/"],
+        "news_confirm": ["Иван Петров", "ivan@client.example", WORDING, CONFIRM],
     }
     for kind, expected in facts.items():
         text, page, _link = _parts(kind)
