@@ -23,7 +23,10 @@ _EXPORTS = {
     "site_ids": "storefront.paths",
     "Site": "storefront.site.loader",
     "NewsItem": "storefront.site.loader",
+    "WrittenIssue": "storefront.site.newsletter_files",
+    "Letter": "storefront.site.newsletter_files",
     "RegistrationPage": "storefront.site.schema",
+    "NewsletterSection": "storefront.site.schema",
     "search_path": "storefront.paths",
     # rendering one page
     "SiteRenderer": "storefront.render.site_renderer",
@@ -62,7 +65,9 @@ __all__ = [  # the names of _EXPORTS (a test keeps the two alike)
     "Address",
     "AllowList",
     "InvalidSite",
+    "Letter",
     "NewsItem",
+    "NewsletterSection",
     "Page",
     "Problem",
     "RegistrationPage",
@@ -73,6 +78,7 @@ __all__ = [  # the names of _EXPORTS (a test keeps the two alike)
     "ThemeError",
     "TooManyFiles",
     "Translator",
+    "WrittenIssue",
     "chromium_path",
     "code_point",
     "contrast",
@@ -102,7 +108,8 @@ if TYPE_CHECKING:
     from storefront.site.characters import code_point, first_forbidden
     from storefront.site.diagnostics import Problem, display_path
     from storefront.site.loader import NewsItem, Site, load_site
-    from storefront.site.schema import RegistrationPage
+    from storefront.site.newsletter_files import Letter, WrittenIssue
+    from storefront.site.schema import NewsletterSection, RegistrationPage
     from storefront.site.webhook_destinations import ALLOW_HOSTS_VARIABLE, Address, AllowList, url_problem
 
 

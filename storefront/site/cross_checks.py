@@ -2,7 +2,8 @@
 
 The schema knows each value's shape; these checks know how values relate: a tariff may
 only include the partner's applications, a registration page must name a real tariff,
-a logo must exist, brand colours must stay readable on the theme's background.
+a logo must exist, brand colours must stay readable on the theme's background, an issue
+written for the newsletter needs a newsletter that sends it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from storefront.language import gettext as _
 from storefront.paths import is_url
 from storefront.site import contrast
 from storefront.site.catalogue import catalogue
-from storefront.site.diagnostics import Loc, Problem, number
+from storefront.site.diagnostics import Loc, Problem, display_path, number
 from storefront.site.images import refusal
 from storefront.site.partner_files import LIMITS, UnsafeFile, check, read_bytes
 from storefront.site.schema import SiteConfig
@@ -49,6 +50,25 @@ def check_site(
     if theme is not None:
         _check_contrast(config, theme, report)
     return report.problems
+
+
+def check_newsletter(config: SiteConfig, issue_files: Sequence[Path]) -> list[Problem]:
+    """Issues written in ``newsletter/`` need a ``newsletter:`` section that says when they go
+    (onboarding letters do not: they go by each subscriber's registration)."""
+    if config.newsletter is not None or not issue_files:
+        return []
+    return [
+        Problem(
+            display_path(issue_files[0]),
+            1,
+            1,
+            "",
+            _(
+                "this issue is never sent: site.yaml has no newsletter: section saying when issues go out; "
+                "add one to site.yaml, e.g. newsletter: {every: 2 weeks, weekday: tuesday, hour: 10}"
+            ),
+        )
+    ]
 
 
 def _check_unique(report: _Report, section: str, ids: list[str]) -> None:

@@ -1,8 +1,9 @@
 """Load a partner's site folder into one validated model, or every problem it has.
 
-Reads ``site.yaml`` and ``news/*.md``, validates them against :mod:`storefront.site.schema`,
-runs the cross-checks of :mod:`storefront.site.cross_checks`, and returns a :class:`Site` that the
-rest of the pipeline treats as read-only. Nothing here writes anything.
+Reads ``site.yaml``, ``news/*.md``, ``newsletter/*.md`` and ``letters/*.md``, validates them
+against :mod:`storefront.site.schema`, runs the cross-checks of :mod:`storefront.site.cross_checks`,
+and returns a :class:`Site` that the rest of the pipeline treats as read-only. Nothing here
+writes anything.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ from storefront.render.markdown_html import (
     MarkdownRefused,
     render_markdown,
     site_budget,
-    split_front_matter,
 )
-from storefront.site import cross_checks
+from storefront.site import cross_checks, front_matter, newsletter_files
 from storefront.site.catalogue import Application, catalogue
 from storefront.site.diagnostics import Problem, display_path
 from storefront.site.news_folder import NewsRefused, news_files, unprintable
+from storefront.site.newsletter_files import Letter, WrittenIssue
 from storefront.site.partner_files import LIMITS, UnsafeFile, read_text
 from storefront.site.schema import SLUG_PATTERN, NewsFrontMatter, SiteConfig, Tariff
 from storefront.site.schema_messages import problems_from
@@ -60,6 +61,8 @@ class Site:
     news: tuple[NewsItem, ...]
     theme: ThemeChain
     privacy_page: str | None = None
+    newsletter_issues: tuple[WrittenIssue, ...] = ()  # by date
+    letters: tuple[Letter, ...] = ()  # by after_days
 
     @property
     def locale(self) -> str:
@@ -185,6 +188,9 @@ def _load(
     problems = list(doc.problems)
     config = _validate(doc, shown, problems)
     news = _load_news(root, problems, runner)
+    issue_files = newsletter_files.issue_files(root, problems)
+    issues = newsletter_files.read_issues(issue_files, root, problems, runner)
+    letters = newsletter_files.read_letters(newsletter_files.letter_files(root, problems), root, problems, runner)
 
     chain = None
     theme_name = theme or (config.site.theme if config else None)
@@ -199,6 +205,7 @@ def _load(
     privacy_page = None
     if config is not None:
         problems.extend(cross_checks.check_site(config, root, doc.positions, shown, chain))
+        problems.extend(cross_checks.check_newsletter(config, issue_files))
         privacy_page = _privacy_page(root, config, doc, shown, problems)
     if problems or config is None or chain is None:
         raise InvalidSite(problems)
@@ -213,6 +220,8 @@ def _load(
         news=tuple(sorted(news, key=lambda n: (n.date, n.slug), reverse=True)),
         theme=chain,
         privacy_page=privacy_page,
+        newsletter_issues=issues,
+        letters=letters,
     )
 
 
@@ -268,7 +277,7 @@ def _privacy_page(root: Path, config: SiteConfig, doc: Document, shown: str, pro
                 line,
                 col,
                 "partner.privacy_policy",
-                _("'{file}': {reason}").format(file=policy, reason=_reason(exc)),
+                _("'{file}': {reason}").format(file=policy, reason=front_matter.why_unread(exc)),
             )
         )
         return None
@@ -347,23 +356,12 @@ def _remembered_front_matter(runner: Runner, header: str) -> FrontMatterData | N
 
 
 def _read_news_file(path: Path, root: Path, problems: list[Problem]) -> FrontMatterSplit | None:
-    try:
-        text = read_text(path, root, LIMITS["news"])
-    except (OSError, UnsafeFile) as exc:
-        problems.append(Problem(display_path(path), 1, 1, "", _reason(exc)))
-        return None
-    split = split_front_matter(text)
-    if split is None:
-        problems.append(
-            Problem(
-                display_path(path),
-                1,
-                1,
-                "",
-                _("a news file starts with a '---' line, then title:, date: and summary:, then another '---' line"),
-            )
-        )
-    return split
+    return front_matter.read_split(
+        path,
+        root,
+        problems,
+        _("a news file starts with a '---' line, then title:, date: and summary:, then another '---' line"),
+    )
 
 
 def _parse_front_matter(task: tuple[str, str]) -> tuple[FrontMatterData | None, list[Problem]]:
@@ -397,27 +395,10 @@ def _news_item(path: Path, front: NewsFrontMatter, html: str, problems: list[Pro
 
 
 def _front_matter(header: str, shown: str, problems: list[Problem]) -> NewsFrontMatter | None:
-    doc = parse(header, shown, line_offset=1)
-    problems.extend(doc.problems)
-    if doc.data is None or doc.problems:
-        return None
-    if not isinstance(doc.data, dict):
-        problems.append(Problem(shown, 2, 1, "", _("the header must be 'key: value' lines (title:, date:, summary:)")))
-        return None
-    try:
-        return NewsFrontMatter.model_validate(doc.data)
-    except ValidationError as exc:
-        problems.extend(problems_from(exc, doc.data, doc.positions, shown, NewsFrontMatter))
-        return None
-
-
-def _reason(exc: OSError | UnsafeFile) -> str:
-    """Why a partner's file was not read, for the partner."""
-    if isinstance(exc, FileNotFoundError):
-        return _("there is no such file (a link to a file that is gone?); put the real file in the folder")
-    if isinstance(exc, OSError):
-        return _("this file cannot be read ({reason})").format(reason=exc.strerror)
-    return str(exc)
+    found = front_matter.validated(
+        header, shown, problems, NewsFrontMatter, _("the header must be 'key: value' lines (title:, date:, summary:)")
+    )
+    return found[0] if found else None
 
 
 def _slug_from_filename(stem: str) -> str:

@@ -47,6 +47,16 @@ Slug = Annotated[
 Text = Annotated[str, Field(min_length=1)]
 
 
+def _one_line(value: str) -> str:
+    """A text that becomes an e-mail header (a subject, a sender's name) has no line break."""
+    if "\n" in value or "\r" in value:
+        raise ValueError(_("write this on one line: it goes into an e-mail's header, which cannot hold a line break"))
+    return value
+
+
+OneLine = Annotated[str, Field(min_length=1), AfterValidator(_one_line)]
+
+
 def _convertible(value: str) -> str:
     """Markdown that python-markdown converts quickly (see :mod:`storefront.site.markdown_limits`)."""
     excess = markdown_limits(value)
@@ -490,7 +500,7 @@ class NewsletterSection(Strict):
         description="The partner's time zone, as Region/City, e.g. Europe/Moscow, Asia/Yekaterinburg, "
         "Asia/Novosibirsk.",
     )
-    sender: Text | None = Field(
+    sender: OneLine | None = Field(
         None, max_length=70, description="The name subscribers see as the sender; the partner's name if omitted."
     )
     double_opt_in: bool = Field(
@@ -545,3 +555,20 @@ class NewsFrontMatter(Strict):
     summary: Text
     slug: Slug | None = None
     draft: bool = False
+
+
+class IssueFrontMatter(Strict):
+    """The YAML block between ``---`` lines at the top of ``newsletter/<YYYY-MM-DD>.md``, a
+    hand-written issue of the newsletter."""
+
+    subject: OneLine = Field(max_length=150, description="The e-mail's subject.")
+    preheader: OneLine | None = Field(
+        None, max_length=150, description="A short line that mail clients show after the subject."
+    )
+
+
+class LetterFrontMatter(IssueFrontMatter):
+    """The YAML block between ``---`` lines at the top of ``letters/<name>.md``, an onboarding
+    letter to a subscriber on trial."""
+
+    after_days: int = Field(ge=1, le=365, description="Days after registration the letter goes out, 1 to 365.")

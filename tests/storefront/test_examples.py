@@ -192,3 +192,27 @@ def test_partner_text_is_escaped(sites):
     page = Path("public/demo/index.html").read_text()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in page
+
+
+def test_one_example_partner_shows_its_newsletter_and_onboarding_letters():
+    oblako, buhcentr = load_site(EXAMPLE_SITES / "oblako-plus"), load_site(EXAMPLE_SITES / "buhcentr")
+    newsletter = oblako.config.newsletter
+    assert (newsletter.weeks, newsletter.weekday, newsletter.hour, newsletter.timezone) == (
+        2,
+        "tuesday",
+        10,
+        "Asia/Yekaterinburg",
+    )
+    [issue] = oblako.newsletter_issues
+    assert issue.date.strftime("%A") == "Tuesday", "the issue's day is one the newsletter goes out on"
+    assert [letter.after_days for letter in oblako.letters] == [1, 3, 7]
+    assert (buhcentr.config.newsletter, buhcentr.newsletter_issues, buhcentr.letters) == (None, (), ())
+
+
+def test_newsletter_issues_and_letters_are_never_published(built):
+    site = load_site(EXAMPLE_SITES / "oblako-plus")
+    public = built / "oblako-plus"
+    text = "".join(p.read_text(encoding="utf-8", errors="replace") for p in public.rglob("*") if p.is_file())
+    for written in (*site.newsletter_issues, *site.letters):
+        assert written.subject not in text and (written.preheader or written.subject) not in text
+    assert not [p for p in public.rglob("*") if p.name in ("newsletter", "letters") or p.suffix == ".md"]

@@ -202,3 +202,17 @@ def test_a_small_change_is_published_in_place_and_a_removed_page_goes(sites):
     assert main(["build"]) == 0
     assert not Path("public/demo/news/welcome").exists()
     assert not [p for p in Path("public/demo").rglob("*.tmp")]
+
+
+def test_a_rebuild_with_nothing_else_changed_notices_an_edited_letter(sites, capsys):
+    folder = sites.make()
+    (folder / "letters").mkdir()
+    letter = folder / "letters" / "day-1.md"
+    letter.write_text("---\nsubject: Привет\nafter_days: 1\n---\nТекст\n", encoding="utf-8")
+    assert main(["build"]) == 0
+    before = snapshot(Path("public/demo"))
+    letter.write_text("---\nsubject: Привет\nafter_days: 0\n---\nТекст\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["build"]) == 1
+    assert "sites/demo/letters/day-1.md:3:13: after_days: must be at least 1" in capsys.readouterr().err
+    assert snapshot(Path("public/demo")) == before, "a letter is never a page: nothing of it is published"

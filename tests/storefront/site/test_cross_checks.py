@@ -115,3 +115,23 @@ def test_every_cross_section_mistake_is_reported_in_one_run(sites):
     printed = str(next(p for p in problems if p.field == 'registration "trial".tariff'))
     assert printed.startswith("sites/demo/site.yaml:")
     assert ": registration \"trial\".tariff: there is no tariff 'x'" in printed
+
+
+ISSUE = "---\nsubject: Новости\n---\nТекст\n"
+
+
+def test_issues_written_for_a_newsletter_the_site_does_not_have_are_never_sent(sites):
+    folder = sites.make()
+    (folder / "newsletter").mkdir()
+    for name in ("2027-02-09.md", "2027-01-12.md"):
+        (folder / "newsletter" / name).write_text(ISSUE, encoding="utf-8")
+    with pytest.raises(InvalidSite) as caught:
+        load_site(folder)
+    [problem] = caught.value.problems
+    assert (problem.path, problem.line, problem.col) == ("sites/demo/newsletter/2027-01-12.md", 1, 1)
+    assert problem.message.startswith("this issue is never sent: site.yaml has no newsletter: section")
+    advice = problem.message.split("e.g. ", 1)[1]
+    (folder / "site.yaml").write_text((folder / "site.yaml").read_text() + "\n" + advice + "\n", encoding="utf-8")
+    site = load_site(folder)
+    assert (site.config.newsletter.weeks, site.config.newsletter.weekday) == (2, "tuesday"), "the advice works"
+    assert len(site.newsletter_issues) == 2
