@@ -154,3 +154,21 @@ def test_an_unknown_theme_is_refused_with_the_themes_to_choose_from(here):
     code, printed = run("--lang", "ru", "new", "demo", "--theme", "brigth")
     assert code == 2 and "ошибка: темы «brigth» нет; выберите одну из: base, bright, corporate, minimal" in printed
     assert not (here / "sites").exists()
+
+
+def test_the_starters_newsletter_example_works_once_its_marks_are_deleted(here):
+    assert run("--lang", "en", "new", "demo")[0] == 0
+    site_yaml = here / "sites" / "demo" / "site.yaml"
+    text = site_yaml.read_text(encoding="utf-8")
+    assert load_site(here / "sites" / "demo").config.newsletter is None, "the newsletter waits for the partner"
+    assert "delete the «# » at the start of the five lines below" in text
+    example = text.split("# newsletter:", 1)[1].splitlines()[1:5]
+    assert all(line.startswith("#   ") for line in example), example
+    site_yaml.write_text(text.replace("# newsletter:", "newsletter:").replace("\n#   ", "\n  "), encoding="utf-8")
+    newsletter = load_site(here / "sites" / "demo").config.newsletter
+    assert (newsletter.weeks, newsletter.weekday, newsletter.hour, newsletter.timezone) == (
+        2,
+        "tuesday",
+        10,
+        "Europe/Moscow",
+    )
