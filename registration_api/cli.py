@@ -1,4 +1,5 @@
-"""``registration-api`` command line: ``serve``, ``send-mail``, ``remind``, ``keys``, ``invitations``.
+"""``registration-api`` command line: ``serve``, ``send-mail``, ``remind``, ``newsletter``, ``keys``,
+``invitations``, ``screenshots``.
 
 Settings come from the environment (see :mod:`registration_api.settings`); every verb
 takes ``--sites DIR``. Exit codes: 0 success, 1 a setting or site is wrong, 2 wrong usage.
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from registration_api import screenshots
+from registration_api import newsletter_command, screenshots
 from registration_api.delivery.outbox import DeliveryReport, OutboxSender, Waiting, transport_for
 from registration_api.domain import api_keys, invitations
 from registration_api.domain.csv_export import write_csv
@@ -95,6 +96,9 @@ def parser() -> argparse.ArgumentParser:
         "--format", choices=("table", "csv"), default="table", help=_("a table to read, or CSV (default: table)")
     )
 
+    news = verbs.add_parser("newsletter", help=_("the partners' newsletters and onboarding letters"))
+    news_preview, news_send = newsletter_command.add_arguments(news)
+
     shots = verbs.add_parser(
         "screenshots",
         help=_("photograph every page of a partner's cabinet, filled with invented clients (desktop and phone)"),
@@ -102,7 +106,7 @@ def parser() -> argparse.ArgumentParser:
     screenshots.add_arguments(shots)
 
     per_site = (*key_verbs.choices.values(), *inv_verbs.choices.values())
-    for sub in (serve, send, remind, shots, *per_site):
+    for sub in (serve, send, remind, shots, news_preview, news_send, *per_site):
         if sub in per_site:
             sub.add_argument("site_id", metavar="SITE_ID", help=_("the site's id: its folder under --sites"))
         sub.add_argument(
@@ -198,7 +202,19 @@ def _run_verb(args: argparse.Namespace, settings: Settings, engine: Engine) -> i
         return _remind(settings, engine, args.today)
     if args.verb == "keys":
         return _keys(engine, settings, args)
+    if args.verb == "newsletter":
+        return _newsletter(settings, engine, args)
     return _invitations(engine, settings, args)
+
+
+def _newsletter(settings: Settings, engine: Engine, args: argparse.Namespace) -> int:
+    if args.action == "preview":
+        partner = _partner(settings, args.site_id)
+        if partner is None:
+            return 1
+        return newsletter_command.run_preview(settings, engine, _registry(settings, quiet=True), partner, args.out)
+    registry = _registry(settings)
+    return newsletter_command.run_send(settings, engine, registry, _sender(settings, engine, registry), wait=args.wait)
 
 
 def _registry(settings: Settings, *, quiet: bool = False) -> PartnerSites:
@@ -443,6 +459,7 @@ def _sender(settings: Settings, engine: Engine, registry: PartnerSites) -> Outbo
         site=registry.site,
         webhook_allow=settings.webhook_allow_hosts,
         dkim=settings.dkim_keys,
+        claim_seconds=settings.claim_seconds,
     )
 
 

@@ -50,6 +50,8 @@ class Settings:
     allow_loopback_origins: bool | None = None  # unset: `serve` decides (on for a local trial run)
     webhook_allow_hosts: AllowList = field(default_factory=AllowList)
     dkim_keys: DkimKeys = field(default_factory=DkimKeys)  # keys per sending domain; never shown
+    newsletter_per_minute: int = 60  # a partner's newsletter and onboarding letters, at most, per minute
+    claim_seconds: int = 120  # how long e-mails taken by a sender that stopped wait for another
 
     def is_local_origin(self, origin: str | None) -> bool:
         """A page served from this machine (``EXTRA_ORIGINS``, or a real loopback host when the
@@ -111,6 +113,8 @@ class Settings:
             allow_loopback_origins=_optional_flag(env, "ALLOW_LOOPBACK_ORIGINS"),
             webhook_allow_hosts=_allow_list(env),
             dkim_keys=_dkim_keys(env.get(DKIM_KEYS_VARIABLE, "")),
+            newsletter_per_minute=_int(env, "NEWSLETTER_PER_MINUTE", 60),
+            claim_seconds=_int(env, "OUTBOX_CLAIM_SECONDS", 120),
         )
 
 

@@ -39,13 +39,13 @@ import aiosmtplib
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from registration_api.delivery import webhook_post
+from registration_api.delivery import news_mail, webhook_post
 from registration_api.delivery.dkim import DkimKeys, a_label, header_fields
 from registration_api.delivery.messages import compose_queued
 from registration_api.domain import webhook_events
 from registration_api.domain.signups import Clock, utc_now
-from registration_api.storage.records import OutboxMessage, aware
-from registration_api.storage.tables import outbox
+from registration_api.storage.records import OutboxMessage, Subscriber, aware
+from registration_api.storage.tables import newsletter_issues, outbox, subscribers
 from storefront import AllowList, Site, language
 
 _ = language.gettext
@@ -54,6 +54,9 @@ log = logging.getLogger("registration_api")
 CLAIM_SECONDS = 120
 SMTP_TRIES = 2  # a message is sent again once on a fresh connection when the server closed the old one
 MAX_BACKOFF_SECONDS = 3600
+#: SMTP replies that will not change on a retry; after DATA, those that say the mailbox is unavailable.
+PERMANENT = range(500, 600)
+MAILBOX_UNAVAILABLE = frozenset({550, 551, 552, 553})
 
 
 class Transport(Protocol):
@@ -174,6 +177,24 @@ def stamped(message: bytes, row: OutboxMessage) -> bytes:
     return added + message
 
 
+def _by_id(rows: list[OutboxMessage], purpose: str) -> set[int]:
+    return {row.id for row in rows if row.purpose == purpose}
+
+
+def permanent_refusal(exc: Exception) -> str | None:
+    """What the server said when it refused the recipient's address for good (a 5xx to RCPT TO, or
+    550–553 "mailbox unavailable" after DATA), else None: anything else may pass on a retry."""
+    refusals = exc.recipients if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) else []
+    if refusals and all(refusal.code in PERMANENT for refusal in refusals):
+        first = refusals[0]
+        return f"{first.code} {first.message}"
+    if isinstance(exc, aiosmtplib.SMTPRecipientRefused) and exc.code in PERMANENT:
+        return f"{exc.code} {exc.message}"
+    if isinstance(exc, aiosmtplib.SMTPDataError) and exc.code in MAILBOX_UNAVAILABLE:
+        return f"{exc.code} {exc.message}"
+    return None
+
+
 def transport_for(smtp_url: str | None, maildir: Path) -> Transport:
     return SmtpTransport(smtp_url) if smtp_url else MaildirTransport(maildir)
 
@@ -186,10 +207,13 @@ def backoff(attempts: int) -> dt.timedelta:
 @dataclass
 class DeliveryReport:
     """What a delivery round did: messages sent and failed by channel (``email``, ``webhook``),
-    when the first failed one is tried again, and why the first failure failed."""
+    advertising given up, when the first failed one is tried again, and why the first failure
+    failed."""
 
     sent_by: Counter[str] = field(default_factory=Counter)
     failed_by: Counter[str] = field(default_factory=Counter)
+    refused: int = 0  # advertising whose address the server refused for good: given up, address marked
+    dropped: int = 0  # advertising no longer wanted (unsubscribed, paid or left): given up unsent
     next_retry: dt.datetime | None = None
     first_error: str | None = None
 
@@ -224,17 +248,21 @@ class OutboxSender:
     ``site(site_id)`` gives a served site (None: not served), whose templates compose the
     e-mails queued without their bytes and whose webhook secret signs its events;
     ``webhook_allow`` names the internal hosts events may go to besides public ones;
-    ``dkim`` holds the operator's DKIM keys, which sign each e-mail as it is sent.
+    ``dkim`` holds the operator's DKIM keys, which sign each e-mail as it is sent;
+    ``claim_seconds`` is how long messages taken by a sender that stopped (killed, say) wait
+    before another sender takes them.
     """
 
     def __init__(
         self,
         engine: Engine,
         transport: Transport,
+        *,
         clock: Clock = utc_now,
         site: Callable[[str], Site | None] = lambda site_id: None,
         webhook_allow: AllowList | None = None,
         dkim: DkimKeys | None = None,
+        claim_seconds: int = CLAIM_SECONDS,
     ):
         self.engine = engine
         self.transport = transport
@@ -242,12 +270,16 @@ class OutboxSender:
         self.site = site
         self.webhook_allow = webhook_allow or AllowList()
         self.dkim = dkim or DkimKeys()
+        self.claim = dt.timedelta(seconds=claim_seconds)  # how long a batch taken stays this sender's
 
     def _compose(self, rows: list[OutboxMessage]) -> tuple[dict[int, bytes], list[Failure]]:
         """Compose the e-mails among ``rows`` queued without their bytes and store them, so a
-        retry sends the same message; returns them by id, and the rows that failed."""
+        retry sends the same message (a newsletter's are not stored: each is made again, the
+        same, from its issue; see :mod:`~registration_api.delivery.news_mail`); returns them by
+        id, and the rows that failed."""
         composed: dict[int, bytes] = {}
         failed: list[Failure] = []
+        issues = self._issues(rows)
         for row in rows:
             if row.channel != "email" or row.message or not row.compose:
                 continue
@@ -257,14 +289,47 @@ class OutboxSender:
                     raise DeliveryError(
                         _("site {site} is not served here, so its e-mail cannot be composed").format(site=row.site_id)
                     )
-                composed[row.id] = compose_queued(site, row.purpose, row.recipients, row.envelope_from, row.compose)
+                if row.purpose in news_mail.NEWS_PURPOSES:
+                    composed[row.id] = news_mail.compose_row(site, row, issues)
+                else:
+                    composed[row.id] = compose_queued(site, row.purpose, row.recipients, row.envelope_from, row.compose)
             except Exception as exc:
                 failed.append((row.id, row.attempts + 1, f"{type(exc).__name__}: {exc}"))
-        if composed:
+        kept = {key: message for key, message in composed.items() if key not in _by_id(rows, "newsletter")}
+        if kept:
             with self.engine.begin() as conn:
-                for message_id, message in composed.items():
+                for message_id, message in kept.items():
                     conn.execute(outbox.update().where(outbox.c.id == message_id).values(message=message, compose=None))
         return composed, failed
+
+    def _issues(self, rows: list[OutboxMessage]) -> dict[int, news_mail.StoredIssue]:
+        """The newsletter issues the batch's newsletter rows are made from."""
+        wanted = {row.compose["issue"] for row in rows if row.purpose == "newsletter" and row.compose}
+        if not wanted:
+            return {}
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(newsletter_issues).where(newsletter_issues.c.id.in_(wanted))).all()
+        return {row.id: news_mail.StoredIssue.from_row(row) for row in found}
+
+    def _stopped(self, rows: list[OutboxMessage]) -> dict[int, str]:
+        """The advertising e-mails among ``rows`` whose subscriber no longer receives them (they
+        unsubscribed, their address was refused for good, or, for an onboarding letter, they paid or
+        left), with why: they are dropped, not sent, however long they have waited."""
+        news = [row for row in rows if row.purpose in news_mail.NEWS_PURPOSES and row.subscriber_id is not None]
+        if not news:
+            return {}
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                sa.select(subscribers).where(subscribers.c.id.in_({row.subscriber_id for row in news}))
+            ).all()
+        by_id = {subscriber.id: Subscriber.from_row(subscriber) for subscriber in found}
+        stopped: dict[int, str] = {}
+        for row in news:
+            subscriber = by_id.get(row.subscriber_id or 0)
+            reason = news_mail.stop_reason(subscriber, row.purpose) if subscriber else "no such subscriber"
+            if reason:
+                stopped[row.id] = reason
+        return stopped
 
     def _finish(self, rows: list[OutboxMessage], composed: dict[int, bytes]) -> tuple[dict[int, bytes], list[Failure]]:
         """The bytes each e-mail among ``rows`` goes out as (see the module's docstring): its
@@ -308,14 +373,16 @@ class OutboxSender:
         return str(self.transport)
 
     def _claim_due(self, limit: int) -> list[OutboxMessage]:
-        """Claim up to ``limit`` due messages with one statement; rows another sender holds are
-        skipped (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: one writer at a time anyway)."""
+        """Claim up to ``limit`` due messages with one statement, those due longest first; rows
+        another sender holds are skipped (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: one
+        writer at a time anyway)."""
         now = self.clock()
         unclaimed = sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now)
         due = (
             sa.select(outbox.c.id)
-            .where(outbox.c.sent_at.is_(None), outbox.c.next_attempt_at <= now, unclaimed)
-            .order_by(outbox.c.id)
+            .where(outbox.c.sent_at.is_(None), outbox.c.next_attempt_at <= now, outbox.c.abandoned_at.is_(None))
+            .where(unclaimed)
+            .order_by(outbox.c.next_attempt_at, outbox.c.id)  # the due index's order: the longest waiting first
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
@@ -323,13 +390,41 @@ class OutboxSender:
             rows = conn.execute(
                 outbox.update()
                 .where(outbox.c.id.in_(due.scalar_subquery()), unclaimed)
-                .values(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
+                .values(claimed_until=now + self.claim)
                 .returning(*outbox.c)
             ).all()
         return sorted((OutboxMessage.from_row(row) for row in rows), key=lambda message: message.id)
 
+    def _sent(self, message_id: int) -> None:
+        """Mark one message sent, as soon as the server took it: a sender killed a moment later
+        leaves nothing it sent to be sent again."""
+        self._record([message_id], [])
+
+    def _abandon(self, rows: list[OutboxMessage], why: dict[int, str], *, refused: bool) -> None:
+        """Give up the messages in ``why`` for good; when the server ``refused`` them, their
+        subscribers' addresses are marked undeliverable, so no advertising goes to them again."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            for row in rows:
+                reason = why.get(row.id)
+                if reason is None:
+                    continue
+                conn.execute(
+                    outbox.update()
+                    .where(outbox.c.id == row.id)
+                    .values(
+                        abandoned_at=now, claimed_until=None, attempts=row.attempts + refused, last_error=reason[:500]
+                    )
+                )
+                if refused and row.subscriber_id is not None:
+                    conn.execute(
+                        subscribers.update()
+                        .where(subscribers.c.id == row.subscriber_id, subscribers.c.undeliverable_at.is_(None))
+                        .values(undeliverable_at=now, undeliverable_reason=reason[:500])
+                    )
+
     def _record(self, sent: list[int], failed: list[Failure]) -> dt.datetime | None:
-        """Mark a batch's outcomes in one transaction: sent, or rescheduled with back-off;
+        """Mark outcomes in one transaction: sent, or rescheduled with back-off;
         returns when the first rescheduled message is due again."""
         now = self.clock()
         with self.engine.begin() as conn:
@@ -356,69 +451,87 @@ class OutboxSender:
         """The messages not sent yet (all of them waiting for a later try after a round)."""
         with self.engine.connect() as conn:
             count, first = conn.execute(
-                sa.select(sa.func.count(), sa.func.min(outbox.c.next_attempt_at)).where(outbox.c.sent_at.is_(None))
+                sa.select(sa.func.count(), sa.func.min(outbox.c.next_attempt_at)).where(
+                    outbox.c.sent_at.is_(None), outbox.c.abandoned_at.is_(None)
+                )
             ).one()
         return Waiting(count, aware(first)) if count else Waiting()
 
     async def deliver_due(self, limit: int = 100, stop: asyncio.Event | None = None) -> DeliveryReport:
         """Send every message that is due now (or until ``stop`` is set: then after the batch in
-        hand); failures are rescheduled, never dropped."""
+        hand); failures are rescheduled, never dropped, but for advertising that its subscriber
+        no longer receives or whose address the server refused for good (see :meth:`_abandon`)."""
         report = DeliveryReport()
         while stop is None or not stop.is_set():
             rows = await asyncio.to_thread(self._claim_due, limit)
             if not rows:
                 return report
-            channel_of = {row.id: row.channel for row in rows}
-            composed, failed = await asyncio.to_thread(self._compose, rows)
-            finished, unsigned = await asyncio.to_thread(self._finish, rows, composed)
-            failed += unsigned
-            for message_id, attempt, error in failed:
-                log.warning(
-                    _("email id={id} attempt={attempt} could not be composed ({error}); retry in {wait}").format(
-                        id=message_id, attempt=attempt, error=error, wait=backoff(attempt)
-                    )
-                )
-            sent: list[int] = []
-            unready = {failure[0] for failure in failed}
-            async with self.transport.session() as mail:
-                for row in rows:
-                    if row.id in unready:
-                        continue
-                    attempt = row.attempts + 1
-                    try:
-                        via = await self._deliver(row, finished.get(row.id, row.message), mail)
-                    except Exception as exc:
-                        failed.append((row.id, attempt, f"{type(exc).__name__}: {exc}"))
-                        log.warning(
-                            _(
-                                "{channel} id={id} purpose={purpose} attempt={attempt} not delivered "
-                                "({error}); retry in {wait}"
-                            ).format(
-                                channel=row.channel,
-                                id=row.id,
-                                purpose=row.purpose,
-                                attempt=attempt,
-                                error=type(exc).__name__,
-                                wait=backoff(attempt),
-                            )
-                        )
-                        continue
-                    sent.append(row.id)
-                    log.info(
-                        _("{channel} id={id} purpose={purpose} attempt={attempt} sent via {via}").format(
-                            channel=row.channel, id=row.id, purpose=row.purpose, attempt=attempt, via=via
-                        )
-                    )
-            next_retry = await asyncio.to_thread(self._record, sent, failed)
-            report.sent_by.update(channel_of[message_id] for message_id in sent)
-            report.failed_by.update(channel_of[failure[0]] for failure in failed)
-            if next_retry is not None and (report.next_retry is None or next_retry < report.next_retry):
-                report.next_retry = next_retry
-            if failed and report.first_error is None:
-                report.first_error = failed[0][2]
+            stopped = await asyncio.to_thread(self._stopped, rows)
+            if stopped:
+                await asyncio.to_thread(self._abandon, rows, stopped, refused=False)
+                report.dropped += len(stopped)
+            await self._deliver_batch([row for row in rows if row.id not in stopped], report)
             if len(rows) < limit:
                 return report
         return report
+
+    async def _deliver_batch(self, rows: list[OutboxMessage], report: DeliveryReport) -> None:
+        """Compose, sign and send a claimed batch; each message is marked sent as soon as it is."""
+        composed, failed = await asyncio.to_thread(self._compose, rows)
+        finished, unsigned = await asyncio.to_thread(self._finish, rows, composed)
+        failed += unsigned
+        for message_id, attempt, error in failed:
+            log.warning(
+                _("email id={id} attempt={attempt} could not be composed ({error}); retry in {wait}").format(
+                    id=message_id, attempt=attempt, error=error, wait=backoff(attempt)
+                )
+            )
+        unready = {failure[0] for failure in failed}
+        refused: dict[int, str] = {}
+        async with self.transport.session() as mail:
+            for row in rows:
+                if row.id in unready:
+                    continue
+                attempt = row.attempts + 1
+                try:
+                    via = await self._deliver(row, finished.get(row.id, row.message), mail)
+                except Exception as exc:
+                    refusal = permanent_refusal(exc) if row.purpose in news_mail.NEWS_PURPOSES else None
+                    if refusal is not None:
+                        refused[row.id] = refusal
+                    else:
+                        failed.append((row.id, attempt, f"{type(exc).__name__}: {exc}"))
+                    log.warning(
+                        _(
+                            "{channel} id={id} purpose={purpose} attempt={attempt} not delivered "
+                            "({error}); retry in {wait}"
+                        ).format(
+                            channel=row.channel,
+                            id=row.id,
+                            purpose=row.purpose,
+                            attempt=attempt,
+                            error=refusal or type(exc).__name__,
+                            wait=_("never: the address is refused for good") if refusal else backoff(attempt),
+                        )
+                    )
+                    continue
+                await asyncio.to_thread(self._sent, row.id)
+                report.sent_by[row.channel] += 1
+                log.info(
+                    _("{channel} id={id} purpose={purpose} attempt={attempt} sent via {via}").format(
+                        channel=row.channel, id=row.id, purpose=row.purpose, attempt=attempt, via=via
+                    )
+                )
+        if refused:
+            await asyncio.to_thread(self._abandon, rows, refused, refused=True)
+            report.refused += len(refused)
+        next_retry = await asyncio.to_thread(self._record, [], failed)
+        channel_of = {row.id: row.channel for row in rows}
+        report.failed_by.update(channel_of[failure[0]] for failure in failed)
+        if next_retry is not None and (report.next_retry is None or next_retry < report.next_retry):
+            report.next_retry = next_retry
+        if failed and report.first_error is None:
+            report.first_error = failed[0][2]
 
     async def run(self, wake: asyncio.Event, interval: float = 5.0) -> None:
         """Deliver forever: right after each registration (``wake``) and every ``interval`` seconds."""

@@ -46,6 +46,7 @@ class Service:
             site=self.sites.site,
             webhook_allow=settings.webhook_allow_hosts,
             dkim=settings.dkim_keys,
+            claim_seconds=settings.claim_seconds,
         )
         self.pages = ThemedPages(assets_root=assets_root(settings.public_base))
         self.link_secret = ""  # signs extension links; read from the database at start-up
