@@ -240,12 +240,11 @@ def _read(
     news body converts (``runner`` may remember it from the last build); the problems of the others."""
     splits = [(path, split) for path in paths if (split := front_matter.read_split(path, root, problems, no_header))]
     bodies = runner.news_html([split.body for _, split in splits])
+    not_keys = _("the header must be 'key: value' lines, e.g. subject: Новые тарифы")
     read = []
     for (path, split), html in zip(splits, bodies, strict=True):
         shown = display_path(path)
-        header = front_matter.validated(
-            split.header, shown, problems, model, _("the header must be 'key: value' lines")
-        )
+        header = front_matter.validated(split.header, shown, problems, model, not_keys)
         if isinstance(html, MarkdownRefused):
             problems.append(Problem(shown, split.body_line + html.line - 1, 1, "", str(html)))
         elif header is not None:

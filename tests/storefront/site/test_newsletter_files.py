@@ -77,6 +77,11 @@ def test_an_issue_without_a_header_says_what_it_starts_with(sites):
     assert "an issue starts with a '---' line, then subject:" in problem.message
 
 
+def test_a_header_that_is_no_keys_shows_one(sites):
+    problem = only(problems_of(site_with(sites, issues={"2027-01-12.md": "---\n- Новости\n---\nТекст\n"})))
+    assert (problem.line, problem.message) == (2, "the header must be 'key: value' lines, e.g. subject: Новые тарифы")
+
+
 def test_a_subject_longer_than_a_mail_client_shows_is_refused(sites):
     issue = ISSUE.replace("Новости января", "Очень " * 30)
     problem = only(problems_of(site_with(sites, issues={"2027-01-12.md": issue})))
