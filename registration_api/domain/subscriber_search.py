@@ -28,6 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from registration_api.domain.cabinet_overview import INVITATIONS
+from registration_api.domain.news_audience import RECEIVES_NEWS, NewsState
 from registration_api.storage.records import Subscriber
 from registration_api.storage.search_text import fold
 from registration_api.storage.tables import NAME_KEY_LENGTH, subscribers
@@ -81,6 +82,19 @@ _ORDERS: dict[str, tuple[ColumnElement[Any], bool]] = {
 }
 
 
+_CONSENTED = c.news_consent_at.is_not(None)
+_STAYED = sa.and_(_CONSENTED, c.news_unsubscribed_at.is_(None))
+_DELIVERABLE = sa.and_(_STAYED, c.undeliverable_at.is_(None))
+#: Each state of ``news_audience.news_state`` as SQL, tested in the same order.
+_IN_NEWS_STATE: dict[NewsState, ColumnElement[bool]] = {
+    "none": c.news_consent_at.is_(None),
+    "unsubscribed": sa.and_(_CONSENTED, c.news_unsubscribed_at.is_not(None)),
+    "undeliverable": sa.and_(_STAYED, c.undeliverable_at.is_not(None)),
+    "awaiting_confirmation": sa.and_(_DELIVERABLE, c.news_confirmed_at.is_(None)),
+    "subscribed": RECEIVES_NEWS,
+}
+
+
 @dataclass(frozen=True)
 class Criteria:
     """What the operator asked for; every part is optional (all of the partner's subscribers)."""
@@ -90,6 +104,8 @@ class Criteria:
     status: str | None = None
     #: A registration page's id, or :data:`INVITATIONS` for those who came with an invitation.
     page: str | None = None
+    #: Whether the partner's newsletter reaches them: one of ``news_audience.NEWS_STATES``.
+    newsletter: NewsState | None = None
     #: Registered at or after this moment …
     since: dt.datetime | None = None
     #: … and before this one.
@@ -147,6 +163,8 @@ def _conditions(site_id: str, criteria: Criteria) -> list[ColumnElement[bool]]:
         conditions.append(c.invitation_id.is_not(None))
     elif criteria.page:
         conditions += [c.page_id == criteria.page, c.invitation_id.is_(None)]
+    if criteria.newsletter:
+        conditions.append(_IN_NEWS_STATE[criteria.newsletter])
     if criteria.since:
         conditions.append(c.created_at >= criteria.since)
     if criteria.before:

@@ -54,6 +54,7 @@ SUBSCRIBER_COLUMNS = (
     "gone_at",
     "gone_reason",
     "news_consent_at",
+    "newsletter",  # none, awaiting_confirmation, subscribed, unsubscribed or undeliverable (domain.news_audience)
 )
 
 #: Columns of the partner's listing of invitations (API, CSV and the command line), in order.
@@ -155,8 +156,9 @@ class Subscriber:
             return self.paid_until
         return self.trial_ends
 
-    def listed(self) -> Listed:
-        """The subscriber as the partner's listings show it (:data:`SUBSCRIBER_COLUMNS`)."""
+    def listed(self, newsletter: str) -> Listed:
+        """The subscriber as the partner's listings show it (:data:`SUBSCRIBER_COLUMNS`), with whether
+        the partner's newsletter reaches it (``registration_api.domain.news_audience.news_state``)."""
         return {
             "number": self.number,
             "status": self.status,
@@ -175,6 +177,7 @@ class Subscriber:
             "gone_at": _iso(self.gone_at),
             "gone_reason": self.gone_reason,
             "news_consent_at": _iso(self.news_consent_at),
+            "newsletter": newsletter,
         }
 
 

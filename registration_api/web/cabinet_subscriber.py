@@ -17,6 +17,7 @@ partner's subscriber, or a number that is nobody's, is the cabinet's one 404 pag
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -26,7 +27,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from wtforms import Form, StringField, TextAreaField, validators
 
-from registration_api.domain import operators, reminders, subscriber_history, subscriptions
+from registration_api.domain import news_audience, operators, reminders, subscriber_history, subscriptions
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.domain.subscriber_history import (
     Converted,
@@ -80,6 +81,16 @@ MAIL_NAMES = {
     "reminder_before_3": N_("Reminder e-mail to the client"),
     "reminder_end_day": N_("Reminder e-mail to the client"),
     "reminder_after_5": N_("Reminder e-mail to the client"),
+    "news_confirm": N_("E-mail asking the client to confirm the subscription to news"),
+}
+#: Whether the partner's newsletter reaches a subscriber (``news_audience.news_state``), as the
+#: list's filter names it; the card and the downloads say when and why (:class:`NewsletterWords`).
+NEWS_STATE_NAMES: dict[str, str] = {
+    "subscribed": N_("Subscribed to the newsletter"),
+    "awaiting_confirmation": N_("Awaiting confirmation"),
+    "unsubscribed": N_("Unsubscribed"),
+    "undeliverable": N_("The address does not accept mail"),
+    "none": N_("Not subscribed"),
 }
 #: What the page says after an action (``?done=``).
 DONE = {"converted": N_("The payment is recorded."), "departed": N_("The departure is recorded.")}
@@ -204,6 +215,7 @@ def _details(service: Service, partner: PartnerSite, subscriber: Subscriber) -> 
         (_("Trial ends"), day(subscriber.trial_ends)),
         (_("Paid until"), day(subscriber.paid_until)),
         (_("News and offers by e-mail"), _news_consent(service, subscriber)),
+        (_("Newsletter"), NewsletterWords.spoken().of(subscriber, service.settings.timezone)),
     ]
     links = {subscriber.email: mailto(subscriber.email), subscriber.phone: f"tel:{subscriber.phone}"}
     return [{"what": what, "value": value, "link": links.get(value, "")} for what, value in shown]
@@ -216,6 +228,35 @@ def _news_consent(service: Service, subscriber: Subscriber) -> str:
     return _("agreed {moment}: {wording}").format(
         moment=moment(service, subscriber.news_consent_at), wording=subscriber.news_consent_text or ""
     )
+
+
+@dataclass(frozen=True)
+class NewsletterWords:
+    """Whether the partner's newsletter reaches a subscriber, in the words of one language: made
+    where that language is spoken (:meth:`spoken`), used anywhere (a download's rows are written
+    after the page's language block has ended)."""
+
+    names: dict[str, str]
+    unsubscribed_on: str
+    refused: str
+
+    @classmethod
+    def spoken(cls) -> NewsletterWords:
+        """The words of the language of the block that calls it."""
+        return cls(
+            names={state: _(name) for state, name in NEWS_STATE_NAMES.items()},
+            unsubscribed_on=_("Unsubscribed on {day}"),
+            refused=_("The address does not accept mail: {reason}"),
+        )
+
+    def of(self, subscriber: Subscriber, timezone: dt.tzinfo) -> str:
+        """The subscriber's state, with the day they unsubscribed or why their address refuses mail."""
+        state = news_audience.news_state(subscriber)
+        if state == "unsubscribed" and subscriber.news_unsubscribed_at is not None:
+            return self.unsubscribed_on.format(day=day(subscriber.news_unsubscribed_at.astimezone(timezone).date()))
+        if state == "undeliverable" and subscriber.undeliverable_reason:
+            return self.refused.format(reason=subscriber.undeliverable_reason)
+        return self.names[state]
 
 
 def _delivery(service: Service, queued: Queued) -> str:

@@ -1,6 +1,7 @@
 """The cabinet's subscribers list, ``/cabinet/<site-id>/subscribers``: one box finds a subscriber
 by a part of the name, e-mail, phone (however typed), company, ИНН or number; filters by status,
-registration page and days of registration; four orders; pages of 50 with the number found.
+registration page, whether the newsletter reaches them and days of registration; four orders;
+pages of 50 with the number found.
 Everything is in the address (a form sent with GET, links that keep it), so a list can be
 bookmarked, and ``subscribers.csv`` / ``subscribers.xlsx`` download what it shows, all of it.
 
@@ -24,6 +25,7 @@ from wtforms import Form, StringField, validators
 from registration_api.domain import subscriber_search, subscriptions
 from registration_api.domain.cabinet_overview import INVITATIONS
 from registration_api.domain.exports import Cell, Table
+from registration_api.domain.news_audience import NEWS_STATES, NewsState
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.domain.subscriber_search import SORTS, Criteria, Found
 from registration_api.domain.subscriptions import STATUS_NAMES, STATUSES
@@ -32,6 +34,7 @@ from registration_api.web import cabinet_pages
 from registration_api.web.cabinet_downloads import FORMATS, Made, file_routes, local
 from registration_api.web.cabinet_forms import DayField, strip
 from registration_api.web.cabinet_pages import PREFIX, Opened, partner_endpoint
+from registration_api.web.cabinet_subscriber import NEWS_STATE_NAMES, NewsletterWords
 from registration_api.web.routing import resource
 from registration_api.web.service import Service
 from storefront import formatting, language
@@ -45,7 +48,7 @@ SORT_NAMES: dict[str, str] = dict(
     zip(SORTS, (N_("Newest first"), N_("Oldest first"), N_("By name"), N_("By end of trial")), strict=True)
 )
 #: The query parameters of the list, in the order its links write them.
-PARAMETERS = ("q", "status", "source", "from", "to", "sort")
+PARAMETERS = ("q", "status", "source", "newsletter", "from", "to", "sort")
 #: A page number has at most this many digits (more is page 1).
 _MOST_PAGE_DIGITS = 7
 #: Days the filter accepts: the moments of their starts exist in every time zone.
@@ -85,6 +88,7 @@ class ListFilter(Form):
     q: StringField
     status: StringField
     source: StringField
+    newsletter: StringField
     since: DayField
     until: DayField
     sort: StringField
@@ -98,6 +102,7 @@ def list_filter(lang: str) -> type[ListFilter]:
     with language.speaking(lang):
         choose_status = _("Choose a status from the list.")
         choose_source = _("Choose a registration page from the list.")
+        choose_newsletter = _("Choose whether the newsletter reaches them from the list.")
         unreadable = _("Write a date as 31.12.2026.")
         backwards = _("The period ends before it begins: write a later day.")
 
@@ -105,6 +110,9 @@ def list_filter(lang: str) -> type[ListFilter]:
             q = StringField(filters=[strip])
             status = StringField(validators=[validators.Optional(), validators.AnyOf(STATUSES, choose_status)])
             source = StringField(validators=[validators.Optional()])
+            newsletter = StringField(
+                validators=[validators.Optional(), validators.AnyOf(NEWS_STATES, choose_newsletter)]
+            )
             since = DayField(name="from", unreadable=unreadable, validators=[validators.Optional()])
             until = DayField(name="to", unreadable=unreadable, validators=[validators.Optional()])
             sort = StringField()
@@ -133,11 +141,16 @@ def asked(params: QueryParams, service: Service, partner: PartnerSite) -> Asked:
         text=form.q.data or "",
         status=form.status.data or None if "status" not in errors else None,
         page=form.source.data or None if "source" not in errors else None,
+        newsletter=_news_state(form.newsletter.data) if "newsletter" not in errors else None,
         since=_start_of(since, service) if since else None,
         before=_start_of(until + dt.timedelta(days=1), service) if until else None,
         sort=typed["sort"] if typed["sort"] in SORTS else SORTS[0],
     )
     return Asked(criteria, typed, errors, _page_number(params.get("page", "")))
+
+
+def _news_state(typed: str | None) -> NewsState | None:
+    return next((state for state in NEWS_STATES if state == typed), None)
 
 
 def _sources(partner: PartnerSite) -> dict[str, str]:
@@ -201,6 +214,7 @@ def _show(page: Opened, wanted: Asked, found: Found) -> Response:
             n=formatting.number(found.total, lang)
         )
         statuses = [(key, _(name)) for key, name in STATUS_NAMES.items()]
+        newsletter_states = [(key, _(name)) for key, name in NEWS_STATE_NAMES.items()]
         sorts = [(key, _(name)) for key, name in SORT_NAMES.items()]
         title = _("Subscribers")
         position = _("Page {page} of {pages}").format(
@@ -221,6 +235,7 @@ def _show(page: Opened, wanted: Asked, found: Found) -> Response:
         errors=wanted.errors,
         sort=wanted.criteria.sort,
         statuses=statuses,
+        newsletter_states=newsletter_states,
         sources=list(sources.items()),
         sorts=sorts,
         rows=rows,
@@ -245,6 +260,7 @@ def _export_table(service: Service, partner: PartnerSite, criteria: Criteria) ->
     tariffs = {tariff.id: tariff.name for tariff in partner.site.config.tariffs}
     statuses = {key: _(name) for key, name in STATUS_NAMES.items()}
     causes: dict[str, str] = {key: _(name) for key, name in subscriptions.DEPARTURE_CAUSES.items()}
+    newsletter, timezone = NewsletterWords.spoken(), service.settings.timezone
 
     def row(s: Subscriber) -> list[Cell]:
         return [
@@ -265,6 +281,7 @@ def _export_table(service: Service, partner: PartnerSite, criteria: Criteria) ->
             causes.get(s.gone_cause, s.gone_cause) if s.gone_cause else None,
             s.gone_reason,
             local(service, s.news_consent_at),
+            newsletter.of(s, timezone),
         ]
 
     batches = subscriber_search.batches(service.engine, partner.id, criteria)
@@ -288,9 +305,10 @@ def _export_table(service: Service, partner: PartnerSite, criteria: Criteria) ->
             _("Why they left"),
             _("In their own words"),
             _("Agreed to news and offers on"),
+            _("Newsletter"),
         ],
         rows=(row(s) for batch in batches for s in batch),
-        widths=(10, 28, 30, 13, 30, 17, 14, 30, 14, 17, 12, 17, 12, 17, 30, 40),
+        widths=(10, 28, 30, 13, 30, 17, 14, 30, 14, 17, 12, 17, 12, 17, 30, 40, 17, 30),
     )
 
 

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from registration_api.domain import api_keys, invitations, subscriptions
 from registration_api.domain.csv_export import write_csv
+from registration_api.domain.news_audience import news_state
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.storage.records import INVITATION_COLUMNS, SUBSCRIBER_COLUMNS
 from registration_api.web.inputs import read_json
@@ -100,7 +101,7 @@ async def list_subscribers(request: Request) -> Response:
     found = await run_in_threadpool(
         subscriptions.list_for, service.engine, partner.id, status=query.status, since=query.since, until=query.until
     )
-    rows = [subscriber.listed() for subscriber in found]
+    rows = [subscriber.listed(news_state(subscriber)) for subscriber in found]
     return table(rows, SUBSCRIBER_COLUMNS, query, f"{partner.id}-subscribers.csv")
 
 

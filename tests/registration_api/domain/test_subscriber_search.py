@@ -11,6 +11,7 @@ import itertools
 import pytest
 import sqlalchemy as sa
 
+from registration_api.domain import news_audience, subscriptions
 from registration_api.domain.cabinet_overview import INVITATIONS
 from registration_api.domain.subscriber_search import Criteria, batches, needles, search
 from registration_api.storage import tables
@@ -170,3 +171,18 @@ def test_batches_of_what_a_search_finds(engine):
     read = [s.number for batch in batches(engine, SITE, Criteria(text="анна", sort="oldest"), size=2) for s in batch]
     assert read == wanted
     assert list(batches(engine, SITE, Criteria(text="никто"))) == []
+
+
+def test_the_newsletter_filter_finds_just_those_news_state_names(engine):
+    """Every mix of consent, confirmation, unsubscription and refusal: the filter, in SQL, finds each
+    subscriber under the one state ``news_audience.news_state`` gives it (which the cards show)."""
+    moments = ("news_consent_at", "news_confirmed_at", "news_unsubscribed_at", "undeliverable_at")
+    made: dict[str, str] = {}
+    for mix in itertools.product((None, START), repeat=len(moments)):
+        number = add(engine, **dict(zip(moments, mix, strict=True)))
+        made[number] = news_audience.news_state(subscriptions.find(engine, SITE, number))
+    assert set(made.values()) == set(news_audience.NEWS_STATES), "every state is among them"
+    for state in news_audience.NEWS_STATES:
+        found = sorted(numbers(engine, newsletter=state))
+        assert found == sorted(number for number, said in made.items() if said == state), state
+    assert len(numbers(engine)) == len(made), "no filter: everyone"

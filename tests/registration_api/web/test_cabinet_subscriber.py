@@ -102,6 +102,7 @@ def test_the_page_shows_the_subscribers_card_and_its_sign_up(cabinet):
         "Пробный период до": "24.03.2026",
         "Оплачен до": "",
         "Новости и предложения по почте": "согласия нет",
+        "Рассылка": "Не подписан",
     }
     assert tree.xpath("//a[@href='mailto:anna@client.example']")
     assert tree.xpath("//nav//a[@aria-current='page']/@href") == [LIST], "the menu marks the subscribers"

@@ -15,8 +15,11 @@ import pytest
 import sqlalchemy as sa
 
 from registration_api.domain import news_audience
+from registration_api.domain.signups import SignUp, _Request
 from registration_api.storage.records import Subscriber
 from registration_api.storage.tables import outbox, subscribers
+from tests.registration_api.web.test_cabinet_auth import sign_in
+from tests.registration_api.web.test_cabinet_subscriber import card, history
 from tests.support import CLOCK_START, REPO, SERVICE_URL, Clock, InProcessApi, in_process_env, valid_form
 
 SITE = "oblako-plus"
@@ -257,8 +260,6 @@ def test_an_invitation_joining_the_running_trial_with_the_tick_gives_the_consent
 
 
 def test_a_twin_in_the_same_batch_that_ticked_gives_the_consent_the_first_lacked(asking):
-    from registration_api.domain.signups import SignUp, _Request
-
     service = asking.app.state.service
     partner = service.sites.get(SITE)
     page = partner.page("trial")
@@ -274,3 +275,11 @@ def test_a_twin_in_the_same_batch_that_ticked_gives_the_consent_the_first_lacked
     subscriber = stored(asking)
     assert subscriber.news_consent_text == WORDING and news_audience.news_state(subscriber) == "awaiting_confirmation"
     assert [row.purpose for row in queued(asking)] == ["partner_notice", "welcome", "news_confirm"]
+
+
+def test_the_cabinet_shows_the_consent_waiting_and_the_e_mail_that_asks_for_it(asking):
+    sign_in(asking)
+    sign_up(asking, news="yes")
+    page = asking.http.get(f"/cabinet/{SITE}/subscribers/{stored(asking).number}").text
+    assert card(page)["Рассылка"] == "Ждёт подтверждения"
+    assert "Письмо клиенту с просьбой подтвердить подписку на новости" in [row[1] for row in history(page)]

@@ -114,6 +114,7 @@ def test_the_listing_shows_each_subscriber_newest_first(partner):
         "gone_at": None,
         "gone_reason": None,
         "news_consent_at": None,
+        "newsletter": "none",
     }
     assert rows[0]["created_at"].startswith("2026-03-11T09:30:00")
 
