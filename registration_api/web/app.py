@@ -3,7 +3,8 @@ handlers and the lifespan (migrations, the partners' sites loaded and watched, t
 
 The parts: :mod:`~registration_api.web.signup` (the registration form),
 :mod:`~registration_api.web.partner_api` (the partner API under ``/api/v1/sites/<site-id>/``),
-:mod:`~registration_api.web.link_pages` (pages opened from an e-mail),
+:mod:`~registration_api.web.link_pages` and :mod:`~registration_api.web.news_pages` (pages opened
+from an e-mail),
 :mod:`~registration_api.web.theme_assets` (the theme files those pages link),
 :mod:`~registration_api.web.cabinet` (the partner's web cabinet),
 :mod:`~registration_api.web.health` and :mod:`~registration_api.web.openapi`. They share one
@@ -34,6 +35,7 @@ from registration_api.web import (
     health,
     index_page,
     link_pages,
+    news_pages,
     openapi,
     partner_api,
     signup,
@@ -82,6 +84,7 @@ def create_app(
             *openapi.routes,
             *partner_api.routes,
             *link_pages.routes,
+            *news_pages.routes,
             *theme_assets.routes,
             *cabinet.routes,
         ],

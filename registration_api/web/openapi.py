@@ -285,6 +285,81 @@ def _email_pages() -> dict[str, Any]:
     }
 
 
+def _news_pages() -> dict[str, Any]:
+    """The two links of a newsletter e-mail: each a page that asks (GET) and its button (POST)."""
+    token = path(
+        "token",
+        "The signed token of the subscriber's link from a newsletter e-mail: `<number>.<signature>`.",
+        maxLength=200,
+        pattern="^[0-9]+\\.[A-Za-z0-9_-]+$",
+    )
+    not_kept = {
+        "Cache-Control": {
+            "required": True,
+            "description": "The token is in the address.",
+            "schema": {"const": "no-store"},
+        }
+    }
+    posted = {kind: {"schema": ANY_FORM} for kind in (*FORM_TYPES, JSON_TYPE)}
+    one_click = {
+        **ANY_FORM,
+        "properties": {
+            "List-Unsubscribe": {
+                "const": "One-Click",
+                "description": "RFC 8058: the mail provider's one-click post; answered with a short text.",
+            }
+        },
+    }
+    post_refusals = refusals(400, 404, 408, 413, 415, 422, 429)
+
+    def asks(summary: str) -> dict[str, Any]:
+        return {
+            "summary": summary,
+            "responses": {
+                "200": {
+                    "description": "The page with one button (changes nothing)",
+                    "headers": not_kept,
+                    "content": HTML,
+                },
+                **refusals(400, 404),
+            },
+        }
+
+    return {
+        "/news/{site_id}/unsubscribe/{token}": {
+            "parameters": [_SITE, token],
+            "get": asks("Ask to unsubscribe from the partner's newsletter (or say it is done)"),
+            "post": {
+                "summary": "Unsubscribe from the newsletter at once: the page's button, or RFC 8058 one-click",
+                "requestBody": {
+                    "required": False,
+                    "content": {**posted, FORM_TYPES[0]: {"schema": one_click}, FORM_TYPES[1]: {"schema": one_click}},
+                },
+                "responses": {
+                    "200": {
+                        "description": "Unsubscribed (again is no error): the page, or for one-click a short text",
+                        "headers": not_kept,
+                        "content": {**HTML, "text/plain": {"schema": {"type": "string"}}},
+                    },
+                    **post_refusals,
+                },
+            },
+        },
+        "/news/{site_id}/confirm/{token}": {
+            "parameters": [_SITE, token],
+            "get": asks("Ask to confirm the subscription to the partner's newsletter (double opt-in)"),
+            "post": {
+                "summary": "Confirm the subscription to the newsletter (again is no error)",
+                "requestBody": {"required": False, "content": posted},
+                "responses": {
+                    "200": {"description": "Confirmed", "headers": not_kept, "content": HTML},
+                    **post_refusals,
+                },
+            },
+        },
+    }
+
+
 @cache  # the same for the whole life of the process; answered as is, never changed
 def openapi_document() -> dict[str, Any]:
     registered = {
@@ -351,6 +426,7 @@ def openapi_document() -> dict[str, Any]:
             },
             **_partner_paths(),
             **_email_pages(),
+            **_news_pages(),
             **openapi_cabinet.paths(),
             "/": {
                 "get": {
