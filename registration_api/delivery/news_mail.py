@@ -54,7 +54,14 @@ def digest_content(site: Site, news: Sequence[NewsItem]) -> Content:
     ]
     translator = Translator(site.locale)
     subject = translator.text("mail_news_digest_subject", partner=site.config.partner.name, title=items[0]["title"])
-    context = {"subject": subject, "preheader": items[0]["summary"], "news": items, "news_url": f"{base}news/"}
+    context = {
+        "subject": subject,
+        "preheader": items[0]["summary"],
+        "news": items,
+        "news_url": f"{base}news/",
+        "written": None,
+        "written_text": "",
+    }
     return _content(site, "digest", "newsletter", context)
 
 
