@@ -4,6 +4,7 @@ partner wrote), queued once to each subscriber who receives news, on SQLite and 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
 
 import pytest
@@ -119,7 +120,7 @@ def test_messages_are_spaced_at_the_partners_rate(engine, registry):
     now = SECOND_SLOT + dt.timedelta(minutes=1)
     news.run(now)
     due = [row.next_attempt_at.replace(tzinfo=dt.UTC) for row in queued(engine)]
-    assert due[0] == now and [b - a for a, b in zip(due, due[1:])] == [dt.timedelta(seconds=2)] * 4
+    assert due[0] == now and [b - a for a, b in itertools.pairwise(due)] == [dt.timedelta(seconds=2)] * 4
 
 
 def test_two_runs_at_once_queue_each_recipient_exactly_once(engine, registry):
