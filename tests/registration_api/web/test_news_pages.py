@@ -10,6 +10,7 @@ from lxml import html
 from registration_api.domain import news_audience, subscriptions
 from registration_api.storage.records import Subscriber
 from registration_api.storage.tables import subscribers
+from tests.registration_api.web.test_news_double_opt_in import ask_double_opt_in, confirmation_link
 from tests.support import CLOCK_START, SERVICE_URL, valid_form
 
 SITE = "oblako-plus"
@@ -187,6 +188,17 @@ def test_confirming_asks_first_then_records_the_confirmation(in_process_api):
     assert again.status_code == 200 and shown(again)[0] == "Подписка подтверждена"
     assert row(in_process_api, number).news_confirmed_at == confirmed.news_confirmed_at, "the first time is kept"
     assert shown(in_process_api.http.get(path))[0] == "Подписка подтверждена"
+
+
+def test_the_e_mailed_confirmation_link_opens_this_page_and_confirms(make_in_process_api, sites_dir):
+    ask_double_opt_in(sites_dir)
+    service = make_in_process_api()
+    number = signed_up(service)
+    path = confirmation_link(service).removeprefix(SERVICE_URL)
+    assert service.http.get(path).status_code == 200 and record(service, number).news_confirmed_at is None
+    done = service.http.post(path)
+    assert done.status_code == 200 and shown(done)[0] == "Подписка подтверждена"
+    assert news_audience.news_state(record(service, number)) == "subscribed"
 
 
 def test_a_confirmation_link_without_consent_given_is_not_found(in_process_api):
