@@ -10,11 +10,16 @@ import pytest
 
 from storefront.errors import InvalidSite
 from storefront.site.loader import load_site
-from tests.support import line_of, scaffold_text
+from tests.support import scaffold_text
 
 
 def with_newsletter(*lines: str) -> str:
     return scaffold_text() + "\nnewsletter:\n" + "".join(f"  {line}\n" for line in lines)
+
+
+def line_in_section(number: int) -> int:
+    """The line in site.yaml of the section's line ``number`` (from 1), as :func:`with_newsletter` writes it."""
+    return len(scaffold_text().splitlines()) + 2 + number
 
 
 def newsletter(sites, *lines: str):
@@ -62,8 +67,7 @@ def test_the_interval_is_read_in_english_and_in_russian(sites, written, weeks):
 @pytest.mark.parametrize("written", ["3 days", "13 weeks", "0 weeks", "2", "month", "две недели"])
 def test_an_interval_that_is_no_number_of_weeks_says_what_to_write(sites, written):
     problem = only_problem(sites, f"every: {written}")
-    text = with_newsletter(f"every: {written}")
-    assert (problem.path, problem.line, problem.col) == ("sites/demo/site.yaml", line_of(text, "every:"), 10)
+    assert (problem.path, problem.line, problem.col) == ("sites/demo/site.yaml", line_in_section(1), 10)
     assert problem.field == "newsletter.every"
     assert problem.message == f"'{written}': write how many weeks pass between issues, e.g. 2 weeks (from 1 to 12)"
 
@@ -84,7 +88,7 @@ def test_the_day_is_read_in_english_and_in_russian(sites, written, day, number):
 
 def test_a_day_that_is_no_day_lists_the_days(sites):
     problem = only_problem(sites, "every: 1 week", "weekday: weekend")
-    assert problem.field == "newsletter.weekday" and problem.line == line_of(with_newsletter(), "newsletter:") + 2
+    assert problem.field == "newsletter.weekday" and problem.line == line_in_section(2)
     assert "'weekend' is not allowed here" in problem.message and "'sunday'" in problem.message
 
 
