@@ -8,7 +8,7 @@ import email
 import email.policy
 from types import SimpleNamespace
 
-from registration_api.delivery import messages
+from registration_api.delivery import messages, news_mail
 from registration_api.domain.operators import LinkRequest, sign_in_mail
 from storefront.site.loader import load_site
 from tests.support import REPO
@@ -20,6 +20,7 @@ INVITE = "https://oblako-plus.example/invite/K7Q2-M4X9"
 SIGN_IN = "https://api.storefront.example/cabinet/sign-in/tok3n"
 DIGEST = "https://api.storefront.example/cabinet/oblako-plus/ending"
 CONFIRM = "https://api.storefront.example/news/oblako-plus/confirm/1000042.c0nf1rm"
+UNSUBSCRIBE = "https://api.storefront.example/news/oblako-plus/unsubscribe/1000042.uns4b"
 WORDING = "Я хочу получать от «Облако Плюс» новости и предложения по электронной почте."
 
 
@@ -80,6 +81,7 @@ def all_kinds(site) -> dict[str, tuple[email.message.EmailMessage, str | None]]:
     )
     asked = LinkRequest("anna@oblako-plus.example", "https://api.storefront.example/cabinet/", SENDER, WHEN)
     sign_in = sign_in_mail(SimpleNamespace(site=site), asked, SIGN_IN)
+    base = site.config.site.base_url
     return {
         "partner_notice": (notice, "mailto:ivan@client.example"),
         "welcome": (welcome, str(site.config.partner.service_url)),
@@ -89,4 +91,14 @@ def all_kinds(site) -> dict[str, tuple[email.message.EmailMessage, str | None]]:
         "digest": (_parsed(digest.message), DIGEST),
         "sign_in": (_parsed(sign_in.message), SIGN_IN),
         "news_confirm": (news_confirmation(site), CONFIRM),
+        "newsletter digest": (newsletter(site, news_mail.digest_content(site, site.news[:3])), f"{base}news/"),
+        "newsletter written": (newsletter(site, news_mail.written_content(site, site.newsletter_issues[0])), None),
+        "onboarding letter": (newsletter(site, news_mail.written_content(site, site.letters[0], "letter")), None),
     }
+
+
+def newsletter(site, content: news_mail.Content) -> email.message.EmailMessage:
+    """An issue or onboarding letter as one recipient gets it."""
+    recipient = news_mail.Recipient("ivan@client.example", UNSUBSCRIBE)
+    raw = news_mail.personal_message(site, content, recipient, sender=SENDER, when=WHEN, message_id="<1.news1@x>")
+    return _parsed(raw)

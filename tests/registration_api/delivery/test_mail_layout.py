@@ -15,6 +15,7 @@ from tests.registration_api.delivery.mail_kinds import (
     EXTEND,
     INVITE,
     SIGN_IN,
+    UNSUBSCRIBE,
     WORDING,
     all_kinds,
     oblako,
@@ -31,6 +32,8 @@ HEADINGS = {
     "sign_in": "Вход в кабинет партнёра",
     "news_confirm": "Подтвердите подписку на новости",
 }
+#: The newsletter and onboarding letters are headed by the partner's own subject.
+HEADED_BY_SUBJECT = ("newsletter digest", "newsletter written", "onboarding letter")
 KINDS = all_kinds(oblako())
 
 
@@ -58,8 +61,9 @@ def test_every_kind_is_headed_by_the_partner_in_its_brand_colour_with_its_contac
     assert (
         _text(wordmark) == "Облако Плюс" and _style(wordmark, "color") == "#0b5fd6"
     )  # the brand colour reads on white
-    assert [_text(h) for h in page.xpath("//h1")] == [HEADINGS[kind]]
-    assert text.startswith(f"Облако Плюс\n\n{HEADINGS[kind]}\n")
+    heading = str(KINDS[kind][0]["Subject"]) if kind in HEADED_BY_SUBJECT else HEADINGS[kind]
+    assert [_text(h) for h in page.xpath("//h1")] == [heading]
+    assert text.startswith(f"Облако Плюс\n\n{heading}\n")
     [footer] = page.xpath("//td[contains(@class, 'footer')]")
     for contact in (
         "620014, г. Екатеринбург, ул. Малышева, д. 51, офис 1204",
@@ -69,11 +73,34 @@ def test_every_kind_is_headed_by_the_partner_in_its_brand_colour_with_its_contac
         "ООО «Облако Плюс»",
     ):
         assert contact in _text(footer) and contact in text.split("\n--\n")[-1]
+    # advertising (and only advertising) ends with the recipient's own unsubscribe link
+    unsubscribe = [UNSUBSCRIBE] if kind in HEADED_BY_SUBJECT else []
     assert footer.xpath(".//a/@href") == [
         "tel:+73435550123",
         "mailto:hello@oblako-plus.example",
         "https://oblako-plus.example/",
+        *unsubscribe,
     ]
+
+
+@pytest.mark.parametrize("kind", HEADED_BY_SUBJECT)
+def test_advertising_says_why_it_came_and_unsubscribes_in_one_click(kind):
+    message = KINDS[kind][0]
+    text, page, _link = _parts(kind)
+    assert message["List-Unsubscribe"].strip() == f"<{UNSUBSCRIBE}>"  # may be folded onto its next line
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["List-Id"] == "<oblako-plus.news.oblako-plus.example>"
+    assert str(message["From"]).startswith("«Облако Плюс» <")  # newsletter.sender, not partner.name
+    why = "потому что согласились получать новости и предложения компании «Облако Плюс»"
+    [footer] = page.xpath("//td[contains(@class, 'footer')]")
+    assert why in _text(footer) and why in text
+    assert f"Отписаться одним нажатием: {UNSUBSCRIBE}" in text
+
+
+def test_transactional_mail_has_no_unsubscribe_header():
+    for kind, (message, _link) in KINDS.items():
+        if kind not in HEADED_BY_SUBJECT:
+            assert message["List-Unsubscribe"] is None, kind
 
 
 @pytest.mark.parametrize("kind", KINDS)
