@@ -30,7 +30,11 @@ CHECKBOXES, CONSENT_VALUE = ("consent", "news"), "yes"  # the form's checkboxes 
 
 # The generator's rule (storefront.site.characters) as JSON Schema patterns: no controls but tab and line
 # breaks (none at all in one line), no non-characters; "said" texts hold more than blanks.
-_REFUSED = r"\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff"
+# The non-characters beyond the first plane (U+1FFFE, U+1FFFF … U+10FFFF) are written as themselves:
+# JSON escapes them as surrogate pairs, which a JSON reader turns back into the one character.
+_REFUSED = r"\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff" + "".join(
+    chr(plane + 0xFFFE) + chr(plane + 0xFFFF) for plane in range(0x10000, 0x110000, 0x10000)
+)
 _IN_TEXT, _IN_LINE = r"\u0000-\u0008\u000b\u000c\u000e-\u001f" + _REFUSED, r"\u0000-\u001f" + _REFUSED
 TEXT_PATTERN = rf"^[^{_IN_TEXT}]*$"
 LINE_PATTERN = rf"^[^{_IN_LINE}]*$"
