@@ -238,6 +238,35 @@ Failure = tuple[int, int, str]
 """A message that could not be delivered now: its id, the attempt it was, and why."""
 
 
+class _Hold:
+    """A sender's hold on the batch it claimed, renewed while it sends: a batch that takes longer
+    than the claim (a slow server, a provider's limit) stays this sender's, so no other sender
+    takes a message of it and sends it twice; rows another sender took (this one stalled past the
+    claim) are left to it. Renewed when a third of the claim has passed, by its monotonic clock."""
+
+    def __init__(self, rows: list[OutboxMessage], claim: dt.timedelta):
+        self.ids = {row.id for row in rows}
+        self.until = {row.claimed_until for row in rows if row.claimed_until is not None}
+        self.claim = claim
+        self.renew_at = time.monotonic() + claim.total_seconds() / 3
+
+    def due_for_renewal(self) -> bool:
+        return time.monotonic() >= self.renew_at
+
+    def renew(self, engine: Engine, now: dt.datetime) -> None:
+        until = now + self.claim
+        with engine.begin() as conn:
+            kept = conn.execute(
+                outbox.update()
+                .where(outbox.c.id.in_(self.ids), outbox.c.claimed_until.in_(self.until), outbox.c.sent_at.is_(None))
+                .values(claimed_until=until)
+                .returning(outbox.c.id)
+            ).scalars()
+            self.ids = set(kept)
+        self.until = {until}
+        self.renew_at = time.monotonic() + self.claim.total_seconds() / 3
+
+
 class DeliveryError(Exception):
     """A message cannot be delivered now: its site is not served, or no longer has a webhook."""
 
@@ -488,10 +517,15 @@ class OutboxSender:
             )
         unready = {failure[0] for failure in failed}
         refused: dict[int, str] = {}
+        hold = _Hold(rows, self.claim)
         async with self.transport.session() as mail:
             for row in rows:
                 if row.id in unready:
                     continue
+                if hold.due_for_renewal():
+                    await asyncio.to_thread(hold.renew, self.engine, self.clock())
+                if row.id not in hold.ids:
+                    continue  # held too long: another sender has taken it
                 attempt = row.attempts + 1
                 try:
                     via = await self._deliver(row, finished.get(row.id, row.message), mail)
