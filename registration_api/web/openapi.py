@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
+from registration_api.domain.news_audience import NEWS_STATES
 from registration_api.storage.records import DAY_COLUMNS, INVITATION_COLUMNS, MOMENT_COLUMNS, SUBSCRIBER_COLUMNS
 from registration_api.web import openapi_cabinet
 from registration_api.web.inputs import (
@@ -134,6 +135,12 @@ def _column(name: str) -> dict[str, Any]:
         return {**_NULLABLE, "format": "date-time", "description": "ISO 8601 with the UTC offset"}
     if name in DAY_COLUMNS:
         return {**_NULLABLE, "format": "date"}
+    if name == "newsletter":
+        return {
+            "type": "string",
+            "enum": list(NEWS_STATES),
+            "description": "Whether the partner's newsletter reaches the subscriber, and if not, why",
+        }
     return _NULLABLE
 
 
