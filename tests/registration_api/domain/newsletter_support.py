@@ -139,6 +139,4 @@ def queued(engine: sa.Engine, purpose: str = "newsletter") -> list[sa.Row]:
 
 def issues(engine: sa.Engine) -> list[sa.Row]:
     with engine.connect() as conn:
-        return list(
-            conn.execute(sa.select(tables.newsletter_issues).order_by(tables.newsletter_issues.c.due_at)).all()
-        )
+        return list(conn.execute(sa.select(tables.newsletter_issues).order_by(tables.newsletter_issues.c.due_at)).all())

@@ -71,9 +71,7 @@ def test_a_slot_with_nothing_new_passes_without_an_email_and_the_schedule_holds(
     assert news.run(SECOND_SLOT).issues == {SITE: SECOND_SLOT}
 
 
-def test_a_hand_written_issue_goes_on_the_next_due_date_instead_of_the_digest_and_only_once(
-    engine, registry, tmp_path
-):
+def test_a_hand_written_issue_goes_on_the_next_due_date_instead_of_the_digest_and_only_once(engine, registry, tmp_path):
     (tmp_path / "sites" / SITE / "newsletter").mkdir()
     (tmp_path / "sites" / SITE / "newsletter" / "2026-04-15.md").write_text(
         "---\nsubject: Летнее расписание линии консультаций\npreheader: С 15 июня до 31 августа\n---\n"
