@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from registration_api.delivery import messages
+from registration_api.delivery import messages, news_mail
 from registration_api.domain import invitations, news_audience, operators
 from registration_api.domain.identifiers import inn_check_digit
 from registration_api.domain.partner_sites import PartnerSite
@@ -167,4 +167,16 @@ def sample_mails(partner: PartnerSite, *, public_base: str, sender: str, now: dt
     mails["news_confirm"] = messages.compose_queued(
         site, queued.purpose, queued.recipients, sender, queued.compose or {}
     )
+    unsubscribe = news_audience.link(base, "sample", "unsubscribe", partner.id, lead.number)
+    recipient = news_mail.Recipient(lead.email, unsubscribe)
+    advertising = {"newsletter": news_mail.digest_content(site, site.news[:3]) if site.news else None}
+    if site.newsletter_issues:
+        advertising["newsletter_written"] = news_mail.written_content(site, site.newsletter_issues[0])
+    if site.letters:
+        advertising["letter"] = news_mail.written_content(site, site.letters[0], "letter")
+    for kind, content in advertising.items():
+        if content is not None:
+            mails[kind] = news_mail.personal_message(
+                site, content, recipient, sender=sender, when=now, message_id=f"<sample.{kind}@storefront.example>"
+            )
     return mails
