@@ -7,6 +7,7 @@ made with :mod:`~registration_api.web.cabinet_pages`.
 - :mod:`~registration_api.web.cabinet_subscriber`: one subscriber, its history and actions.
 - :mod:`~registration_api.web.cabinet_invitations`: invitation codes.
 - :mod:`~registration_api.web.cabinet_ending`: the subscriptions ending (the digest, live).
+- :mod:`~registration_api.web.cabinet_newsletter`: the newsletter, its next issue, its figures.
 - :mod:`~registration_api.web.cabinet_settings`: the settings, and the registration pages' code;
   :mod:`~registration_api.web.cabinet_keys`: API keys; :mod:`~registration_api.web.cabinet_webhooks`:
   webhook deliveries.
@@ -21,6 +22,7 @@ from registration_api.web import (
     cabinet_ending,
     cabinet_invitations,
     cabinet_keys,
+    cabinet_newsletter,
     cabinet_overview,
     cabinet_settings,
     cabinet_subscriber,
@@ -35,6 +37,7 @@ routes: list[BaseRoute] = [
     *cabinet_subscriber.routes,
     *cabinet_invitations.routes,
     *cabinet_ending.routes,
+    *cabinet_newsletter.routes,
     *cabinet_settings.routes,
     *cabinet_keys.routes,
     *cabinet_webhooks.routes,

@@ -64,6 +64,7 @@ SECTIONS = (
     ("subscribers", N_("Subscribers")),
     ("invitations", N_("Invitations")),
     ("ending", N_("Subscriptions ending")),
+    ("newsletter", N_("Newsletter")),
     ("settings", N_("Settings")),
 )
 

@@ -242,6 +242,35 @@ def _ending() -> dict[str, Any]:
     }
 
 
+def _newsletter() -> dict[str, Any]:
+    address = "/cabinet/{site_id}/newsletter"
+    nothing = {**NOT_YOURS, "description": f"{NOT_YOURS['description']}; or the next issue has nothing to send"}
+    return {
+        address: {
+            "parameters": [SITE],
+            "get": {
+                "summary": "The partner's newsletter: its schedule, the next issue, who receives news, the issues "
+                "with their e-mails sent, waiting and given up, the onboarding letters sent and skipped; or how "
+                "to start one",
+                "responses": {"200": PAGE, "303": MOVED, "404": NOT_YOURS, **refusals(400)},
+            },
+        },
+        f"{address}/next": {
+            "parameters": [SITE],
+            "get": {
+                "summary": "The next issue's e-mail as it will be sent (the unsubscribe link inert), under a "
+                "sandboxing Content-Security-Policy",
+                "responses": {
+                    "200": {"description": "The e-mail's HTML", "content": HTML},
+                    "303": MOVED,
+                    "404": nothing,
+                    **refusals(400),
+                },
+            },
+        },
+    }
+
+
 def _settings() -> dict[str, Any]:
     settings = "/cabinet/{site_id}/settings"
     shown = {"200": PAGE, "303": MOVED, "404": NOT_YOURS, **refusals(400)}
@@ -309,5 +338,6 @@ def paths() -> dict[str, Any]:
         **_subscriber(),
         **_invitations(),
         **_ending(),
+        **_newsletter(),
         **_settings(),
     }
