@@ -1,7 +1,8 @@
 """A partner's cabinet with a believable past, for pictures and demonstrations: three months of
 sign-ups across the partner's registration pages, trials running and ending, clients who
-converted, left with a reason or extended their trial themselves, and invitation codes; and
-every kind of e-mail the service sends, written to an invented client.
+converted, left with a reason or extended their trial themselves, agreed to news or unsubscribed,
+invitation codes, and the partner's two latest newsletter issues; and every kind of e-mail the
+service sends, written to an invented client.
 
 Made from a fixed seed, so the same day gives the same cabinet. The people are invented: their
 addresses are on ``example`` domains and their ИНН only have valid check digits.
@@ -17,12 +18,19 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from registration_api.delivery import messages, news_mail
-from registration_api.domain import invitations, news_audience, operators
+from registration_api.domain import invitations, news_audience, newsletter, operators
 from registration_api.domain.identifiers import inn_check_digit
 from registration_api.domain.partner_sites import PartnerSite
 from registration_api.domain.signups import subscriber_number
+from registration_api.storage.records import aware
 from registration_api.storage.search_text import search_text
-from registration_api.storage.tables import subscribers
+from registration_api.storage.tables import (
+    letter_deliveries,
+    newsletter_deliveries,
+    newsletter_issues,
+    outbox,
+    subscribers,
+)
 from registration_api.web.forms import news_consent_wording
 
 _FIRST = ("Анна", "Мария", "Ольга", "Елена", "Ирина", "Светлана", "Наталья", "Татьяна", "Юлия", "Алёна")
@@ -35,6 +43,8 @@ _CAUSES = ("price", "another_partner", "closed", "another_product", "not_needed"
 #: Shares of the invented people: women, with a company, trials ending within a week that became
 #: paid, ended trials whose client left, running trials extended by the client.
 _WOMEN, _COMPANY, _CONVERTED, _LEFT, _EXTENDED = 0.5, 0.8, 0.35, 0.5, 0.1
+#: Shares of them who agreed to news, and of those who unsubscribed since.
+_NEWS, _UNSUBSCRIBED = 0.6, 0.08
 
 
 @dataclass(frozen=True)
@@ -67,7 +77,8 @@ def _person(rng: random.Random, index: int) -> dict[str, str | None]:
 def fill(engine: Engine, partner: PartnerSite, now: dt.datetime, *, count: int = 240, seed: int = 2026) -> Demo:
     """Give ``partner`` ``count`` subscribers who signed up over the 90 days before ``now``, and a
     few invitation codes (none e-mailed)."""
-    rng = random.Random(seed)
+    rng, news_rng = random.Random(seed), random.Random(seed + 1)
+    wording = news_consent_wording(partner.site.locale, partner.site.config.partner.name)
     pages = partner.site.config.registration
     today = now.date()
     rows = []
@@ -102,6 +113,10 @@ def fill(engine: Engine, partner: PartnerSite, now: dt.datetime, *, count: int =
             row.update(status="gone", gone_at=gone, gone_cause=rng.choice(_CAUSES), gone_reason=None)
         elif trial_ends >= today and fate > 1 - _EXTENDED:
             row.update(extended_at=now - dt.timedelta(days=rng.randrange(1, 10)))
+        if news_rng.random() < _NEWS:
+            row.update(news_consent_at=created, news_consent_text=wording, news_confirmed_at=created)
+            if news_rng.random() < _UNSUBSCRIBED:
+                row.update(news_unsubscribed_at=min(created + dt.timedelta(days=news_rng.randrange(1, 20)), now))
         rows.append(row)
     with engine.begin() as conn:
         for row in rows:
@@ -116,10 +131,66 @@ def fill(engine: Engine, partner: PartnerSite, now: dt.datetime, *, count: int =
             .where(subscribers.c.site_id == partner.id, subscribers.c.status == "paid")
             .order_by(subscribers.c.id.desc())
         ).scalar()
+        _past_issues(conn, partner, now)
+        _letters_sent(conn, partner, now)
     invitations.create(
         engine, partner, invitations.Order(count=5, expires_days=30), now=now, mail_from="", activation_base=""
     )
     return Demo(subscribers=count, shown_number=shown or "")
+
+
+def _past_issues(conn: sa.Connection, partner: PartnerSite, now: dt.datetime) -> None:
+    """The partner's last two issues, each the digest of three news items, sent to everyone who
+    received news then (none for a partner without a newsletter or news)."""
+    site = partner.site
+    schedule = newsletter.schedule_of(site)
+    if schedule is None or not site.news:
+        return
+    news = sorted(site.news, key=lambda item: item.date, reverse=True)
+    for back, items in ((2, news[3:6] or news[:3]), (1, news[:3])):
+        due = schedule.slot_on_or_after(now - dt.timedelta(weeks=schedule.weeks * back))
+        content = news_mail.digest_content(site, items)
+        received = conn.execute(
+            sa.select(subscribers.c.id, subscribers.c.email).where(
+                subscribers.c.site_id == partner.id,
+                subscribers.c.news_confirmed_at <= due,
+                sa.or_(subscribers.c.news_unsubscribed_at.is_(None), subscribers.c.news_unsubscribed_at > due),
+            )
+        ).all()
+        issue = conn.execute(
+            newsletter_issues.insert()
+            .values(site_id=partner.id, due_at=due, kind="digest", subject=content.subject, text=content.text,
+                    html=content.html, created_at=due, queued_at=due, recipients=len(received))
+            .returning(newsletter_issues.c.id)
+        ).scalar_one()  # fmt: skip
+        if received:
+            conn.execute(newsletter_deliveries.insert(), [{"issue_id": issue, "subscriber_id": r.id} for r in received])
+            conn.execute(
+                outbox.insert(),
+                [
+                    {"purpose": "newsletter", "site_id": partner.id, "subscriber_id": r.id, "envelope_from": "",
+                     "recipients": [r.email], "message": b"", "compose": {"kind": "newsletter", "issue": issue},
+                     "created_at": due, "next_attempt_at": due, "sent_at": due + dt.timedelta(seconds=index)}
+                    for index, r in enumerate(received)
+                ],
+            )  # fmt: skip
+
+
+def _letters_sent(conn: sa.Connection, partner: PartnerSite, now: dt.datetime) -> None:
+    """Each onboarding letter, on its day, to the clients on a trial who receive news."""
+    trials = conn.execute(
+        sa.select(subscribers.c.id, subscribers.c.created_at).where(
+            subscribers.c.site_id == partner.id, subscribers.c.status == "trial", news_audience.RECEIVES_NEWS
+        )
+    ).all()
+    sent = [
+        {"subscriber_id": row.id, "letter": letter.key, "at": at}
+        for row in trials
+        for letter in partner.site.letters
+        if (at := aware(row.created_at) + dt.timedelta(days=letter.after_days)) <= now
+    ]
+    if sent:
+        conn.execute(letter_deliveries.insert(), sent)
 
 
 def sample_mails(partner: PartnerSite, *, public_base: str, sender: str, now: dt.datetime) -> dict[str, bytes]:

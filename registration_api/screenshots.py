@@ -35,6 +35,7 @@ PAGES = (
     ("subscriber", "subscribers/{number}"),
     ("invitations", "invitations"),
     ("ending", "ending"),
+    ("newsletter", "newsletter"),
     ("settings", "settings"),
 )
 VIEWPORTS = {"desktop": (1280, 900), "phone": (360, 780)}
