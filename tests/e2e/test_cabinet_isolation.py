@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from registration_api.domain import api_keys
 from registration_api.storage.tables import sign_in_links
 from tests.e2e.cabinet_steps import OPERATOR, SITE, sign_in, sign_in_link
+from tests.e2e.test_cabinet_newsletter import written_issue_next_fixture  # noqa: F401  (a fixture)
 from tests.e2e.test_registration_flow import unique_email
 from tests.support import Storefronts
 
@@ -31,6 +32,8 @@ SECTIONS = (
     "invitations",
     "invitations.csv",
     "ending",
+    "newsletter",
+    "newsletter/next",
     "settings",
 )
 
@@ -57,6 +60,7 @@ def _status(page: Page, address: str) -> int:
     return page.request.get(address, max_redirects=0).status
 
 
+@pytest.mark.usefixtures("written_issue_next")  # the newsletter's next issue has an e-mail to look at
 def test_an_operator_of_another_partner_finds_nothing_of_this_ones(page: Page, storefronts: Storefronts, number):
     base = f"{storefronts.api.url}/cabinet/{SITE}/"
     addresses = [base + section.format(number=number) for section in SECTIONS]

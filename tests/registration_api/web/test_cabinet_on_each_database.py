@@ -1,7 +1,7 @@
 """The whole cabinet, page by page, on SQLite and on PostgreSQL: an operator signs in, finds a
 client by a part of its name in another letter case, opens its page, records a payment and a
 departure, downloads the list, makes a batch of invitations and its file, sees the subscriptions
-ending and creates a key; each change is in the overview's audit log."""
+ending and the newsletter, and creates a key; each change is in the overview's audit log."""
 
 from __future__ import annotations
 
@@ -81,6 +81,8 @@ def test_an_operator_does_everything_the_cabinet_offers(cabinet):
     assert sign_in(cabinet).status_code == 303
     ending = text_of(cabinet.http.get(f"{CABINET}ending").text)
     assert "Борис Иванов" in ending and "Вера Ёлкина" not in ending
+    newsletter = text_of(cabinet.http.get(f"{CABINET}newsletter").text)
+    assert "Каждые 2 недели, по вторникам в 10:00" in newsletter and "Выпусков ещё не было." in newsletter
 
     keys = f"{CABINET}settings/keys"
     created = post(cabinet, keys, keys, label="CRM")
