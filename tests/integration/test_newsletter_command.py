@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -36,7 +37,8 @@ RECIPIENTS = 300
 
 @dataclass
 class HoldingMailbox(Mailbox):
-    """A mail server that can hold one recipient at RCPT TO until told to go on."""
+    """A mail server that, once one recipient arrives, keeps every connection waiting at RCPT TO
+    until told to go on: a sender killed then has nothing half-sent."""
 
     hold: str | None = None
     holding: threading.Event = field(default_factory=threading.Event)
@@ -45,8 +47,8 @@ class HoldingMailbox(Mailbox):
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # aiosmtpd hook
         if address == self.hold:
             self.holding.set()
-            while not self.release.is_set():
-                await asyncio.sleep(0.01)
+        while self.holding.is_set() and not self.release.is_set():  # then every connection waits
+            await asyncio.sleep(0.01)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -154,11 +156,12 @@ def test_a_send_killed_midway_is_finished_by_the_next_and_nobody_gets_the_issue_
     )
     try:
         assert mailbox.holding.wait(60), "the sender never reached the held recipient"
+        time.sleep(0.5)  # every connection of the sender reaches the wait
         killed.send_signal(signal.SIGKILL)
         killed.wait(10)
     finally:
         killed.kill()
-    assert len(mailbox.messages) == RECIPIENTS // 2  # the first half went before the kill
+    assert 0 < len(mailbox.messages) < RECIPIENTS  # some went before the kill
     mailbox.hold = None
     mailbox.release.set()
 
