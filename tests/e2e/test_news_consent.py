@@ -1,20 +1,22 @@
-"""A visitor agrees to news and offers on a storefront's registration page: a box of its own,
-unticked until they tick it, stored with the time and the wording they read."""
+"""A visitor agrees to news and offers on a storefront's registration page, in every theme: a box
+of its own, unticked until they tick it, stored with the time and the wording they read."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.test_registration_flow import fill_form, stored, unique_email
-from tests.support import Storefronts
+from tests.support import THEMES, Storefronts
 
 WORDING = "Я хочу получать от «Облако Плюс» новости и предложения по электронной почте."
 
 
-def test_ticking_news_and_offers_stores_the_time_and_the_wording(page: Page, storefronts: Storefronts):
-    page.goto(storefronts.url("corporate", "oblako-plus", "register/trial/"))
+@pytest.mark.parametrize("theme", THEMES)
+def test_ticking_news_and_offers_stores_the_time_and_the_wording(page: Page, storefronts: Storefronts, theme: str):
+    page.goto(storefronts.url(theme, "oblako-plus", "register/trial/"))
     news = page.get_by_role("checkbox", name=WORDING, exact=True)
     expect(news).not_to_be_checked()
     email = unique_email()
