@@ -6,6 +6,7 @@ database holds; nothing of one partner for another partner's operator."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import pytest
 import sqlalchemy as sa
@@ -220,3 +221,22 @@ def test_another_partners_operator_finds_no_newsletter_page(cabinet):
         answer = cabinet.http.get(address)
         assert answer.status_code == 404, address
         assert "Такой страницы нет" in text_of(answer.text) and "Облако" not in answer.text
+
+
+def test_a_partner_with_letters_but_no_newsletter_sees_its_letters_and_how_to_start_one(make_in_process_api, sites_dir):
+    site_yaml = sites_dir / SITE / "site.yaml"
+    text = site_yaml.read_text(encoding="utf-8")
+    site_yaml.write_text(text[: text.index("\nnewsletter:\n")] + "\n", encoding="utf-8")
+    shutil.rmtree(sites_dir / SITE / "newsletter")  # a hand-written issue needs a newsletter to go out in
+    service = make_in_process_api()
+    sign_in(service)
+
+    page = service.http.get(PAGE)
+
+    assert page.status_code == 200
+    shown = text_of(page.text)
+    assert "Регулярной рассылки нет: уходят только письма первых дней (ниже)." in shown
+    assert "Чтобы включить рассылку, добавьте в sites/oblako-plus/site.yaml эти строки:" in shown
+    assert "Рассылки у вас пока нет" not in shown and "Следующий выпуск" not in shown
+    assert [row[0] for row in rows(page.text, "letters")] == ["1", "3", "7"]
+    assert service.http.get(NEXT).status_code == 404
