@@ -78,36 +78,32 @@ def link(public_base: str, secret: str, purpose: LinkPurpose, site_id: str, numb
 def unsubscribe(engine: Engine, site_id: str, number: str, now: dt.datetime) -> bool:
     """Withdraw the subscriber's consent to news at once; False when there is no such subscriber
     (unsubscribing twice is not an error: the first time is kept)."""
-    with engine.begin() as conn:
-        found = conn.execute(
-            sa.select(subscribers.c.id).where(subscribers.c.site_id == site_id, subscribers.c.number == number)
-        ).first()
-        if found is None:
-            return False
-        conn.execute(
-            subscribers.update()
-            .where(subscribers.c.id == found.id, subscribers.c.news_unsubscribed_at.is_(None))
-            .values(news_unsubscribed_at=now)
-        )
-    return True
+    return _mark_once(engine, site_id, number, subscribers.c.news_unsubscribed_at, now)
 
 
 def confirm(engine: Engine, site_id: str, number: str, now: dt.datetime) -> bool:
     """Record the double opt-in confirmation; False when there is no such subscriber or they gave no
     consent to confirm (confirming twice keeps the first time)."""
+    return _mark_once(
+        engine, site_id, number, subscribers.c.news_confirmed_at, now, subscribers.c.news_consent_at.is_not(None)
+    )
+
+
+def _mark_once(
+    engine: Engine,
+    site_id: str,
+    number: str,
+    column: sa.Column[dt.datetime],
+    now: dt.datetime,
+    *only: sa.ColumnElement[bool],
+) -> bool:
+    """Set ``column`` of the partner's subscriber ``number`` to ``now`` unless it is set already;
+    False when no such subscriber (meeting ``only``) exists."""
     with engine.begin() as conn:
         found = conn.execute(
-            sa.select(subscribers.c.id).where(
-                subscribers.c.site_id == site_id,
-                subscribers.c.number == number,
-                subscribers.c.news_consent_at.is_not(None),
-            )
+            sa.select(subscribers.c.id).where(subscribers.c.site_id == site_id, subscribers.c.number == number, *only)
         ).first()
         if found is None:
             return False
-        conn.execute(
-            subscribers.update()
-            .where(subscribers.c.id == found.id, subscribers.c.news_confirmed_at.is_(None))
-            .values(news_confirmed_at=now)
-        )
+        conn.execute(subscribers.update().where(subscribers.c.id == found.id, column.is_(None)).values({column: now}))
     return True

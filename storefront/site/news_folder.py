@@ -24,18 +24,27 @@ class NewsRefused(Exception):
     """The ``news/`` folder may not be read; ``str()`` says why, for the partner."""
 
 
+def markdown_names(root: Path, folder_name: str) -> list[str]:
+    """The names of the ``*.md`` files of ``root/folder_name``, sorted; none if there is no such
+    folder. Raises :class:`UnsafeFile` for a folder that is a link (the one listing every
+    partner folder of Markdown goes through: news, newsletter issues, letters)."""
+    folder = root / folder_name
+    if not (folder.is_symlink() or folder.is_dir()):
+        return []
+    try:
+        return sorted(name for name in names(folder, root) if name.endswith(".md"))
+    except FileNotFoundError:
+        return []
+
+
 def news_files(root: Path) -> list[Path]:
     """The ``*.md`` files of ``root/news``, sorted (none if there is no such folder).
 
     Raises :class:`NewsRefused` for a folder that is a link or holds too many news files.
     """
     folder = root / "news"
-    if not (folder.is_symlink() or folder.is_dir()):
-        return []
     try:
-        found = sorted(name for name in names(folder, root) if name.endswith(".md"))
-    except FileNotFoundError:
-        return []
+        found = markdown_names(root, "news")
     except UnsafeFile as exc:
         raise NewsRefused(str(exc)) from None
     if len(found) > MAX_NEWS:

@@ -26,8 +26,8 @@ from storefront.render.markdown_html import MarkdownRefused
 from storefront.site import front_matter
 from storefront.site.characters import strip_forbidden
 from storefront.site.diagnostics import Problem, display_path, number
-from storefront.site.news_folder import unprintable
-from storefront.site.partner_files import UnsafeFile, names
+from storefront.site.news_folder import markdown_names, unprintable
+from storefront.site.partner_files import UnsafeFile
 from storefront.site.schema import SLUG_PATTERN, IssueFrontMatter, LetterFrontMatter
 from storefront.site.yaml_positions import Positions
 from storefront.speedups.runner import Runner
@@ -81,12 +81,8 @@ def _markdown_files(root: Path, folder_name: str, most: int, problems: list[Prob
     """The ``*.md`` files of ``root/folder_name``, sorted; none, with the problem added, for a
     folder that is a link or holds more than ``most`` of them."""
     folder = root / folder_name
-    if not (folder.is_symlink() or folder.is_dir()):
-        return []
     try:
-        found = sorted(name for name in names(folder, root) if name.endswith(".md"))
-    except FileNotFoundError:
-        return []
+        found = markdown_names(root, folder_name)
     except UnsafeFile as exc:
         problems.append(Problem(display_path(folder), 1, 1, "", str(exc)))
         return []

@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 
 from registration_api.delivery.outbox import OutboxSender, SmtpTransport
 from registration_api.domain import news_audience
-from registration_api.storage import engines, migrations, tables
+from registration_api.storage import tables
 from registration_api.storage.records import Subscriber
 from tests.registration_api.domain.newsletter_support import (
     FIRST_SLOT,
@@ -52,14 +52,6 @@ def mail_server():
     controller.start()
     yield mailbox, f"smtp://127.0.0.1:{controller.port}"
     controller.stop()
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = engines.create_engine(database_url)
-    migrations.migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

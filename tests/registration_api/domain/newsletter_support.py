@@ -60,20 +60,19 @@ def newsletter(engine: sa.Engine, registry: PartnerSites, per_minute: int = 6000
     )
 
 
-def add_subscriber(
-    engine: sa.Engine,
+def subscriber_row(
     *,
     news: str = "subscribed",
     site_id: str = SITE,
     created: dt.datetime = FIRST_SLOT - dt.timedelta(days=20),
     status: str = "trial",
-) -> tuple[int, str]:
-    """A subscriber whose newsletter state is ``news`` (none, awaiting_confirmation, subscribed,
-    unsubscribed, undeliverable); its row id and e-mail address."""
+) -> dict[str, object]:
+    """A new subscriber whose newsletter state is ``news`` (none, awaiting_confirmation, subscribed,
+    unsubscribed, undeliverable), with an address of its own."""
     number = str(next(_numbers))
     email = f"client{number}@client.example"
     consented = None if news == "none" else created
-    row = {
+    return {
         "number": number,
         "site_id": site_id,
         "page_id": "trial",
@@ -92,40 +91,22 @@ def add_subscriber(
         "news_unsubscribed_at": created + dt.timedelta(days=1) if news == "unsubscribed" else None,
         "undeliverable_at": created + dt.timedelta(days=1) if news == "undeliverable" else None,
     }
+
+
+def add_subscriber(engine: sa.Engine, **state: object) -> tuple[int, str]:
+    """A subscriber (see :func:`subscriber_row`); its row id and e-mail address."""
+    row = subscriber_row(**state)  # type: ignore[arg-type]
     with engine.begin() as conn:
         subscriber_id = conn.execute(
             tables.subscribers.insert().values(**row).returning(tables.subscribers.c.id)
         ).scalar_one()
-    return subscriber_id, email
+    return subscriber_id, str(row["email"])
 
 
 def add_many(engine: sa.Engine, count: int) -> None:
     """``count`` subscribers who receive news, in one statement."""
-    created = FIRST_SLOT - dt.timedelta(days=20)
-    rows = []
-    for _ in range(count):
-        number = str(next(_numbers))
-        email = f"client{number}@client.example"
-        rows.append(
-            {
-                "number": number,
-                "site_id": SITE,
-                "page_id": "trial",
-                "tariff": "basic",
-                "name": f"Клиент {number}",
-                "email": email,
-                "email_key": email,
-                "phone": "+79123456789",
-                "status": "trial",
-                "trial_ends": (created + dt.timedelta(days=30)).date(),
-                "consent_at": created,
-                "created_at": created,
-                "news_consent_at": created,
-                "news_confirmed_at": created,
-            }
-        )
     with engine.begin() as conn:
-        conn.execute(tables.subscribers.insert(), rows)
+        conn.execute(tables.subscribers.insert(), [subscriber_row() for _ in range(count)])
 
 
 def queued(engine: sa.Engine, purpose: str = "newsletter") -> list[sa.Row]:

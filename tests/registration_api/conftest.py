@@ -1,4 +1,4 @@
-"""What the domain's tests share: the service's tables, migrated, on SQLite and PostgreSQL."""
+"""What the service's tests share: its tables, migrated, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
