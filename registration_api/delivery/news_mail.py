@@ -156,10 +156,11 @@ def compose_row(site: Site, row: OutboxMessage, issues: Mapping[int, StoredIssue
 
 
 def stop_reason(subscriber: Subscriber, purpose: str) -> str | None:
-    """Why an advertising e-mail must no longer go to ``subscriber`` (None: it may)."""
+    """Why an advertising e-mail must no longer go to ``subscriber`` (None: it may), as a code the
+    cabinet puts in words: ``news:<state>`` (see :func:`news_state`) or ``trial:<status>``."""
     state = news_state(subscriber)
     if state != "subscribed":
-        return f"newsletter state: {state}"
+        return f"news:{state}"
     if purpose == "letter" and subscriber.status != "trial":
-        return f"subscriber is {subscriber.status}: onboarding letters are for trials"
+        return f"trial:{subscriber.status}"
     return None

@@ -77,7 +77,7 @@ class Departed:
     reason: str | None
 
 
-DeliveryState = Literal["sent", "waiting", "failing"]
+DeliveryState = Literal["sent", "waiting", "failing", "given_up"]
 
 
 @dataclass(frozen=True)
@@ -89,10 +89,13 @@ class Queued:
 
     @property
     def state(self) -> DeliveryState:
-        """``sent``; ``failing`` when the last attempt failed (it is tried again at
-        ``next_attempt_at``); ``waiting`` when not tried yet."""
+        """``sent``; ``given_up`` for good (``last_error`` says why: the address refused, or the
+        subscriber no longer wants it); ``failing`` when the last attempt failed (it is tried again
+        at ``next_attempt_at``); ``waiting`` when not tried yet."""
         if self.message.sent_at is not None:
             return "sent"
+        if self.message.abandoned_at is not None:
+            return "given_up"
         return "failing" if self.message.last_error else "waiting"
 
 

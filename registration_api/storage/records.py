@@ -278,6 +278,7 @@ class OutboxMessage:
     claimed_until: dt.datetime | None
     sent_at: dt.datetime | None
     last_error: str | None
+    abandoned_at: dt.datetime | None = None  # given up for good (refused with 5xx, or no longer wanted)
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> OutboxMessage:
@@ -298,6 +299,7 @@ class OutboxMessage:
             claimed_until=aware_or_none(row.claimed_until),
             sent_at=aware_or_none(row.sent_at),
             last_error=row.last_error,
+            abandoned_at=aware_or_none(row.abandoned_at),
         )
 
 

@@ -82,6 +82,8 @@ MAIL_NAMES = {
     "reminder_end_day": N_("Reminder e-mail to the client"),
     "reminder_after_5": N_("Reminder e-mail to the client"),
     "news_confirm": N_("E-mail asking the client to confirm the subscription to news"),
+    "newsletter": N_("Newsletter issue"),
+    "letter": N_("Onboarding letter"),
 }
 #: Whether the partner's newsletter reaches a subscriber (``news_audience.news_state``), as the
 #: list's filter names it; the card and the downloads say when and why (:class:`NewsletterWords`).
@@ -91,6 +93,17 @@ NEWS_STATE_NAMES: dict[str, str] = {
     "unsubscribed": N_("Unsubscribed"),
     "undeliverable": N_("The address does not accept mail"),
     "none": N_("Not subscribed"),
+}
+#: Why an advertising e-mail was given up before it went (``news_mail.stop_reason``); a mail
+#: server's refusal is shown as the server said it.
+GIVEN_UP = {
+    "news:unsubscribed": N_("the client unsubscribed"),
+    "news:undeliverable": N_("the client's address does not accept mail"),
+    "news:awaiting_confirmation": N_("the client has not confirmed the subscription"),
+    "news:none": N_("the client gave no consent to news"),
+    "trial:paid": N_("the client pays now, and onboarding letters are for trials"),
+    "trial:gone": N_("the client has left"),
+    "trial:expired": N_("the trial has ended"),
 }
 #: What the page says after an action (``?done=``).
 DONE = {"converted": N_("The payment is recorded."), "departed": N_("The departure is recorded.")}
@@ -265,6 +278,11 @@ def _delivery(service: Service, queued: Queued) -> str:
         return _("sent {moment}").format(moment=moment(service, message.sent_at))
     if queued.state == "waiting":
         return _("waiting to be sent, first attempt {moment}").format(moment=moment(service, message.next_attempt_at))
+    if queued.state == "given_up":
+        reason = message.last_error or ""
+        return _("not sent, and will not be: {reason}").format(
+            reason=_(GIVEN_UP[reason]) if reason in GIVEN_UP else reason
+        )
     return ngettext(
         "not delivered: {error}; {n} attempt failed, the next one {moment}",
         "not delivered: {error}; {n} attempts failed, the next one {moment}",

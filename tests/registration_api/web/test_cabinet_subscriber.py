@@ -10,6 +10,7 @@ import re
 import shutil
 
 import pytest
+import sqlalchemy as sa
 from lxml import html
 
 from registration_api.storage import tables
@@ -135,6 +136,33 @@ def test_each_e_mail_says_how_its_delivery_goes(cabinet):
     assert failing[2:] == [
         "не доставлено: SMTPRecipientsRefused: 550 no such user; неудачных попыток: 2, следующая 10.03.2026 13:00",
     ]
+
+
+def test_a_newsletter_given_up_says_why_in_words(cabinet):
+    number = register(cabinet)
+    with cabinet.database.begin() as conn:  # an issue queued, then dropped: the client unsubscribed
+        subscriber_id = conn.execute(
+            sa.select(tables.subscribers.c.id).where(tables.subscribers.c.number == number)
+        ).scalar_one()
+        moment = dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC)
+        for purpose, why in (("newsletter", "news:unsubscribed"), ("letter", "550 5.1.1 no such user")):
+            conn.execute(
+                tables.outbox.insert().values(
+                    purpose=purpose,
+                    channel="email",
+                    site_id="oblako-plus",
+                    subscriber_id=subscriber_id,
+                    envelope_from="news@storefront.example",
+                    recipients=["x@client.example"],
+                    message=b"",
+                    created_at=moment,
+                    next_attempt_at=moment,
+                    abandoned_at=moment,
+                    last_error=why,
+                )
+            )
+    assert mail_row(cabinet, number, "Выпуск рассылки")[2] == "не отправлено и не будет: клиент отписался"
+    assert mail_row(cabinet, number, "Приветственное письмо")[2] == "не отправлено и не будет: 550 5.1.1 no such user"
 
 
 def test_a_payment_is_recorded_with_its_tariff_and_last_day(cabinet):
