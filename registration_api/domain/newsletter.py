@@ -161,6 +161,7 @@ class Newsletter:
         """Make every issue that is due, queue every issue not queued yet (a killed run's too), and
         the onboarding letters due."""
         report = NewsletterReport()
+        self.settle(now)
         for site_id in self.registry.ids():
             partner = self.registry.get(site_id)
             if partner is None:
@@ -178,6 +179,24 @@ class Newsletter:
             if partner is not None:
                 report.queued += self.queue(partner, issue_id, now)
         return report
+
+    def settle(self, now: dt.datetime) -> None:
+        """Keep the counts of each issue whose every e-mail is sent or given up on the issue itself,
+        so what the cabinet shows of it is read, not counted again (see ``newsletter_report``)."""
+        with self.engine.begin() as conn:
+            open_issues = conn.execute(
+                sa.select(newsletter_issues.c.id, newsletter_issues.c.recipients).where(
+                    newsletter_issues.c.queued_at.is_not(None), newsletter_issues.c.settled_at.is_(None)
+                )
+            ).all()
+            for issue in open_issues:
+                sent, given_up = issue_counts(conn, issue.id)
+                if sent + given_up >= issue.recipients:
+                    conn.execute(
+                        newsletter_issues.update()
+                        .where(newsletter_issues.c.id == issue.id)
+                        .values(sent=sent, given_up=given_up, settled_at=now)
+                    )
 
     def _make(self, partner: PartnerSite, planned: Planned, now: dt.datetime) -> bool:
         """Store the issue (False: another run made it first)."""
@@ -285,6 +304,7 @@ class Newsletter:
                         "envelope_from": self.mail_from,
                         "recipients": [row.email],
                         "message": b"",
+                        "issue_id": issue_id,
                         "compose": {
                             "kind": "newsletter",
                             "issue": issue_id,
@@ -314,3 +334,13 @@ class Newsletter:
 
     def unsubscribe(self, partner: PartnerSite, number: str) -> str:
         return news_audience.link(self.public_base, self.secret, "unsubscribe", partner.id, number)
+
+
+def issue_counts(conn: Connection, issue_id: int) -> tuple[int, int]:
+    """How many of an issue's e-mails are sent and how many given up (through its own index)."""
+    sent, given_up = conn.execute(
+        sa.select(sa.func.count(outbox.c.sent_at), sa.func.count(outbox.c.abandoned_at)).where(
+            outbox.c.issue_id == issue_id
+        )
+    ).one()
+    return int(sent), int(given_up)

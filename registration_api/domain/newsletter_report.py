@@ -6,8 +6,10 @@ or were skipped.
 An issue's figures are its outbox rows (one per recipient, written with its delivery row, see
 :mod:`registration_api.domain.newsletter`): sent, given up (refused for good by the recipient's
 mail server, or dropped because the recipient unsubscribed first) and waiting (the rest: due
-later at the partner's rate, or being retried). They are counted for all the issues shown in
-one grouped query. A letter's outbox row gives up its key once the letter is composed, so the
+later at the partner's rate, or being retried). An issue still going out is counted through
+the outbox's index by issue; once every e-mail of it is sent or given up, ``newsletter send``
+keeps its counts on the issue (:meth:`Newsletter.settle`), so an old issue to 100,000 people
+costs the page one row, not 100,000. A letter's outbox row gives up its key once the letter is composed, so the
 letters are counted by their delivery rows instead: handed to the outbox, or skipped because a
 later letter was due by then.
 """
@@ -21,8 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from registration_api.domain.news_audience import NEWS_STATES, NewsState
+from registration_api.domain.newsletter import issue_counts
 from registration_api.storage.records import aware
-from registration_api.storage.tables import letter_deliveries, newsletter_issues, outbox, subscribers
+from registration_api.storage.tables import letter_deliveries, newsletter_deliveries, newsletter_issues, subscribers
 
 #: The most issues the page lists, newest first.
 SHOWN_ISSUES = 50
@@ -106,18 +109,22 @@ def audience(conn: Connection, site_id: str) -> dict[NewsState, int]:
 
 
 def issues(conn: Connection, site_id: str, shown: int) -> list[IssueFigures]:
-    """The partner's latest ``shown`` issues, newest first, with their e-mails counted."""
+    """The partner's latest ``shown`` issues, newest first, with their e-mails counted: read from
+    the issue once it is settled (``Newsletter.settle``), else counted through its own index."""
     i = newsletter_issues.c
     made = conn.execute(
-        sa.select(i.id, i.due_at, i.kind, i.source, i.subject)
+        sa.select(i.id, i.due_at, i.kind, i.source, i.subject, i.recipients, i.sent, i.given_up, i.settled_at)
         .where(i.site_id == site_id)
         .order_by(i.due_at.desc(), i.id.desc())
         .limit(shown)
     ).all()
-    counted = _outbox_counts(conn, site_id, [row.id for row in made])
     figures = []
     for row in made:
-        recipients, sent, given_up = counted.get(row.id, (0, 0, 0))
+        if row.settled_at is not None:
+            sent, given_up = int(row.sent or 0), int(row.given_up or 0)
+        else:
+            sent, given_up = issue_counts(conn, row.id)
+        recipients = int(row.recipients) if row.recipients else _queued(conn, row.id)
         figures.append(
             IssueFigures(
                 id=row.id,
@@ -127,37 +134,18 @@ def issues(conn: Connection, site_id: str, shown: int) -> list[IssueFigures]:
                 subject=row.subject,
                 recipients=recipients,
                 sent=sent,
-                waiting=recipients - sent - given_up,
+                waiting=max(recipients - sent - given_up, 0),
                 given_up=given_up,
             )
         )
     return figures
 
 
-def _outbox_counts(conn: Connection, site_id: str, issue_ids: list[int]) -> dict[int, tuple[int, int, int]]:
-    """Each issue's e-mails: (all, sent, given up), in one query over the partner's newsletter rows."""
-    if not issue_ids:
-        return {}
-    issue = outbox.c.compose["issue"].as_integer()
-    rows = (
-        sa.select(issue.label("issue_id"), outbox.c.sent_at, outbox.c.abandoned_at)
-        .where(
-            outbox.c.site_id == site_id,
-            outbox.c.channel == "email",
-            outbox.c.purpose == "newsletter",
-            issue.in_(issue_ids),
-        )
-        .subquery()
+def _queued(conn: Connection, issue_id: int) -> int:
+    """The recipients of an issue still being queued (its count is stored once all are)."""
+    return int(
+        conn.execute(sa.select(sa.func.count()).where(newsletter_deliveries.c.issue_id == issue_id)).scalar_one()
     )
-    counted = conn.execute(
-        sa.select(
-            rows.c.issue_id,
-            sa.func.count().label("all"),
-            sa.func.count(rows.c.sent_at).label("sent"),
-            sa.func.count(rows.c.abandoned_at).label("given_up"),
-        ).group_by(rows.c.issue_id)
-    ).all()
-    return {int(row.issue_id): (int(row.all), int(row.sent), int(row.given_up)) for row in counted}
 
 
 def letters(conn: Connection, site_id: str) -> dict[str, LetterFigures]:

@@ -141,6 +141,22 @@ def _newsletter(conn: Connection) -> None:
     )
 
 
+def _newsletter_counts(conn: Connection) -> None:
+    """Each newsletter e-mail's issue in a column of its own, indexed, and an issue's counts kept once
+    it is settled: the cabinet counts an issue's 100,000 e-mails once, not at every look."""
+    _add_missing_columns(conn, outbox, ["issue_id"])
+    _add_missing_columns(conn, newsletter_issues, ["sent", "given_up", "settled_at"])
+    existing = {index["name"] for index in sa.inspect(conn).get_indexes("outbox")}
+    for index in outbox.indexes:
+        if index.name == "outbox_issue" and index.name not in existing:
+            index.create(conn)
+    conn.execute(
+        outbox.update()
+        .where(outbox.c.purpose == "newsletter", outbox.c.issue_id.is_(None), outbox.c.compose.is_not(None))
+        .values(issue_id=outbox.c.compose["issue"].as_integer())
+    )
+
+
 #: Rows filled per statement when a migration fills a new column of existing rows.
 _BACKFILL_BATCH = 5000
 
@@ -154,6 +170,7 @@ MIGRATIONS: list[Migration] = [
     _cabinet_pages,
     _news_consent,
     _newsletter,
+    _newsletter_counts,
 ]
 
 

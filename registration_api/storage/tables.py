@@ -143,8 +143,10 @@ outbox = sa.Table(
     sa.Column("site_id", sa.String(60)),
     sa.Column("compose", sa.JSON),  # what an e-mail queued without its bytes says (see mail.compose_queued)
     sa.Column("abandoned_at", sa.DateTime(timezone=True)),  # given up for good (refused with 5xx, or unsubscribed)
+    sa.Column("issue_id", sa.Integer),  # a newsletter e-mail's issue (newsletter_issues.id): counted by issue
     sa.Index("outbox_due", "sent_at", "next_attempt_at"),
     sa.Index("outbox_site", "site_id", "channel", "id"),  # the cabinet's webhook deliveries, newest first
+    sa.Index("outbox_issue", "issue_id", "sent_at", "abandoned_at"),  # an issue's e-mails, counted until settled
 )
 
 api_keys = sa.Table(
@@ -244,6 +246,10 @@ newsletter_issues = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("queued_at", sa.DateTime(timezone=True)),  # every recipient's e-mail is in the outbox
     sa.Column("recipients", sa.Integer, nullable=False, server_default="0"),
+    # once every e-mail of the issue is sent or given up, their counts are kept here and not counted again
+    sa.Column("sent", sa.Integer),
+    sa.Column("given_up", sa.Integer),
+    sa.Column("settled_at", sa.DateTime(timezone=True)),
     sa.UniqueConstraint("site_id", "due_at", name="newsletter_issues_one_per_slot"),
 )
 

@@ -165,3 +165,25 @@ def test_a_run_stopped_midway_is_finished_by_the_next_without_repeating_anyone(e
     assert report.queued == 1500 and len(rows) == 2500 and len({row.subscriber_id for row in rows}) == 2500
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(tables.newsletter_deliveries)).scalar() == 2500
+
+
+def test_an_issue_is_settled_once_every_email_is_sent_or_given_up_and_keeps_its_counts(engine, registry):
+    add_many(engine, 3)
+    news = newsletter(engine, registry)
+    news.run(FIRST_SLOT - dt.timedelta(days=1))
+    now = SECOND_SLOT + dt.timedelta(minutes=1)
+    news.run(now)
+    rows = queued(engine)
+    assert {row.issue_id for row in rows} == {issues(engine)[0].id}  # each e-mail names its issue
+    news.settle(now)
+    assert issues(engine)[0].settled_at is None  # nothing sent yet
+    with engine.begin() as conn:
+        conn.execute(tables.outbox.update().where(tables.outbox.c.id == rows[0].id).values(sent_at=now))
+        conn.execute(tables.outbox.update().where(tables.outbox.c.id == rows[1].id).values(abandoned_at=now))
+    news.settle(now)
+    assert issues(engine)[0].settled_at is None  # one still waiting
+    with engine.begin() as conn:
+        conn.execute(tables.outbox.update().where(tables.outbox.c.id == rows[2].id).values(sent_at=now))
+    news.settle(now + dt.timedelta(minutes=5))
+    [issue] = issues(engine)
+    assert (issue.sent, issue.given_up, issue.recipients) == (2, 1, 3) and issue.settled_at is not None
