@@ -57,7 +57,18 @@ def test_every_kind_of_e_mail_at_a_phones_and_a_mail_clients_width(tmp_path):
         env={**os.environ, "VAR_DIR": str(tmp_path / "var")},
     )
     assert result.returncode == 0, result.stderr
-    kinds = ("partner-notice", "welcome", "invitation", "reminder", "digest", "sign-in", "news-confirm", "newsletter", "newsletter-written", "letter")
+    kinds = (
+        "partner-notice",
+        "welcome",
+        "invitation",
+        "reminder",
+        "digest",
+        "sign-in",
+        "news-confirm",
+        "newsletter",
+        "newsletter-written",
+        "letter",
+    )
     assert {p.name for p in out.iterdir()} == {f"mail-{k}-{w}.png" for k in kinds for w in (360, 600)}
     for kind in kinds:
         narrow, wide = png_size(out / f"mail-{kind}-360.png"), png_size(out / f"mail-{kind}-600.png")
