@@ -100,8 +100,8 @@ HEADINGS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "digest": lambda context: _("Subscriptions ending in the next 14 days"),
     "sign_in": lambda context: _("Sign in to the partner's cabinet"),
     "news_confirm": lambda context: _("Confirm your subscription to news"),
-    # the partner's own words: the subject of the issue or of the onboarding letter
-    "newsletter": lambda context: str(context["subject"]),
+    # a digest of news says whose news; a hand-written issue or letter is headed by its own subject
+    "newsletter": lambda context: str(context.get("heading") or context["subject"]),
     "letter": lambda context: str(context["subject"]),
 }
 

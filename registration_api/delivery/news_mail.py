@@ -54,8 +54,10 @@ def digest_content(site: Site, news: Sequence[NewsItem]) -> Content:
     ]
     translator = Translator(site.locale)
     subject = translator.text("mail_news_digest_subject", partner=site.config.partner.name, title=items[0]["title"])
+    heading = translator.text("mail_news_digest_heading", partner=translator.company(site.config.partner.name, "gen"))
     context = {
         "subject": subject,
+        "heading": heading,
         "preheader": items[0]["summary"],
         "news": items,
         "news_url": f"{base}news/",
