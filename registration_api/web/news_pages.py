@@ -115,9 +115,20 @@ def _invalid(service: Service, partner: PartnerSite, purpose: LinkPurpose) -> Re
     return Refusal(404, "this link is not valid", page=page, headers=headers(service))
 
 
-async def _posted(request: Request, service: Service) -> bool:
-    """Read a post within the address's limit and the body limits: whether it is RFC 8058's one-click."""
-    wait = service.browser_post_allowed(request)
+def _genuine(request: Request, service: Service, purpose: LinkPurpose) -> bool:
+    """Whether the link is one the service signed (an HMAC, no database)."""
+    site_id, token = request.path_params["site_id"], request.path_params["token"]
+    return service.sites.get(site_id) is not None and bool(
+        news_audience.read_link_token(service.link_secret, purpose, site_id, token)
+    )
+
+
+async def _posted(request: Request, service: Service, purpose: LinkPurpose) -> bool:
+    """Read a post within the body limits: whether it is RFC 8058's one-click. A post to a link the
+    service did not sign counts against the address's limit of posts; a genuine one does not, since
+    a mail service posts the one-click unsubscribes of many of its users from a few addresses, and
+    each must take effect."""
+    wait = 0.0 if _genuine(request, service, purpose) else service.browser_post_allowed(request)
     if wait:
         raise HTTPException(429, "too many posts from this address; try again in a minute", retry_after(wait))
     settings = service.settings
@@ -152,7 +163,7 @@ def _doing(purpose: LinkPurpose, change: Change) -> Endpoint:
 
     async def do(request: Request) -> Response:
         service = service_of(request)
-        one_click = await _posted(request, service)
+        one_click = await _posted(request, service, purpose)
         partner, subscriber = await _open(request, service, purpose)
         had_left = subscriber.news_unsubscribed_at is not None
         if purpose == "unsubscribe" or not had_left:
