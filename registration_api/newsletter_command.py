@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from registration_api.delivery.news_mail import NEWS_PURPOSES, Content, written_content
 from registration_api.delivery.outbox import DeliveryReport, OutboxSender
 from registration_api.domain import news_audience
-from registration_api.domain.newsletter import Newsletter, NewsletterReport
+from registration_api.domain.newsletter import Newsletter, SendReport
 from registration_api.domain.partner_sites import PartnerSite, PartnerSites
 from registration_api.domain.signups import utc_now
 from registration_api.settings import Settings
@@ -176,10 +176,17 @@ def run_send(settings: Settings, engine: Engine, registry: PartnerSites, sender:
         )
     if delivered.failed:
         print(_("The first failure: {error}").format(error=delivered.first_error))
-    return 0 if delivered.failed == 0 else 1
+    for site_id, error in report.failed.items():
+        print(
+            _("error: {site}: its newsletter could not be made or queued ({error}); the log says more").format(
+                site=site_id, error=error
+            ),
+            file=sys.stderr,
+        )
+    return 0 if delivered.failed == 0 and not report.failed else 1
 
 
-def send_summary(report: NewsletterReport, registry: PartnerSites) -> list[str]:
+def send_summary(report: SendReport, registry: PartnerSites) -> list[str]:
     lines = []
     for site_id, due_at in report.issues.items():
         partner = registry.get(site_id)

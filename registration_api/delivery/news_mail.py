@@ -144,8 +144,9 @@ def compose_row(site: Site, row: OutboxMessage, issues: Mapping[int, StoredIssue
         if issue is None:
             raise ValueError(f"newsletter issue {facts['issue']} is not stored")
         message_id = f"<{row.id}.news{issue.id}@{domain}>"
+        when = dt.datetime.fromisoformat(facts["date"]) if facts.get("date") else issue.created_at
         return personal_message(
-            site, issue.content, recipient, sender=row.envelope_from, when=issue.created_at, message_id=message_id
+            site, issue.content, recipient, sender=row.envelope_from, when=when, message_id=message_id
         )
     letter = next((letter for letter in site.letters if letter.key == facts["letter"]), None)
     if letter is None:
@@ -157,12 +158,15 @@ def compose_row(site: Site, row: OutboxMessage, issues: Mapping[int, StoredIssue
     )
 
 
-def stop_reason(subscriber: Subscriber, purpose: str) -> str | None:
+def stop_reason(subscriber: Subscriber, purpose: str, today: dt.date) -> str | None:
     """Why an advertising e-mail must no longer go to ``subscriber`` (None: it may), as a code the
-    cabinet puts in words: ``news:<state>`` (see :func:`news_state`) or ``trial:<status>``."""
+    cabinet puts in words: ``news:<state>`` (see :func:`news_state`) or ``trial:<status>`` (an
+    onboarding letter: the trial is over, paid, left or run out)."""
     state = news_state(subscriber)
     if state != "subscribed":
         return f"news:{state}"
     if purpose == "letter" and subscriber.status != "trial":
         return f"trial:{subscriber.status}"
+    if purpose == "letter" and subscriber.trial_ends < today:
+        return "trial:expired"
     return None

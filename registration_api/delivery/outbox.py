@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import logging
 import mailbox
+import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -56,9 +57,10 @@ CLAIM_SECONDS = 120
 CONNECTIONS = 4  # SMTP connections at once for a newsletter: what most providers allow a client
 SMTP_TRIES = 2  # a message is sent again once on a fresh connection when the server closed the old one
 MAX_BACKOFF_SECONDS = 3600
-#: SMTP replies that will not change on a retry; after DATA, those that say the mailbox is unavailable.
-PERMANENT = range(500, 600)
-MAILBOX_UNAVAILABLE = frozenset({550, 551, 552, 553})
+#: Replies that refuse an address when the server gives no enhanced status code (RFC 5321).
+MAILBOX_UNAVAILABLE = frozenset({550, 551, 553})
+#: An enhanced status code at the start of a reply's text (RFC 3463): class.subject.detail.
+ENHANCED_STATUS = re.compile(r"\s*(?P<class>[245])\.(?P<subject>\d{1,3})\.(?P<detail>\d{1,3})\b")
 
 
 class Transport(Protocol):
@@ -184,17 +186,30 @@ def _by_id(rows: list[OutboxMessage], purpose: str) -> set[int]:
 
 
 def permanent_refusal(exc: Exception) -> str | None:
-    """What the server said when it refused the recipient's address for good (a 5xx to RCPT TO, or
-    550–553 "mailbox unavailable" after DATA), else None: anything else may pass on a retry."""
+    """What the server said when it refused the recipient's *address* for good, else None (anything
+    else may pass on a retry, or is not the address's fault).
+
+    The address is bad when the enhanced status code (RFC 3463) says so: ``5.1.x`` (no such
+    mailbox, bad domain…) or ``5.2.1`` (mailbox disabled), at RCPT TO or after DATA. Without an
+    enhanced code, only 550, 551 and 553 at RCPT TO count. A refusal of policy or of the sender
+    (``5.7.x``: relay denied, blocked as spam, a wrong login) says nothing of the address: marking
+    every recipient of a run undeliverable for it would lose the partner's whole list."""
     refusals = exc.recipients if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) else []
-    if refusals and all(refusal.code in PERMANENT for refusal in refusals):
-        first = refusals[0]
-        return f"{first.code} {first.message}"
-    if isinstance(exc, aiosmtplib.SMTPRecipientRefused) and exc.code in PERMANENT:
-        return f"{exc.code} {exc.message}"
-    if isinstance(exc, aiosmtplib.SMTPDataError) and exc.code in MAILBOX_UNAVAILABLE:
+    if isinstance(exc, aiosmtplib.SMTPRecipientRefused):
+        refusals = [exc]
+    if refusals and all(_address_refused(r.code, r.message, at_rcpt=True) for r in refusals):
+        return f"{refusals[0].code} {refusals[0].message}"
+    if isinstance(exc, aiosmtplib.SMTPDataError) and _address_refused(exc.code, exc.message, at_rcpt=False):
         return f"{exc.code} {exc.message}"
     return None
+
+
+def _address_refused(code: int, message: str, *, at_rcpt: bool) -> bool:
+    enhanced = ENHANCED_STATUS.match(message)
+    if enhanced is not None:
+        subject = (enhanced["subject"], enhanced["detail"])
+        return enhanced["class"] == "5" and (subject[0] == "1" or subject == ("2", "1"))
+    return at_rcpt and code in MAILBOX_UNAVAILABLE
 
 
 def transport_for(smtp_url: str | None, maildir: Path) -> Transport:
@@ -361,7 +376,8 @@ class OutboxSender:
     def _stopped(self, rows: list[OutboxMessage]) -> dict[int, str]:
         """The advertising e-mails among ``rows`` whose subscriber no longer receives them (they
         unsubscribed, their address was refused for good, or, for an onboarding letter, they paid or
-        left), with why: they are dropped, not sent, however long they have waited."""
+        left, or the partner removed the letter), with why: they are dropped, not sent, however long
+        they have waited."""
         news = [row for row in rows if row.purpose in news_mail.NEWS_PURPOSES and row.subscriber_id is not None]
         if not news:
             return {}
@@ -370,10 +386,15 @@ class OutboxSender:
                 sa.select(subscribers).where(subscribers.c.id.in_({row.subscriber_id for row in news}))
             ).all()
         by_id = {subscriber.id: Subscriber.from_row(subscriber) for subscriber in found}
+        today = self.clock().date()  # UTC: a day's grace at most for a trial that ended
         stopped: dict[int, str] = {}
         for row in news:
             subscriber = by_id.get(row.subscriber_id or 0)
-            reason = news_mail.stop_reason(subscriber, row.purpose) if subscriber else "no such subscriber"
+            reason = news_mail.stop_reason(subscriber, row.purpose, today) if subscriber else "no such subscriber"
+            if reason is None and row.purpose == "letter" and row.compose and row.site_id:
+                site = self.site(row.site_id)
+                if site is not None and all(letter.key != row.compose.get("letter") for letter in site.letters):
+                    reason = "letter:removed"  # the partner deleted or renamed the file: it cannot go
             if reason:
                 stopped[row.id] = reason
         return stopped
@@ -471,12 +492,21 @@ class OutboxSender:
                         abandoned_at=now, claimed_until=None, attempts=row.attempts + refused, last_error=reason[:500]
                     )
                 )
-                if refused and row.subscriber_id is not None:
-                    conn.execute(
-                        subscribers.update()
-                        .where(subscribers.c.id == row.subscriber_id, subscribers.c.undeliverable_at.is_(None))
-                        .values(undeliverable_at=now, undeliverable_reason=reason[:500])
+                if refused and row.subscriber_id is not None:  # every row of the address with the partner
+                    person = sa.select(subscribers.c.site_id, subscribers.c.email_key).where(
+                        subscribers.c.id == row.subscriber_id
                     )
+                    found = conn.execute(person).first()
+                    if found is not None:
+                        conn.execute(
+                            subscribers.update()
+                            .where(
+                                subscribers.c.site_id == found.site_id,
+                                subscribers.c.email_key == found.email_key,
+                                subscribers.c.undeliverable_at.is_(None),
+                            )
+                            .values(undeliverable_at=now, undeliverable_reason=reason[:500])
+                        )
 
     def _record(self, sent: list[int], failed: list[Failure]) -> dt.datetime | None:
         """Mark outcomes in one transaction: sent, or rescheduled with back-off;
@@ -593,7 +623,7 @@ class OutboxSender:
                         )
                     )
                     continue
-                self._sent(row.id)  # on the loop: a short write, cheaper than a thread hop per message
+                await asyncio.to_thread(self._sent, row.id)  # off the loop: the service answers meanwhile
                 state.report.sent_by[row.channel] += 1
                 log.info(
                     _("{channel} id={id} purpose={purpose} attempt={attempt} sent via {via}").format(

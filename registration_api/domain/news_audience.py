@@ -30,13 +30,20 @@ from registration_api.storage.tables import subscribers
 NewsState = Literal["none", "awaiting_confirmation", "subscribed", "unsubscribed", "undeliverable"]
 NEWS_STATES: tuple[NewsState, ...] = ("none", "awaiting_confirmation", "subscribed", "unsubscribed", "undeliverable")
 
+
+def receives_news(table: sa.FromClause) -> sa.ColumnElement[bool]:
+    """The rule of :func:`news_state` = ``subscribed`` as SQL, over ``table`` (``subscribers`` or an
+    alias of it)."""
+    return sa.and_(
+        table.c.news_consent_at.is_not(None),
+        table.c.news_confirmed_at.is_not(None),
+        table.c.news_unsubscribed_at.is_(None),
+        table.c.undeliverable_at.is_(None),
+    )
+
+
 #: The subscribers the newsletter goes to (of any status; onboarding letters add ``status = 'trial'``).
-RECEIVES_NEWS = sa.and_(
-    subscribers.c.news_consent_at.is_not(None),
-    subscribers.c.news_confirmed_at.is_not(None),
-    subscribers.c.news_unsubscribed_at.is_(None),
-    subscribers.c.undeliverable_at.is_(None),
-)
+RECEIVES_NEWS = receives_news(subscribers)
 
 LinkPurpose = Literal["unsubscribe", "confirm"]
 _LONGEST_TOKEN = 60
@@ -76,9 +83,10 @@ def link(public_base: str, secret: str, purpose: LinkPurpose, site_id: str, numb
 
 
 def unsubscribe(engine: Engine, site_id: str, number: str, now: dt.datetime) -> bool:
-    """Withdraw the subscriber's consent to news at once; False when there is no such subscriber
-    (unsubscribing twice is not an error: the first time is kept)."""
-    return _mark_once(engine, site_id, number, subscribers.c.news_unsubscribed_at, now)
+    """Withdraw the subscriber's consent to news at once, on every row the person has with the
+    partner (a trial ended, then another); False when there is no such subscriber (unsubscribing
+    twice is not an error: the first time is kept)."""
+    return _mark_once(engine, site_id, number, subscribers.c.news_unsubscribed_at, now, whole_address=True)
 
 
 def confirm(engine: Engine, site_id: str, number: str, now: dt.datetime) -> bool:
@@ -96,14 +104,23 @@ def _mark_once(
     column: sa.Column[dt.datetime],
     now: dt.datetime,
     *only: sa.ColumnElement[bool],
+    whole_address: bool = False,
 ) -> bool:
-    """Set ``column`` of the partner's subscriber ``number`` to ``now`` unless it is set already;
-    False when no such subscriber (meeting ``only``) exists."""
+    """Set ``column`` of the partner's subscriber ``number`` (with ``whole_address``, of every row of
+    its address) to ``now`` unless it is set already; False when no such subscriber (meeting
+    ``only``) exists."""
     with engine.begin() as conn:
         found = conn.execute(
-            sa.select(subscribers.c.id).where(subscribers.c.site_id == site_id, subscribers.c.number == number, *only)
+            sa.select(subscribers.c.id, subscribers.c.email_key).where(
+                subscribers.c.site_id == site_id, subscribers.c.number == number, *only
+            )
         ).first()
         if found is None:
             return False
-        conn.execute(subscribers.update().where(subscribers.c.id == found.id, column.is_(None)).values({column: now}))
+        which = (
+            sa.and_(subscribers.c.site_id == site_id, subscribers.c.email_key == found.email_key)
+            if whole_address
+            else subscribers.c.id == found.id
+        )
+        conn.execute(subscribers.update().where(which, column.is_(None)).values({column: now}))
     return True

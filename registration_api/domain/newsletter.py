@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -63,13 +64,15 @@ class Planned:
 
 
 @dataclass
-class NewsletterReport:
-    """What a run did: issues made (by site), recipients queued, slots passed with nothing to say."""
+class SendReport:
+    """What a ``newsletter send`` run did: issues made (by site), recipients queued, slots passed
+    with nothing to say, onboarding letters queued, and the partners whose part failed (and why)."""
 
     issues: dict[str, dt.datetime] = field(default_factory=dict)
     queued: int = 0
     empty: int = 0
     letters: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 def schedule_of(site: Site) -> Schedule | None:
@@ -157,28 +160,43 @@ class Newsletter:
         return Planned(due_at, digest_content(site, news) if news else None, None)
 
     # --- making and queueing issues ----------------------------------------------------------------
-    def run(self, now: dt.datetime) -> NewsletterReport:
+    def run(self, now: dt.datetime) -> SendReport:
         """Make every issue that is due, queue every issue not queued yet (a killed run's too), and
-        the onboarding letters due."""
-        report = NewsletterReport()
+        the onboarding letters due. A partner whose part fails (its files, a database error) is
+        logged and listed in the report; every other partner's goes on."""
+        report = SendReport()
         self.settle(now)
         for site_id in self.registry.ids():
             partner = self.registry.get(site_id)
-            if partner is None:
-                continue
-            if partner.site.letters:
-                with self.engine.connect() as conn:
-                    first_due = self.paced(conn, site_id, now)
-                report.letters += self.letters.run(partner, now, first_due)
-            planned = self.plan(partner.site, now) if partner.site.config.newsletter else None
-            if planned is not None and self._make(partner, planned, now):
-                report.issues[site_id] = planned.due_at
-                report.empty += planned.content is None
+            if partner is not None:
+                self._isolated(report, site_id, partial(self._partner_run, partner, now, report))
         for issue_id, site_id in self._unqueued():
             partner = self.registry.get(site_id)
             if partner is not None:
-                report.queued += self.queue(partner, issue_id, now)
+                self._isolated(report, site_id, partial(self._queue_into, partner, issue_id, now, report))
         return report
+
+    def _partner_run(self, partner: PartnerSite, now: dt.datetime, report: SendReport) -> None:
+        if partner.site.letters:
+            with self.engine.connect() as conn:
+                first_due = self.paced(conn, partner.id, now)
+            report.letters += self.letters.run(partner, now, first_due)
+        planned = self.plan(partner.site, now) if partner.site.config.newsletter else None
+        if planned is not None and self._make(partner, planned, now):
+            report.issues[partner.id] = planned.due_at
+            report.empty += planned.content is None
+
+    def _queue_into(self, partner: PartnerSite, issue_id: int, now: dt.datetime, report: SendReport) -> None:
+        report.queued += self.queue(partner, issue_id, now)
+
+    @staticmethod
+    def _isolated(report: SendReport, site_id: str, work: Callable[[], None]) -> None:
+        """Run one partner's ``work``; a failure is logged with the site and kept in the report."""
+        try:
+            work()
+        except Exception as exc:
+            log.exception(_("newsletter: site={site} failed; the other partners go on").format(site=site_id))
+            report.failed.setdefault(site_id, f"{type(exc).__name__}: {exc}")
 
     def settle(self, now: dt.datetime) -> None:
         """Keep the counts of each issue whose every e-mail is sent or given up on the issue itself,
@@ -260,15 +278,23 @@ class Newsletter:
     def _recipients(self, site_id: str, issue_id: int) -> Iterator[Sequence[Any]]:
         """The issue's recipients not queued yet, a batch at a time, by id."""
         after = 0
+        later = subscribers.alias("later")
         queued = sa.exists().where(
             newsletter_deliveries.c.issue_id == issue_id, newsletter_deliveries.c.subscriber_id == subscribers.c.id
+        )
+        # a person with several rows (a trial ended, then another) gets the issue once: by the newest
+        newer = sa.exists().where(
+            later.c.site_id == subscribers.c.site_id,
+            later.c.email_key == subscribers.c.email_key,
+            later.c.id > subscribers.c.id,
+            news_audience.receives_news(later),
         )
         while True:
             with self.engine.connect() as conn:
                 batch = conn.execute(
                     sa.select(subscribers.c.id, subscribers.c.number, subscribers.c.email)
                     .where(subscribers.c.site_id == site_id, news_audience.RECEIVES_NEWS, subscribers.c.id > after)
-                    .where(~queued)
+                    .where(~queued, ~newer)
                     .order_by(subscribers.c.id)
                     .limit(BATCH)
                 ).all()
@@ -309,6 +335,9 @@ class Newsletter:
                             "kind": "newsletter",
                             "issue": issue_id,
                             "unsubscribe": self.unsubscribe(partner, row.number),
+                            # its Date: when its turn comes, not when the issue was made (a big list
+                            # at the partner's rate takes hours; spam filters score an old Date)
+                            "date": (due + self.interval * index).isoformat(),
                         },
                         "created_at": now,
                         "next_attempt_at": due + self.interval * index,
@@ -321,13 +350,15 @@ class Newsletter:
 
     def paced(self, conn: Connection, site_id: str, now: dt.datetime) -> dt.datetime:
         """When the partner's next advertising message may go: an interval after the last one it has
-        waiting, or now."""
+        waiting its first try, or now (one being retried after a failure, up to an hour later, holds
+        nothing back)."""
         latest = conn.execute(
             sa.select(sa.func.max(outbox.c.next_attempt_at)).where(
-                outbox.c.site_id == site_id,
-                outbox.c.purpose.in_(NEWS_PURPOSES),
                 outbox.c.sent_at.is_(None),
                 outbox.c.abandoned_at.is_(None),
+                outbox.c.attempts == 0,
+                outbox.c.site_id == site_id,
+                outbox.c.purpose.in_(NEWS_PURPOSES),
             )
         ).scalar()
         return max(now, aware(latest) + self.interval) if latest is not None else now

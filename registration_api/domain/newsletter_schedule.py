@@ -10,7 +10,8 @@ newsletter); each next one at the first slot at least N weeks after the last one
 A run that comes late (the cron job did not run, the server was down) sends the issue that is
 due then, once, and records it as the *latest* slot that has passed, not the first missed one:
 two missed issues are caught up by one, and the schedule goes on from today's slot instead of
-sending the missed ones back to back.
+sending the missed ones back to back; and when the next slot is less than a day away, the run
+waits for it instead of sending a late issue an hour before a new one.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
+
+#: A missed issue is not caught up when the next slot is nearer than this: that one goes instead.
+CATCH_UP_BEFORE = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,11 @@ class Schedule:
         first = self.next_due(last, started)
         if first > now:
             return None
-        return self.latest_slot(first, now)
+        latest = self.latest_slot(first, now)
+        following = self._at(latest.astimezone(self.zone).date() + dt.timedelta(weeks=self.weeks))
+        if following - now < CATCH_UP_BEFORE:
+            return None  # the next slot is hours away: it goes then, rather than a late one now and it soon after
+        return latest
 
     def _at(self, day: dt.date) -> dt.datetime:
         """``day`` at the hour in the partner's zone, as UTC (a nonexistent hour on a spring-forward

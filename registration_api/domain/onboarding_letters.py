@@ -56,16 +56,17 @@ class OnboardingLetters:
         newsletter = partner.site.config.newsletter
         zone = newsletter.zone if newsletter is not None else self.zone
         today = now.astimezone(zone).date()
-        sent = self._sent(partner.id, now)
+        had = self._had(partner.id, now)
         queued = 0
-        for row in self._trials(partner.id, now):
+        for row in self._trials(partner.id, now, today):
             age = (today - aware(row.created_at).astimezone(zone).date()).days
-            due = [letter for letter in letters if letter.after_days <= age and letter.key not in sent.get(row.id, ())]
+            due = [letter for letter in letters if letter.after_days <= age and letter.key not in had.get(row.id, ())]
             if due and self._queue(partner, row, due, now, first_due + self.interval * queued):
                 queued += 1
         return queued
 
-    def _trials(self, site_id: str, now: dt.datetime) -> list[Any]:
+    def _trials(self, site_id: str, now: dt.datetime, today: dt.date) -> list[Any]:
+        """The partner's subscribers whose trial runs today and who receive news."""
         with self.engine.connect() as conn:
             return list(
                 conn.execute(
@@ -73,6 +74,7 @@ class OnboardingLetters:
                     .where(
                         subscribers.c.site_id == site_id,
                         subscribers.c.status == "trial",
+                        subscribers.c.trial_ends >= today,  # an ended trial stays "trial" until marked expired
                         subscribers.c.created_at >= now - TRIAL_HORIZON,
                         news_audience.RECEIVES_NEWS,
                     )
@@ -80,7 +82,7 @@ class OnboardingLetters:
                 ).all()
             )
 
-    def _sent(self, site_id: str, now: dt.datetime) -> dict[int, set[str]]:
+    def _had(self, site_id: str, now: dt.datetime) -> dict[int, set[str]]:
         """The letters each recent trial subscriber has had (or skipped)."""
         with self.engine.connect() as conn:
             rows = conn.execute(

@@ -70,6 +70,8 @@ subscribers = sa.Table(
     sa.Index("subscribers_site_status", "site_id", "status", "created_at"),
     sa.Index("subscribers_site_ends", "site_id", "trial_ends", "status", "paid_until", "gone_at"),
     sa.Index("subscribers_site_gone", "site_id", "gone_at"),
+    # one person's rows with a partner (a trial ended, then another): the newsletter goes once per address
+    sa.Index("subscribers_site_email", "site_id", "email_key", "id"),
     # the overview's conversions, the ending page's paid periods and self-extensions
     sa.Index("subscribers_site_converted", "site_id", "converted_at"),
     sa.Index("subscribers_site_paid_until", "site_id", "status", "paid_until"),
@@ -144,7 +146,7 @@ outbox = sa.Table(
     sa.Column("compose", sa.JSON),  # what an e-mail queued without its bytes says (see mail.compose_queued)
     sa.Column("abandoned_at", sa.DateTime(timezone=True)),  # given up for good (refused with 5xx, or unsubscribed)
     sa.Column("issue_id", sa.Integer),  # a newsletter e-mail's issue (newsletter_issues.id): counted by issue
-    sa.Index("outbox_due", "sent_at", "next_attempt_at"),
+    sa.Index("outbox_due", "sent_at", "abandoned_at", "next_attempt_at"),
     sa.Index("outbox_site", "site_id", "channel", "id"),  # the cabinet's webhook deliveries, newest first
     sa.Index("outbox_issue", "issue_id", "sent_at", "abandoned_at"),  # an issue's e-mails, counted until settled
 )

@@ -104,6 +104,7 @@ GIVEN_UP = {
     "trial:paid": N_("the client pays now, and onboarding letters are for trials"),
     "trial:gone": N_("the client has left"),
     "trial:expired": N_("the trial has ended"),
+    "letter:removed": N_("the partner removed the letter"),
 }
 #: What the page says after an action (``?done=``).
 DONE = {"converted": N_("The payment is recorded."), "departed": N_("The departure is recorded.")}

@@ -125,10 +125,13 @@ def _genuine(request: Request, service: Service, purpose: LinkPurpose) -> bool:
 
 async def _posted(request: Request, service: Service, purpose: LinkPurpose) -> bool:
     """Read a post within the body limits: whether it is RFC 8058's one-click. A post to a link the
-    service did not sign counts against the address's limit of posts; a genuine one does not, since
-    a mail service posts the one-click unsubscribes of many of its users from a few addresses, and
-    each must take effect."""
-    wait = 0.0 if _genuine(request, service, purpose) else service.browser_post_allowed(request)
+    service did not sign counts against the address's limit of posts; a genuine one against its
+    link's own (the same number a minute), since a mail service posts the one-click unsubscribes
+    of many of its users from a few addresses, and each must take effect."""
+    if _genuine(request, service, purpose):
+        wait = service.browser_posts.take(f"news-link:{request.path_params['token']}")
+    else:
+        wait = service.browser_post_allowed(request)
     if wait:
         raise HTTPException(429, "too many posts from this address; try again in a minute", retry_after(wait))
     settings = service.settings

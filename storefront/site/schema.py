@@ -567,8 +567,17 @@ class IssueFrontMatter(Strict):
     )
 
 
+#: The longest a trial runs: 30 days, and the 7 a client may add once from the reminder.
+LONGEST_TRIAL_DAYS = 37
+
+
 class LetterFrontMatter(IssueFrontMatter):
     """The YAML block between ``---`` lines at the top of ``letters/<name>.md``, an onboarding
     letter to a subscriber on trial."""
 
-    after_days: int = Field(ge=1, le=365, description="Days after registration the letter goes out, 1 to 365.")
+    after_days: int = Field(
+        ge=1,
+        le=LONGEST_TRIAL_DAYS,
+        description="Days after registration the letter goes out, 1 to 37: onboarding letters go during the "
+        "trial, which lasts at most 30 days, 37 with the client's one extension.",
+    )

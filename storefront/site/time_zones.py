@@ -15,8 +15,8 @@ from functools import cache
 
 from storefront.site.suggestions import suggest
 
-#: ``Europe/Moscow``, ``America/Argentina/Buenos_Aires``, ``Etc/GMT+5``, or ``UTC``; not the
-#: database's own files (``localtime``, ``Factory``, ``posixrules``).
+#: ``Europe/Moscow``, ``America/Argentina/Buenos_Aires`` or ``UTC``; not the database's own files
+#: (``localtime``, ``Factory``, ``posixrules``), nor ``Etc/GMT+5`` (see :func:`is_zone`).
 _ZONE_NAME = re.compile(r"(?:[A-Z][A-Za-z_-]*/)+[A-Za-z0-9][A-Za-z0-9_+-]*|UTC")
 
 #: The Russian zones by the Russian names of their cities.
@@ -49,8 +49,8 @@ RUSSIAN_CITIES = {
 
 def is_zone(name: str) -> bool:
     """Whether ``name`` is a ``Region/City`` zone (or ``UTC``) this system knows."""
-    if not _ZONE_NAME.fullmatch(name):
-        return False
+    if not _ZONE_NAME.fullmatch(name) or name.startswith("Etc/"):
+        return False  # Etc/GMT+5 is UTC−5 (POSIX signs): a trap a partner must not fall into
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
@@ -85,7 +85,7 @@ def close_zones(written: str) -> list[str]:
 @cache
 def _candidates() -> dict[str, list[str]]:
     """Every zone of the database by its city (and a Russian zone by its cities in Russian)."""
-    zones = sorted(name for name in zoneinfo.available_timezones() if _ZONE_NAME.fullmatch(name))
+    zones = sorted(name for name in zoneinfo.available_timezones() if is_zone(name))
     return {zone: [zone.rsplit("/", 1)[-1].replace("_", " "), *_russian_cities().get(zone, [])] for zone in zones}
 
 

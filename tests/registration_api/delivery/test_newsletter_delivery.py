@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import email.utils
 from dataclasses import dataclass, field
 
 import pytest
@@ -124,12 +125,18 @@ def test_a_permanent_refusal_marks_the_address_and_later_issues_leave_it_out(eng
     refused_id, refused = add_subscriber(engine)
     delayed_id, delayed = add_subscriber(engine)
     _, third = add_subscriber(engine)
-    mailbox.refusals = {refused: "550 5.1.1 No such user here", delayed: "451 4.3.0 Try again later"}
+    policy_id, policy = add_subscriber(engine)
+    mailbox.refusals = {
+        refused: "550 5.1.1 No such user here",
+        delayed: "451 4.3.0 Try again later",
+        policy: "554 5.7.1 Relay access denied",  # the sender's problem, not the address's
+    }
     make_issue(engine, registry)
 
     report = deliver(engine, registry, url)
 
-    assert report.sent == 1 and report.refused == 1 and report.failed == 1
+    assert report.sent == 1 and report.refused == 1 and report.failed == 2
+    assert subscriber(engine, policy_id).undeliverable_at is None
     marked = subscriber(engine, refused_id)
     assert marked.undeliverable_at is not None and "550" in (marked.undeliverable_reason or "")
     assert news_audience.news_state(marked) == "undeliverable"
@@ -137,7 +144,7 @@ def test_a_permanent_refusal_marks_the_address_and_later_issues_leave_it_out(eng
     # the refused message is given up; the delayed one goes when the server takes it
     mailbox.refusals = {}
     later = deliver(engine, registry, url, at=SENT_AT + dt.timedelta(hours=1))
-    assert later.sent == 1 and mailbox.to(refused) == [] and len(mailbox.to(delayed)) == 1
+    assert later.sent == 2 and mailbox.to(refused) == [] and len(mailbox.to(delayed)) == 1
     # the next issue (one the partner wrote) is queued to the two others only
     issue = tmp_path / "sites" / SITE / "newsletter" / "2026-04-25.md"
     issue.parent.mkdir()
@@ -145,7 +152,7 @@ def test_a_permanent_refusal_marks_the_address_and_later_issues_leave_it_out(eng
     newsletter(engine, registry_of(tmp_path / "sites")).run(SECOND_SLOT + dt.timedelta(weeks=2, minutes=1))
     first_issue = queued(engine)[0].compose["issue"]
     written = [row.recipients[0] for row in queued(engine) if row.compose and row.compose["issue"] != first_issue]
-    assert sorted(written) == sorted([delayed, third])
+    assert sorted(written) == sorted([delayed, third, policy])
 
 
 def test_an_onboarding_letter_waiting_to_go_is_dropped_once_the_subscriber_pays(engine, tmp_path, mail_server):
@@ -168,3 +175,30 @@ def test_an_onboarding_letter_waiting_to_go_is_dropped_once_the_subscriber_pays(
     [letter] = mailbox.to(trying)
     assert letter["Subject"] == "Первые шаги" and letter["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "Войдите с номером абонента." in letter.get_body(("plain",)).get_content()
+
+
+def test_a_person_with_two_rows_gets_each_issue_once_and_one_unsubscribe_stops_both(engine, registry, mail_server):
+    mailbox, url = mail_server
+    old_id, email = add_subscriber(engine, status="expired")  # a trial that ended, then a new sign-up
+    new_id, _ = add_subscriber(engine)
+    with engine.begin() as conn:  # the same person: the same address
+        conn.execute(
+            tables.subscribers.update().where(tables.subscribers.c.id == new_id).values(email=email, email_key=email)
+        )
+    make_issue(engine, registry)
+    assert deliver(engine, registry, url).sent == 1 and len(mailbox.to(email)) == 1
+
+    assert news_audience.unsubscribe(engine, SITE, subscriber(engine, old_id).number, SENT_AT)  # the old link
+    assert news_audience.news_state(subscriber(engine, new_id)) == "unsubscribed"
+
+
+def test_each_message_is_dated_when_its_turn_comes_not_when_the_issue_was_made(engine, registry, mail_server):
+    mailbox, url = mail_server
+    for _ in range(3):
+        add_subscriber(engine)
+    news = newsletter(engine, registry, per_minute=30)  # one every two seconds
+    news.run(FIRST_SLOT - dt.timedelta(days=1))
+    news.run(SECOND_SLOT + dt.timedelta(minutes=1))
+    deliver(engine, registry, url, at=SECOND_SLOT + dt.timedelta(minutes=2))
+    dates = sorted(email.utils.parsedate_to_datetime(message["Date"]) for message in mailbox.messages)
+    assert dates == [SECOND_SLOT + dt.timedelta(minutes=1, seconds=2 * k) for k in range(3)]

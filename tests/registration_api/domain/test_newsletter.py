@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import shutil
 import threading
 
 import pytest
@@ -187,3 +188,25 @@ def test_an_issue_is_settled_once_every_email_is_sent_or_given_up_and_keeps_its_
     news.settle(now + dt.timedelta(minutes=5))
     [issue] = issues(engine)
     assert (issue.sent, issue.given_up, issue.recipients) == (2, 1, 3) and issue.settled_at is not None
+
+
+def test_one_partners_failure_stops_no_other_partner(engine, tmp_path, monkeypatch):
+    folder = partner_folder(tmp_path)
+    shutil.copytree(folder / SITE, folder / "twin")  # a second partner with the same newsletter
+    registry = registry_of(folder)
+    add_subscriber(engine)
+    add_subscriber(engine, site_id="twin")
+    news = newsletter(engine, registry)
+    news.run(FIRST_SLOT - dt.timedelta(days=1))
+    plan = news.plan
+
+    def broken(site, now, **options):
+        if site.id == SITE:
+            raise RuntimeError("this partner's issue cannot be made")
+        return plan(site, now, **options)
+
+    monkeypatch.setattr(news, "plan", broken)
+    report = news.run(SECOND_SLOT + dt.timedelta(minutes=1))
+
+    assert report.issues == {"twin": SECOND_SLOT} and report.queued == 1
+    assert report.failed == {SITE: "RuntimeError: this partner's issue cannot be made"}

@@ -49,10 +49,11 @@ def test_a_missed_day_is_caught_up_once_not_once_per_missed_issue():
     assert TUESDAY_10.due(due, utc(2027, 1, 1), utc(2027, 3, 9, 5)) == utc(2027, 3, 9, 5)
 
 
-def test_a_run_on_a_slot_day_before_the_hour_does_not_take_that_days_slot():
+def test_a_run_on_a_slot_day_before_the_hour_waits_for_that_days_slot():
     last = utc(2027, 1, 12, 5)
-    # 23 Feb is a slot day, but at 04:00 UTC its 10:00 has not come: the 9 Feb slot is the one due
-    assert TUESDAY_10.due(last, utc(2027, 1, 1), utc(2027, 2, 23, 4)) == utc(2027, 2, 9, 5)
+    # 23 Feb is a slot day; at 04:00 UTC its 10:00 has not come: the missed 9 Feb issue is not sent now
+    assert TUESDAY_10.due(last, utc(2027, 1, 1), utc(2027, 2, 23, 4)) is None
+    assert TUESDAY_10.due(last, utc(2027, 1, 1), utc(2027, 2, 23, 5, 1)) == utc(2027, 2, 23, 5)
 
 
 def test_the_local_hour_holds_on_either_side_of_a_change_of_clocks():
@@ -68,3 +69,13 @@ def test_a_changed_weekday_takes_effect_from_the_next_issue():
     last = utc(2027, 1, 12, 5)  # a Tuesday issue
     friday = Schedule(weeks=2, weekday=4, hour=10, zone=YEKATERINBURG)
     assert friday.next_due(last, utc(2027, 1, 1)) == utc(2027, 1, 29, 5)
+
+
+def test_a_missed_issue_is_not_caught_up_hours_before_the_next_one():
+    weekly = Schedule(weeks=1, weekday=1, hour=10, zone=ZoneInfo("Europe/Moscow"))
+    last = utc(2027, 1, 12, 7)  # Tuesday 10:00 in Moscow
+    # down for a week: at 09:00 on the next Tuesday, last week's slot was missed, today's is an hour away
+    assert weekly.due(last, utc(2027, 1, 1), utc(2027, 1, 26, 6)) is None
+    assert weekly.due(last, utc(2027, 1, 1), utc(2027, 1, 26, 7, 1)) == utc(2027, 1, 26, 7)  # one issue, on time
+    # with days to go before the next slot, the missed one is caught up at once
+    assert weekly.due(last, utc(2027, 1, 1), utc(2027, 1, 20, 6)) == utc(2027, 1, 19, 7)

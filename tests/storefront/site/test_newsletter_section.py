@@ -126,7 +126,7 @@ def test_a_time_zone_that_is_not_one_suggests_the_zone_meant(sites, written, mea
     assert problem.message.startswith(f"'{written}' is not a time zone; did you mean {meant}")
 
 
-@pytest.mark.parametrize("written", ["localtime", "Factory", "../../etc/passwd", "Мурманск-на-Марсе"])
+@pytest.mark.parametrize("written", ["localtime", "Factory", "../../etc/passwd", "Мурманск-на-Марсе", "Etc/GMT+5"])
 def test_what_is_no_place_is_no_time_zone(sites, written):
     problem = only_problem(sites, "every: 1 week", f"timezone: {written}")
     assert f"'{written}' is not a time zone" in problem.message
