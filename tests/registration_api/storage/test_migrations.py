@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -162,3 +164,20 @@ def test_postgresql_without_the_right_to_install_pg_trgm_migrates_and_finds_all_
             conn.execute(sa.text(f'DROP OWNED BY "{role}"'))
             conn.execute(sa.text(f'DROP ROLE "{role}"'))
         admin.dispose()
+
+
+def test_a_database_left_at_version_6_by_an_earlier_release_upgrades(tmp_path):
+    """The SQLite schema an earlier release (4e18e59) left at version 6, as it was: every later step
+    must add what it needs, never create an index of a column a still later step adds."""
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as old:
+        old.executescript((Path(__file__).parent / "data" / "schema_v6.sqlite.sql").read_text())
+        old.executemany("INSERT INTO schema_version (version) VALUES (?)", [(v,) for v in range(1, 7)])
+        old.execute("INSERT INTO secrets (name, value) VALUES ('links', 'x'), ('cabinet', 'y')")
+    engine = engines.create_engine(f"sqlite:///{path}")
+    assert migrations.migrate(engine) == len(migrations.MIGRATIONS)
+    columns = {column["name"] for column in sa.inspect(engine).get_columns("outbox")}
+    assert {"abandoned_at", "issue_id"} <= columns
+    indexes = {index["name"]: index["column_names"] for index in sa.inspect(engine).get_indexes("outbox")}
+    assert indexes["outbox_due"] == ["sent_at", "abandoned_at", "next_attempt_at"] and "outbox_issue" in indexes
+    engine.dispose()
