@@ -81,7 +81,8 @@ def _sign_up_and_wait_for_two_emails(url: str, tmp_path):
     assert answer.status_code == 201
     maildir = tmp_path / "var" / "mail"
     wait_until(
-        lambda: maildir.is_dir() and len(mailbox.Maildir(maildir, create=False)) == 2,
+        # the sender makes the Maildir's folders one after another: wait for the last of them too
+        lambda: (maildir / "cur").is_dir() and len(mailbox.Maildir(maildir, create=False)) == 2,
         message="two messages in the Maildir",
     )
     return maildir
