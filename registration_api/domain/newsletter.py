@@ -25,7 +25,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -61,6 +61,16 @@ class Planned:
     due_at: dt.datetime
     content: Content | None
     source: str | None
+    news: tuple[str, ...] = ()  # a digest's news, by slug
+
+
+class LastIssue(NamedTuple):
+    """What a partner's issues so far leave for the next: the last one's slot, the hand-written
+    issues already sent, and the news the last one carried."""
+
+    due_at: dt.datetime | None
+    sources: frozenset[str]
+    news: frozenset[str]
 
 
 @dataclass
@@ -124,18 +134,25 @@ class Newsletter:
             ).scalar()
         return aware(found) if found is not None else now
 
-    def last_issue(self, site_id: str) -> tuple[dt.datetime | None, set[str]]:
-        """The slot of the partner's last issue, and the hand-written issues already sent."""
+    def last_issue(self, site_id: str) -> LastIssue:
+        """What the partner's issues so far leave for the next one."""
         with self.engine.connect() as conn:
             last = conn.execute(
-                sa.select(sa.func.max(newsletter_issues.c.due_at)).where(newsletter_issues.c.site_id == site_id)
-            ).scalar()
+                sa.select(newsletter_issues.c.due_at, newsletter_issues.c.news)
+                .where(newsletter_issues.c.site_id == site_id)
+                .order_by(newsletter_issues.c.due_at.desc())
+                .limit(1)
+            ).first()
             sources = conn.execute(
                 sa.select(newsletter_issues.c.source).where(
                     newsletter_issues.c.site_id == site_id, newsletter_issues.c.source.is_not(None)
                 )
             ).scalars()
-            return (aware(last) if last is not None else None), {str(source) for source in sources}
+            return LastIssue(
+                aware(last.due_at) if last else None,
+                frozenset(str(source) for source in sources),
+                frozenset(last.news or ()) if last else frozenset(),
+            )
 
     def plan(self, site: Site, now: dt.datetime, *, record: bool = True, upcoming: bool = False) -> Planned | None:
         """The issue due now (None: none is); with ``upcoming``, the next one even if it is not due
@@ -143,7 +160,7 @@ class Newsletter:
         schedule = schedule_of(site)
         if schedule is None:
             return None
-        last, sent_sources = self.last_issue(site.id)
+        last, sent_sources, last_news = self.last_issue(site.id)
         started = self.started(site, now, record=record)
         due_at = schedule.due(last, started, now)
         if due_at is None:
@@ -155,9 +172,14 @@ class Newsletter:
             source = f"newsletter/{written.date.isoformat()}.md"
             if written.date <= day and source not in sent_sources:
                 return Planned(due_at, written_content(site, written), source)
-        since = last.astimezone(schedule.zone).date() if last else day - dt.timedelta(weeks=schedule.weeks)
-        news = [item for item in site.news if since < item.date <= day]
-        return Planned(due_at, digest_content(site, news) if news else None, None)
+        if last is None:  # the first issue: the news of the interval before it
+            first_day = day - dt.timedelta(weeks=schedule.weeks) + dt.timedelta(days=1)
+        else:  # since the last issue's day: news dated that day but published after it went, too
+            first_day = last.astimezone(schedule.zone).date()
+        news = [item for item in site.news if first_day <= item.date <= day and item.slug not in last_news]
+        if not news:
+            return Planned(due_at, None, None)
+        return Planned(due_at, digest_content(site, news), None, tuple(item.slug for item in news))
 
     # --- making and queueing issues ----------------------------------------------------------------
     def run(self, now: dt.datetime) -> SendReport:
@@ -224,6 +246,7 @@ class Newsletter:
             "due_at": planned.due_at,
             "kind": content.kind if content else "empty",
             "source": planned.source,
+            "news": list(planned.news),
             "subject": content.subject if content else "",
             "text": content.text if content else "",
             "html": content.html if content else "",

@@ -154,9 +154,10 @@ def _newsletter(conn: Connection) -> None:
 def _newsletter_counts(conn: Connection) -> None:
     """Each newsletter e-mail's issue in a column of its own, indexed, and an issue's counts kept once
     it is settled: the cabinet counts an issue's 100,000 e-mails once, not at every look; the due
-    index skips e-mails given up; a partner's subscribers by address (one newsletter per address)."""
+    index skips e-mails given up; a partner's subscribers by address (one newsletter per address);
+    the news each digest carried."""
     _add_missing_columns(conn, outbox, ["issue_id"])
-    _add_missing_columns(conn, newsletter_issues, ["sent", "given_up", "settled_at"])
+    _add_missing_columns(conn, newsletter_issues, ["sent", "given_up", "settled_at", "news"])
     # the due index gains abandoned_at, so the sender's claim skips rows given up instead of walking them
     conn.execute(sa.text("DROP INDEX IF EXISTS outbox_due"))
     _create_indexes(conn, ["outbox_due", "outbox_issue", "subscribers_site_email"])

@@ -242,6 +242,7 @@ newsletter_issues = sa.Table(
     sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),  # the slot of the schedule it is for
     sa.Column("kind", sa.String(20), nullable=False),  # digest, written, or empty (nothing new: skipped)
     sa.Column("source", sa.String(200)),  # the hand-written issue's file, newsletter/<date>.md
+    sa.Column("news", sa.JSON),  # a digest's news (their slugs): the next digest leaves them out
     sa.Column("subject", sa.Text, nullable=False),
     sa.Column("text", sa.Text, nullable=False),  # the body as composed once for every recipient
     sa.Column("html", sa.Text, nullable=False),

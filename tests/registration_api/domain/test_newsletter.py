@@ -210,3 +210,21 @@ def test_one_partners_failure_stops_no_other_partner(engine, tmp_path, monkeypat
 
     assert report.issues == {"twin": SECOND_SLOT} and report.queued == 1
     assert report.failed == {SITE: "RuntimeError: this partner's issue cannot be made"}
+
+
+def test_news_dated_the_day_an_issue_went_are_in_the_next_and_none_goes_twice(engine, tmp_path):
+    folder = partner_folder(tmp_path)
+    add_subscriber(engine)
+    news = newsletter(engine, registry_of(folder))
+    news.run(FIRST_SLOT - dt.timedelta(days=1))
+    news.run(SECOND_SLOT + dt.timedelta(minutes=1))  # 21 April: the news of 13 April
+    # published later that day, dated that day
+    (folder / SITE / "news" / "2026-04-21-vecherom.md").write_text(
+        "---\ntitle: Вечерняя новость\ndate: 2026-04-21\nsummary: Опубликована после выпуска.\n---\nТекст.\n",
+        encoding="utf-8",
+    )
+    newsletter(engine, registry_of(folder)).run(SECOND_SLOT + dt.timedelta(weeks=2, minutes=1))
+    first, second = issues(engine)
+    assert "Комплексная автоматизация" in first.html and "Вечерняя новость" not in first.html
+    assert "Вечерняя новость" in second.html and "Комплексная автоматизация" not in second.html
+    assert second.news == ["vecherom"]
