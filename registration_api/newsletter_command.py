@@ -21,13 +21,13 @@ from sqlalchemy.engine import Engine
 
 from registration_api.delivery.news_mail import NEWS_PURPOSES, Content, written_content
 from registration_api.delivery.outbox import DeliveryReport, OutboxSender
-from registration_api.domain import news_audience
+from registration_api.domain import newsletter_report
 from registration_api.domain.newsletter import Newsletter, SendReport
 from registration_api.domain.partner_sites import PartnerSite, PartnerSites
 from registration_api.domain.signups import utc_now
 from registration_api.settings import Settings
 from registration_api.storage import engines
-from registration_api.storage.tables import outbox, subscribers
+from registration_api.storage.tables import outbox
 from storefront import language
 
 _ = language.gettext
@@ -63,15 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> tuple[argparse.ArgumentPar
 
 
 def newsletter_of(settings: Settings, engine: Engine, registry: PartnerSites) -> Newsletter:
-    return Newsletter(
-        engine,
-        registry,
-        mail_from=settings.mail_from,
-        public_base=settings.public_base,
-        secret=engines.secret(engine, "links"),
-        per_minute=settings.newsletter_per_minute,
-        zone=settings.timezone,
-    )
+    return Newsletter.configured(engine, registry, settings, engines.secret(engine, "links"))
 
 
 def run_preview(
@@ -92,7 +84,8 @@ def run_preview(
     folder = out or settings.var_dir / "newsletter-preview"
     folder.mkdir(parents=True, exist_ok=True)
     now = utc_now()
-    audience = _audience(engine, site.id)
+    with engine.connect() as conn:
+        audience = newsletter_report.audience(conn, site.id)["subscribed"]
     if newsletter is not None:
         planned = newsletter_of(settings, engine, registry).plan(site, now, record=False, upcoming=True)
         assert planned is not None
@@ -136,15 +129,6 @@ def _write(folder: Path, stem: str, content: Content) -> list[Path]:
     html.write_text(content.html, encoding="utf-8")
     text.write_text(f"{content.subject}\n\n{content.text}", encoding="utf-8")
     return [html, text]
-
-
-def _audience(engine: Engine, site_id: str) -> int:
-    with engine.connect() as conn:
-        return int(
-            conn.execute(
-                sa.select(sa.func.count()).where(subscribers.c.site_id == site_id, news_audience.RECEIVES_NEWS)
-            ).scalar_one()
-        )
 
 
 def run_send(settings: Settings, engine: Engine, registry: PartnerSites, sender: OutboxSender, *, wait: bool) -> int:

@@ -508,17 +508,11 @@ class OutboxSender:
                             .values(undeliverable_at=now, undeliverable_reason=reason[:500])
                         )
 
-    def _record(self, sent: list[int], failed: list[Failure]) -> dt.datetime | None:
-        """Mark outcomes in one transaction: sent, or rescheduled with back-off;
-        returns when the first rescheduled message is due again."""
+    def _reschedule(self, failed: list[Failure]) -> dt.datetime | None:
+        """Put the failed messages off with back-off, in one transaction (sent ones are marked one
+        by one as they go, :meth:`_sent`); returns when the first is due again."""
         now = self.clock()
         with self.engine.begin() as conn:
-            if sent:
-                conn.execute(
-                    outbox.update()
-                    .where(outbox.c.id.in_(sent))
-                    .values(sent_at=now, claimed_until=None, attempts=outbox.c.attempts + 1, last_error=None)
-                )
             for message_id, attempts, error in failed:
                 conn.execute(
                     outbox.update()
@@ -583,7 +577,7 @@ class OutboxSender:
         if state.refused:
             await asyncio.to_thread(self._abandon, rows, state.refused, refused=True)
             report.refused += len(state.refused)
-        next_retry = await asyncio.to_thread(self._record, [], failed)
+        next_retry = await asyncio.to_thread(self._reschedule, failed)
         channel_of = {row.id: row.channel for row in rows}
         report.failed_by.update(channel_of[failure[0]] for failure in failed)
         if next_retry is not None and (report.next_retry is None or next_retry < report.next_retry):

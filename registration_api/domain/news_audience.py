@@ -45,6 +45,15 @@ def receives_news(table: sa.FromClause) -> sa.ColumnElement[bool]:
 #: The subscribers the newsletter goes to (of any status; onboarding letters add ``status = 'trial'``).
 RECEIVES_NEWS = receives_news(subscribers)
 
+#: :func:`news_state` as SQL: the state's name, for counting or filtering by it in the database.
+NEWS_STATE: sa.ColumnElement[str] = sa.case(
+    (subscribers.c.news_consent_at.is_(None), sa.literal_column("'none'")),
+    (subscribers.c.news_unsubscribed_at.is_not(None), sa.literal_column("'unsubscribed'")),
+    (subscribers.c.undeliverable_at.is_not(None), sa.literal_column("'undeliverable'")),
+    (subscribers.c.news_confirmed_at.is_(None), sa.literal_column("'awaiting_confirmation'")),
+    else_=sa.literal_column("'subscribed'"),
+)
+
 LinkPurpose = Literal["unsubscribe", "confirm"]
 _LONGEST_TOKEN = 60
 

@@ -25,7 +25,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -46,6 +46,9 @@ from registration_api.storage.tables import (
     subscribers,
 )
 from storefront import Site, language
+
+if TYPE_CHECKING:
+    from registration_api.settings import Settings
 
 _ = language.gettext
 log = logging.getLogger("registration_api")
@@ -114,6 +117,19 @@ class Newsletter:
         self.interval = dt.timedelta(minutes=1) / per_minute  # between two of a partner's advertising e-mails
         self.letters = OnboardingLetters(
             engine, mail_from=mail_from, public_base=public_base, secret=secret, zone=zone, interval=self.interval
+        )
+
+    @classmethod
+    def configured(cls, engine: Engine, registry: PartnerSites, settings: Settings, secret: str) -> Newsletter:
+        """The service's newsletter, as its settings say (``secret``: the link secret)."""
+        return cls(
+            engine,
+            registry,
+            mail_from=settings.mail_from,
+            public_base=settings.public_base,
+            secret=secret,
+            per_minute=settings.newsletter_per_minute,
+            zone=settings.timezone,
         )
 
     # --- what is due ---------------------------------------------------------------------------

@@ -63,16 +63,7 @@ PREVIEW_HEADERS = {
 
 def _newsletter(service: Service) -> Newsletter:
     """The service's newsletter, to plan with (the page sends nothing)."""
-    settings = service.settings
-    return Newsletter(
-        service.engine,
-        service.sites,
-        mail_from=settings.mail_from,
-        public_base=settings.public_base,
-        secret=service.link_secret,
-        per_minute=settings.newsletter_per_minute,
-        zone=settings.timezone,
-    )
+    return Newsletter.configured(service.engine, service.sites, service.settings, service.link_secret)
 
 
 def _planned(service: Service, site: Site, now: dt.datetime) -> Planned | None:
